@@ -1,0 +1,70 @@
+// Loads tandem.yaml: read, parse safely, validate with zod, check cross-references, all positioned.
+import { readFile, stat } from 'node:fs/promises'
+import { ConfigError, type SourceIssue } from '../errors.ts'
+import { Config } from './schema.ts'
+import { crossReferenceIssues } from './xref.ts'
+import { MAX_FILE_BYTES, parseYaml, positionOf, zodIssues } from './yaml-source.ts'
+
+export const DEFAULT_CONFIG_FILE = 'tandem.yaml'
+
+/**
+ * Reads and validates a config file. Throws `ConfigError` listing every problem with
+ * `file:line:col`; never returns a half-valid config.
+ *
+ * @example
+ * const config = await loadConfig('tandem.yaml')
+ */
+export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<Config> {
+  return parseConfig(file, await readSource(file))
+}
+
+/** Validates config text already in memory (tests, the API, hot reload). */
+export function parseConfig(file: string, text: string): Config {
+  const source = parseYaml(file, text)
+  if ('issues' in source) throw new ConfigError(source.issues)
+  const parsed = Config.safeParse(source.data ?? {})
+  if (!parsed.success) throw new ConfigError(zodIssues(source, parsed.error, Config))
+  const xref = crossReferenceIssues(parsed.data)
+  if (xref.length > 0) {
+    const issues: SourceIssue[] = xref.map((issue) => ({
+      file,
+      ...positionOf(source, issue.path),
+      field: issue.path.reduce<string>(
+        (out, p) => (typeof p === 'number' ? `${out}[${p}]` : out ? `${out}.${p}` : p),
+        '',
+      ),
+      message: issue.message,
+    }))
+    throw new ConfigError(issues)
+  }
+  return parsed.data
+}
+
+/** Reads a user file with the size limit applied before the bytes are loaded. */
+export async function readSource(file: string): Promise<string> {
+  let size: number
+  try {
+    size = (await stat(file)).size
+  } catch (cause) {
+    throw new ConfigError([
+      {
+        file,
+        line: 1,
+        col: 1,
+        field: '',
+        message: `cannot read: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`,
+      },
+    ])
+  }
+  if (size > MAX_FILE_BYTES)
+    throw new ConfigError([
+      {
+        file,
+        line: 1,
+        col: 1,
+        field: '',
+        message: `file is larger than 1 MB (${size} bytes); refusing to read it`,
+      },
+    ])
+  return readFile(file, 'utf8')
+}

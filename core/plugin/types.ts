@@ -1,0 +1,178 @@
+// The extension API's types: what a plugin declares and what the engine hands it (ctx).
+import type { z } from 'zod'
+import type { Inventory } from '../inventory/index.ts'
+
+/** One command to run: an argv array (never a shell string), on a node or locally. */
+export interface CommandSpec {
+  argv: string[]
+  /** Inventory node to run on (over ssh when the node declares `ssh`); absent: locally. */
+  node?: string
+  /** Bytes for stdin; fence agents get their options (and secrets) here, never in argv. */
+  stdin?: string
+  timeoutMs?: number
+  /** Extra environment entries; the runner starts from a scrubbed environment. */
+  env?: Record<string, string>
+  /** Output above this many bytes per stream is cut (and `truncated` set). */
+  maxOutputBytes?: number
+}
+
+export interface CommandResult {
+  /** Exit status; null when killed by a signal. */
+  code: number | null
+  signal: string | null
+  stdout: string
+  stderr: string
+  durationMs: number
+  timedOut: boolean
+  truncated: boolean
+}
+
+/** Runs commands locally (execFile) or on a node (ssh, every argument quoted). */
+export interface CommandRunner {
+  run(spec: CommandSpec): Promise<CommandResult>
+}
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void
+  info(msg: string, fields?: Record<string, unknown>): void
+  warn(msg: string, fields?: Record<string, unknown>): void
+  error(msg: string, fields?: Record<string, unknown>): void
+}
+
+/** Reads a secret reference (`env:NAME`, `file:/path`); the value is redacted everywhere. */
+export interface Secrets {
+  resolve(ref: string): Promise<string>
+}
+
+/** What every hook of a plugin receives. A plugin reaches the world only through this. */
+export interface PluginContext<Config = unknown> {
+  /** The plugin's own config block, parsed by its `config` schema. */
+  config: Config
+  inventory: Inventory
+  runner: CommandRunner
+  log: Logger
+  signal: AbortSignal
+  timeoutMs: number
+  secrets: Secrets
+  /** True: do not change the world; `run` is not called, `describe` is. */
+  dryRun: boolean
+}
+
+/** A command an action would run, as `tandem plan` shows it. stdin is described, not shown. */
+export interface PlannedCommand {
+  argv: string[]
+  node?: string
+  /** Names of the stdin keys (values may be secret), e.g. ['action', 'plug', 'password']. */
+  stdinKeys?: string[]
+  /** Why this command: "drain node2 from web (weight 5 → 0)". */
+  note?: string
+}
+
+export interface ActionResult {
+  /** One line an operator reads in the journal and notices. */
+  summary: string
+  /** Facts for later steps and the journal (e.g. the weight saved at drain time). */
+  data?: Record<string, unknown>
+  /** Commands actually run (argv, redacted by the engine before storing). */
+  commands?: PlannedCommand[]
+}
+
+export interface VerifyResult {
+  ok: boolean
+  detail: string
+}
+
+/**
+ * One action a policy step can `uses:`. Failure is a thrown `PluginError` that keeps
+ * the tool's own message.
+ */
+export interface ActionDefinition<Input = unknown, Config = unknown> {
+  description: string
+  input: z.ZodType<Input>
+  /** The argv arrays it would run, for `tandem plan` and dry runs; may read current state. */
+  describe(input: Input, ctx: PluginContext<Config>): PlannedCommand[] | Promise<PlannedCommand[]>
+  run(input: Input, ctx: PluginContext<Config>): Promise<ActionResult>
+  /** Reads real state back: did the world change as intended? */
+  verify?(input: Input, ctx: PluginContext<Config>): Promise<VerifyResult>
+  /** Safe to repeat with the same input (after a crash the engine may re-run it). */
+  idempotent: boolean
+  /** Changes what serves traffic or runs workloads (guards and quorum apply). */
+  destructive: boolean
+  /**
+   * Nodes that must be confirmed fenced in this incident before this action may run
+   * (fence-before-recover), e.g. the old owner of a GFS service being relocated.
+   */
+  needsFence?(input: Input, ctx: PluginContext<Config>): string[]
+  /** The node this action fences, when it is a fencing action (for the engine's fence state). */
+  fences?(input: Input): string | undefined
+  /** Target key for guards (cooldown, concurrency, blast radius), e.g. `node/node2`. */
+  target?(input: Input): string
+}
+
+export type ProbeStatus = 'ok' | 'warning' | 'critical' | 'unknown' | 'timeout'
+
+export interface ProbeResult {
+  status: ProbeStatus
+  latencyMs: number
+  detail: string
+  /** Structured facts (perfdata, membership, table rows) a policy or health can use. */
+  data?: Record<string, unknown>
+}
+
+/** A probe kind contributed by a plugin (`kind: lvs.table` in a check). Never throws. */
+export interface ProbeDefinition<Input = unknown, Config = unknown> {
+  description: string
+  input: z.ZodType<Input>
+  run(input: Input, ctx: PluginContext<Config>): Promise<ProbeResult>
+}
+
+/** A message to deliver; ids stay the same across retries so receivers can de-duplicate. */
+export interface Notice {
+  id: string
+  receiver: string
+  groupKey: string
+  status: 'firing' | 'resolved'
+  severity: 'info' | 'warning' | 'critical'
+  title: string
+  summary: string
+  labels: Record<string, string>
+  /** What happened, what tandem did, what it refused and why, where to look. */
+  events: { type: string; subject: string; at: number; detail: string }[]
+  actions: { step: string; uses: string; status: string; detail: string }[]
+  refused: { what: string; guard: string; reason: string }[]
+  links: { label: string; url: string }[]
+  createdAt: number
+}
+
+export interface DeliveryResult {
+  ok: boolean
+  /** Retry later (5xx, timeout, 4xx SMTP); false: give up now (4xx webhook, bad address). */
+  retry: boolean
+  /** Server-requested wait (Retry-After), in ms. */
+  retryAfterMs?: number
+  /** The receiver is gone for good (webhook 410): disable it and say so. */
+  disable?: boolean
+  detail: string
+}
+
+/** A notifier delivers notices for channels of its `type`. */
+export interface NotifierDefinition<ChannelConfig = unknown, Config = unknown> {
+  description: string
+  /** Schema of a channel's `with:` block. */
+  channel: z.ZodType<ChannelConfig>
+  send(notice: Notice, channel: ChannelConfig, ctx: PluginContext<Config>): Promise<DeliveryResult>
+  close?(): Promise<void>
+}
+
+export interface PluginDefinition<Config = unknown> {
+  /** Same as the folder name; steps say `uses: <name>.<action>`. */
+  name: string
+  description: string
+  config: z.ZodType<Config>
+  // biome-ignore lint/suspicious/noExplicitAny: inputs differ per action; each is checked by its own schema
+  actions?: Record<string, ActionDefinition<any, Config>>
+  // biome-ignore lint/suspicious/noExplicitAny: as above, per probe
+  probes?: Record<string, ProbeDefinition<any, Config>>
+  // biome-ignore lint/suspicious/noExplicitAny: as above, per channel type
+  notifiers?: Record<string, NotifierDefinition<any, Config>>
+}

@@ -1,0 +1,3 @@
+// The store area's public door: openStore() and the tables.
+export { type Db, DEFAULT_STORE_URL, openStore, type Store, type StoreOptions } from './open.ts'
+export * from './schema.ts'

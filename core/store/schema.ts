@@ -1,0 +1,259 @@
+// Every table tandem keeps, each followed by its relations. Migrations are generated from this file.
+import { relations } from 'drizzle-orm'
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+const json = <T>(name: string) => text(name, { mode: 'json' }).$type<T>()
+const timestamp = (name: string) => integer(name) // epoch milliseconds
+
+/** Current health of one target (check on a real server, node, service). Written on change only. */
+export const healthStates = sqliteTable('health_states', {
+  target: text('target').primaryKey(),
+  kind: text('kind').notNull(), // check | node | service | vm
+  state: text('state').notNull(), // up | down | degraded | unreachable | unknown
+  stateType: text('state_type').notNull().default('hard'), // soft | hard
+  flapping: integer('flapping', { mode: 'boolean' }).notNull().default(false),
+  since: timestamp('since').notNull(),
+  detail: json<Record<string, unknown>>('detail'),
+  updatedAt: timestamp('updated_at').notNull(),
+})
+
+/** Transitions and inputs: node.down, check.failed, alert.received, manual, config.invalid ... */
+export const events = sqliteTable(
+  'events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    type: text('type').notNull(),
+    subject: text('subject').notNull(),
+    at: timestamp('at').notNull(),
+    payload: json<Record<string, unknown>>('payload').notNull(),
+    labels: json<Record<string, string>>('labels').notNull(),
+    /** Alertmanager fingerprint+status, webhook id ...: the same input twice is one event. */
+    dedupKey: text('dedup_key'),
+  },
+  (t) => [index('events_type_at').on(t.type, t.at), uniqueIndex('events_dedup').on(t.dedupKey)],
+)
+
+/** One problem being handled, e.g. `node.down:node2`; groups runs and notices. */
+export const incidents = sqliteTable(
+  'incidents',
+  {
+    id: text('id').primaryKey(),
+    key: text('key').notNull(),
+    status: text('status').notNull(), // open | resolved
+    title: text('title').notNull(),
+    openedAt: timestamp('opened_at').notNull(),
+    closedAt: timestamp('closed_at'),
+    eventId: integer('event_id').references(() => events.id),
+  },
+  (t) => [index('incidents_key_status').on(t.key, t.status)],
+)
+
+export const incidentsRelations = relations(incidents, ({ many, one }) => ({
+  runs: many(runs),
+  event: one(events, { fields: [incidents.eventId], references: [events.id] }),
+}))
+
+/** One policy run (or manual action) inside an incident. */
+export const runs = sqliteTable(
+  'runs',
+  {
+    id: text('id').primaryKey(),
+    incidentId: text('incident_id').references(() => incidents.id),
+    policy: text('policy').notNull(),
+    trigger: json<Record<string, unknown>>('trigger').notNull(),
+    status: text('status').notNull(), // planned | running | succeeded | failed | blocked | aborted
+    dryRun: integer('dry_run', { mode: 'boolean' }).notNull().default(false),
+    actor: text('actor').notNull(),
+    leaderToken: integer('leader_token'),
+    startedAt: timestamp('started_at').notNull(),
+    finishedAt: timestamp('finished_at'),
+  },
+  (t) => [index('runs_policy_started').on(t.policy, t.startedAt)],
+)
+
+export const runsRelations = relations(runs, ({ one, many }) => ({
+  incident: one(incidents, { fields: [runs.incidentId], references: [incidents.id] }),
+  steps: many(steps),
+}))
+
+/** A step's intent is written here before it runs; `running` at start-up means `unknown`. */
+export const steps = sqliteTable(
+  'steps',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id),
+    index: integer('idx').notNull(),
+    name: text('name').notNull(),
+    uses: text('uses').notNull(),
+    input: json<Record<string, unknown>>('input').notNull(), // secrets redacted
+    commands: json<string[][]>('commands').notNull(), // argv arrays from describe()
+    status: text('status').notNull(), // pending | running | succeeded | failed | unknown | skipped | blocked
+    blockedBy: text('blocked_by'), // guard name or approval
+    attempt: integer('attempt').notNull().default(0),
+    idempotencyKey: text('idempotency_key').notNull(),
+    target: text('target'),
+    result: json<Record<string, unknown>>('result'),
+    error: text('error'),
+    startedAt: timestamp('started_at'),
+    finishedAt: timestamp('finished_at'),
+  },
+  (t) => [
+    uniqueIndex('steps_idempotency').on(t.idempotencyKey),
+    index('steps_status').on(t.status),
+  ],
+)
+
+export const stepsRelations = relations(steps, ({ one }) => ({
+  run: one(runs, { fields: [steps.runId], references: [runs.id] }),
+}))
+
+/** Fence state per node: clean | unclean | fenced, with the incident that fenced it. */
+export const fenceStates = sqliteTable('fence_states', {
+  node: text('node').primaryKey(),
+  state: text('state').notNull(),
+  incidentId: text('incident_id'),
+  method: text('method'),
+  updatedAt: timestamp('updated_at').notNull(),
+})
+
+/** Append-only: who did what, why, with which argv (redacted), and which guard said no. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: timestamp('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target'),
+    decision: text('decision').notNull(), // allowed | blocked | executed | failed | approved | denied
+    guard: text('guard'),
+    reason: text('reason'),
+    argv: json<string[][]>('argv'),
+    runId: text('run_id'),
+    stepId: text('step_id'),
+  },
+  (t) => [index('audit_at').on(t.at)],
+)
+
+/** Durable outbox: a notice is stored before any delivery attempt; the id never changes. */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: text('id').primaryKey(),
+    receiver: text('receiver').notNull(),
+    groupKey: text('group_key').notNull(),
+    payload: json<Record<string, unknown>>('payload').notNull(),
+    status: text('status').notNull(), // pending | delivering | delivered | dead | muted
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at').notNull(),
+    deliveredAt: timestamp('delivered_at'),
+  },
+  (t) => [index('outbox_due').on(t.status, t.nextAttemptAt), index('outbox_group').on(t.groupKey)],
+)
+
+/** Aggregation groups (Alertmanager's group_by): what was last sent for a group and when. */
+export const notifyGroups = sqliteTable('notify_groups', {
+  key: text('key').primaryKey(),
+  receiver: text('receiver').notNull(),
+  labels: json<Record<string, string>>('labels').notNull(),
+  firstAt: timestamp('first_at').notNull(),
+  lastSentAt: timestamp('last_sent_at'),
+  lastHash: text('last_hash'),
+  pending: json<Record<string, unknown>[]>('pending').notNull(),
+  resolved: integer('resolved', { mode: 'boolean' }).notNull().default(false),
+})
+
+/** Disabled receivers (e.g. a webhook answered 410 Gone), shown on the dashboard. */
+export const receiverStates = sqliteTable('receiver_states', {
+  receiver: text('receiver').primaryKey(),
+  disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
+  reason: text('reason'),
+  updatedAt: timestamp('updated_at').notNull(),
+})
+
+/** Named leases with a monotonically increasing fencing token (leader, shards, cron jobs). */
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  token: integer('token').notNull(),
+  expiresAt: timestamp('expires_at').notNull(),
+})
+
+/** Live instances, for sharding probe work. */
+export const instances = sqliteTable('instances', {
+  id: text('id').primaryKey(),
+  startedAt: timestamp('started_at').notNull(),
+  heartbeatAt: timestamp('heartbeat_at').notNull(),
+})
+
+/** Silences (mute notices) and maintenance windows (mute notices and hold actions). */
+export const silences = sqliteTable('silences', {
+  id: text('id').primaryKey(),
+  kind: text('kind').notNull(), // silence | maintenance
+  matchers:
+    json<{ label: string; op: '=' | '!=' | '=~' | '!~'; value: string }[]>('matchers').notNull(),
+  startsAt: timestamp('starts_at').notNull(),
+  endsAt: timestamp('ends_at').notNull(),
+  createdBy: text('created_by').notNull(),
+  comment: text('comment').notNull(),
+})
+
+/** A step waiting for a human; single-use, expiring. */
+export const approvals = sqliteTable('approvals', {
+  id: text('id').primaryKey(),
+  stepId: text('step_id')
+    .notNull()
+    .references(() => steps.id),
+  status: text('status').notNull(), // pending | approved | denied | expired
+  requestedAt: timestamp('requested_at').notNull(),
+  expiresAt: timestamp('expires_at').notNull(),
+  decidedBy: text('decided_by'),
+  reason: text('reason'),
+  decidedAt: timestamp('decided_at'),
+})
+
+export const approvalsRelations = relations(approvals, ({ one }) => ({
+  step: one(steps, { fields: [approvals.stepId], references: [steps.id] }),
+}))
+
+/** API tokens: only a hash is stored; scopes are read, operate, fence, admin. */
+export const apiTokens = sqliteTable('api_tokens', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  hash: text('hash').notNull().unique(),
+  scopes: json<string[]>('scopes').notNull(),
+  createdAt: timestamp('created_at').notNull(),
+  lastUsedAt: timestamp('last_used_at'),
+  revokedAt: timestamp('revoked_at'),
+})
+
+/** `Idempotency-Key` of API requests: the same key returns the first answer. */
+export const idempotencyKeys = sqliteTable('idempotency_keys', {
+  key: text('key').primaryKey(),
+  scope: text('scope').notNull(),
+  response: json<Record<string, unknown>>('response').notNull(),
+  createdAt: timestamp('created_at').notNull(),
+})
+
+/** Policy `for:` timers, so a pending condition survives a restart. */
+export const policyTimers = sqliteTable('policy_timers', {
+  key: text('key').primaryKey(),
+  policy: text('policy').notNull(),
+  eventId: integer('event_id'),
+  since: timestamp('since').notNull(),
+  dueAt: timestamp('due_at').notNull(),
+})
+
+/** Loaded policy files: what is active and the last error of a rejected edit. */
+export const policyStates = sqliteTable('policy_states', {
+  file: text('file').primaryKey(),
+  name: text('name'),
+  hash: text('hash'),
+  loadedAt: timestamp('loaded_at'),
+  lastError: text('last_error'),
+  lastErrorAt: timestamp('last_error_at'),
+})
