@@ -1,0 +1,58 @@
+// A plan: what one policy match would do, every template resolved; the executor's only input.
+import type { TandemEvent } from '../health/index.ts'
+import type { PlannedCommand } from '../plugin/index.ts'
+
+export type OnFailure = 'abort' | 'continue' | 'escalate'
+
+/** One concrete step (a `foreach` is already expanded into one step per item). */
+export interface PlanStep {
+  /** Stable within the run: `2` or, for foreach items, `2.0`, `2.1` ... (idempotency keys use it). */
+  id: string
+  name: string
+  uses: string
+  input: Record<string, unknown>
+  /** What `describe` said it would run. */
+  commands: PlannedCommand[]
+  timeoutMs: number
+  retry: { count: number; backoffMs: number }
+  verify: boolean
+  onFailure: OnFailure
+  /** Items of one foreach share a group; at most `concurrency` of them run at once. */
+  group?: string
+  concurrency?: number
+}
+
+/** Limits the executor enforces before and while running a plan. */
+export interface Guards {
+  cooldownMs?: number
+  maxRuns?: { count: number; windowMs: number }
+  concurrency?: number
+  /** At most this share (0–100) of an LVS service's real servers may be drained at once. */
+  maxDrainedPercent?: number
+  maxFences?: { count: number; windowMs: number }
+  /** No destructive step without cluster quorum (default true). */
+  requireQuorum: boolean
+  /** Hold actions on targets inside a maintenance window (default true). */
+  maintenanceAware: boolean
+  approval: 'required' | 'none'
+  approvalTtlMs?: number
+}
+
+export type NoticeMoment = 'started' | 'succeeded' | 'failed' | 'blocked'
+
+export interface NotifySpec {
+  channels: string[]
+  on: NoticeMoment[]
+}
+
+export interface Plan {
+  policy: string
+  file: string
+  event: TandemEvent
+  /** Runs for the same problem share an incident, e.g. `node.down:node2`. */
+  incidentKey: string
+  steps: PlanStep[]
+  guards: Guards
+  notify: NotifySpec
+  dryRun: boolean
+}
