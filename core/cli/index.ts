@@ -2,12 +2,13 @@
 import { ConfigError, TandemError } from '../errors.ts'
 import type { Command, Io } from './command.ts'
 import { checkCommand } from './commands/check.ts'
+import { demoCommand } from './commands/demo.ts'
 import { runCommand } from './commands/run.ts'
 
 export type { Command, Io } from './command.ts'
 
 /** Every command, in the order `tandem --help` lists them. */
-export const commands: Command[] = [checkCommand, runCommand]
+export const commands: Command[] = [checkCommand, runCommand, demoCommand]
 
 const processIo: Io = {
   out: (text) => process.stdout.write(text),

@@ -22,7 +22,7 @@ export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<Co
 export function parseConfig(file: string, text: string): Config {
   const source = parseYaml(file, text)
   if ('issues' in source) throw new ConfigError(source.issues)
-  const parsed = Config.safeParse(source.data ?? {})
+  const parsed = Config.safeParse(source.data ?? {}, { reportInput: true })
   if (!parsed.success) throw new ConfigError(zodIssues(source, parsed.error, Config))
   const xref = crossReferenceIssues(parsed.data)
   if (xref.length > 0) {
