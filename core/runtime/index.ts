@@ -9,3 +9,4 @@ export {
   releaseLease,
 } from './leases.ts'
 export { createLeaseCoordinator } from './run-coordinator.ts'
+export { heartbeat, ownerOf, type ShardView, shardView } from './shards.ts'
