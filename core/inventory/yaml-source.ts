@@ -3,7 +3,7 @@
 import type { Document, Pair, Node as YamlNode } from 'yaml'
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml'
 import type { z } from 'zod'
-import type { SourceIssue } from '../errors.ts'
+import { fileIssue, type SourceIssue } from '../errors.ts'
 import { nearestName, objectKeysAt } from './nearest.ts'
 
 /** Files larger than this are refused before parsing: a config is never that big. */
@@ -28,17 +28,7 @@ export interface YamlSource {
  */
 export function parseYaml(file: string, text: string): YamlSource | { issues: SourceIssue[] } {
   if (Buffer.byteLength(text) > MAX_FILE_BYTES)
-    return {
-      issues: [
-        {
-          file,
-          line: 1,
-          col: 1,
-          field: '',
-          message: `file is larger than 1 MB (${Buffer.byteLength(text)} bytes); refusing to read it`,
-        },
-      ],
-    }
+    return { issues: [fileIssue(file, tooLarge(Buffer.byteLength(text)))] }
   const lines = new LineCounter()
   const doc = parseDocument(text, {
     lineCounter: lines,
@@ -62,19 +52,15 @@ export function parseYaml(file: string, text: string): YamlSource | { issues: So
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIASES })
   } catch (cause) {
-    return {
-      issues: [
-        {
-          file,
-          line: 1,
-          col: 1,
-          field: '',
-          message: `refused: ${(cause as Error).message} (anchors and aliases are limited to ${MAX_ALIASES} expansions)`,
-        },
-      ],
-    }
+    const why = `refused: ${(cause as Error).message} (anchors and aliases are limited to ${MAX_ALIASES} expansions)`
+    return { issues: [fileIssue(file, why)] }
   }
   return { file, data, doc, lines }
+}
+
+/** The message for a file over MAX_FILE_BYTES. */
+export function tooLarge(bytes: number): string {
+  return `file is larger than 1 MB (${bytes} bytes); refusing to read it`
 }
 
 /** Where a field path points in the source: the value's start, or its parent's when missing. */
