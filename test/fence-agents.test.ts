@@ -177,6 +177,18 @@ describe('fence through agents', () => {
     expect(readWorld().nodes.node2).toMatchObject({ power: 'on', up: true })
   })
 
+  it('refuses a secret holding a line break before it could inject stdin lines', async () => {
+    const sneaky = labContext(fence, {
+      inventory: inventory([['ipmi-node2']]),
+      config: { agents_dir: LAB_BIN },
+      env: { FENCE_PW: `${PASSWORD}\naction=on` },
+      world: { nodes: { node2: { up: true, power: 'on' } } },
+    })
+    const error = await fenceAction.run({ node: 'node2' }, sneaky).catch((e: unknown) => e)
+    expect(error).toMatchObject({ kind: 'BAD_OPTION' })
+    expect(sneaky.ran.filter((c) => c.stdin !== 'action=metadata\n')).toEqual([])
+  })
+
   it('describes each level with stdin keys only, never values', async () => {
     const ctx = setup([['ipmi-node2'], [{ device: 'gnbd', plug: 'node2' }]])
     const planned = await fenceAction.describe({ node: 'node2' }, ctx)

@@ -124,7 +124,9 @@ function run(ctx: PluginContext<FenceConfig>, argv: string[]): Promise<CommandRe
 
 /** The tool's own words, typed by what its exit status means. */
 function clusterError(config: FenceConfig, result: CommandResult, fallback: string): PluginError {
-  const message = (result.stderr.trim() || result.stdout.trim() || `exit ${result.code}`).trim()
+  const message =
+    xmlErrors(result.stdout) ??
+    (result.stderr.trim() || result.stdout.trim() || `exit ${result.code}`)
   const tool = config.mode === 'fence_node' ? config.fence_node : config.stonith_admin
   let kind = fallback
   if (result.timedOut) kind = 'TIMEOUT'
@@ -133,4 +135,16 @@ function clusterError(config: FenceConfig, result: CommandResult, fallback: stri
     kind =
       { 102: 'NOT_CONNECTED', 105: 'NO_SUCH_DEVICE', 124: 'TIMEOUT' }[result.code ?? -1] ?? fallback
   return new PluginError('fence', kind, message, { exitCode: result.code, context: tool })
+}
+
+/** `--output-as=xml` puts a failure inside the document: `<status><errors><error>…`. */
+function xmlErrors(stdout: string): string | undefined {
+  if (!stdout.includes('<pacemaker-result')) return undefined
+  const doc = historyParser.parse(stdout) as {
+    'pacemaker-result'?: { status?: { message?: string; errors?: { error?: string | string[] } } }
+  }
+  const status = doc['pacemaker-result']?.status
+  const errors = [status?.errors?.error ?? []].flat().map(String)
+  if (errors.length === 0 && !status?.message) return undefined
+  return errors.length > 0 ? errors.join('\n') : status?.message
 }
