@@ -32,6 +32,8 @@ export interface LabContext<C> extends PluginContext<C> {
   ran: CommandSpec[]
   /** Every warning the plugin logged. */
   warnings: string[]
+  /** The world file this context's commands see. */
+  worldFile: string
 }
 
 /**
@@ -46,13 +48,16 @@ export function labContext<C>(
     inventory: ConfigInput
     config?: unknown
     world?: Record<string, unknown>
+    /** Share another context's world instead of starting a fresh one. */
+    worldFile?: string
     env?: Record<string, string>
     timeoutMs?: number
   },
 ): LabContext<C> {
-  const worldFile = join(mkdtempSync(join(tmpdir(), 'tandem-lab-')), 'world.json')
+  const worldFile =
+    options.worldFile ?? join(mkdtempSync(join(tmpdir(), 'tandem-lab-')), 'world.json')
   process.env.TANDEM_LAB_WORLD = worldFile
-  writeWorld({ version: 1, nodes: {}, ...(options.world ?? {}) } as never)
+  if (!options.worldFile) writeWorld({ version: 1, nodes: {}, ...(options.world ?? {}) } as never)
   const inventory = createInventory(Config.parse(options.inventory))
   const ran: CommandSpec[] = []
   const warnings: string[] = []
@@ -73,6 +78,7 @@ export function labContext<C>(
     dryRun: false,
     ran,
     warnings,
+    worldFile,
   }
 }
 

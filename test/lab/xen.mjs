@@ -5,7 +5,8 @@
 // xen.domains[<name>] { host, state: running|blocked|paused|shutoff, memory (MiB), vcpus, id,
 //                       cfg, uuid?, startedAt, defined? (hosts whose libvirt knows it; all) }
 // xen.migrateMs       how long a migration takes (default 0)
-// xen.violations      what a real cluster must never see (a guest started twice)
+// xen.violations      what a real cluster must never see (a guest started twice); the older
+//                     instance stays in the world as one of the guest's `twins` until destroyed
 //
 // A guest lives only while its host runs: a host that is down or powered off takes its guests
 // with it, and a host that booted after a guest started no longer has it.
@@ -18,7 +19,8 @@ import { currentNode, readWorld, updateWorld } from './world.mjs'
  * @typedef {import('./world.mjs').World} World
  * @typedef {{ memory: number, dom0?: number, cpus?: number, mhz?: number, model?: string }} XenHost
  * @typedef {{ host: string, state: string, memory: number, vcpus?: number, id?: number,
- *   cfg?: string, uuid?: string, startedAt?: number, defined?: string[], reason?: string }} XenDomain
+ *   cfg?: string, uuid?: string, startedAt?: number, defined?: string[], reason?: string,
+ *   twins?: XenDomain[] }} XenDomain
  * @typedef {{ hosts: Record<string, XenHost>, domains: Record<string, XenDomain>, nextId?: number,
  *   migrateMs?: number, violations?: unknown[], migrating?: number, maxMigrating?: number }} XenWorld
  */
@@ -46,6 +48,16 @@ export function localHost(world) {
  * @param {World} world @param {XenDomain} dom @param {string} host
  */
 export function runsOn(world, dom, host) {
+  return alive(world, dom, host) || (dom.twins ?? []).some((twin) => alive(world, twin, host))
+}
+
+/** The instance of a guest that runs on `host` (itself or a twin), if any. @param {World} world @param {XenDomain} dom @param {string} host */
+export function instanceOn(world, dom, host) {
+  return [dom, ...(dom.twins ?? [])].find((d) => alive(world, d, host))
+}
+
+/** @param {World} world @param {XenDomain} dom @param {string} host */
+function alive(world, dom, host) {
   if (dom.host !== host || dom.state === 'shutoff') return false
   const node = world.nodes[host]
   // Partitioned hosts keep their guests; dead or power-cycled ones do not.
@@ -61,7 +73,10 @@ export function runsOn(world, dom, host) {
  */
 export function guestsOn(world, host) {
   return Object.entries(xenOf(world).domains)
-    .filter(([, dom]) => runsOn(world, dom, host))
+    .flatMap(([name, dom]) => {
+      const here = instanceOn(world, dom, host)
+      return here ? [/** @type {[string, XenDomain]} */ ([name, here])] : []
+    })
     .sort(([, a], [, b]) => (a.id ?? 0) - (b.id ?? 0))
 }
 
@@ -91,6 +106,8 @@ export function startOn(world, name, host, how) {
       startedOn: host,
       at: Date.now(),
     })
+    const { twins: _, ...older } = dom
+    dom.twins = [...(dom.twins ?? []), older]
   }
   xen.nextId ??= 1
   Object.assign(dom, {
@@ -146,4 +163,16 @@ export function migrateGuest(name, host) {
     xen.migrating = Math.max(0, (xen.migrating ?? 1) - 1)
     startOn(world, name, host, 'migrated')
   })
+}
+
+/**
+ * Stops the instance of a guest running on `host` (a twin, or the guest itself).
+ * @param {World} world @param {string} name @param {string} host
+ */
+export function stopOn(world, name, host) {
+  const dom = xenOf(world).domains[name]
+  if (!dom) return
+  const twin = (dom.twins ?? []).find((t) => alive(world, t, host))
+  if (twin) dom.twins = (dom.twins ?? []).filter((t) => t !== twin)
+  else Object.assign(dom, { state: 'shutoff', reason: 'destroyed' })
 }
