@@ -26,12 +26,18 @@ describe.runIf(existsSync(FENCE_DUMMY))('fence_lab speaks like fence_dummy', () 
     process.env.TANDEM_LAB_WORLD = world
     writeWorld({ version: 1, nodes: { node2: { up: true, power: 'on' } } })
     const dummy = (action: string, ...more: string[]) =>
-      ask(FENCE_DUMMY, [`action=${action}`, 'type=file', `status_file=${statusFile}`, ...more], { PATH: '/usr/bin:/bin' })
-    const lab = (action: string, ...more: string[]) =>
-      ask(join(LAB_BIN, 'fence_lab'), [`action=${action}`, 'ip=10.0.0.2', 'username=admin', 'password=pw', 'plug=node2', ...more], {
+      ask(FENCE_DUMMY, [`action=${action}`, 'type=file', `status_file=${statusFile}`, ...more], {
         PATH: '/usr/bin:/bin',
-        TANDEM_LAB_WORLD: world,
       })
+    const lab = (action: string, ...more: string[]) =>
+      ask(
+        join(LAB_BIN, 'fence_lab'),
+        [`action=${action}`, 'ip=10.0.0.2', 'username=admin', 'password=pw', 'plug=node2', ...more],
+        {
+          PATH: '/usr/bin:/bin',
+          TANDEM_LAB_WORLD: world,
+        },
+      )
     for (const [action, more] of [
       ['status', []],
       ['off', []],

@@ -24,7 +24,10 @@ function labWorld() {
 }
 
 function ssh(bin: string, args: string[], world: string) {
-  const r = spawnSync(bin, args, { encoding: 'utf8', env: { PATH: process.env.PATH, TANDEM_LAB_WORLD: world } })
+  const r = spawnSync(bin, args, {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, TANDEM_LAB_WORLD: world },
+  })
   return { stdout: r.stdout, stderr: r.stderr, status: r.status }
 }
 
@@ -43,7 +46,9 @@ describe('lab ssh', () => {
     const port = String(await closedPort())
     const args = ['-o', 'BatchMode=yes', '-p', port, '127.0.0.1', '--', 'true']
     expect(ssh(LAB_SSH, args, world)).toEqual(ssh('/usr/bin/ssh', args, world))
-    expect(ssh(LAB_SSH, args, world).stderr).toBe(`ssh: connect to host 127.0.0.1 port ${port}: Connection refused\r\n`)
+    expect(ssh(LAB_SSH, args, world).stderr).toBe(
+      `ssh: connect to host 127.0.0.1 port ${port}: Connection refused\r\n`,
+    )
   })
 
   it('cannot resolve a host the world does not have, like OpenSSH', () => {
@@ -63,7 +68,11 @@ describe('lab ssh', () => {
 
   it("runs the command line through the node's shell and returns its status", () => {
     const world = labWorld()
-    const r = ssh(LAB_SSH, ['-l', 'root', '127.0.1.1', '--', "echo $TANDEM_LAB_NODE 'a  b'; exit 3"], world)
+    const r = ssh(
+      LAB_SSH,
+      ['-l', 'root', '127.0.1.1', '--', "echo $TANDEM_LAB_NODE 'a  b'; exit 3"],
+      world,
+    )
     expect(r).toEqual({ stdout: 'node1 a  b\n', stderr: '', status: 3 })
   })
 })

@@ -86,7 +86,10 @@ describe.runIf(existsSync(VIRSH))('lab virsh prints what virsh 9.0.0 prints', ()
 
   it.each(commands.map((c) => [c.join(' '), c]))('virsh %s', (_name, command) => {
     const { node, world } = fixtures()
-    const real = call([VIRSH, '-c', `test://${node}`, ...command], { PATH: '/usr/bin:/bin', LANG: 'C' })
+    const real = call([VIRSH, '-c', `test://${node}`, ...command], {
+      PATH: '/usr/bin:/bin',
+      LANG: 'C',
+    })
     const lab = call([join(LAB_BIN, 'virsh'), ...command], {
       PATH: `${LAB_BIN}:/usr/bin:/bin`,
       TANDEM_LAB_WORLD: world,
