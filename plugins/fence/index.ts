@@ -1,11 +1,5 @@
 // The fence plugin: fence, status and unfence a node through its fence agents or the cluster.
-import {
-  defineAction,
-  definePlugin,
-  type PlannedCommand,
-  type PluginContext,
-  z,
-} from '../../core/plugin/index.ts'
+import { defineAction, definePlugin, type PluginContext, z } from '../../core/plugin/index.ts'
 import { fenceWithAgents, statusWithAgents, unfenceWithAgents } from './agents.ts'
 import {
   clusterArgv,
@@ -15,8 +9,8 @@ import {
   unfenceWithCluster,
 } from './cluster.ts'
 import { FenceConfig } from './config.ts'
-import { planNode } from './levels.ts'
-import { describeRun, stdinKeys } from './protocol.ts'
+import { describeFence, describeStatus, describeUnfence, onRunner } from './describe.ts'
+import { describeRun } from './protocol.ts'
 
 export type { FenceOutcome } from './agents.ts'
 export { checkFencing, type FenceConfigIssue } from './check.ts'
@@ -123,69 +117,4 @@ async function readStatus(node: string, ctx: Ctx) {
 async function verifyOff(node: string, ctx: Ctx) {
   const status = await readStatus(node, ctx)
   return { ok: status.agentSaysOff, detail: `${node}: ${status.detail}` }
-}
-
-async function describeFence(node: string, ctx: Ctx): Promise<PlannedCommand[]> {
-  if (ctx.config.mode !== 'agents')
-    return [
-      onRunner(ctx, {
-        argv: clusterArgv(ctx.config, node),
-        note: `ask the cluster to fence ${node}`,
-      }),
-    ]
-  const plan = await planNode(ctx, node)
-  return plan.levels.flatMap((level) =>
-    level.devices.map((call) =>
-      onRunner(ctx, {
-        argv: [call.info.path],
-        stdinKeys: stdinKeys(call),
-        note: `level ${level.index}: ${call.device} ${ctx.config.action} ${node}${call.info.actions.has('status') ? ', then status until off' : ''}${plan.delayMs && level.index === 1 ? ` (after a ${plan.delayMs} ms delay)` : ''}`,
-      }),
-    ),
-  )
-}
-
-async function describeStatus(node: string, ctx: Ctx): Promise<PlannedCommand[]> {
-  if (ctx.config.mode === 'stonith_admin')
-    return [
-      onRunner(ctx, { argv: [ctx.config.stonith_admin, '--history', node, '--output-as=xml'] }),
-    ]
-  const plan = await planNode(ctx, node)
-  return plan.levels.flatMap((level) =>
-    level.devices
-      .filter((call) => call.info.actions.has('status'))
-      .map((call) =>
-        onRunner(ctx, {
-          argv: [call.info.path],
-          stdinKeys: stdinKeys(call),
-          note: `${call.device} status of ${node}`,
-        }),
-      ),
-  )
-}
-
-async function describeUnfence(node: string, ctx: Ctx): Promise<PlannedCommand[]> {
-  if (ctx.config.mode !== 'agents')
-    return [
-      onRunner(ctx, {
-        argv: clusterArgv(ctx.config, node, true),
-        note: `ask the cluster to unfence ${node}`,
-      }),
-    ]
-  const plan = await planNode(ctx, node)
-  return plan.levels.flatMap((level) =>
-    level.devices
-      .filter((call) => call.info.actions.has('on'))
-      .map((call) =>
-        onRunner(ctx, {
-          argv: [call.info.path],
-          stdinKeys: stdinKeys(call),
-          note: `${call.device} on ${node}`,
-        }),
-      ),
-  )
-}
-
-function onRunner(ctx: Ctx, command: PlannedCommand): PlannedCommand {
-  return ctx.config.run_on ? { ...command, node: ctx.config.run_on } : command
 }
