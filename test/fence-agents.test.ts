@@ -189,6 +189,22 @@ describe('fence through agents', () => {
     expect(sneaky.ran.filter((c) => c.stdin !== 'action=metadata\n')).toEqual([])
   })
 
+  it('says so when no device can answer status, or unfence, instead of guessing', async () => {
+    const ctx = setup([['pdu'], [{ device: 'gnbd', plug: 'node2' }]], {
+      '10.0.0.20': { behaviour: 'error' },
+    })
+    const status = (await statusAction
+      .run({ node: 'node2' }, ctx)
+      .catch((e: unknown) => e)) as PluginError
+    expect(status.kind).toBe('STATUS_UNAVAILABLE')
+    expect(status.message).toMatch(/\npdu: .*ERROR: Unable to connect\/login to fencing device/)
+    const storageOnly = setup([[{ device: 'gnbd', plug: 'node2' }]])
+    const unfence = await fence
+      .actions!.unfence!.run({ node: 'node2', power_on: true }, storageOnly)
+      .catch((e: unknown) => e)
+    expect(unfence).toMatchObject({ kind: 'UNFENCE_UNAVAILABLE' })
+  })
+
   it('describes each level with stdin keys only, never values', async () => {
     const ctx = setup([['ipmi-node2'], [{ device: 'gnbd', plug: 'node2' }]])
     const planned = await fenceAction.describe({ node: 'node2' }, ctx)

@@ -1,8 +1,8 @@
 // The whole extension API: plugins import from here and nothing else in core.
 export { z } from 'zod'
 export type { Inventory, RealServerRef } from '../inventory/index.ts'
-// Config building blocks plugins share with the inventory: durations ("5s") and key suggestions.
-export { Duration, nearestName } from '../inventory/index.ts'
+// Building blocks plugins share with the inventory: durations ("5s"), names, key suggestions.
+export { Duration, Name, nearestName } from '../inventory/index.ts'
 export { defineAction, defineNotifier, definePlugin, defineProbe, PluginError } from './define.ts'
 export { createRegistry, type Registry } from './registry.ts'
 export type * from './types.ts'

@@ -87,6 +87,13 @@ export async function statusWithAgents(ctx: PluginContext<FenceConfig>, node: st
       'STATUS_UNAVAILABLE',
       `no fence device of ${node} can report status (${deviceNames(plan).join(', ')})`,
     )
+  const answers = levels.flatMap((l) => l.devices)
+  if (answers.every((d) => d.power === 'unknown'))
+    throw new PluginError(
+      'fence',
+      'STATUS_UNAVAILABLE',
+      `no fence device of ${node} answered status:\n${answers.map((d) => `${d.device}: ${d.message || 'no answer'}`).join('\n')}`,
+    )
   const agentSaysOff = levels.some((l) => l.devices.every((d) => d.power === 'off'))
   const anyOn = levels.some((l) => l.devices.some((d) => d.power === 'on'))
   const power: PowerState = agentSaysOff ? 'off' : anyOn ? 'on' : 'unknown'
@@ -121,6 +128,12 @@ export async function unfenceWithAgents(
     if (run.exitCode !== 0)
       throw new PluginError('fence', 'UNFENCE_FAILED', describeRun(run), { exitCode: run.exitCode })
   }
+  if (runs.length === 0 && skipped.length > 0)
+    throw new PluginError(
+      'fence',
+      'UNFENCE_UNAVAILABLE',
+      `no fence device of ${node} can unfence: ${skipped.join(', ')}`,
+    )
   return { node, runs, skipped }
 }
 

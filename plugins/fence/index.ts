@@ -1,5 +1,5 @@
 // The fence plugin: fence, status and unfence a node through its fence agents or the cluster.
-import { defineAction, definePlugin, type PluginContext, z } from '../../core/plugin/index.ts'
+import { defineAction, definePlugin, Name, type PluginContext, z } from '../../core/plugin/index.ts'
 import { fenceWithAgents, statusWithAgents, unfenceWithAgents } from './agents.ts'
 import {
   clusterArgv,
@@ -16,7 +16,7 @@ export type { FenceOutcome } from './agents.ts'
 export { checkFencing, type FenceConfigIssue } from './check.ts'
 export { FenceConfig } from './config.ts'
 
-const NodeInput = z.strictObject({ node: z.string().min(1) })
+const NodeInput = z.strictObject({ node: Name })
 const UnfenceInput = NodeInput.extend({
   /** Also power the node back on (power devices); storage devices are always re-opened. */
   power_on: z.boolean().default(true),

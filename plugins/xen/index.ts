@@ -4,6 +4,7 @@ import {
   defineAction,
   definePlugin,
   defineProbe,
+  Name,
   type PluginContext,
   z,
 } from '../../core/plugin/index.ts'
@@ -14,18 +15,18 @@ import { argvFor, planned } from './toolstack.ts'
 
 export { XenConfig } from './config.ts'
 
-const MigrateInput = z.strictObject({ vm: z.string().min(1), to: z.string().min(1).optional() })
+const MigrateInput = z.strictObject({ vm: Name, to: Name.optional() })
 const EvacuateInput = z.strictObject({
-  host: z.string().min(1),
+  host: Name,
   concurrency: z.number().int().min(1).max(32).optional(),
 })
 const RestartInput = z.strictObject({
-  vm: z.string().min(1),
+  vm: Name,
   /** The dead host; default the guest's declared home. It must be confirmed fenced first. */
-  from: z.string().min(1).optional(),
-  to: z.string().min(1).optional(),
+  from: Name.optional(),
+  to: Name.optional(),
 })
-const DomainsInput = z.strictObject({ host: z.string().min(1).optional() })
+const DomainsInput = z.strictObject({ host: Name.optional() })
 type Ctx = PluginContext<XenConfig>
 
 export default definePlugin<XenConfig>({
