@@ -1,0 +1,98 @@
+// The rgmanager.membership probe: members, quorum and service owners from `clustat -x`, as health sees them.
+import { defineProbe, PluginError, type ProbeResult, z } from '../../core/plugin/index.ts'
+import { type ClusterStatus, isRunning, type ServiceState } from './clustat.ts'
+import { describeService, findService, why } from './service-actions.ts'
+import { type RgmanagerConfig, readStatus, rgName } from './tools.ts'
+
+export const MembershipInput = z.object({
+  /** Judge this node: critical when it is not an online member. */
+  node: z.string().min(1).optional(),
+  /** Judge this service: critical when it is not running (failed, stopped, recovering). */
+  service: z.string().min(1).optional(),
+})
+
+export const membership = defineProbe<typeof MembershipInput, RgmanagerConfig>({
+  description:
+    'Cluster membership, quorum and service owners/states from clustat -x (a vantage point for node-down quorum).',
+  input: MembershipInput,
+  async run(input, ctx) {
+    const started = performance.now()
+    const latency = () => Math.round(performance.now() - started)
+    try {
+      const status = await readStatus(ctx)
+      const verdict = judge(
+        status,
+        input.node,
+        input.service && rgName(ctx.inventory, input.service),
+      )
+      return { ...verdict, latencyMs: latency(), data: facts(status) }
+    } catch (error) {
+      const timedOut = error instanceof PluginError && error.kind === 'TIMEOUT'
+      return {
+        status: timedOut ? 'timeout' : 'unknown',
+        latencyMs: latency(),
+        detail: error instanceof Error ? error.message : String(error),
+      }
+    }
+  },
+})
+
+type Verdict = Pick<ProbeResult, 'status' | 'detail'>
+
+function judge(status: ClusterStatus, node?: string, service?: string): Verdict {
+  const name = status.cluster?.name ?? 'cluster'
+  const members = status.nodes.filter((n) => n.online)
+  if (status.quorate === false)
+    return {
+      status: 'critical',
+      detail: `${name} is inquorate (${members.length} of ${status.nodes.length} members online)`,
+    }
+  if (node) return judgeNode(status, node)
+  if (service) return judgeService(status, service)
+  const failed = (status.services ?? []).filter((s) => !isRunning(s) && s.state !== 'disabled')
+  if (failed.length)
+    return {
+      status: 'critical',
+      detail: failed.map((s) => `${s.name} ${describeService(s)}`).join('; '),
+    }
+  const offline = status.nodes.filter((n) => !n.online).map((n) => n.name)
+  if (offline.length) return { status: 'warning', detail: `offline: ${offline.join(', ')}` }
+  return {
+    status: 'ok',
+    detail: `${name} quorate, ${members.length} members, ${status.services?.length ?? 0} services running`,
+  }
+}
+
+function judgeNode(status: ClusterStatus, node: string): Verdict {
+  const member = status.nodes.find((n) => n.name === node)
+  if (!member) return { status: 'unknown', detail: `${node} is not a node of this cluster` }
+  return member.online
+    ? { status: 'ok', detail: `${node} is an online member` }
+    : { status: 'critical', detail: `${node} is not a cluster member (offline)` }
+}
+
+function judgeService(status: ClusterStatus, service: string): Verdict {
+  const svc = findService(status, service)
+  if (!svc)
+    return { status: 'unknown', detail: `${service} is not in clustat -x ${why(status)}`.trim() }
+  return { status: serviceStatus(svc), detail: `${service} is ${describeService(svc)}` }
+}
+
+function serviceStatus(svc: ServiceState): ProbeResult['status'] {
+  if (svc.state === 'started') return svc.flags.includes('frozen') ? 'warning' : 'ok'
+  if (svc.state === 'disabled' || isRunning(svc) || svc.state === 'migrating') return 'warning'
+  return 'critical'
+}
+
+function facts(status: ClusterStatus & { answeredBy?: string }): Record<string, unknown> {
+  return {
+    cluster: status.cluster?.name ?? null,
+    quorate: status.quorate,
+    local: status.nodes.find((n) => n.local)?.name ?? null,
+    answeredBy: status.answeredBy ?? null,
+    members: status.nodes.filter((n) => n.online).map((n) => n.name),
+    nodes: status.nodes,
+    services: status.services,
+    notice: status.notice || null,
+  }
+}
