@@ -106,6 +106,8 @@ function runArgv(spec: CommandSpec): Promise<CommandResult> {
         truncated: false,
       })
     })
+    // A tool that exits without reading stdin makes the write fail with EPIPE: that is not an error here.
+    child.stdin.on('error', () => {})
     child.stdin.end(spec.stdin ?? '')
   })
 }

@@ -85,7 +85,8 @@ const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '',
   parseAttributeValue: false,
-  isArray: (name) => name === 'node' || name === 'group',
+  isArray: (name, _path, _leaf, isAttribute) =>
+    !isAttribute && (name === 'node' || name === 'group'),
 })
 
 /**

@@ -1,0 +1,105 @@
+// The pacemaker.status probe: nodes, quorum, placement and failures from crm_mon XML, judged for health.
+import { defineProbe, PluginError, type ProbeResult, z } from '../../core/plugin/index.ts'
+import { describePlacement, findResource, type PacemakerStatus } from './crm-mon.ts'
+import { type PacemakerConfig, readStatus, resourceId } from './crm-tools.ts'
+import { nodeState } from './guards.ts'
+
+export const StatusInput = z.object({
+  /** Judge this node: critical when it is offline or unclean. */
+  node: z.string().min(1).optional(),
+  /** Judge this resource (or inventory service): critical when stopped, failed or on an unclean node. */
+  resource: z.string().min(1).optional(),
+})
+
+export const status = defineProbe<typeof StatusInput, PacemakerConfig>({
+  description:
+    'Pacemaker nodes (online/unclean/standby), quorum, placement and failures from crm_mon XML.',
+  input: StatusInput,
+  async run(input, ctx) {
+    const started = performance.now()
+    const latency = () => Math.round(performance.now() - started)
+    try {
+      const cluster = await readStatus(ctx)
+      const id = input.resource && resourceId(ctx.inventory, input.resource)
+      return { ...judge(cluster, input.node, id), latencyMs: latency(), data: facts(cluster) }
+    } catch (error) {
+      const timedOut = error instanceof PluginError && error.kind === 'TIMEOUT'
+      return {
+        status: timedOut ? 'timeout' : 'unknown',
+        latencyMs: latency(),
+        detail: error instanceof Error ? error.message : String(error),
+      }
+    }
+  },
+})
+
+type Verdict = Pick<ProbeResult, 'status' | 'detail'>
+
+function judge(cluster: PacemakerStatus, node?: string, resource?: string): Verdict {
+  if (cluster.quorum === false)
+    return { status: 'critical', detail: `partition WITHOUT quorum (DC ${cluster.dc ?? 'NONE'})` }
+  if (node) return judgeNode(cluster, node)
+  if (resource) return judgeResource(cluster, resource)
+  const unclean = cluster.nodes.filter((n) => n.unclean).map((n) => n.name)
+  if (unclean.length) return { status: 'critical', detail: `UNCLEAN: ${unclean.join(', ')}` }
+  const failed = cluster.resources.filter((r) => r.failed).map((r) => r.id)
+  if (failed.length) return { status: 'critical', detail: `failed: ${failed.join(', ')}` }
+  const odd = cluster.nodes.filter((n) => nodeState(n) !== 'online')
+  const notes = [
+    ...odd.map((n) => `${n.name} ${nodeState(n)}`),
+    ...cluster.failures.map((f) => `${f.resource} ${f.task} failed on ${f.node} (${f.exitStatus})`),
+  ]
+  if (notes.length) return { status: 'warning', detail: notes.join('; ') }
+  const online = cluster.nodes.length
+  return { status: 'ok', detail: `${online} nodes online, ${cluster.resources.length} resources` }
+}
+
+function judgeNode(cluster: PacemakerStatus, name: string): Verdict {
+  const node = cluster.nodes.find((n) => n.name === name)
+  if (!node) return { status: 'unknown', detail: `${name} is not a node of this cluster` }
+  const state = nodeState(node)
+  const status =
+    state === 'online'
+      ? 'ok'
+      : state === 'standby' || state === 'maintenance'
+        ? 'warning'
+        : 'critical'
+  return { status, detail: `Node ${name}: ${state}` }
+}
+
+function judgeResource(cluster: PacemakerStatus, id: string): Verdict {
+  const r = findResource(cluster, id)
+  if (!r) return { status: 'unknown', detail: `${id} is not in crm_mon` }
+  const unclean = r.nodes.filter((n) => cluster.nodes.find((x) => x.name === n)?.unclean)
+  const failures = cluster.failures.filter((f) => f.resource.split(':')[0] === id)
+  const where = describePlacement(r)
+  if (r.failed || !r.active || unclean.length)
+    return {
+      status: 'critical',
+      detail: `${where}${r.failed ? ' (FAILED)' : ''}${unclean.length ? ' (UNCLEAN)' : ''}`,
+    }
+  if (!r.managed || failures.length)
+    return {
+      status: 'warning',
+      detail: `${where}${r.managed ? '' : ' (unmanaged)'}${failures.length ? `, ${failures.length} failed operations` : ''}`,
+    }
+  return { status: 'ok', detail: where }
+}
+
+function facts(cluster: PacemakerStatus & { answeredBy?: string }): Record<string, unknown> {
+  return {
+    dc: cluster.dc,
+    quorum: cluster.quorum,
+    answeredBy: cluster.answeredBy ?? null,
+    nodes: cluster.nodes,
+    // Group members are placed on their own (they can be split while a group moves).
+    placement: Object.fromEntries(
+      cluster.resources.flatMap((r) => [
+        [r.id, r.nodes],
+        ...(r.kind === 'group' ? (r.members ?? []).map((m) => [m.id, m.nodes]) : []),
+      ]),
+    ),
+    resources: cluster.resources,
+    failures: cluster.failures,
+  }
+}
