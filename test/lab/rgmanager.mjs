@@ -110,6 +110,8 @@ export function seedRgmanager(seed) {
     cluster: { name: seed.cluster ?? 'demo', id: 4242, generation: 8 },
     nodes: seed.nodes.map((name, i) => ({ name, nodeid: i + 1 })),
     services,
+    // The cluster formed with every node; cman bumps the generation on each change from here.
+    seen_members: [...seed.nodes].sort().join(','),
   }
 }
 
