@@ -25,12 +25,33 @@ if (missing.length)
 
 let cib = ''
 
+const INVENTORY = `
+cluster: { name: demo, manager: pacemaker }
+nodes:
+  - { name: node1, address: 127.0.1.1 }
+  - { name: node2, address: 127.0.1.2 }
+  - { name: node3, address: 127.0.1.3 }
+  - { name: storage1, address: 127.0.1.20, roles: [storage] }
+services:
+  - { name: database, cluster: { pacemaker: { resource: db } }, storage: [gfs-data] }
+  - { name: www, cluster: { pacemaker: { resource: web } } }
+storage:
+  - { name: data-export, kind: gnbd, server: storage1, export: data, device: /dev/sdb1 }
+  - { name: gfs-data, kind: gfs, on: data-export, mountpoint: /srv/data, mounted_by: [node1, node2, node3] }
+fencing:
+  devices: [{ name: gnbd, agent: fence_gnbd, kind: storage, options: { servers: storage1 } }]
+  nodes:
+    - { node: node1, levels: [[{ device: gnbd, plug: node1 }]] }
+    - { node: node2, levels: [[{ device: gnbd, plug: node2 }]] }
+    - { node: node3, levels: [[{ device: gnbd, plug: node3 }]] }
+`
+
 function context() {
   const runner = labRunner()
   const ctx = pluginContext(
     pacemaker,
     { env: { CIB_file: cib }, settle_timeout: '300ms', settle_interval: '100ms' },
-    { runner },
+    { runner, inventoryYaml: INVENTORY },
   )
   return { ctx, runner }
 }
@@ -168,6 +189,15 @@ describe.skipIf(missing.length > 0)('pacemaker plugin against real Pacemaker 2.1
       ok: true,
       detail: 'node3 is online',
     })
+  })
+
+  it('a healthy owner needs no fence; a declared from does', async () => {
+    const { ctx } = context()
+    const move = action('move')
+    expect(await move.needsFence?.({ resource: 'database', node: 'node1' }, ctx)).toEqual([])
+    expect(await move.needsFence?.({ resource: 'db', node: 'node1', from: 'node3' }, ctx)).toEqual([
+      'node3',
+    ])
   })
 
   it('does nothing when the resource already runs on the destination', async () => {

@@ -270,28 +270,37 @@ describe('rgmanager when a member dies', () => {
     expect([db.status, db.detail]).toEqual(['critical', 'service:db is stopped (last on node2)'])
   })
 
-  it('does not start a shared-storage service elsewhere until its dead owner is declared for fencing', async () => {
-    setNode('node2', { up: false, power: 'off' })
-    const { ctx, runner } = context()
-    const relocate = action('relocate')
-    const error = await failure(relocate.run({ service: 'db', node: 'node1' }, ctx))
-    expect(error.kind).toBe('FENCE_REQUIRED')
-    expect(error.message).toContain('until node2 is confirmed fenced')
-    expect(runner.calls.some((c) => c.argv[0]?.endsWith('clusvcadm'))).toBe(false)
-    expect(service('service:db')).toMatchObject({ state: 'stopped', last_owner: 'node2' })
-
-    const input = { service: 'db', node: 'node1', from: 'node2' }
-    expect(relocate.needsFence?.(input, ctx)).toEqual(['node2'])
-    await relocate.run(input, ctx)
-    expect(service('service:db')).toMatchObject({ state: 'started', owner: 'node1' })
-  })
-
-  it('needs no fence for a service without shared storage, nor when staying put', async () => {
+  it('declares the dead owner of a shared-storage service for fencing before it starts elsewhere', async () => {
     const { ctx } = context()
     const relocate = action('relocate')
-    expect(relocate.needsFence?.({ service: 'web', node: 'node2', from: 'node1' }, ctx)).toEqual([])
-    expect(relocate.needsFence?.({ service: 'db', node: 'node2', from: 'node2' }, ctx)).toEqual([])
-    expect(action('enable').needsFence?.({ service: 'db', from: 'node2' }, ctx)).toEqual(['node2'])
+    const input = { service: 'db', node: 'node1' }
+    // Live owner: rgmanager stops db cleanly on node2 before starting it anywhere else.
+    expect(await relocate.needsFence?.(input, ctx)).toEqual([])
+    setNode('node2', { up: false, power: 'off' })
+    expect(await relocate.needsFence?.(input, ctx)).toEqual(['node2'])
+    expect(await action('enable').needsFence?.({ service: 'db' }, ctx)).toEqual(['node2'])
+    expect(await relocate.needsFence?.({ service: 'db', node: 'node2' }, ctx)).toEqual([])
+    // The executor confirms that fence, then runs the step.
+    await relocate.run(input, ctx)
+    expect(service('service:db')).toMatchObject({
+      state: 'started',
+      owner: 'node1',
+      last_owner: 'node2',
+    })
+  })
+
+  it('needs no fence for a service without shared storage; a declared from is taken as given', async () => {
+    setNode('node1', { up: false, power: 'off' })
+    const { ctx, runner } = context()
+    const relocate = action('relocate')
+    expect(await relocate.needsFence?.({ service: 'web', node: 'node2' }, ctx)).toEqual([])
+    expect(
+      await relocate.needsFence?.({ service: 'db', node: 'node3', from: 'node2' }, ctx),
+    ).toEqual(['node2'])
+    expect(
+      await relocate.needsFence?.({ service: 'db', node: 'node2', from: 'node2' }, ctx),
+    ).toEqual([])
+    expect(runner.calls).toEqual([])
   })
 
   it('runs the tools on the next member when the first does not answer', async () => {

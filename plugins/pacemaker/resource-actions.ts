@@ -28,10 +28,20 @@ export const move = defineAction<typeof MoveInput, PacemakerConfig>({
   idempotent: true,
   destructive: true,
   target: (input) => `resource/${input.resource}`,
-  needsFence(input, ctx) {
+  /**
+   * For a resource on shared storage: the declared `from`, else any node it is still placed on
+   * that is unclean or offline. Pacemaker itself recovers nothing from an unclean node before
+   * fencing it; declaring it lets tandem confirm that fence before asking for the move.
+   */
+  async needsFence(input, ctx) {
     const service = ctx.inventory.service(input.resource) ?? serviceOf(ctx, input.resource)
     if (!service || !ctx.inventory.usesSharedStorage(service)) return []
-    return input.from && input.from !== input.node ? [input.from] : []
+    if (input.from) return input.from !== input.node ? [input.from] : []
+    const status = await readStatus(ctx)
+    const placed = findResource(status, resourceId(ctx.inventory, input.resource))?.nodes ?? []
+    const clean = (name: string) =>
+      status.nodes.some((n) => n.name === name && n.online && !n.unclean)
+    return placed.filter((name) => name !== input.node && !clean(name))
   },
   describe: (input, ctx) => [planned(ctx, '--move', input, 'move')],
   async run(input, ctx) {

@@ -58,13 +58,20 @@ export const migrate = placementAction({
 })
 
 /**
- * Nodes to confirm fenced before the service may start elsewhere: the declared `from` of a
- * service on shared storage (GFS/GNBD), unless it is the destination itself.
+ * Nodes to confirm fenced before a service on shared storage (GFS/GNBD) may start elsewhere: the
+ * declared `from`, else the node it runs or last ran on when that node is no longer a cluster
+ * member (read from clustat). A live owner needs no fence: rgmanager stops the service there
+ * before starting it anywhere else, and marks it failed, not moved, if that stop fails.
  */
-function needsFence(input: PlaceInput, ctx: Ctx): string[] {
+async function needsFence(input: PlaceInput, ctx: Ctx): Promise<string[]> {
   const service = inventoryService(ctx.inventory, input.service)
   if (!service || !ctx.inventory.usesSharedStorage(service)) return []
-  return input.from && input.from !== input.node ? [input.from] : []
+  if (input.from) return input.from !== input.node ? [input.from] : []
+  const status = await readStatus(ctx)
+  const svc = findService(status, rgName(ctx.inventory, input.service))
+  const last = svc && svc.state !== 'disabled' ? whereItRan(svc) : null
+  if (!last || last === input.node) return []
+  return status.nodes.find((n) => n.name === last)?.online ? [] : [last]
 }
 
 function placementAction(spec: {
@@ -109,7 +116,6 @@ function placementAction(spec: {
           summary: `${name} already runs on ${input.node}; nothing to do`,
           data: { owner: input.node },
         }
-      refuseUnfencedOwner(ctx, input, name, status, svc)
       const args = argsFor(name, input)
       const { output, node } = await clusvcadm(ctx, args)
       return {
@@ -130,35 +136,6 @@ function placed(svc: ServiceState, input: PlaceInput): boolean {
   if (!isRunning(svc) || !svc.owner) return false
   if (input.node) return svc.owner === input.node
   return svc.owner !== input.from
-}
-
-/**
- * The plugin's own guard for fence-before-recover when no `from` was declared: a service on
- * shared storage whose last owner is no longer a member may still hold that storage, so it is
- * not started elsewhere here. A live owner is fine: rgmanager stops the service cleanly there
- * before starting it anywhere else (and fails it if the stop fails).
- */
-function refuseUnfencedOwner(
-  ctx: Ctx,
-  input: PlaceInput,
-  name: string,
-  status: ClusterStatus,
-  svc: ServiceState | undefined,
-): void {
-  const service = inventoryService(ctx.inventory, input.service)
-  if (!svc || svc.state === 'disabled' || !service || !ctx.inventory.usesSharedStorage(service))
-    return
-  const last = whereItRan(svc)
-  if (!last || last === input.node || last === input.from) return
-  if (status.nodes.find((n) => n.name === last)?.online) return
-  throw new PluginError(
-    'rgmanager',
-    'FENCE_REQUIRED',
-    `${name} uses shared storage and last ran on ${last}, which is not a cluster member`,
-    {
-      context: `not starting ${name} elsewhere until ${last} is confirmed fenced (give from: ${last})`,
-    },
-  )
 }
 
 function requireMember(status: ClusterStatus, node: string, name: string): void {
