@@ -2,30 +2,19 @@
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { LAB_BIN, tempDir } from './cluster-support.ts'
-import { seedRgmanager } from './lab/rgmanager.mjs'
-import { updateWorld, writeWorld } from './lab/world.mjs'
+import { LAB_BIN, labCluster } from './cluster-support.ts'
+import { updateWorld } from './lab/world.mjs'
 
 const T = 1764000000 // Mon Nov 24 16:00:00 2025 UTC
 let env: Record<string, string> = {}
 
 beforeEach(() => {
-  const world = join(tempDir('rglab'), 'world.json')
-  process.env.TANDEM_LAB_WORLD = world
-  env = { PATH: process.env.PATH ?? '', TZ: 'UTC', TANDEM_LAB_WORLD: world }
-  const up = { up: true, power: 'on' as const }
-  writeWorld({
-    version: 1,
-    nodes: { node1: { ...up }, node2: { ...up }, node3: { ...up } },
-    rgmanager: seedRgmanager({
-      nodes: ['node1', 'node2', 'node3'],
-      services: {
-        db: { owner: 'node2', last_owner: 'node1', last_transition: T },
-        web: { state: 'disabled', last_owner: 'node1', last_transition: T },
-        'vm:guest1': { owner: 'node3', flags: ['frozen'], last_transition: T },
-      },
-    }),
+  const world = labCluster({
+    db: { owner: 'node2', last_owner: 'node1', last_transition: T },
+    web: { state: 'disabled', last_owner: 'node1', last_transition: T },
+    'vm:guest1': { owner: 'node3', flags: ['frozen'], last_transition: T },
   })
+  env = { PATH: process.env.PATH ?? '', TZ: 'UTC', TANDEM_LAB_WORLD: world }
 })
 
 function tool(name: string, args: string[], extra: Record<string, string> = {}) {

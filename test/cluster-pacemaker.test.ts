@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { PluginError } from '../core/plugin/index.ts'
 import pacemaker from '../plugins/pacemaker/index.ts'
-import { labRunner, pluginContext, tempDir } from './cluster-support.ts'
+import { actionOf, failure, labRunner, pluginContext, said, tempDir } from './cluster-support.ts'
 
 const FIXTURE = new URL('./fixtures/pacemaker-cib.xml', import.meta.url)
 const TOOLS = ['crm_resource', 'crm_mon', 'crm_simulate', 'crm_attribute', 'cibadmin']
@@ -56,11 +56,7 @@ function context() {
   return { ctx, runner }
 }
 
-const action = (name: string) => {
-  const found = pacemaker.actions?.[name]
-  if (!found) throw new Error(`no action ${name}`)
-  return found
-}
+const action = (name: string) => actionOf(pacemaker, name)
 const probe = pacemaker.probes?.status
 if (!probe) throw new Error('no status probe')
 
@@ -79,15 +75,6 @@ function locate(resource: string): string {
 async function placement(ctx: ReturnType<typeof context>['ctx']) {
   const result = await probe?.run({}, ctx)
   return result?.data?.placement as Record<string, string[]>
-}
-
-async function failure(promise: Promise<unknown>): Promise<PluginError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  if (!error) throw new Error('expected the action to fail')
-  return error as PluginError
 }
 
 describe.skipIf(missing.length > 0)('pacemaker plugin against real Pacemaker 2.1', () => {
@@ -218,20 +205,21 @@ describe.skipIf(missing.length > 0)('pacemaker error cases keep the real toolsâ€
 
   it('unknown resource and unknown node: exit 105 "No such object"', async () => {
     const { ctx } = context()
-    const resource = await failure(action('move').run({ resource: 'nosuch', node: 'node2' }, ctx))
-    expect([resource.kind, resource.exitCode, resource.toolMessage]).toEqual([
+    expect(
+      said(await failure(action('move').run({ resource: 'nosuch', node: 'node2' }, ctx))),
+    ).toEqual([
       'UNKNOWN_RESOURCE',
       105,
       "crm_resource: Resource 'nosuch' not found\nError performing operation: No such object",
     ])
-    const node = await failure(action('ban').run({ resource: 'web', node: 'node9' }, ctx))
-    expect([node.kind, node.exitCode, node.toolMessage]).toEqual([
-      'UNKNOWN_NODE',
-      105,
-      "crm_resource: Node 'node9' not found\nError performing operation: No such object",
-    ])
-    const standby = await failure(action('standby').run({ node: 'node9' }, ctx))
-    expect([standby.kind, standby.exitCode, standby.toolMessage]).toEqual([
+    expect(said(await failure(action('ban').run({ resource: 'web', node: 'node9' }, ctx)))).toEqual(
+      [
+        'UNKNOWN_NODE',
+        105,
+        "crm_resource: Node 'node9' not found\nError performing operation: No such object",
+      ],
+    )
+    expect(said(await failure(action('standby').run({ node: 'node9' }, ctx)))).toEqual([
       'UNKNOWN_NODE',
       105,
       'crm_attribute: Could not map name=node9 to a UUID',

@@ -1,12 +1,18 @@
 // End to end: the rgmanager plugin driving the lab's clustat/clusvcadm over a shared world.
-import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { PluginError } from '../core/plugin/index.ts'
 import rgmanager from '../plugins/rgmanager/index.ts'
 import type { RgmanagerConfig } from '../plugins/rgmanager/tools.ts'
-import { LAB_BIN, labRunner, pluginContext, tempDir } from './cluster-support.ts'
-import { type RgSection, seedRgmanager } from './lab/rgmanager.mjs'
-import { readWorld, updateWorld, type World, writeWorld } from './lab/world.mjs'
+import {
+  actionOf,
+  failure,
+  LAB_BIN,
+  labCluster,
+  labRunner,
+  pluginContext,
+  said,
+} from './cluster-support.ts'
+import type { RgSection } from './lab/rgmanager.mjs'
+import { readWorld, updateWorld, type World } from './lab/world.mjs'
 
 const INVENTORY = `
 version: 1
@@ -39,20 +45,10 @@ fencing:
 let worldFile = ''
 
 beforeEach(() => {
-  worldFile = join(tempDir('rgm'), 'world.json')
-  process.env.TANDEM_LAB_WORLD = worldFile
-  const up = { up: true, power: 'on' as const }
-  writeWorld({
-    version: 1,
-    nodes: { node1: { ...up }, node2: { ...up }, node3: { ...up } },
-    rgmanager: seedRgmanager({
-      nodes: ['node1', 'node2', 'node3'],
-      services: {
-        db: { owner: 'node2', domain: ['node2', 'node3', 'node1'] },
-        web: { owner: 'node1' },
-        'vm:guest1': { owner: 'node3' },
-      },
-    }),
+  worldFile = labCluster({
+    db: { owner: 'node2', domain: ['node2', 'node3', 'node1'] },
+    web: { owner: 'node1' },
+    'vm:guest1': { owner: 'node3' },
   })
 })
 
@@ -71,11 +67,7 @@ function context(config: Partial<RgmanagerConfig> = {}, timeoutMs?: number) {
   return { ctx, runner }
 }
 
-const action = (name: string) => {
-  const found = rgmanager.actions?.[name]
-  if (!found) throw new Error(`no action ${name}`)
-  return found
-}
+const action = (name: string) => actionOf(rgmanager, name)
 const probe = rgmanager.probes?.membership
 if (!probe) throw new Error('no membership probe')
 
@@ -91,15 +83,6 @@ function rgSection(world: World): RgSection {
 
 function service(name: string) {
   return rgSection(readWorld()).services[name]
-}
-
-async function failure(promise: Promise<unknown>): Promise<PluginError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  if (!error) throw new Error('expected the action to fail')
-  return error as PluginError
 }
 
 describe('rgmanager plugin against the lab clustat/clusvcadm', () => {
@@ -208,26 +191,23 @@ describe('rgmanager error cases become typed plugin errors with the tool message
     const relocate = await failure(action('relocate').run({ service: 'web', node: 'node3' }, ctx))
     expect(relocate.kind).toBe('NODE_NOT_MEMBER')
     await action('disable').run({ service: 'web' }, ctx)
-    const enable = await failure(action('enable').run({ service: 'web', node: 'node3' }, ctx))
-    expect([enable.kind, enable.exitCode, enable.toolMessage]).toEqual([
+    expect(
+      said(await failure(action('enable').run({ service: 'web', node: 'node3' }, ctx))),
+    ).toEqual([
       'NODE_NOT_MEMBER',
       244,
       'Member node3 trying to enable service:web...Target node dead / nonexistent',
     ])
-    const migrate = await failure(action('migrate').run({ service: 'guest1', node: 'node3' }, ctx))
-    expect([migrate.kind, migrate.exitCode, migrate.toolMessage]).toEqual([
-      'NODE_NOT_MEMBER',
-      1,
-      "'node3' is offline",
-    ])
+    expect(
+      said(await failure(action('migrate').run({ service: 'guest1', node: 'node3' }, ctx))),
+    ).toEqual(['NODE_NOT_MEMBER', 1, "'node3' is offline"])
   })
 
   it('inquorate cluster: clusvcadm refuses, the probe is critical', async () => {
     setNode('node2', { up: false })
     setNode('node3', { up: false })
     const { ctx } = context()
-    const error = await failure(action('enable').run({ service: 'web' }, ctx))
-    expect([error.kind, error.exitCode, error.toolMessage]).toEqual([
+    expect(said(await failure(action('enable').run({ service: 'web' }, ctx)))).toEqual([
       'NO_QUORUM',
       247,
       'Local machine trying to enable service:web...Operation requires quorum',

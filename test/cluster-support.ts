@@ -6,13 +6,17 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createInventory, parseConfig } from '../core/inventory/index.ts'
 import type {
+  ActionDefinition,
   CommandResult,
   CommandRunner,
   CommandSpec,
   Logger,
   PluginContext,
   PluginDefinition,
+  PluginError,
 } from '../core/plugin/index.ts'
+import { type RgService, seedRgmanager } from './lab/rgmanager.mjs'
+import { writeWorld } from './lab/world.mjs'
 
 export const LAB_BIN = fileURLToPath(new URL('./lab/bin/', import.meta.url))
 
@@ -64,6 +68,51 @@ export function pluginContext<Config>(
     },
     dryRun: false,
   }
+}
+
+/** An action of a plugin, or a test failure naming it. */
+export function actionOf<Config>(
+  plugin: PluginDefinition<Config>,
+  name: string,
+): ActionDefinition<
+  // biome-ignore lint/suspicious/noExplicitAny: tests feed each action its own literal inputs
+  any,
+  Config
+> {
+  const found = plugin.actions?.[name]
+  if (!found) throw new Error(`${plugin.name} has no action ${name}`)
+  return found
+}
+
+/** The PluginError a promise rejects with; a promise that resolves fails the test. */
+export async function failure(promise: Promise<unknown>): Promise<PluginError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  if (!error) throw new Error('expected the action to fail')
+  return error as PluginError
+}
+
+/** What a test compares of a PluginError: its kind, the tool's exit code and its words. */
+export function said(error: PluginError): [string, number | null, string] {
+  return [error.kind, error.exitCode, error.toolMessage]
+}
+
+/**
+ * A fresh lab world (its own file, set as $TANDEM_LAB_WORLD) with node1..node3 up and an
+ * rgmanager cluster of them running `services`. Returns the world file's path.
+ */
+export function labCluster(services: Record<string, Partial<RgService>>): string {
+  const file = join(tempDir('rgm'), 'world.json')
+  process.env.TANDEM_LAB_WORLD = file
+  const nodes = ['node1', 'node2', 'node3']
+  writeWorld({
+    version: 1,
+    nodes: Object.fromEntries(nodes.map((n) => [n, { up: true, power: 'on' as const }])),
+    rgmanager: seedRgmanager({ nodes, services }),
+  })
+  return file
 }
 
 /** A fresh temp directory for one test's world file or CIB copy. */

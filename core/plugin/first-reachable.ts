@@ -10,6 +10,11 @@ export interface ReachableResult {
   skipped: { node: string; reason: string }[]
 }
 
+/** What a tool said, stdout then stderr, trimmed: the words a PluginError keeps. */
+export function toolOutput(result: CommandResult): string {
+  return [result.stdout.trim(), result.stderr.trim()].filter(Boolean).join('\n')
+}
+
 /** True when a command never reached its node: OpenSSH exits 255 and says `ssh: ...`. */
 export function unreachable(result: CommandResult): boolean {
   return result.code === 255 && /^ssh: /m.test(result.stderr)
@@ -18,26 +23,29 @@ export function unreachable(result: CommandResult): boolean {
 /**
  * Runs `spec` on each of `nodes` in turn until one answers; with no nodes, runs it locally.
  * `notHere` marks answers from a node that is up but cannot act for the cluster (e.g. cman is
- * not running there), which are passed over too. The last answer is returned when none does.
+ * not running there; a RegExp is matched against the tool's output), which are passed over too.
+ * The last answer is returned when none does.
  *
  * @example
  * const { result, node } = await runOnFirstReachable(ctx.runner, ['node1', 'node2'], {
  *   argv: ['clustat', '-x'],
- * }, (r) => /Could not connect to CMAN/.test(r.stderr))
+ * }, /Could not connect to CMAN/)
  */
 export async function runOnFirstReachable(
   runner: CommandRunner,
   nodes: readonly string[],
   spec: Omit<CommandSpec, 'node'>,
-  notHere: (result: CommandResult) => boolean = () => false,
+  notHere: RegExp | ((result: CommandResult) => boolean) = () => false,
 ): Promise<ReachableResult> {
+  const skip =
+    typeof notHere === 'function' ? notHere : (r: CommandResult) => notHere.test(toolOutput(r))
   if (nodes.length === 0) return { result: await runner.run(spec), skipped: [] }
   const skipped: ReachableResult['skipped'] = []
   let last: ReachableResult | undefined
   for (const node of nodes) {
     const result = await runner.run({ ...spec, node })
     last = { result, node, skipped }
-    if (!unreachable(result) && !notHere(result)) return last
+    if (!unreachable(result) && !skip(result)) return last
     skipped.push({ node, reason: firstLine(result.stderr || result.stdout) })
   }
   return last as ReachableResult

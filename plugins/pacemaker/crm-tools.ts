@@ -6,6 +6,7 @@ import {
   type PluginContext,
   PluginError,
   runOnFirstReachable,
+  toolOutput,
   z,
 } from '../../core/plugin/index.ts'
 import { type CliConstraint, cliConstraints } from './cib-constraints.ts'
@@ -74,12 +75,12 @@ export async function crm(
 ): Promise<{ output: string; node?: string; result: CommandResult }> {
   const { result, node } = await run(ctx, argv)
   if (result.timedOut || result.code !== 0) throw toolError(result, argv.map(base).join(' '))
-  return { output: words(result), node, result }
+  return { output: toolOutput(result), node, result }
 }
 
 /** Maps a failed crm tool run to a PluginError: `crm_resource: Resource 'x' not found` → UNKNOWN_RESOURCE … */
 export function toolError(result: CommandResult, context: string): PluginError {
-  const text = words(result)
+  const text = toolOutput(result)
   return new PluginError(
     'pacemaker',
     errorKind(result, text),
@@ -106,12 +107,8 @@ async function run(ctx: Ctx, argv: string[]) {
     ctx.runner,
     ctx.config.run_on,
     { argv, env: ctx.config.env, timeoutMs: ctx.timeoutMs },
-    (result) => NOT_HERE.test(words(result)),
+    NOT_HERE,
   )
-}
-
-function words(result: CommandResult): string {
-  return [result.stderr.trim(), result.stdout.trim()].filter(Boolean).join('\n')
 }
 
 function base(path: string): string {

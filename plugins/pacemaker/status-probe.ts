@@ -1,5 +1,5 @@
 // The pacemaker.status probe: nodes, quorum, placement and failures from crm_mon XML, judged for health.
-import { defineProbe, PluginError, type ProbeResult, z } from '../../core/plugin/index.ts'
+import { defineProbe, guardProbe, type ProbeResult, z } from '../../core/plugin/index.ts'
 import { describePlacement, findResource, type PacemakerStatus } from './crm-mon.ts'
 import { type PacemakerConfig, readStatus, resourceId } from './crm-tools.ts'
 import { nodeState } from './guards.ts'
@@ -15,22 +15,12 @@ export const status = defineProbe<typeof StatusInput, PacemakerConfig>({
   description:
     'Pacemaker nodes (online/unclean/standby), quorum, placement and failures from crm_mon XML.',
   input: StatusInput,
-  async run(input, ctx) {
-    const started = performance.now()
-    const latency = () => Math.round(performance.now() - started)
-    try {
+  run: (input, ctx) =>
+    guardProbe(async () => {
       const cluster = await readStatus(ctx)
       const id = input.resource && resourceId(ctx.inventory, input.resource)
-      return { ...judge(cluster, input.node, id), latencyMs: latency(), data: facts(cluster) }
-    } catch (error) {
-      const timedOut = error instanceof PluginError && error.kind === 'TIMEOUT'
-      return {
-        status: timedOut ? 'timeout' : 'unknown',
-        latencyMs: latency(),
-        detail: error instanceof Error ? error.message : String(error),
-      }
-    }
-  },
+      return { ...judge(cluster, input.node, id), data: facts(cluster) }
+    }),
 })
 
 type Verdict = Pick<ProbeResult, 'status' | 'detail'>

@@ -1,5 +1,5 @@
 // The rgmanager.membership probe: members, quorum and service owners from `clustat -x`, as health sees them.
-import { defineProbe, PluginError, type ProbeResult, z } from '../../core/plugin/index.ts'
+import { defineProbe, guardProbe, type ProbeResult, z } from '../../core/plugin/index.ts'
 import { type ClusterStatus, isRunning, type ServiceState } from './clustat.ts'
 import { describeService, findService, why } from './service-actions.ts'
 import { type RgmanagerConfig, readStatus, rgName } from './tools.ts'
@@ -15,26 +15,12 @@ export const membership = defineProbe<typeof MembershipInput, RgmanagerConfig>({
   description:
     'Cluster membership, quorum and service owners/states from clustat -x (a vantage point for node-down quorum).',
   input: MembershipInput,
-  async run(input, ctx) {
-    const started = performance.now()
-    const latency = () => Math.round(performance.now() - started)
-    try {
+  run: (input, ctx) =>
+    guardProbe(async () => {
       const status = await readStatus(ctx)
-      const verdict = judge(
-        status,
-        input.node,
-        input.service && rgName(ctx.inventory, input.service),
-      )
-      return { ...verdict, latencyMs: latency(), data: facts(status) }
-    } catch (error) {
-      const timedOut = error instanceof PluginError && error.kind === 'TIMEOUT'
-      return {
-        status: timedOut ? 'timeout' : 'unknown',
-        latencyMs: latency(),
-        detail: error instanceof Error ? error.message : String(error),
-      }
-    }
-  },
+      const service = input.service && rgName(ctx.inventory, input.service)
+      return { ...judge(status, input.node, service), data: facts(status) }
+    }),
 })
 
 type Verdict = Pick<ProbeResult, 'status' | 'detail'>

@@ -5,6 +5,7 @@ import {
   type PluginContext,
   PluginError,
   runOnFirstReachable,
+  toolOutput,
   z,
 } from '../../core/plugin/index.ts'
 import { type ClusterStatus, parseClustat } from './clustat.ts'
@@ -68,7 +69,7 @@ export async function clusvcadm(
   // clusvcadm acts on the "closest match" of a misspelt member and still exits 0: never hide that.
   if (result.timedOut || result.code !== 0 || /not in membership list/.test(result.stdout))
     throw toolError(result, `clusvcadm ${args.join(' ')}`)
-  return { output: words(result), node }
+  return { output: toolOutput(result), node }
 }
 
 /** The argv a clusvcadm call would run, for describe(). */
@@ -78,7 +79,7 @@ export function clusvcadmArgv(ctx: Ctx, args: string[]): string[] {
 
 /** Maps a failed clustat/clusvcadm run to a PluginError whose message is the tool's own output. */
 export function toolError(result: CommandResult, context: string): PluginError {
-  const message = words(result) || `exit ${result.code ?? result.signal}`
+  const message = toolOutput(result) || `exit ${result.code ?? result.signal}`
   return new PluginError('rgmanager', errorKind(result), message, {
     exitCode: result.code,
     context,
@@ -86,7 +87,7 @@ export function toolError(result: CommandResult, context: string): PluginError {
 }
 
 function errorKind(result: CommandResult): string {
-  const text = words(result)
+  const text = toolOutput(result)
   if (result.timedOut) return 'TIMEOUT'
   if (/not in membership list/.test(text)) return 'UNKNOWN_NODE'
   if (/' is offline$/m.test(text)) return 'NODE_NOT_MEMBER'
@@ -100,10 +101,6 @@ async function run(ctx: Ctx, argv: string[]) {
     ctx.runner,
     ctx.config.run_on,
     { argv, env: ctx.config.env, timeoutMs: ctx.timeoutMs },
-    (result) => NOT_HERE.test(words(result)),
+    NOT_HERE,
   )
-}
-
-function words(result: CommandResult): string {
-  return [result.stdout.trim(), result.stderr.trim()].filter(Boolean).join('\n')
 }
