@@ -112,6 +112,20 @@ describe('lab clustat', () => {
     expect(stdout).toContain('generation="12"')
   })
 
+  it('a partitioned node drops out of the majority’s view and alone is inquorate', async () => {
+    updateWorld((world) => {
+      world.nodes.node3 = { up: true, power: 'on', partitioned: true }
+    })
+    const majority = await tool('clustat', ['-x'])
+    expect(majority.stdout).toContain('<quorum quorate="1" groupmember="1"/>')
+    expect(majority.stdout).toContain(NODE('node3', 3, 0, 0, 0))
+    const alone = await tool('clustat', ['-x'], { TANDEM_LAB_NODE: 'node3' })
+    expect(alone.stdout).toMatch(/^Service states unavailable: Operation requires quorum\n/)
+    expect(alone.stdout).toContain(
+      NODE('node1', 1, 0, 0, 0) + NODE('node2', 2, 0, 0, 0) + NODE('node3', 3, 1, 1, 0),
+    )
+  })
+
   it('on a node that is down, cman cannot be reached', async () => {
     down('node3')
     const result = await tool('clustat', ['-x'], { TANDEM_LAB_NODE: 'node3' })
