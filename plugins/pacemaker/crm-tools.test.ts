@@ -93,3 +93,16 @@ describe.runIf(available)('crm tool failures from real Pacemaker', () => {
     expect(cliConstraints('<constraints/>', 'db')).toEqual([])
   })
 })
+
+describe('toolError without the tools', () => {
+  it('tells an unreachable node (ssh exit 255) from a crashed tool', () => {
+    const base = { signal: null, stdout: '', durationMs: 1, timedOut: false, truncated: false }
+    const ssh = {
+      ...base,
+      code: 255,
+      stderr: 'ssh: connect to host 127.0.1.2 port 22: Connection refused\n',
+    }
+    expect(toolError(ssh, 'crm_mon').kind).toBe('NODE_UNREACHABLE')
+    expect(toolError({ ...base, code: 139, stderr: '' }, 'crm_resource').kind).toBe('TOOL_CRASHED')
+  })
+})

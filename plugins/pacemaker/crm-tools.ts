@@ -94,11 +94,12 @@ export function toolError(result: CommandResult, context: string): PluginError {
 
 function errorKind(result: CommandResult, text: string): string {
   if (result.timedOut) return 'TIMEOUT'
+  // ssh's own exit 255 is not a crash of the tool.
+  if (result.code === 255 && /^ssh: /m.test(result.stderr)) return 'NODE_UNREACHABLE'
   if (result.signal || (result.code ?? 0) > 128) return 'TOOL_CRASHED'
   if (/Resource '[^']*' not found/.test(text)) return 'UNKNOWN_RESOURCE'
   if (/Node '[^']*' not found|Could not map name=\S+ to a UUID/.test(text)) return 'UNKNOWN_NODE'
   if (NOT_HERE.test(text)) return 'CIB_UNAVAILABLE'
-  if (/^ssh: /m.test(result.stderr)) return 'NODE_UNREACHABLE'
   return EXIT_KINDS[result.code ?? -1] ?? 'FAILED'
 }
 

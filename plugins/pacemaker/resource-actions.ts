@@ -50,7 +50,8 @@ export const move = defineAction<typeof MoveInput, PacemakerConfig>({
     refuseWithoutQuorum(status, `move ${id}`)
     requireUsableNode(status, input.node)
     const now = findResource(status, id)
-    if (now && now.kind !== 'clone' && now.nodes.length === 1 && now.nodes[0] === input.node)
+    const single = now?.kind === 'primitive' || now?.kind === 'group'
+    if (now && single && now.nodes.length === 1 && now.nodes[0] === input.node)
       return { summary: `${id} already runs on ${input.node}; nothing to do` }
     return runCrm(ctx, '--move', input, now ? describePlacement(now) : undefined)
   },

@@ -36,6 +36,7 @@ function judge(cluster: PacemakerStatus, node?: string, resource?: string): Verd
   if (failed.length) return { status: 'critical', detail: `failed: ${failed.join(', ')}` }
   const odd = cluster.nodes.filter((n) => nodeState(n) !== 'online')
   const notes = [
+    ...(cluster.maintenanceMode ? ['maintenance-mode: resources are not managed'] : []),
     ...odd.map((n) => `${n.name} ${nodeState(n)}`),
     ...cluster.failures.map((f) => `${f.resource} ${f.task} failed on ${f.node} (${f.exitStatus})`),
   ]
@@ -80,6 +81,7 @@ function facts(cluster: PacemakerStatus & { answeredBy?: string }): Record<strin
   return {
     dc: cluster.dc,
     quorum: cluster.quorum,
+    maintenanceMode: cluster.maintenanceMode,
     answeredBy: cluster.answeredBy ?? null,
     nodes: cluster.nodes,
     // Group members are placed on their own (they can be split while a group moves).
