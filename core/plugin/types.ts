@@ -14,6 +14,10 @@ export interface CommandSpec {
   env?: Record<string, string>
   /** Output above this many bytes per stream is cut (and `truncated` set). */
   maxOutputBytes?: number
+  /** Aborting kills the command's whole process group (the engine passes `ctx.signal`). */
+  signal?: AbortSignal
+  /** Called with the pid once the process exists (the journal records it for crash recovery). */
+  onSpawn?(pid: number): void
 }
 
 export interface CommandResult {
