@@ -111,6 +111,11 @@ export interface ActionDefinition<Input = unknown, Config = unknown> {
   fences?(input: Input): string | undefined
   /** Target key for guards (cooldown, concurrency, blast radius), e.g. `node/node2`. */
   target?(input: Input): string
+  /**
+   * Real servers this action takes out of (`drained: true`) or puts back into an LVS pool;
+   * the blast-radius guard counts them (e.g. lvs.drain, lvs.remove_server, lvs.restore).
+   */
+  drains?(input: Input): { service: string; node: string; drained: boolean }[]
 }
 
 export type ProbeStatus = 'ok' | 'warning' | 'critical' | 'unknown' | 'timeout'
