@@ -48,7 +48,7 @@ export async function executeStep(
     return skip(scope, row, `${fenceNode} is already fenced in this incident: not fencing twice`)
 
   const cluster = await readCluster(scope, action.destructive || !!action.needsFence)
-  const needs = needsFence(scope, resolved)
+  const needs = await needsFence(scope, resolved)
   for (const node of needs) {
     const confirmed = await fenceConfirmed(engine.db, node, scope.incidentId, cluster)
     if (!confirmed.ok)
@@ -131,7 +131,7 @@ async function dryRun(
   } catch (error) {
     return fail(scope, row, `describe failed: ${errorText(error)}`)
   }
-  const needs = needsFence(scope, resolved)
+  const needs = await needsFence(scope, resolved)
   const detail = `dry run: would run ${Array.isArray(commands) ? commands.length : 0} command(s)${needs.length ? `; needs ${needs.join(', ')} confirmed fenced first` : ''}`
   const known = engine.secrets.known()
   await engine.db.transaction(async (tx) => {
@@ -147,12 +147,12 @@ async function dryRun(
   return { status: 'skipped', detail }
 }
 
-function needsFence(
+async function needsFence(
   scope: RunScope,
   resolved: ResolvedAction & { input: unknown; config: unknown },
 ) {
   const { action, input, config } = resolved
-  if (!action.needsFence) return []
+  if (!action.needsFence) return [] as string[]
   const ctx = stepContext(scope.engine.context, config, {
     signal: new AbortController().signal,
     timeoutMs: 0,

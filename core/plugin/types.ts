@@ -106,7 +106,7 @@ export interface ActionDefinition<Input = unknown, Config = unknown> {
    * Nodes that must be confirmed fenced in this incident before this action may run
    * (fence-before-recover), e.g. the old owner of a GFS service being relocated.
    */
-  needsFence?(input: Input, ctx: PluginContext<Config>): string[]
+  needsFence?(input: Input, ctx: PluginContext<Config>): string[] | Promise<string[]>
   /** The node this action fences, when it is a fencing action (for the engine's fence state). */
   fences?(input: Input): string | undefined
   /** Target key for guards (cooldown, concurrency, blast radius), e.g. `node/node2`. */
