@@ -2,6 +2,7 @@
 export { decideApproval } from './approvals.ts'
 export { createHealthClusterView, fixedClusterView } from './cluster-view.ts'
 export { createExecutor, type Executor } from './executor.ts'
+export { resolveIncident } from './journal.ts'
 export { incidentTimeline, recentIncidents } from './journal-view.ts'
 export type { ManualOptions } from './manual.ts'
 export { type LabelMatcher, matchesAll } from './matchers.ts'

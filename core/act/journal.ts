@@ -182,3 +182,13 @@ async function earlierSteps(tx: Tx, baseKey: string): Promise<StepRow[]> {
       ),
     )
 }
+
+/** Closes the open incident of `key` (the daemon calls it when the problem clears). */
+export async function resolveIncident(tx: Tx, key: string, now: number): Promise<boolean> {
+  const closed = await tx
+    .update(incidents)
+    .set({ status: 'resolved', closedAt: now })
+    .where(and(eq(incidents.key, key), eq(incidents.status, 'open')))
+    .returning({ id: incidents.id })
+  return closed.length > 0
+}
