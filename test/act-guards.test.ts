@@ -32,7 +32,7 @@ describe('a node flapping for ten minutes', () => {
     const clock = fakeClock()
     const executor = labExecutor(store, { clock })
     await setHealth(store, { quorate: true, nodes: { node2: 'down' } })
-    const drainGuards = { cooldownMs: MINUTE, maxRuns: { count: 3, windowMs: 10 * MINUTE } }
+    const drainGuards = { cooldownMs: 1.5 * MINUTE, maxRuns: { count: 3, windowMs: 10 * MINUTE } }
     const fenceGuards = { maxFences: { count: 1, windowMs: 10 * MINUTE } }
     const reports = []
     // node2 goes down and comes back every 30 seconds for ten minutes.
