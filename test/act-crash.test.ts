@@ -87,7 +87,8 @@ async function expectOneFenceThenRelocation() {
 
 const fence = () => step('2', 'test-fence.fence', { node: 'node2' }, { onFailure: 'escalate' })
 const drain = () => step('1', 'test-lvs.drain', { service: 'web', node: 'node2' })
-const relocate = () => step('3', 'test-cluster.relocate', { service: 'db', from: 'node2', to: 'node3' })
+const relocate = () =>
+  step('3', 'test-cluster.relocate', { service: 'db', from: 'node2', to: 'node3' })
 
 describe('SIGKILL around a fence', () => {
   it('before the fence intent is written: the fence runs once after restart', async () => {

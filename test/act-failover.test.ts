@@ -44,7 +44,12 @@ describe('fence before recover', () => {
     expect(report.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded'])
     expect(fenceOffs()).toHaveLength(1)
     expect(relocations()).toEqual([
-      expect.objectContaining({ service: 'db', from: 'node2', to: 'node3', power: expect.objectContaining({ node2: 'off' }) }),
+      expect.objectContaining({
+        service: 'db',
+        from: 'node2',
+        to: 'node3',
+        power: expect.objectContaining({ node2: 'off' }),
+      }),
     ])
     const [fence] = await store.db.select().from(fenceStates).where(eq(fenceStates.node, 'node2'))
     expect(fence).toMatchObject({ state: 'fenced', incidentId: report.incidentId, failures: 0 })
@@ -61,31 +66,39 @@ describe('fence before recover', () => {
     ['exit1', 'exits 1'],
     ['exit5', 'exits 5'],
     ['hang', 'hangs past its timeout'],
-  ])('a fence agent that %s leaves the node unclean, services in place, and escalates', async (behaviour) => {
-    await setHealth(store, { quorate: true, nodes: { node2: 'down' } })
-    behave('node2', behaviour)
-    const notices = collectNotices()
-    const plan = failoverPlan('node2')
-    plan.steps[0] = step('1', 'test-fence.fence', { node: 'node2' }, {
-      retry: { count: 2, backoffMs: 50 },
-      timeoutMs: 1_000,
-      onFailure: 'escalate',
-    })
-    const report = await labExecutor(store, { notices }).execute(plan)
-    expect(report.status).toBe('failed')
-    expect(report.steps.map((s) => s.status)).toEqual(['failed', 'skipped', 'skipped'])
-    expect(fenceOffs()).toHaveLength(3) // one try and two retries, no more
-    expect(relocations()).toEqual([])
-    expect(world().testCluster.owners.db).toBe('node2')
-    const [fence] = await store.db.select().from(fenceStates).where(eq(fenceStates.node, 'node2'))
-    expect(fence).toMatchObject({ state: 'unclean', failures: 1 })
-    expect(notices.escalations).toHaveLength(1)
-    expect(notices.escalations[0]?.title).toMatch(/test-fence\.fence.*failed/)
-    expect(notices.updates.at(-1)?.moment).toBe('failed')
-    // No orphan agent survives a timeout.
-    if (behaviour === 'hang')
-      for (const call of world().testFence.calls) expect(alive(call.pid)).toBe(false)
-  })
+  ])(
+    'a fence agent that %s leaves the node unclean, services in place, and escalates',
+    async (behaviour) => {
+      await setHealth(store, { quorate: true, nodes: { node2: 'down' } })
+      behave('node2', behaviour)
+      const notices = collectNotices()
+      const plan = failoverPlan('node2')
+      plan.steps[0] = step(
+        '1',
+        'test-fence.fence',
+        { node: 'node2' },
+        {
+          retry: { count: 2, backoffMs: 50 },
+          timeoutMs: 1_000,
+          onFailure: 'escalate',
+        },
+      )
+      const report = await labExecutor(store, { notices }).execute(plan)
+      expect(report.status).toBe('failed')
+      expect(report.steps.map((s) => s.status)).toEqual(['failed', 'skipped', 'skipped'])
+      expect(fenceOffs()).toHaveLength(3) // one try and two retries, no more
+      expect(relocations()).toEqual([])
+      expect(world().testCluster.owners.db).toBe('node2')
+      const [fence] = await store.db.select().from(fenceStates).where(eq(fenceStates.node, 'node2'))
+      expect(fence).toMatchObject({ state: 'unclean', failures: 1 })
+      expect(notices.escalations).toHaveLength(1)
+      expect(notices.escalations[0]?.title).toMatch(/test-fence\.fence.*failed/)
+      expect(notices.updates.at(-1)?.moment).toBe('failed')
+      // No orphan agent survives a timeout.
+      if (behaviour === 'hang')
+        for (const call of world().testFence.calls) expect(alive(call.pid)).toBe(false)
+    },
+  )
 
   it('refuses to relocate when the fenced node still answers', async () => {
     await setHealth(store, { quorate: true, nodes: { node2: 'up' } })
@@ -181,10 +194,15 @@ describe('dry run and approval', () => {
     const plan = { ...failoverPlan('node2'), dryRun: true }
     const report = await labExecutor(store).execute(plan)
     expect(report.dryRun).toBe(true)
-    expect(report.steps.every((s) => s.status === 'skipped' && s.blockedBy === 'dry_run')).toBe(true)
+    expect(report.steps.every((s) => s.status === 'skipped' && s.blockedBy === 'dry_run')).toBe(
+      true,
+    )
     expect(fenceOffs()).toEqual([])
     const rows = await store.db.select().from(steps)
-    expect(rows[1]?.result).toMatchObject({ dryRun: true, commands: [{ argv: [expect.stringMatching(/lvs_test$/), 'drain', 'web', 'node2'] }] })
+    expect(rows[1]?.result).toMatchObject({
+      dryRun: true,
+      commands: [{ argv: [expect.stringMatching(/lvs_test$/), 'drain', 'web', 'node2'] }],
+    })
     expect(rows[2]?.result).toMatchObject({ needsFence: ['node2'] })
   })
 
@@ -197,13 +215,25 @@ describe('dry run and approval', () => {
     expect(first.steps[0]).toMatchObject({ status: 'blocked', blockedBy: 'approval' })
     expect(fenceOffs()).toEqual([])
     const id = first.steps[0]?.detail.match(/apr-[0-9a-f]+/)?.[0] as string
-    await decideApproval(store.db, id, { approve: true, by: 'alice', reason: 'node2 is dead', now: Date.now() })
+    await decideApproval(store.db, id, {
+      approve: true,
+      by: 'alice',
+      reason: 'node2 is dead',
+      now: Date.now(),
+    })
     const [resumed] = await executor.pollApprovals()
     // Each destructive step asks for its own approval: the fence ran, the drain now waits.
     expect(resumed?.steps.map((s) => s.status)).toEqual(['succeeded', 'blocked', 'pending'])
     expect(fenceOffs()).toHaveLength(1)
-    const decisions = await store.db.select().from(auditLog).where(eq(auditLog.decision, 'approved'))
-    expect(decisions[0]).toMatchObject({ actor: 'alice', reason: 'node2 is dead', guard: 'approval' })
+    const decisions = await store.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.decision, 'approved'))
+    expect(decisions[0]).toMatchObject({
+      actor: 'alice',
+      reason: 'node2 is dead',
+      guard: 'approval',
+    })
   })
 })
 

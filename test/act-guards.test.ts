@@ -5,7 +5,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { resolveIncident } from '../core/act/index.ts'
 import type { Plan } from '../core/policy/index.ts'
 import { auditLog, type Store } from '../core/store/index.ts'
-import { failoverPlan, fakeClock, labDir, labExecutor, openStore, setHealth, step } from './fixtures/act-lab.ts'
+import {
+  failoverPlan,
+  fakeClock,
+  labDir,
+  labExecutor,
+  openStore,
+  setHealth,
+  step,
+} from './fixtures/act-lab.ts'
 import { readWorld, updateWorld } from './lab/world.mjs'
 
 let lab: ReturnType<typeof labDir>
@@ -22,7 +30,13 @@ afterEach(() => {
 
 const MINUTE = 60_000
 
-function plan(policy: string, type: 'node.down' | 'node.up', steps: Plan['steps'], guards: Partial<Plan['guards']>, at: number): Plan {
+function plan(
+  policy: string,
+  type: 'node.down' | 'node.up',
+  steps: Plan['steps'],
+  guards: Partial<Plan['guards']>,
+  at: number,
+): Plan {
   const base = failoverPlan('node2', { steps, guards, at })
   return { ...base, policy, event: { ...base.event, type } }
 }
@@ -41,8 +55,28 @@ describe('a node flapping for ten minutes', () => {
       const at = clock.now()
       if (down) {
         await setHealth(store, { quorate: true, nodes: { node2: 'down' } }, at)
-        reports.push(await executor.execute(plan('flap-fence', 'node.down', [step('1', 'test-fence.fence', { node: 'node2' })], fenceGuards, at)))
-        reports.push(await executor.execute(plan('flap-drain', 'node.down', [step('1', 'test-lvs.drain', { service: 'web', node: 'node2' })], drainGuards, at)))
+        reports.push(
+          await executor.execute(
+            plan(
+              'flap-fence',
+              'node.down',
+              [step('1', 'test-fence.fence', { node: 'node2' })],
+              fenceGuards,
+              at,
+            ),
+          ),
+        )
+        reports.push(
+          await executor.execute(
+            plan(
+              'flap-drain',
+              'node.down',
+              [step('1', 'test-lvs.drain', { service: 'web', node: 'node2' })],
+              drainGuards,
+              at,
+            ),
+          ),
+        )
       } else {
         // The node rebooted: power on, answering, and the incident of the last outage is over.
         updateWorld((w: any) => {
@@ -50,7 +84,17 @@ describe('a node flapping for ten minutes', () => {
         })
         await setHealth(store, { quorate: true, nodes: { node2: 'up' } }, at)
         await resolveIncident(store.db, 'node.down:node2', at)
-        reports.push(await executor.execute(plan('flap-restore', 'node.up', [step('1', 'test-lvs.restore', { service: 'web', node: 'node2' })], drainGuards, at)))
+        reports.push(
+          await executor.execute(
+            plan(
+              'flap-restore',
+              'node.up',
+              [step('1', 'test-lvs.restore', { service: 'web', node: 'node2' })],
+              drainGuards,
+              at,
+            ),
+          ),
+        )
       }
       clock.advance(30_000)
     }
@@ -58,7 +102,9 @@ describe('a node flapping for ten minutes', () => {
     const changes = world.testLvs?.changes ?? []
     expect(changes.filter((c: any) => c.verb === 'drain')).toHaveLength(3)
     expect(changes.filter((c: any) => c.verb === 'restore')).toHaveLength(3)
-    const fences = world.testFence.calls.filter((c: any) => c.action === 'off' && c.phase === 'start')
+    const fences = world.testFence.calls.filter(
+      (c: any) => c.action === 'off' && c.phase === 'start',
+    )
     expect(fences).toHaveLength(1)
 
     const refused = reports.flatMap((r) => r.refused)
@@ -66,7 +112,9 @@ describe('a node flapping for ten minutes', () => {
     expect(refused.length).toBe(9 + 7 + 7)
     const blocked = await store.db.select().from(auditLog).where(eq(auditLog.decision, 'blocked'))
     expect(blocked).toHaveLength(refused.length)
-    expect(new Set(blocked.map((a) => a.guard))).toEqual(new Set(['max_fences', 'cooldown', 'max_runs']))
+    expect(new Set(blocked.map((a) => a.guard))).toEqual(
+      new Set(['max_fences', 'cooldown', 'max_runs']),
+    )
   })
 })
 
@@ -77,7 +125,10 @@ describe('blast radius', () => {
     const guards = { maxDrainedPercent: 50 }
     const drain = (node: string) =>
       executor.execute({
-        ...failoverPlan(node, { steps: [step('1', 'test-lvs.drain', { service: 'web', node })], guards }),
+        ...failoverPlan(node, {
+          steps: [step('1', 'test-lvs.drain', { service: 'web', node })],
+          guards,
+        }),
         policy: 'drain-failed-server',
       })
     expect((await drain('node1')).status).toBe('succeeded') // 1 of 3 drained

@@ -4,6 +4,7 @@ import { and, desc, eq, lte } from 'drizzle-orm'
 import { TandemError } from '../errors.ts'
 import { approvals, auditLog, type Db, steps } from '../store/index.ts'
 import type { Tx } from './journal.ts'
+import { inTransaction } from './serial.ts'
 
 export const DEFAULT_APPROVAL_TTL_MS = 30 * 60_000
 
@@ -49,7 +50,7 @@ export async function decideApproval(
   id: string,
   decision: { approve: boolean; by: string; reason: string; now: number },
 ): Promise<ApprovalRow> {
-  return db.transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const [row] = await tx.select().from(approvals).where(eq(approvals.id, id))
     if (!row) throw new TandemError('NOT_FOUND', `[approve] no approval "${id}"`)
     if (row.status !== 'pending')

@@ -77,7 +77,7 @@ export async function runAttempts(
     })
     await engine.clock.sleep(backoff(step, n))
     const now = engine.clock.now()
-    const attemptNo = await engine.db.transaction((tx) =>
+    const attemptNo = await engine.tx((tx) =>
       markRunning(tx, current, audit(scope, current, 'retry', { reason: outcome.error }), now),
     )
     current = { ...current, attempt: attemptNo }
@@ -123,7 +123,7 @@ async function attempt(
   const observer: StepObserver = {
     commands: [],
     onSpawn: (proc) => {
-      spawned.push(engine.db.transaction((tx) => appendProcess(tx, row, proc)))
+      spawned.push(engine.tx((tx) => appendProcess(tx, row, proc)))
     },
   }
   const ctx = stepContext(engine.context, action.config, {
@@ -163,7 +163,7 @@ async function succeed(
   const now = engine.clock.now()
   const known = engine.secrets.known()
   const detail = redactDeep(result.summary, known)
-  await engine.db.transaction(async (tx) => {
+  await engine.tx(async (tx) => {
     await setStep(tx, row.id, {
       status: 'succeeded',
       error: null,
@@ -188,7 +188,7 @@ async function failStep(
   const { engine } = scope
   const now = engine.clock.now()
   const error = redactDeep(reason, engine.secrets.known())
-  await engine.db.transaction(async (tx) => {
+  await engine.tx(async (tx) => {
     await setStep(tx, row.id, { status: 'failed', error, now })
     if (action.fenceNode) await fenceFailed(tx, action.fenceNode, scope.incidentId, now)
     await appendAudit(tx, audit(scope, row, 'failed', { reason: error }))

@@ -2,6 +2,7 @@
 import { eq } from 'drizzle-orm'
 import type { Inventory } from '../inventory/index.ts'
 import { type Db, healthStates } from '../store/index.ts'
+import { inTransaction } from './serial.ts'
 import type { ClusterSnapshot, ClusterView } from './types.ts'
 
 /**
@@ -15,7 +16,9 @@ import type { ClusterSnapshot, ClusterView } from './types.ts'
 export function createHealthClusterView(db: Db, inventory: Inventory): ClusterView {
   return {
     async snapshot(): Promise<ClusterSnapshot> {
-      const [row] = await db.select().from(healthStates).where(eq(healthStates.target, 'cluster'))
+      const [row] = await inTransaction(db, (tx) =>
+        tx.select().from(healthStates).where(eq(healthStates.target, 'cluster')),
+      )
       const detail = (row?.detail ?? {}) as { members?: unknown; fenced?: unknown }
       const quorate = row ? (row.state === 'up' ? true : row.state === 'down' ? false : null) : null
       const members = Array.isArray(detail.members) ? detail.members.map(String) : null

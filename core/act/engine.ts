@@ -12,6 +12,8 @@ import {
 import type { Plan, PlanStep } from '../policy/index.ts'
 import type { Db, runs } from '../store/index.ts'
 import { type ContextDeps, configCache } from './context.ts'
+import type { Tx } from './journal.ts'
+import { inTransaction } from './serial.ts'
 import {
   type Clock,
   type ClusterView,
@@ -23,6 +25,8 @@ import {
 
 export interface Engine {
   db: Db
+  /** Every journal read and write goes through here, one transaction at a time. */
+  tx<T>(work: (tx: Tx) => Promise<T>): Promise<T>
   registry: Registry
   inventory: Inventory
   secrets: SecretResolver
@@ -66,6 +70,7 @@ export function createEngine(deps: ExecutorDeps): Engine {
   }
   return {
     db: deps.store.db,
+    tx: (work) => inTransaction(deps.store.db, work),
     registry: deps.registry,
     inventory: deps.inventory,
     secrets: deps.secrets,

@@ -95,7 +95,7 @@ async function begin(
   const actor = options.actor ?? engine.actor
   const known = engine.secrets.known()
   const planned = plan.steps.map((step) => plannedStep(engine, step, known))
-  return engine.db.transaction(async (tx) => {
+  return engine.tx(async (tx) => {
     const incidentId =
       options.incidentId ??
       (await openIncident(tx, plan.incidentKey, title(plan), plan.event.id, now))
@@ -167,7 +167,7 @@ function plannedStep(
 
 async function decideApprovals(engine: Engine): Promise<RunScope[]> {
   const now = engine.clock.now()
-  const decided = await engine.db.transaction(async (tx) => {
+  const decided = await engine.tx(async (tx) => {
     await expireApprovals(tx, now)
     const rows = await decidedBlockedSteps(tx)
     for (const row of rows) {
@@ -204,7 +204,7 @@ async function decideApprovals(engine: Engine): Promise<RunScope[]> {
   const runIds = [...new Set(decided.map((d) => d.runId))]
   const scopes: RunScope[] = []
   for (const id of runIds) {
-    const [run] = await engine.db.select().from(runs).where(eq(runs.id, id))
+    const [run] = await engine.tx((tx) => tx.select().from(runs).where(eq(runs.id, id)))
     if (run) scopes.push(scopeOf(engine, run))
   }
   return scopes

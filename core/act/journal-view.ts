@@ -1,6 +1,8 @@
 // Reading the journal back: recent incidents, one incident's runs, steps, approvals and audit.
 import { asc, count, desc, eq, inArray, or } from 'drizzle-orm'
 import { approvals, auditLog, type Db, incidents, runs, steps } from '../store/index.ts'
+import { closeIncident } from './journal.ts'
+import { inTransaction } from './serial.ts'
 
 export interface IncidentSummary {
   id: string
@@ -82,4 +84,15 @@ export async function incidentTimeline(db: Db, idOrKey: string) {
     })),
     audit,
   }
+}
+
+/**
+ * Closes the open incident of `key` (the daemon calls it when the problem clears, e.g. on
+ * node.up); the next failure opens a new incident, which must fence again before recovering.
+ *
+ * @example
+ * await resolveIncident(store.db, 'node.down:node2', Date.now())
+ */
+export function resolveIncident(db: Db, key: string, now: number): Promise<boolean> {
+  return inTransaction(db, (tx) => closeIncident(tx, key, now))
 }

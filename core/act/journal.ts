@@ -184,7 +184,7 @@ async function earlierSteps(tx: Tx, baseKey: string): Promise<StepRow[]> {
 }
 
 /** Closes the open incident of `key` (the daemon calls it when the problem clears). */
-export async function resolveIncident(tx: Tx, key: string, now: number): Promise<boolean> {
+export async function closeIncident(tx: Tx, key: string, now: number): Promise<boolean> {
   const closed = await tx
     .update(incidents)
     .set({ status: 'resolved', closedAt: now })

@@ -15,7 +15,7 @@ import { waitForOrphans } from './processes.ts'
  * re-fired. Returns the scopes of the runs to resume.
  */
 export async function recoverInterrupted(engine: Engine): Promise<RunScope[]> {
-  const interrupted = await engine.db.transaction(async (tx) => {
+  const interrupted = await engine.tx(async (tx) => {
     const rows = await stepsWithStatus(tx, ['running'])
     for (const row of rows) {
       await setStep(tx, row.id, { status: 'unknown' })
@@ -25,7 +25,7 @@ export async function recoverInterrupted(engine: Engine): Promise<RunScope[]> {
   })
   const unknown = [
     ...interrupted,
-    ...(await stepsWithStatus(engine.db, ['unknown'])).filter(
+    ...(await engine.tx((tx) => stepsWithStatus(tx, ['unknown']))).filter(
       (row) => !interrupted.some((r) => r.id === row.id),
     ),
   ]
@@ -34,7 +34,7 @@ export async function recoverInterrupted(engine: Engine): Promise<RunScope[]> {
     const run = runRows.get(row.runId)
     if (run) await settle(engine, scopeOf(engine, run), row)
   }
-  const open = await engine.db.select().from(runs).where(eq(runs.status, 'running'))
+  const open = await engine.tx((tx) => tx.select().from(runs).where(eq(runs.status, 'running')))
   return open.map((run) => scopeOf(engine, run))
 }
 
@@ -44,7 +44,7 @@ async function settle(engine: Engine, scope: RunScope, row: StepRow): Promise<vo
   await waitForOrphans(row.processes ?? [], timeoutMs)
   const verdict = await readBack(engine, row, step, timeoutMs)
   const now = engine.clock.now()
-  await engine.db.transaction(async (tx) => {
+  await engine.tx(async (tx) => {
     if (verdict.kind === 'done') {
       await setStep(tx, row.id, {
         status: 'succeeded',
@@ -122,7 +122,7 @@ async function readBack(
 
 async function loadRuns(engine: Engine, ids: string[]) {
   if (ids.length === 0) return new Map()
-  const rows = await engine.db.select().from(runs).where(inArray(runs.id, ids))
+  const rows = await engine.tx((tx) => tx.select().from(runs).where(inArray(runs.id, ids)))
   return new Map(rows.map((r) => [r.id, r]))
 }
 

@@ -11,7 +11,7 @@ import type { RunReport, RunStatus } from './types.ts'
  */
 export async function continueRun(scope: RunScope): Promise<RunReport> {
   const { engine, plan } = scope
-  const loaded = await loadRun(engine.db, scope.runId)
+  const loaded = await engine.tx((tx) => loadRun(tx, scope.runId))
   if (!loaded) throw new Error(`[act] run ${scope.runId} vanished from the journal`)
   const rows = new Map(loaded.steps.map((row) => [row.id, row]))
   const rowOf = (step: PlanStep) => rows.get(`${scope.runId}/${step.id}`) as StepRow
@@ -34,7 +34,7 @@ export async function continueRun(scope: RunScope): Promise<RunReport> {
 
 /** The run's report, rebuilt from the journal. */
 export async function reportOf(scope: RunScope, status: RunStatus): Promise<RunReport> {
-  const loaded = await loadRun(scope.engine.db, scope.runId)
+  const loaded = await scope.engine.tx((tx) => loadRun(tx, scope.runId))
   return {
     runId: scope.runId,
     incidentId: scope.incidentId,
@@ -86,7 +86,7 @@ export async function notifyRun(
 
 async function finish(scope: RunScope, waiting: boolean): Promise<RunReport> {
   const { engine } = scope
-  const loaded = await loadRun(engine.db, scope.runId)
+  const loaded = await engine.tx((tx) => loadRun(tx, scope.runId))
   const statuses = (loaded?.steps ?? []).map((s) => s.status)
   const refused = (loaded?.steps ?? []).some(
     (s) => s.blockedBy && !['dry_run', 'idempotency'].includes(s.blockedBy),
@@ -100,7 +100,7 @@ async function finish(scope: RunScope, waiting: boolean): Promise<RunReport> {
           ? 'aborted'
           : 'blocked'
         : 'succeeded'
-  await finishRun(engine.db, scope.runId, status, waiting ? null : engine.clock.now())
+  await engine.tx((tx) => finishRun(tx, scope.runId, status, waiting ? null : engine.clock.now()))
   const report = await reportOf(scope, status)
   const moment = status === 'succeeded' ? 'succeeded' : status === 'failed' ? 'failed' : 'blocked'
   await notifyRun(scope, report, moment)
@@ -128,14 +128,16 @@ async function escalate(scope: RunScope, step: PlanStep, outcome: StepOutcome) {
 
 async function skipRest(scope: RunScope, after: string) {
   const { engine } = scope
-  const loaded = await loadRun(engine.db, scope.runId)
+  const loaded = await engine.tx((tx) => loadRun(tx, scope.runId))
   for (const row of loaded?.steps ?? [])
     if (row.status === 'pending')
-      await setStep(engine.db, row.id, {
-        status: 'skipped',
-        error: `not run: the run stopped after "${after}"`,
-        now: engine.clock.now(),
-      })
+      await engine.tx((tx) =>
+        setStep(tx, row.id, {
+          status: 'skipped',
+          error: `not run: the run stopped after "${after}"`,
+          now: engine.clock.now(),
+        }),
+      )
 }
 
 /** Consecutive steps of one foreach group form a batch; any other step is a batch of one. */

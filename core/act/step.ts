@@ -44,19 +44,19 @@ export async function executeStep(
   if (scope.dryRun) return dryRun(scope, step, row, resolved)
   const { action, input } = resolved
   const fenceNode = action.fences?.(input) ?? null
-  if (fenceNode && (await fencedInIncident(engine.db, fenceNode, scope.incidentId)))
+  if (fenceNode && (await engine.tx((tx) => fencedInIncident(tx, fenceNode, scope.incidentId))))
     return skip(scope, row, `${fenceNode} is already fenced in this incident: not fencing twice`)
 
   const cluster = await readCluster(scope, action.destructive || !!action.needsFence)
   const needs = await needsFence(scope, resolved)
   for (const node of needs) {
-    const confirmed = await fenceConfirmed(engine.db, node, scope.incidentId, cluster)
+    const confirmed = await engine.tx((tx) => fenceConfirmed(tx, node, scope.incidentId, cluster))
     if (!confirmed.ok)
       return refuse(scope, step, row, { guard: 'fence_before_recover', reason: confirmed.reason })
   }
 
   const now = engine.clock.now()
-  const decision = await engine.db.transaction(async (tx) => {
+  const decision = await engine.tx(async (tx) => {
     const refusal = await stepRefusal(
       tx,
       scope.plan,
@@ -134,7 +134,7 @@ async function dryRun(
   const needs = await needsFence(scope, resolved)
   const detail = `dry run: would run ${Array.isArray(commands) ? commands.length : 0} command(s)${needs.length ? `; needs ${needs.join(', ')} confirmed fenced first` : ''}`
   const known = engine.secrets.known()
-  await engine.db.transaction(async (tx) => {
+  await engine.tx(async (tx) => {
     await setStep(tx, row.id, {
       status: 'skipped',
       blockedBy: 'dry_run',
@@ -182,7 +182,7 @@ async function refuse(
     runId: scope.runId,
     step: row.id,
   })
-  await engine.db.transaction(async (tx) => {
+  await engine.tx(async (tx) => {
     await setStep(tx, row.id, {
       status: 'skipped',
       blockedBy: refusal.guard,
@@ -221,7 +221,7 @@ async function awaitApproval(
   const { engine } = scope
   const refusal = { guard: 'approval', reason: `waiting for approval ${approval.id}` }
   noteRefusal(scope, step, refusal)
-  await engine.db.transaction(async (tx) => {
+  await engine.tx(async (tx) => {
     await setStep(tx, row.id, { status: 'blocked', blockedBy: 'approval', error: refusal.reason })
     await appendAudit(tx, audit(scope, row, 'blocked', refusal))
   })
@@ -230,7 +230,7 @@ async function awaitApproval(
 
 async function skip(scope: RunScope, row: StepRow, reason: string): Promise<StepOutcome> {
   const { engine } = scope
-  await engine.db.transaction(async (tx) => {
+  await engine.tx(async (tx) => {
     await setStep(tx, row.id, { status: 'skipped', error: reason, now: engine.clock.now() })
     await appendAudit(tx, audit(scope, row, 'skipped', { reason }))
   })
@@ -240,7 +240,7 @@ async function skip(scope: RunScope, row: StepRow, reason: string): Promise<Step
 async function fail(scope: RunScope, row: StepRow, reason: string): Promise<StepOutcome> {
   const { engine } = scope
   const error = redactDeep(reason, engine.secrets.known())
-  await engine.db.transaction(async (tx) => {
+  await engine.tx(async (tx) => {
     await setStep(tx, row.id, { status: 'failed', error, now: engine.clock.now() })
     await appendAudit(tx, audit(scope, row, 'failed', { reason: error }))
   })
