@@ -2,6 +2,7 @@
 export { z } from 'zod'
 export type { Inventory, RealServerRef } from '../inventory/index.ts'
 export { defineAction, defineNotifier, definePlugin, defineProbe, PluginError } from './define.ts'
+export { loadPluginModules } from './load.ts'
 export { createRegistry, type Registry } from './registry.ts'
 export { type CommandRunnerOptions, createCommandRunner } from './runner.ts'
 export {
