@@ -45,7 +45,14 @@ describe('tandem exec', () => {
     const store = await openStore(lab.store)
     await setHealth(store, { quorate: true })
     store.close()
-    const run = await tandem('exec', 'test-lvs.drain', 'service=web', 'node=node2', '--config', config)
+    const run = await tandem(
+      'exec',
+      'test-lvs.drain',
+      'service=web',
+      'node=node2',
+      '--config',
+      config,
+    )
     expect(run.err).toBe('')
     expect(run.code).toBe(0)
     expect(run.out).toMatch(/^succeeded test-lvs\.drain: drain node2 in web/m)
@@ -59,9 +66,21 @@ describe('tandem exec', () => {
   })
 
   it('--dry-run describes without touching the world; bad input is a clear error', async () => {
-    const dry = await tandem('exec', 'test-lvs.drain', 'service=web', 'node=node2', '--dry-run', '--json', '--config', config)
+    const dry = await tandem(
+      'exec',
+      'test-lvs.drain',
+      'service=web',
+      'node=node2',
+      '--dry-run',
+      '--json',
+      '--config',
+      config,
+    )
     expect(dry.code).toBe(0)
-    expect(JSON.parse(dry.out)).toMatchObject({ dryRun: true, steps: [{ status: 'skipped', blockedBy: 'dry_run' }] })
+    expect(JSON.parse(dry.out)).toMatchObject({
+      dryRun: true,
+      steps: [{ status: 'skipped', blockedBy: 'dry_run' }],
+    })
     expect((readWorld() as any).testLvs).toBeUndefined()
     const bad = await tandem('exec', 'test-lvs.drain', 'service=web', '--config', config)
     expect(bad.code).toBe(1)
@@ -74,7 +93,14 @@ describe('tandem exec', () => {
     const store = await openStore(lab.store)
     await setHealth(store, { quorate: false })
     store.close()
-    const run = await tandem('exec', 'test-lvs.drain', 'service=web', 'node=node2', '--config', config)
+    const run = await tandem(
+      'exec',
+      'test-lvs.drain',
+      'service=web',
+      'node=node2',
+      '--config',
+      config,
+    )
     expect(run.code).toBe(3)
     expect(run.out).toMatch(/skipped +test-lvs\.drain \[quorum\]: the cluster is inquorate/)
   })
@@ -85,7 +111,9 @@ describe('tandem approve / deny', () => {
     const store = await openStore(lab.store)
     await setHealth(store, { quorate: true, nodes: { node2: 'down' } })
     const executor = labExecutor(store)
-    const first = await executor.execute(failoverPlan('node2', { guards: { approval: 'required' } }))
+    const first = await executor.execute(
+      failoverPlan('node2', { guards: { approval: 'required' } }),
+    )
     const id = first.steps[0]?.detail.match(/apr-[0-9a-f]+/)?.[0] as string
     const noReason = await tandem('deny', id, '--config', config)
     expect(noReason.code).toBe(2)
