@@ -61,7 +61,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       await notifyRun(begun.scope, report, 'blocked')
       return report
     }
-    await notifyRun(begun.scope, await reportOf(begun.scope, 'running'), 'started')
+    if (plan.notify.on.includes('started'))
+      await notifyRun(begun.scope, await reportOf(begun.scope, 'running'), 'started')
     return resume(begun.scope)
   }
   return {

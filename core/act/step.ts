@@ -44,19 +44,18 @@ export async function executeStep(
   if (scope.dryRun) return dryRun(scope, step, row, resolved)
   const { action, input } = resolved
   const fenceNode = action.fences?.(input) ?? null
-  if (fenceNode && (await engine.tx((tx) => fencedInIncident(tx, fenceNode, scope.incidentId))))
-    return skip(scope, row, `${fenceNode} is already fenced in this incident: not fencing twice`)
-
   const cluster = await readCluster(scope, action.destructive || !!action.needsFence)
   const needs = await needsFence(scope, resolved)
-  for (const node of needs) {
-    const confirmed = await engine.tx((tx) => fenceConfirmed(tx, node, scope.incidentId, cluster))
-    if (!confirmed.ok)
-      return refuse(scope, step, row, { guard: 'fence_before_recover', reason: confirmed.reason })
-  }
-
   const now = engine.clock.now()
+  // One transaction from the checks to the intent: nothing can change in between.
   const decision = await engine.tx(async (tx) => {
+    if (fenceNode && (await fencedInIncident(tx, fenceNode, scope.incidentId)))
+      return { skip: `${fenceNode} is already fenced in this incident: not fencing twice` }
+    for (const node of needs) {
+      const confirmed = await fenceConfirmed(tx, node, scope.incidentId, cluster)
+      if (!confirmed.ok)
+        return { refusal: { guard: 'fence_before_recover', reason: confirmed.reason } }
+    }
     const refusal = await stepRefusal(
       tx,
       scope.plan,
@@ -87,6 +86,7 @@ export async function executeStep(
     if (fenceNode) await fenceStarting(tx, fenceNode, scope.incidentId, now)
     return {}
   })
+  if (decision.skip) return skip(scope, row, decision.skip)
   if (decision.refusal) return refuse(scope, step, row, decision.refusal)
   if (decision.approval) return awaitApproval(scope, step, row, decision.approval)
   return runAttempts(scope, step, { ...row, attempt: row.attempt + 1 }, { ...resolved, fenceNode })
