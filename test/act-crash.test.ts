@@ -7,8 +7,15 @@ import { fileURLToPath } from 'node:url'
 import { eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { fenceStates, type Store, steps } from '../core/store/index.ts'
-import { failoverPlan, labDir, openStore, setHealth, step } from './fixtures/act-lab.ts'
-import { readWorld, updateWorld } from './lab/world.mjs'
+import {
+  editLab,
+  failoverPlan,
+  labDir,
+  labWorld,
+  openStore,
+  setHealth,
+  step,
+} from './fixtures/act-lab.ts'
 
 const DAEMON = fileURLToPath(new URL('./fixtures/act-daemon.ts', import.meta.url))
 let lab: ReturnType<typeof labDir>
@@ -24,9 +31,9 @@ afterEach(() => {
   lab.cleanup()
 })
 
-const world = () => readWorld() as Record<string, any>
+const world = () => labWorld()
 const fenceCalls = (phase: string) =>
-  (world().testFence.calls ?? []).filter((c: any) => c.action === 'off' && c.phase === phase)
+  (world().testFence.calls ?? []).filter((c) => c.action === 'off' && c.phase === phase)
 
 function daemon(mode: 'execute' | 'recover', planFile = ''): ChildProcess {
   return spawn(
@@ -78,7 +85,7 @@ async function expectOneFenceThenRelocation() {
   expect(fenceCalls('start')).toHaveLength(1)
   const relocations = world().testCluster.relocations ?? []
   expect(relocations).toHaveLength(1)
-  expect(relocations[0].power.node2).toBe('off')
+  expect(relocations[0]?.power.node2).toBe('off')
   const rows = await store.db.select().from(steps)
   expect(rows.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded'])
   const [fence] = await store.db.select().from(fenceStates).where(eq(fenceStates.node, 'node2'))
@@ -92,7 +99,7 @@ const relocate = () =>
 
 describe('SIGKILL around a fence', () => {
   it('before the fence intent is written: the fence runs once after restart', async () => {
-    updateWorld((w: any) => {
+    editLab((w) => {
       w.testFence.behaviour.node2 = 'ok'
       // The drain before the fence is slow, so the kill lands while the fence is only pending.
       w.testLvs = { delayMs: 1500 }
@@ -112,7 +119,7 @@ describe('SIGKILL around a fence', () => {
   })
 
   it('after the intent, before the agent returns: the orphan agent is awaited, not doubled', async () => {
-    updateWorld((w: any) => {
+    editLab((w) => {
       w.testFence.behaviour.node2 = 'slow'
     })
     await crashAndRecover([drain(), fence(), relocate()], async () => {
@@ -124,7 +131,7 @@ describe('SIGKILL around a fence', () => {
   })
 
   it('after the agent powered off, before the journal update: verify says off, no re-fence', async () => {
-    updateWorld((w: any) => {
+    editLab((w) => {
       w.testFence.behaviour.node2 = 'linger'
     })
     await crashAndRecover([drain(), fence(), relocate()], async () => {

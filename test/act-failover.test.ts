@@ -5,14 +5,15 @@ import { decideApproval } from '../core/act/index.ts'
 import { auditLog, fenceStates, type Store, silences, steps } from '../core/store/index.ts'
 import {
   collectNotices,
+  editLab,
   failoverPlan,
   labDir,
   labExecutor,
+  labWorld,
   openStore,
   setHealth,
   step,
 } from './fixtures/act-lab.ts'
-import { readWorld, updateWorld } from './lab/world.mjs'
 
 let lab: ReturnType<typeof labDir>
 let store: Store
@@ -26,13 +27,13 @@ afterEach(() => {
   lab.cleanup()
 })
 
-const world = () => readWorld() as ReturnType<typeof readWorld> & Record<string, any>
+const world = () => labWorld()
 const fenceOffs = () =>
-  (world().testFence.calls ?? []).filter((c: any) => c.action === 'off' && c.phase === 'start')
+  (world().testFence.calls ?? []).filter((c) => c.action === 'off' && c.phase === 'start')
 const relocations = () => world().testCluster.relocations ?? []
 const lvsChanges = () => world().testLvs?.changes ?? []
 const behave = (node: string, behaviour: string) =>
-  updateWorld((w: any) => {
+  editLab((w) => {
     w.testFence.behaviour[node] = behaviour
   })
 
@@ -96,7 +97,7 @@ describe('fence before recover', () => {
       expect(notices.updates.at(-1)?.moment).toBe('failed')
       // No orphan agent survives a timeout.
       if (behaviour === 'hang')
-        for (const call of world().testFence.calls) expect(alive(call.pid)).toBe(false)
+        for (const call of world().testFence.calls ?? []) expect(alive(call.pid)).toBe(false)
     },
   )
 

@@ -6,15 +6,16 @@ import { resolveIncident } from '../core/act/index.ts'
 import type { Plan } from '../core/policy/index.ts'
 import { auditLog, type Store } from '../core/store/index.ts'
 import {
+  editLab,
   failoverPlan,
   fakeClock,
   labDir,
   labExecutor,
+  labWorld,
   openStore,
   setHealth,
   step,
 } from './fixtures/act-lab.ts'
-import { readWorld, updateWorld } from './lab/world.mjs'
 
 let lab: ReturnType<typeof labDir>
 let store: Store
@@ -79,7 +80,7 @@ describe('a node flapping for ten minutes', () => {
         )
       } else {
         // The node rebooted: power on, answering, and the incident of the last outage is over.
-        updateWorld((w: any) => {
+        editLab((w) => {
           w.nodes.node2 = { up: true, power: 'on' }
         })
         await setHealth(store, { quorate: true, nodes: { node2: 'up' } }, at)
@@ -98,12 +99,12 @@ describe('a node flapping for ten minutes', () => {
       }
       clock.advance(30_000)
     }
-    const world = readWorld() as Record<string, any>
+    const world = labWorld()
     const changes = world.testLvs?.changes ?? []
-    expect(changes.filter((c: any) => c.verb === 'drain')).toHaveLength(3)
-    expect(changes.filter((c: any) => c.verb === 'restore')).toHaveLength(3)
-    const fences = world.testFence.calls.filter(
-      (c: any) => c.action === 'off' && c.phase === 'start',
+    expect(changes.filter((c) => c.verb === 'drain')).toHaveLength(3)
+    expect(changes.filter((c) => c.verb === 'restore')).toHaveLength(3)
+    const fences = (world.testFence.calls ?? []).filter(
+      (c) => c.action === 'off' && c.phase === 'start',
     )
     expect(fences).toHaveLength(1)
 
@@ -135,7 +136,7 @@ describe('blast radius', () => {
     const second = await drain('node2') // would be 2 of 3 = 67%
     expect(second.steps[0]).toMatchObject({ status: 'skipped', blockedBy: 'blast_radius' })
     expect(second.steps[0]?.detail).toMatch(/2 of 3 real servers of web drained \(67% > 50%\)/)
-    const changes = (readWorld() as Record<string, any>).testLvs.changes
-    expect(changes.map((c: any) => c.node)).toEqual(['node1'])
+    const changes = labWorld().testLvs?.changes ?? []
+    expect(changes.map((c) => c.node)).toEqual(['node1'])
   })
 })

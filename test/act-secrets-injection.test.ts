@@ -4,18 +4,19 @@ import { readFileSync } from 'node:fs'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Store } from '../core/store/index.ts'
 import {
+  editLab,
   FENCE_PASSWORD,
   failoverPlan,
   labConfig,
   labDir,
   labExecutor,
+  labWorld,
   openStore,
   setHealth,
   step,
 } from './fixtures/act-lab.ts'
 import { INJECTION_CORPUS } from './fixtures/injection-corpus.ts'
 import { type Sshd, startSshd } from './helpers/sshd.ts'
-import { readWorld, updateWorld } from './lab/world.mjs'
 
 let lab: ReturnType<typeof labDir>
 let store: Store
@@ -42,7 +43,7 @@ async function everyStoredText(): Promise<string> {
 
 describe('secrets', () => {
   it('the fence password reaches the agent on stdin only: not argv, env, logs, journal or audit', async () => {
-    updateWorld((w: any) => {
+    editLab((w) => {
       w.testFence.behaviour.node2 = 'slow'
     })
     const logLines: string[] = []
@@ -51,8 +52,8 @@ describe('secrets', () => {
     let cmdline = ''
     let environ = ''
     for (let i = 0; i < 400 && !cmdline; i++) {
-      const call = (readWorld() as any).testFence.calls?.find(
-        (c: any) => c.phase === 'start' && c.action === 'off',
+      const call = labWorld().testFence.calls?.find(
+        (c) => c.phase === 'start' && c.action === 'off',
       )
       if (call) {
         cmdline = readFileSync(`/proc/${call.pid}/cmdline`, 'utf8')
@@ -70,7 +71,7 @@ describe('secrets', () => {
   })
 
   it('a tool that echoes the password in its error is redacted everywhere tandem writes', async () => {
-    updateWorld((w: any) => {
+    editLab((w) => {
       w.testFence.behaviour.node2 = 'leak'
     })
     const logLines: string[] = []

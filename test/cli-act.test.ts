@@ -4,8 +4,14 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { main } from '../core/cli/index.ts'
-import { failoverPlan, labDir, labExecutor, openStore, setHealth } from './fixtures/act-lab.ts'
-import { readWorld } from './lab/world.mjs'
+import {
+  failoverPlan,
+  labDir,
+  labExecutor,
+  labWorld,
+  openStore,
+  setHealth,
+} from './fixtures/act-lab.ts'
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 let lab: ReturnType<typeof labDir>
@@ -36,7 +42,14 @@ afterEach(() => lab.cleanup())
 async function tandem(...args: string[]) {
   let out = ''
   let err = ''
-  const code = await main(args, { out: (t) => void (out += t), err: (t) => void (err += t) })
+  const code = await main(args, {
+    out: (t) => {
+      out += t
+    },
+    err: (t) => {
+      err += t
+    },
+  })
   return { code, out, err }
 }
 
@@ -56,7 +69,7 @@ describe('tandem exec', () => {
     expect(run.err).toBe('')
     expect(run.code).toBe(0)
     expect(run.out).toMatch(/^succeeded test-lvs\.drain: drain node2 in web/m)
-    expect((readWorld() as any).testLvs.weights['web/node2']).toBe(0)
+    expect(labWorld().testLvs?.weights?.['web/node2']).toBe(0)
 
     const list = await tandem('journal', '--config', config)
     expect(list.out).toMatch(/manual:lvs\/web\/node2 +\(1 run\)/)
@@ -81,7 +94,7 @@ describe('tandem exec', () => {
       dryRun: true,
       steps: [{ status: 'skipped', blockedBy: 'dry_run' }],
     })
-    expect((readWorld() as any).testLvs).toBeUndefined()
+    expect(labWorld().testLvs).toBeUndefined()
     const bad = await tandem('exec', 'test-lvs.drain', 'service=web', '--config', config)
     expect(bad.code).toBe(1)
     expect(bad.err).toMatch(/\[test-lvs\.drain\] node: /)
@@ -124,7 +137,7 @@ describe('tandem approve / deny', () => {
     const [resumed] = await executor.pollApprovals()
     expect(resumed?.steps[0]).toMatchObject({ status: 'skipped', blockedBy: 'approval' })
     expect(resumed?.status).toBe('blocked')
-    expect((readWorld() as any).testFence.calls ?? []).toEqual([])
+    expect(labWorld().testFence.calls ?? []).toEqual([])
     store.close()
   })
 })

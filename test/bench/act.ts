@@ -42,7 +42,8 @@ const bench = definePlugin({
 
 const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-act-'))
 const store = await openStore(`file:${join(dir, 'tandem.db')}`)
-if (process.env.BENCH_SYNC) await store.client.execute(`PRAGMA synchronous=${process.env.BENCH_SYNC}`)
+if (process.env.BENCH_SYNC)
+  await store.client.execute(`PRAGMA synchronous=${process.env.BENCH_SYNC}`)
 const nodes = Array.from({ length: NODES }, (_, i) => `node${i}`)
 const inventory = createInventory(
   Config.parse({
@@ -51,10 +52,12 @@ const inventory = createInventory(
   }),
 )
 const now = Date.now()
-await store.db.insert(healthStates).values([
-  { target: 'cluster', kind: 'cluster', state: 'up', since: now, updatedAt: now },
-  ...nodes.map((n) => ({ target: n, kind: 'node', state: 'up', since: now, updatedAt: now })),
-])
+await store.db
+  .insert(healthStates)
+  .values([
+    { target: 'cluster', kind: 'cluster', state: 'up', since: now, updatedAt: now },
+    ...nodes.map((n) => ({ target: n, kind: 'node', state: 'up', since: now, updatedAt: now })),
+  ])
 
 // 1,000 policies: each node.down selector maps to its plan (the stand-in for the policy engine).
 const plans = new Map<string, Plan>()
@@ -79,7 +82,13 @@ for (let i = 0; i < POLICIES; i++) {
         onFailure: 'abort',
       },
     ],
-    guards: { requireQuorum: true, maintenanceAware: true, approval: 'none', cooldownMs: 60_000, maxRuns: { count: 5, windowMs: 600_000 } },
+    guards: {
+      requireQuorum: true,
+      maintenanceAware: true,
+      approval: 'none',
+      cooldownMs: 60_000,
+      maxRuns: { count: 5, windowMs: 600_000 },
+    },
     notify: { channels: [], on: [] },
     dryRun: false,
   })
@@ -115,17 +124,26 @@ for (let round = 0; round < ITERATIONS + 20; round++) {
   const node = nodes[round % NODES] as string
   spawnedAt = 0
   const start = performance.now()
-  const event: TandemEvent = { type: 'node.down', subject: node, at: Date.now(), labels: { node }, payload: {} }
+  const event: TandemEvent = {
+    type: 'node.down',
+    subject: node,
+    at: Date.now(),
+    labels: { node },
+    payload: {},
+  }
   await executor.execute(planFor(event, round))
   if (!spawnedAt) throw new Error(`round ${round}: nothing was spawned`)
   if (round >= 20) samples.push(spawnedAt - start) // the first rounds warm up the JIT and the file
 }
 samples.sort((a, b) => a - b)
-const pct = (p: number) => Math.round((samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? 0) * 100) / 100
+const pct = (p: number) =>
+  Math.round((samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? 0) * 100) /
+  100
 console.log(
   JSON.stringify({
     bench: 'act',
-    measures: 'ready plan → first spawn (policy engine not yet wired: planFor is a lookup over 1,000 plans)',
+    measures:
+      'ready plan → first spawn (policy engine not yet wired: planFor is a lookup over 1,000 plans)',
     policies: POLICIES,
     iterations: samples.length,
     store: 'file (WAL, synchronous=FULL)',

@@ -25,7 +25,7 @@ export const execCommand: Command = {
       true,
     )
     const [uses, ...assignments] = positionals
-    if (!uses || !uses.includes('.'))
+    if (!uses?.includes('.'))
       throw new TandemError(
         'BAD_REQUEST',
         `name an action as <plugin>.<action>\nusage: ${this.usage}`,
