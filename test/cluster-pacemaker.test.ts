@@ -4,9 +4,11 @@ import { execFileSync } from 'node:child_process'
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { createInventory, parseConfig } from '../core/inventory/index.ts'
 import type { PluginError } from '../core/plugin/index.ts'
 import pacemaker from '../plugins/pacemaker/index.ts'
 import { actionOf, failure, labRunner, pluginContext, said, tempDir } from './cluster-support.ts'
+import { testPluginContract } from './plugin-contract.ts'
 
 const FIXTURE = new URL('./fixtures/pacemaker-cib.xml', import.meta.url)
 const TOOLS = ['crm_resource', 'crm_mon', 'crm_simulate', 'crm_attribute', 'cibadmin']
@@ -45,6 +47,22 @@ fencing:
     - { node: node2, levels: [[{ device: gnbd, plug: node2 }]] }
     - { node: node3, levels: [[{ device: gnbd, plug: node3 }]] }
 `
+
+const contractCib = join(tempDir('pcmk-contract'), 'cib.xml')
+copyFileSync(FIXTURE, contractCib)
+testPluginContract(pacemaker, {
+  config: { env: { CIB_file: contractCib } },
+  inventory: createInventory(parseConfig('test.yaml', INVENTORY)),
+  actions: {
+    move: { input: { resource: 'web', node: 'node2', lifetime: 'PT1H', from: 'node1' } },
+    ban: { input: { resource: 'db', node: 'node3' } },
+    clear: { input: { resource: 'web', node: 'node2' } },
+    standby: { input: { node: 'node3' } },
+    unstandby: { input: { node: 'node3' } },
+    cleanup: { input: { resource: 'db', node: 'node3' } },
+  },
+  probes: { status: { input: { resource: 'database' } } },
+})
 
 function context() {
   const runner = labRunner()

@@ -1,5 +1,6 @@
 // End to end: the rgmanager plugin driving the lab's clustat/clusvcadm over a shared world.
 import { beforeEach, describe, expect, it } from 'vitest'
+import { createInventory, parseConfig } from '../core/inventory/index.ts'
 import rgmanager from '../plugins/rgmanager/index.ts'
 import type { RgmanagerConfig } from '../plugins/rgmanager/tools.ts'
 import {
@@ -13,6 +14,7 @@ import {
 } from './cluster-support.ts'
 import type { RgSection } from './lab/rgmanager.mjs'
 import { readWorld, updateWorld, type World } from './lab/world.mjs'
+import { testPluginContract } from './plugin-contract.ts'
 
 const INVENTORY = `
 version: 1
@@ -43,6 +45,26 @@ fencing:
 `
 
 let worldFile = ''
+
+const contractWorld = labCluster({ db: { owner: 'node2' }, web: { owner: 'node1' } })
+testPluginContract(rgmanager, {
+  config: {
+    clustat: `${LAB_BIN}clustat`,
+    clusvcadm: `${LAB_BIN}clusvcadm`,
+    env: { TANDEM_LAB_WORLD: contractWorld },
+  },
+  inventory: createInventory(parseConfig('test.yaml', INVENTORY)),
+  actions: {
+    relocate: { input: { service: 'db', node: 'node3', from: 'node2' } },
+    enable: { input: { service: 'web', node: 'node2' } },
+    disable: { input: { service: 'web' } },
+    restart: { input: { service: 'web' } },
+    freeze: { input: { service: 'db' } },
+    unfreeze: { input: { service: 'db' } },
+    migrate: { input: { service: 'guest1', node: 'node1' } },
+  },
+  probes: { membership: { input: { node: 'node2' } } },
+})
 
 beforeEach(() => {
   worldFile = labCluster({

@@ -1,19 +1,18 @@
-// Test support for the cluster plugins: an argv runner shaped like the engine's, plugin contexts, lab worlds.
-import { spawn } from 'node:child_process'
+// Test support for the cluster plugins: the engine's runner with lab nodes, plugin contexts, lab worlds.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createInventory, parseConfig } from '../core/inventory/index.ts'
-import type {
-  ActionDefinition,
-  CommandResult,
-  CommandRunner,
-  CommandSpec,
-  Logger,
-  PluginContext,
-  PluginDefinition,
-  PluginError,
+import {
+  type ActionDefinition,
+  type CommandRunner,
+  type CommandSpec,
+  createLocalRunner,
+  type Logger,
+  type PluginContext,
+  type PluginDefinition,
+  type PluginError,
 } from '../core/plugin/index.ts'
 import { type RgService, seedRgmanager } from './lab/rgmanager.mjs'
 import { writeWorld } from './lab/world.mjs'
@@ -21,17 +20,19 @@ import { writeWorld } from './lab/world.mjs'
 export const LAB_BIN = fileURLToPath(new URL('./lab/bin/', import.meta.url))
 
 /**
- * Runs argv arrays with execFile semantics (no shell), a scrubbed environment plus `spec.env`, a
- * timeout that kills the process group and stdin when given. A `spec.node` is reached as the lab's
- * ssh would reach it: the tool runs locally with TANDEM_LAB_NODE set. Every call is recorded.
+ * The engine's local runner (no shell, scrubbed environment, process-group timeouts), with one
+ * lab twist: a `spec.node` is reached as the lab's ssh reaches it, by running the tool here with
+ * TANDEM_LAB_NODE set, so tools "run on" that node. Every call is recorded.
  */
 export function labRunner(): CommandRunner & { calls: CommandSpec[] } {
   const calls: CommandSpec[] = []
+  const local = createLocalRunner({ killGraceMs: 200 })
   return {
     calls,
     run(spec) {
       calls.push(spec)
-      return runArgv(spec)
+      const env = spec.node ? { ...spec.env, TANDEM_LAB_NODE: spec.node } : spec.env
+      return local.run({ ...spec, env })
     },
   }
 }
@@ -118,45 +119,4 @@ export function labCluster(services: Record<string, Partial<RgService>>): string
 /** A fresh temp directory for one test's world file or CIB copy. */
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `tandem-${prefix}-`))
-}
-
-function runArgv(spec: CommandSpec): Promise<CommandResult> {
-  const started = performance.now()
-  const [file = '', ...args] = spec.argv
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' }
-  if (spec.node) env.TANDEM_LAB_NODE = spec.node
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { env: { ...env, ...spec.env }, detached: true })
-    let stdout = ''
-    let stderr = ''
-    let timedOut = false
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk
-    })
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk
-    })
-    const timer = setTimeout(() => {
-      timedOut = true
-      if (child.pid) process.kill(-child.pid, 'SIGKILL')
-    }, spec.timeoutMs ?? 10_000)
-    child.on('error', (error) => {
-      stderr += `${error.message}\n`
-    })
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({
-        code,
-        signal,
-        stdout,
-        stderr,
-        durationMs: performance.now() - started,
-        timedOut,
-        truncated: false,
-      })
-    })
-    // A tool that exits without reading stdin makes the write fail with EPIPE: that is not an error here.
-    child.stdin.on('error', () => {})
-    child.stdin.end(spec.stdin ?? '')
-  })
 }

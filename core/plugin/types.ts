@@ -14,6 +14,10 @@ export interface CommandSpec {
   env?: Record<string, string>
   /** Output above this many bytes per stream is cut (and `truncated` set). */
   maxOutputBytes?: number
+  /** Aborting kills the command's whole process group (the engine passes `ctx.signal`). */
+  signal?: AbortSignal
+  /** Called with the pid once the process exists (the journal records it for crash recovery). */
+  onSpawn?(pid: number): void
 }
 
 export interface CommandResult {
@@ -107,6 +111,11 @@ export interface ActionDefinition<Input = unknown, Config = unknown> {
   fences?(input: Input): string | undefined
   /** Target key for guards (cooldown, concurrency, blast radius), e.g. `node/node2`. */
   target?(input: Input): string
+  /**
+   * Real servers this action takes out of (`drained: true`) or puts back into an LVS pool;
+   * the blast-radius guard counts them (e.g. lvs.drain, lvs.remove_server, lvs.restore).
+   */
+  drains?(input: Input): { service: string; node: string; drained: boolean }[]
 }
 
 export type ProbeStatus = 'ok' | 'warning' | 'critical' | 'unknown' | 'timeout'

@@ -12,13 +12,22 @@ import {
 import { type CliConstraint, cliConstraints } from './cib-constraints.ts'
 import { type PacemakerStatus, parseCrmMon } from './crm-mon.ts'
 
+/** A CIB id (an XML ID: letter or underscore first) or an inventory service name. */
+export const ResourceName = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,254}$/, 'expected a resource id such as "web" or "db"')
+/** A node's uname; never something crm_resource could read as an option. */
+export const NodeName = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/, 'expected a cluster node name')
+
 export const PacemakerConfig = z.object({
   crm_mon: z.string().min(1).default('crm_mon'),
   crm_resource: z.string().min(1).default('crm_resource'),
   crm_attribute: z.string().min(1).default('crm_attribute'),
   cibadmin: z.string().min(1).default('cibadmin'),
   /** Cluster nodes to run the tools on, in order; the next is tried when one does not answer. Empty: locally. */
-  run_on: z.array(z.string().min(1)).default([]),
+  run_on: z.array(NodeName).default([]),
   /** Extra environment for the tools, e.g. `CIB_file` to work on an offline CIB. */
   env: z.record(z.string(), z.string()).default({}),
   /** How long verify waits for the cluster to carry out the transition. */

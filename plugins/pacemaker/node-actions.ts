@@ -1,9 +1,9 @@
 // Pacemaker node actions: put a node in standby (it runs nothing) and bring it back (crm_attribute).
 import { defineAction, z } from '../../core/plugin/index.ts'
-import { type Ctx, crm, type PacemakerConfig, readStatus } from './crm-tools.ts'
+import { type Ctx, crm, NodeName, type PacemakerConfig, readStatus } from './crm-tools.ts'
 import { nodeState, refuseWithoutQuorum, settle } from './guards.ts'
 
-const NodeInput = z.object({ node: z.string().min(1) })
+const NodeInput = z.object({ node: NodeName })
 type NodeInput = z.output<typeof NodeInput>
 
 export const standby = defineAction<typeof NodeInput, PacemakerConfig>({

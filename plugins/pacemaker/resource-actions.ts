@@ -4,23 +4,24 @@ import { describePlacement, findResource, type PacemakerStatus } from './crm-mon
 import {
   type Ctx,
   crm,
+  NodeName,
   type PacemakerConfig,
+  ResourceName,
   readCliConstraints,
   readStatus,
   resourceId,
 } from './crm-tools.ts'
 import { Lifetime, refuseWithoutQuorum, requireUsableNode, settle } from './guards.ts'
 
-const Name = z.string().min(1)
 const MoveInput = z.object({
   /** Inventory service name (its pacemaker.resource) or a resource id. */
-  resource: Name,
-  node: Name,
+  resource: ResourceName,
+  node: NodeName,
   lifetime: Lifetime.optional(),
   /** The failed node the resource is recovered from: confirmed fenced first when it uses shared storage. */
-  from: Name.optional(),
+  from: NodeName.optional(),
 })
-const ClearInput = z.object({ resource: Name, node: Name.optional() })
+const ClearInput = z.object({ resource: ResourceName, node: NodeName.optional() })
 
 export const move = defineAction<typeof MoveInput, PacemakerConfig>({
   description: 'Move a resource to a node with a location constraint (crm_resource --move).',

@@ -1,14 +1,20 @@
 // The pacemaker.status probe: nodes, quorum, placement and failures from crm_mon XML, judged for health.
 import { defineProbe, guardProbe, type ProbeResult, z } from '../../core/plugin/index.ts'
 import { describePlacement, findResource, type PacemakerStatus } from './crm-mon.ts'
-import { type PacemakerConfig, readStatus, resourceId } from './crm-tools.ts'
+import {
+  NodeName,
+  type PacemakerConfig,
+  ResourceName,
+  readStatus,
+  resourceId,
+} from './crm-tools.ts'
 import { nodeState } from './guards.ts'
 
 export const StatusInput = z.object({
   /** Judge this node: critical when it is offline or unclean. */
-  node: z.string().min(1).optional(),
+  node: NodeName.optional(),
   /** Judge this resource (or inventory service): critical when stopped, failed or on an unclean node. */
-  resource: z.string().min(1).optional(),
+  resource: ResourceName.optional(),
 })
 
 export const status = defineProbe<typeof StatusInput, PacemakerConfig>({

@@ -2,13 +2,19 @@
 import { defineProbe, guardProbe, type ProbeResult, z } from '../../core/plugin/index.ts'
 import { type ClusterStatus, isRunning, type ServiceState } from './clustat.ts'
 import { describeService, findService, why } from './service-actions.ts'
-import { type RgmanagerConfig, readStatus, rgName } from './tools.ts'
+import {
+  ClusterNodeName,
+  type RgmanagerConfig,
+  RgServiceName,
+  readStatus,
+  rgName,
+} from './tools.ts'
 
 export const MembershipInput = z.object({
   /** Judge this node: critical when it is not an online member. */
-  node: z.string().min(1).optional(),
+  node: ClusterNodeName.optional(),
   /** Judge this service: critical when it is not running (failed, stopped, recovering). */
-  service: z.string().min(1).optional(),
+  service: RgServiceName.optional(),
 })
 
 export const membership = defineProbe<typeof MembershipInput, RgmanagerConfig>({

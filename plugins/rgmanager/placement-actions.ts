@@ -10,17 +10,19 @@ import {
   verifyService,
 } from './service-actions.ts'
 import {
+  ClusterNodeName,
   type Ctx,
   clusvcadm,
   clusvcadmArgv,
   type RgmanagerConfig,
+  RgServiceName,
   readStatus,
   rgName,
 } from './tools.ts'
 
-const Node = z.string().min(1)
+const Node = ClusterNodeName
 const PlaceInput = z.object({
-  service: z.string().min(1),
+  service: RgServiceName,
   /** Destination member; relocate/enable without it let rgmanager choose. */
   node: Node.optional(),
   /** The failed node the service is recovered from: it must be confirmed fenced first. */

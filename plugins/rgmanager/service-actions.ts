@@ -12,13 +12,14 @@ import {
   clusvcadm,
   clusvcadmArgv,
   type RgmanagerConfig,
+  RgServiceName,
   readStatus,
   rgName,
 } from './tools.ts'
 
 export const ServiceInput = z.object({
   /** Inventory service (or VM) name, or an rgmanager name such as `service:db` / `vm:guest1`. */
-  service: z.string().min(1),
+  service: RgServiceName,
 })
 
 export const disable = serviceAction({

@@ -10,11 +10,25 @@ import {
 } from '../../core/plugin/index.ts'
 import { type ClusterStatus, parseClustat } from './clustat.ts'
 
+/**
+ * rgmanager service names (`db`, `service:db`, `vm:guest1`) and cluster node names: what
+ * cluster.conf allows, and never anything clusvcadm's getopt could read as an option.
+ */
+export const RgServiceName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$/,
+    'expected an rgmanager service name such as "db" or "vm:guest1"',
+  )
+export const ClusterNodeName = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/, 'expected a cluster node name')
+
 export const RgmanagerConfig = z.object({
   clustat: z.string().min(1).default('clustat'),
   clusvcadm: z.string().min(1).default('clusvcadm'),
   /** Cluster nodes to run the tools on, in order; the next is tried when one does not answer. Empty: locally. */
-  run_on: z.array(z.string().min(1)).default([]),
+  run_on: z.array(ClusterNodeName).default([]),
   /** Extra environment for the tools (the runner starts from a scrubbed one). */
   env: z.record(z.string(), z.string()).default({}),
 })
