@@ -245,7 +245,7 @@ describe.skipIf(missing.length > 0)('pacemaker error cases keep the real toolsâ€
   })
 
   it('inquorate partition: the probe is critical and nothing is moved', async () => {
-    const text = readFileSync(cib, 'utf8').replace('have-quorum="1"', 'have-quorum="0" dc-uuid="1"')
+    const text = readFileSync(cib, 'utf8').replace('have-quorum="1"', 'have-quorum="0"')
     writeFileSync(cib, text)
     const { ctx, runner } = context()
     const result = await probe.run({}, ctx)
@@ -259,6 +259,17 @@ describe.skipIf(missing.length > 0)('pacemaker error cases keep the real toolsâ€
       'Current DC: node1 - partition WITHOUT quorum',
     ])
     expect(runner.calls.filter((c) => c.argv[0] === 'crm_resource')).toEqual([])
+  })
+
+  it('without a DC quorum is unknown, never assumed', async () => {
+    writeFileSync(cib, readFileSync(cib, 'utf8').replace(' dc-uuid="1"', ''))
+    const { ctx } = context()
+    const result = await probe.run({}, ctx)
+    expect([result.status, result.detail, result.data?.quorate]).toEqual([
+      'unknown',
+      'no DC: quorum unknown',
+      null,
+    ])
   })
 
   it('a failed, unclean node is not a destination and its resources are critical', async () => {
@@ -280,7 +291,8 @@ describe.skipIf(missing.length > 0)('pacemaker error cases keep the real toolsâ€
     const { ctx } = context()
     const on = injectMonitorFailure(await placement(ctx))
     const result = await probe.run({}, ctx)
-    expect(result.status).toBe('critical')
+    expect(result.status).toBe('warning')
+    expect(result.detail).toBe(`db FAILED; db monitor failed on ${on} (not running)`)
     expect(result.data?.failures).toEqual([
       expect.objectContaining({
         resource: 'db',

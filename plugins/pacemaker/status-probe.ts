@@ -31,24 +31,30 @@ export const status = defineProbe<typeof StatusInput, PacemakerConfig>({
 
 type Verdict = Pick<ProbeResult, 'status' | 'detail'>
 
+/**
+ * Without `node`/`resource` this judges the cluster as a whole, and only lost (or unknown) quorum
+ * is critical: the engine reads this target's state as quorum, and an unclean node or a failed
+ * resource must not look like lost quorum (that would block the very fence that cures it).
+ */
 function judge(cluster: PacemakerStatus, node?: string, resource?: string): Verdict {
   if (cluster.quorum === false)
     return { status: 'critical', detail: `partition WITHOUT quorum (DC ${cluster.dc ?? 'NONE'})` }
   if (node) return judgeNode(cluster, node)
   if (resource) return judgeResource(cluster, resource)
-  const unclean = cluster.nodes.filter((n) => n.unclean).map((n) => n.name)
-  if (unclean.length) return { status: 'critical', detail: `UNCLEAN: ${unclean.join(', ')}` }
-  const failed = cluster.resources.filter((r) => r.failed).map((r) => r.id)
-  if (failed.length) return { status: 'critical', detail: `failed: ${failed.join(', ')}` }
-  const odd = cluster.nodes.filter((n) => nodeState(n) !== 'online')
+  if (cluster.quorum === null) return { status: 'unknown', detail: 'no DC: quorum unknown' }
   const notes = [
     ...(cluster.maintenanceMode ? ['maintenance-mode: resources are not managed'] : []),
-    ...odd.map((n) => `${n.name} ${nodeState(n)}`),
+    ...cluster.nodes
+      .filter((n) => nodeState(n) !== 'online')
+      .map((n) => `${n.name} ${nodeState(n)}`),
+    ...cluster.resources.filter((r) => r.failed).map((r) => `${r.id} FAILED`),
     ...cluster.failures.map((f) => `${f.resource} ${f.task} failed on ${f.node} (${f.exitStatus})`),
   ]
   if (notes.length) return { status: 'warning', detail: notes.join('; ') }
-  const online = cluster.nodes.length
-  return { status: 'ok', detail: `${online} nodes online, ${cluster.resources.length} resources` }
+  return {
+    status: 'ok',
+    detail: `partition with quorum, ${cluster.nodes.length} nodes online, ${cluster.resources.length} resources`,
+  }
 }
 
 function judgeNode(cluster: PacemakerStatus, name: string): Verdict {
@@ -87,6 +93,9 @@ function facts(cluster: PacemakerStatus & { answeredBy?: string }): Record<strin
   return {
     dc: cluster.dc,
     quorum: cluster.quorum,
+    // The engine's cluster view reads `quorate` and `members` (online, clean nodes).
+    quorate: cluster.quorum,
+    members: cluster.nodes.filter((n) => n.online && !n.unclean).map((n) => n.name),
     maintenanceMode: cluster.maintenanceMode,
     answeredBy: cluster.answeredBy ?? null,
     nodes: cluster.nodes,

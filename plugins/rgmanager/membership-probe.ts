@@ -31,6 +31,11 @@ export const membership = defineProbe<typeof MembershipInput, RgmanagerConfig>({
 
 type Verdict = Pick<ProbeResult, 'status' | 'detail'>
 
+/**
+ * Without `node`/`service` this judges the cluster as a whole, and only lost quorum is critical:
+ * the engine reads this target's state as quorum, so a failed service or an offline member (a
+ * warning here, critical in its own check) must not look like lost quorum.
+ */
 function judge(status: ClusterStatus, node?: string, service?: string): Verdict {
   const name = status.cluster?.name ?? 'cluster'
   const members = status.nodes.filter((n) => n.online)
@@ -42,13 +47,12 @@ function judge(status: ClusterStatus, node?: string, service?: string): Verdict 
   if (node) return judgeNode(status, node)
   if (service) return judgeService(status, service)
   const failed = (status.services ?? []).filter((s) => !isRunning(s) && s.state !== 'disabled')
-  if (failed.length)
-    return {
-      status: 'critical',
-      detail: failed.map((s) => `${s.name} ${describeService(s)}`).join('; '),
-    }
   const offline = status.nodes.filter((n) => !n.online).map((n) => n.name)
-  if (offline.length) return { status: 'warning', detail: `offline: ${offline.join(', ')}` }
+  const notes = [
+    ...(offline.length ? [`offline: ${offline.join(', ')}`] : []),
+    ...failed.map((s) => `${s.name} ${describeService(s)}`),
+  ]
+  if (notes.length) return { status: 'warning', detail: notes.join('; ') }
   return {
     status: 'ok',
     detail: `${name} quorate, ${members.length} members, ${status.services?.length ?? 0} services running`,
