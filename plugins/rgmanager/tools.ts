@@ -114,7 +114,7 @@ async function run(ctx: Ctx, argv: string[]) {
   return runOnFirstReachable(
     ctx.runner,
     ctx.config.run_on,
-    { argv, env: ctx.config.env, timeoutMs: ctx.timeoutMs },
+    { argv, env: ctx.config.env, timeoutMs: ctx.timeoutMs, signal: ctx.signal },
     NOT_HERE,
   )
 }
