@@ -20,6 +20,19 @@ export interface PlanStep {
   /** Items of one foreach share a group; at most `concurrency` of them run at once. */
   group?: string
   concurrency?: number
+  /**
+   * Why this step could not be planned (a template failed, an input is invalid, `describe`
+   * failed). The executor never runs such a step: it fails it with this message, and
+   * `onFailure` decides what happens next.
+   */
+  error?: string
+}
+
+/** A step that produced no plan steps, e.g. a foreach over an empty list. */
+export interface SkippedStep {
+  id: string
+  name: string
+  reason: string
 }
 
 /** Limits the executor enforces before and while running a plan. */
@@ -55,4 +68,6 @@ export interface Plan {
   guards: Guards
   notify: NotifySpec
   dryRun: boolean
+  /** Steps of the policy that expanded to nothing, so a plan reader sees why. */
+  skipped?: SkippedStep[]
 }
