@@ -6,7 +6,7 @@ import type { CompiledStep } from './compile.ts'
 import type { PolicyMatch } from './evaluate.ts'
 import { referenceProblems } from './inputs.ts'
 import type { Plan, PlanStep, SkippedStep } from './plan.ts'
-import { resolveTemplates, TemplateError } from './template.ts'
+import { resolveTemplates, shown, TemplateError } from './template.ts'
 import { RealServerView } from './views.ts'
 
 export interface PlanOptions {
@@ -116,12 +116,12 @@ function foreachItems(step: CompiledStep, vars: CelVars): unknown[] {
   try {
     value = step.foreach!.run(vars)
   } catch (error) {
-    throw new Error(`\${{ ${step.foreach!.source} }}: ${(error as Error).message}`)
+    throw new Error(`${shown(step.foreach!)}: ${(error as Error).message}`)
   }
   if (Array.isArray(value)) return value
   if (value instanceof Map) return [...value.keys()]
   if (value && typeof value === 'object') return Object.keys(value)
-  throw new Error(`\${{ ${step.foreach!.source} }} gave ${typeof value}, not a list`)
+  throw new Error(`${shown(step.foreach!)} gave ${typeof value}, not a list`)
 }
 
 function baseStep(step: CompiledStep, id: string, input: Record<string, unknown>): PlanStep {

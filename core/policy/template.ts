@@ -118,8 +118,13 @@ export function runAt(program: CelProgram, vars: CelVars, path: Path): unknown {
   try {
     return plainValue(program.run(vars))
   } catch (error) {
-    throw new TemplateError(path, `\${{ ${program.source} }}: ${(error as Error).message}`)
+    throw new TemplateError(path, `${shown(program)}: ${(error as Error).message}`)
   }
+}
+
+/** `${{ expr }}` on one line, for messages. */
+export function shown(program: CelProgram): string {
+  return `${OPEN} ${program.source.replace(/\s+/g, ' ')} }}`
 }
 
 function compileAt(
@@ -189,7 +194,7 @@ function scalarText(program: CelProgram, vars: CelVars, path: Path): string {
     return inertText(String(value), path)
   throw new TemplateError(
     path,
-    `\${{ ${program.source} }} gave ${describe(value)}; inside text only a string, number or bool fits`,
+    `${shown(program)} gave ${describe(value)}; inside text only a string, number or bool fits`,
   )
 }
 
