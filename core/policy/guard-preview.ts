@@ -48,8 +48,9 @@ export async function previewGuards(plan: Plan, context: GuardContext): Promise<
   const { history, now } = context
   const out: GuardVerdict[] = []
   if (guards.cooldownMs !== undefined) {
-    const recent = (await history.runs(plan.policy, now - guards.cooldownMs)).filter(
-      (r) => r.incidentKey === plan.incidentKey,
+    const since = now - guards.cooldownMs
+    const recent = (await history.runs(plan.policy, since)).filter(
+      (r) => r.incidentKey === plan.incidentKey && r.at > since,
     )
     const last = Math.max(...recent.map((r) => r.at))
     if (recent.length > 0)

@@ -2,10 +2,10 @@ import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { demo, event } from '../../test/policy/fixtures.ts'
 import type { TandemEvent } from '../health/index.ts'
 import { createLogger } from '../log.ts'
 import { events, openStore, policyStates, type Store } from '../store/index.ts'
-import { demo, event } from '../../test/policy/fixtures.ts'
 import { createPolicySet, type PolicySetOptions } from './policy-set.ts'
 import type { HealthRow } from './views.ts'
 
@@ -80,7 +80,10 @@ describe('for: timers', () => {
     expect(due.map((m) => [m.policy.name, m.event.subject])).toEqual([['failover', 'node2']])
     expect(await second.pending()).toEqual([])
     const plan = await second.plan(due[0]!)
-    expect(plan.steps.map((s) => s.input)).toEqual([{ node: 'node2' }, { service: 'web', node: 'node2' }])
+    expect(plan.steps.map((s) => s.input)).toEqual([
+      { node: 'node2' },
+      { service: 'web', node: 'node2' },
+    ])
     await second.close()
   })
 
@@ -103,7 +106,9 @@ describe('for: timers', () => {
     const set = await policySet()
     const result = await set.match(event('node.down', 'node2', {}, at0))
     expect(result.waiting).toEqual([])
-    expect(result.skipped).toEqual([{ policy: 'failover', reason: 'if: health.quorate is false', failed: false }])
+    expect(result.skipped).toEqual([
+      { policy: 'failover', reason: 'if: health.quorate is false', failed: false },
+    ])
     await set.close()
   })
 })
@@ -143,12 +148,17 @@ describe('hot reload', () => {
     expect((await set.reload()).invalid).toEqual([]) // the same broken text is reported once
 
     await writeFile(file, failover('node3'))
-    await vi.waitFor(() => expect(JSON.stringify(drainedNode())).toContain('node3'), { timeout: 10_000, interval: 50 })
+    await vi.waitFor(() => expect(JSON.stringify(drainedNode())).toContain('node3'), {
+      timeout: 10_000,
+      interval: 50,
+    })
     await vi.waitFor(async () => {
       const [fixed] = await store.db.select().from(policyStates)
       expect(fixed?.lastError).toBeNull()
     })
-    expect(set.status()).toEqual([expect.objectContaining({ file, name: 'failover', lastError: undefined })])
+    expect(set.status()).toEqual([
+      expect.objectContaining({ file, name: 'failover', lastError: undefined }),
+    ])
     await set.close()
   })
 
@@ -175,9 +185,16 @@ describe('schedule and manual triggers', () => {
     )
     const fired: TandemEvent[] = []
     const set = await policySet({ onSchedule: (e) => fired.push(e) })
-    await vi.waitFor(() => expect(fired.length).toBeGreaterThan(0), { timeout: 5_000, interval: 50 })
+    await vi.waitFor(() => expect(fired.length).toBeGreaterThan(0), {
+      timeout: 5_000,
+      interval: 50,
+    })
     await set.close()
-    expect(fired[0]).toMatchObject({ type: 'schedule', subject: 'reconcile', labels: { policy: 'reconcile' } })
+    expect(fired[0]).toMatchObject({
+      type: 'schedule',
+      subject: 'reconcile',
+      labels: { policy: 'reconcile' },
+    })
     expect((await set.match(fired[0]!)).fire.map((m) => m.policy.name)).toEqual(['reconcile'])
     const manual = await set.match(event('manual', 'reconcile'))
     expect(manual.fire.map((m) => m.policy.name)).toEqual(['reconcile'])

@@ -20,7 +20,9 @@ describe('isReadOnlyCommand', () => {
   })
 
   it('refuses anything that changes the cluster, and unknown tools', () => {
-    expect(ro(['ipvsadm', '-e', '-t', '192.0.2.10:80', '-r', '127.0.1.2:8080', '-w', '0'])).toBe(false)
+    expect(ro(['ipvsadm', '-e', '-t', '192.0.2.10:80', '-r', '127.0.1.2:8080', '-w', '0'])).toBe(
+      false,
+    )
     expect(ro(['ipvsadm', '-L', '-Z'])).toBe(false)
     expect(ro(['clusvcadm', '-r', 'db'])).toBe(false)
     expect(ro(['crm_resource', '--locate', '--move', '-r', 'db'])).toBe(false)
