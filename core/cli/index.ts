@@ -2,12 +2,14 @@
 import { ConfigError, TandemError } from '../errors.ts'
 import type { Command, Io } from './command.ts'
 import { checkCommand } from './commands/check.ts'
+import { planCommand } from './commands/plan.ts'
 import { runCommand } from './commands/run.ts'
+import { simulateCommand } from './commands/simulate.ts'
 
 export type { Command, Io } from './command.ts'
 
 /** Every command, in the order `tandem --help` lists them. */
-export const commands: Command[] = [checkCommand, runCommand]
+export const commands: Command[] = [checkCommand, runCommand, planCommand, simulateCommand]
 
 const processIo: Io = {
   out: (text) => process.stdout.write(text),

@@ -20,6 +20,7 @@ export {
   type LabelMatcher,
   matchLabels,
   previewGuards,
+  span,
   storeHistory,
 } from './guard-preview.ts'
 export { policyJsonSchema } from './json-schema.ts'
@@ -45,6 +46,14 @@ export {
 } from './policy-set.ts'
 export { createReadOnlyRunner, isReadOnlyCommand, localQueryRunner } from './read-only-runner.ts'
 export { Policy, type PolicyFile } from './schema.ts'
+export {
+  type ActionDifference,
+  type SimulatedRun,
+  type SimulationOptions,
+  type SimulationReport,
+  type SimulationSide,
+  simulate,
+} from './simulate.ts'
 export { type PendingTimer, RESOLVES } from './timers.ts'
 export {
   type HealthRow,
