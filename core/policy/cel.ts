@@ -19,6 +19,8 @@ export const CEL_LIMITS = Object.freeze({
 /** A compiled, type-checked expression. `run` throws `CelRunError` (never hangs). */
 export interface CelProgram {
   readonly source: string
+  /** The source on one line, for messages. */
+  readonly display: string
   /** The type CEL inferred: `bool`, `string`, `list<string>`, `list<RealServer>`, `dyn` ... */
   readonly type: string
   run(vars: CelVars): unknown
@@ -61,9 +63,27 @@ export function compileCel(
   source: string,
   options: { itemType?: string } = {},
 ): { program: CelProgram } | { problem: CelProblem } {
+  // Policies written from one template share their expressions: compile each text once, and
+  // let evaluation share the result of one program across the policies of one event.
+  const key = `${options.itemType ?? ''}\u0000${source}`
+  const cached = compiled.get(key)
+  if (cached) return cached
+  const result = compileUncached(source, options.itemType)
+  if (compiled.size >= COMPILE_CACHE_SIZE) compiled.delete(compiled.keys().next().value!)
+  compiled.set(key, result)
+  return result
+}
+
+const COMPILE_CACHE_SIZE = 10_000
+const compiled = new Map<string, { program: CelProgram } | { problem: CelProblem }>()
+
+function compileUncached(
+  source: string,
+  itemType: string | undefined,
+): { program: CelProgram } | { problem: CelProblem } {
   if (source.length > CEL_LIMITS.maxChars)
     return problem(`expression is longer than ${CEL_LIMITS.maxChars} characters`, 0, source.length)
-  const env = environmentFor(options.itemType)
+  const env = environmentFor(itemType)
   let parsed: ReturnType<Environment['parse']>
   try {
     parsed = env.parse(source)
@@ -78,6 +98,7 @@ export function compileCel(
   return {
     program: {
       source,
+      display: source.replace(/\s+/g, ' ').trim(),
       type,
       run: (vars) => meteredRun(() => parsed(vars as unknown as Record<string, unknown>)),
     },

@@ -45,10 +45,16 @@ export function evaluateEvent(
     inventory: views.inventory,
     health: views.health,
   }
+  // A condition is pure: policies sharing one (compiled once) share its verdict for this event.
+  const verdicts = new Map<unknown, ReturnType<typeof conditionHolds>>()
   for (const policy of candidates) {
-    const verdict = conditionHolds(policy, vars)
+    let verdict = verdicts.get(policy.condition)
+    if (verdict === undefined) {
+      verdict = conditionHolds(policy, vars)
+      verdicts.set(policy.condition, verdict)
+    }
     if (verdict === true) out.matches.push({ policy, event, vars })
-    else out.skipped.push({ policy: policy.name, ...verdict })
+    else out.skipped.push({ policy: policy.name, reason: verdict.reason, failed: verdict.failed })
   }
   return out
 }
@@ -63,7 +69,7 @@ export function conditionHolds(
     const value = policy.condition.run(vars)
     if (value === true) return true
     return {
-      reason: `if: ${policy.condition.source.replace(/\s+/g, ' ')} is ${String(value)}`,
+      reason: `if: ${policy.condition.display} is ${String(value)}`,
       failed: false,
     }
   } catch (error) {

@@ -1,4 +1,4 @@
-// Events → candidate policies, fast: an index by event type, then by one exact selector value.
+// Events → candidate policies, fast: an index by event type, then by one selector's value or prefix.
 import type { TandemEvent } from '../health/index.ts'
 import type { CompiledPolicy } from './compile.ts'
 import { type CompiledTrigger, selectorValue, triggerAccepts } from './triggers.ts'
@@ -12,6 +12,9 @@ interface Entry {
 interface Bucket {
   /** selector key → exact value → entries; only triggers with an exact selector are here. */
   byKey: Map<string, Map<string, Entry[]>>
+  /** selector key → literal prefix of a glob (`node1` of `node1*`) → entries. */
+  byPrefix: Map<string, { longest: number; entries: Map<string, Entry[]> }>
+  /** Triggers without a selective selector: every event of the type is tested against them. */
   rest: Entry[]
 }
 
@@ -35,7 +38,7 @@ export function createMatcher(policies: readonly CompiledPolicy[]): Matcher {
     byName.set(policy.name, policy)
     for (const trigger of policy.triggers) {
       for (const type of trigger.types) {
-        const bucket = buckets.get(type) ?? { byKey: new Map(), rest: [] }
+        const bucket = buckets.get(type) ?? { byKey: new Map(), byPrefix: new Map(), rest: [] }
         buckets.set(type, bucket)
         add(bucket, { policy, trigger, order })
       }
@@ -56,6 +59,14 @@ export function createMatcher(policies: readonly CompiledPolicy[]): Matcher {
         const entries = value === undefined ? undefined : values.get(value)
         if (entries) for (const e of entries) if (triggerAccepts(e.trigger, event)) found.push(e)
       }
+      for (const [key, index] of bucket.byPrefix) {
+        const value = selectorValue(event, key)
+        if (value === undefined) continue
+        for (let n = Math.min(value.length, index.longest); n > 0; n--) {
+          const entries = index.entries.get(value.slice(0, n))
+          if (entries) for (const e of entries) if (triggerAccepts(e.trigger, event)) found.push(e)
+        }
+      }
       for (const e of bucket.rest) if (triggerAccepts(e.trigger, event)) found.push(e)
       return unique(found)
     },
@@ -65,7 +76,9 @@ export function createMatcher(policies: readonly CompiledPolicy[]): Matcher {
 function add(bucket: Bucket, entry: Entry): void {
   const indexed = entry.trigger.selectors.find((s) => s.exact.length > 0)
   if (!indexed) {
-    bucket.rest.push(entry)
+    const globbed = entry.trigger.selectors.find((s) => s.prefixes.length > 0)
+    if (globbed) addByPrefix(bucket, globbed.key, globbed.prefixes, entry)
+    else bucket.rest.push(entry)
     return
   }
   const values = bucket.byKey.get(indexed.key) ?? new Map<string, Entry[]>()
@@ -74,6 +87,17 @@ function add(bucket: Bucket, entry: Entry): void {
     const list = values.get(value)
     if (list) list.push(entry)
     else values.set(value, [entry])
+  }
+}
+
+function addByPrefix(bucket: Bucket, key: string, prefixes: string[], entry: Entry): void {
+  const index = bucket.byPrefix.get(key) ?? { longest: 0, entries: new Map<string, Entry[]>() }
+  bucket.byPrefix.set(key, index)
+  for (const prefix of prefixes) {
+    index.longest = Math.max(index.longest, prefix.length)
+    const list = index.entries.get(prefix)
+    if (list) list.push(entry)
+    else index.entries.set(prefix, [entry])
   }
 }
 

@@ -124,7 +124,7 @@ export function runAt(program: CelProgram, vars: CelVars, path: Path): unknown {
 
 /** `${{ expr }}` on one line, for messages. */
 export function shown(program: CelProgram): string {
-  return `${OPEN} ${program.source.replace(/\s+/g, ' ')} }}`
+  return `${OPEN} ${program.display} }}`
 }
 
 function compileAt(

@@ -8,6 +8,8 @@ export interface Selector {
   key: string
   /** Patterns without wildcards, for the matcher's index. Empty when any pattern is a glob. */
   exact: string[]
+  /** Globs only: the literal text before each wildcard (empty when any glob starts with one). */
+  prefixes: string[]
   test(value: string | undefined): boolean
 }
 
@@ -53,17 +55,7 @@ export function selectorValue(event: TandemEvent, key: string): string | undefin
 
 /** Names in `node`/`service`/`vm`/`check` selectors that match nothing in the inventory. */
 export function triggerProblems(spec: EventTriggerSpec, inventory: Inventory): TriggerProblem[] {
-  const { config } = inventory
-  const checks = [
-    ...config.nodes.flatMap((n) => n.checks.map((c) => c.name)),
-    ...config.services.flatMap((s) => s.checks.map((c) => c.name)),
-  ]
-  const known: Record<string, string[]> = {
-    node: config.nodes.map((n) => n.name),
-    service: config.services.map((s) => s.name),
-    vm: config.vms.map((v) => v.name),
-    check: [...new Set(checks)],
-  }
+  const known = knownNames(inventory)
   const problems: TriggerProblem[] = []
   for (const key of ['node', 'service', 'vm', 'check'] as const) {
     const pattern = spec[key]
@@ -72,8 +64,7 @@ export function triggerProblems(spec: EventTriggerSpec, inventory: Inventory): T
     list.forEach((p, i) => {
       const path = Array.isArray(pattern) ? [key, i] : [key]
       const names = known[key]!
-      const regex = globRegex(p)
-      if (names.some((name) => regex.test(name))) return
+      if (isGlob(p) ? names.some(globTest(p)) : names.includes(p)) return
       const near = isGlob(p) ? undefined : nearestName(p, names)
       const what = isGlob(p)
         ? `pattern ${JSON.stringify(p)} matches no ${key}`
@@ -84,18 +75,68 @@ export function triggerProblems(spec: EventTriggerSpec, inventory: Inventory): T
   return problems
 }
 
+const namesCache = new WeakMap<Inventory, Record<string, string[]>>()
+
+/** Names a selector may use, per inventory (a thousand policies share one inventory). */
+function knownNames(inventory: Inventory): Record<string, string[]> {
+  const cached = namesCache.get(inventory)
+  if (cached) return cached
+  const { config } = inventory
+  const checks = [
+    ...config.nodes.flatMap((n) => n.checks.map((c) => c.name)),
+    ...config.services.flatMap((s) => s.checks.map((c) => c.name)),
+  ]
+  const known = {
+    node: config.nodes.map((n) => n.name),
+    service: config.services.map((s) => s.name),
+    vm: config.vms.map((v) => v.name),
+    check: [...new Set(checks)],
+  }
+  namesCache.set(inventory, known)
+  return known
+}
+
 function selector(key: string, pattern: string | string[]): Selector {
   const list = Array.isArray(pattern) ? pattern : [pattern]
   if (!list.some(isGlob)) {
     const set = new Set(list)
-    return { key, exact: list, test: (value) => value !== undefined && set.has(value) }
+    return {
+      key,
+      exact: list,
+      prefixes: [],
+      test: (value) => value !== undefined && set.has(value),
+    }
   }
-  const regexes = list.map(globRegex)
+  const literal = list.map((p) => p.slice(0, p.search(/[*?]|$/)))
+  const prefixes = literal.every((p) => p.length > 0) ? [...new Set(literal)] : []
+  const tests = list.map(globTest)
+  if (tests.length === 1) {
+    const [only] = tests as [(value: string) => boolean]
+    return { key, exact: [], prefixes, test: (value) => value !== undefined && only(value) }
+  }
   return {
     key,
     exact: [],
-    test: (value) => value !== undefined && regexes.some((r) => r.test(value)),
+    prefixes,
+    test: (value) => value !== undefined && tests.some((t) => t(value)),
   }
+}
+
+/** A glob as a predicate; the common shapes (`*`, `web-*`, `*-db`) avoid a regex. */
+function globTest(pattern: string): (value: string) => boolean {
+  const star = pattern.indexOf('*')
+  const simple = !pattern.includes('?') && star === pattern.lastIndexOf('*')
+  if (simple && pattern === '*') return () => true
+  if (simple && star === pattern.length - 1) {
+    const prefix = pattern.slice(0, -1)
+    return (value) => value.startsWith(prefix)
+  }
+  if (simple && star === 0) {
+    const suffix = pattern.slice(1)
+    return (value) => value.endsWith(suffix)
+  }
+  const regex = globRegex(pattern)
+  return (value) => regex.test(value)
 }
 
 function isGlob(pattern: string): boolean {
