@@ -83,6 +83,13 @@ function compileUncached(
 ): { program: CelProgram } | { problem: CelProblem } {
   if (source.length > CEL_LIMITS.maxChars)
     return problem(`expression is longer than ${CEL_LIMITS.maxChars} characters`, 0, source.length)
+  const probe = /\btandem_meter_probe\b/.exec(source)
+  if (probe)
+    return problem(
+      'found no matching overload for tandem_meter_probe',
+      probe.index,
+      probe.index + 18,
+    )
   const env = environmentFor(itemType)
   let parsed: ReturnType<Environment['parse']>
   try {

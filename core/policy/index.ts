@@ -56,6 +56,7 @@ export {
 } from './simulate.ts'
 export { type PendingTimer, RESOLVES } from './timers.ts'
 export {
+  everythingUp,
   type HealthRow,
   type HealthView,
   healthView,

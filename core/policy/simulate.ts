@@ -10,7 +10,7 @@ import { createMatcher } from './matcher.ts'
 import { planMatch } from './planner.ts'
 import { describeAction, type SimulatedAction } from './simulate-actions.ts'
 import { memoryTimers } from './timers.ts'
-import { type HealthRow, healthView, inventoryView } from './views.ts'
+import { everythingUp, type HealthRow, healthView, inventoryView } from './views.ts'
 
 export interface SimulationOptions {
   events: readonly TandemEvent[]
@@ -105,7 +105,7 @@ async function replay(
   const { inventory, registry } = options
   const matcher = createMatcher(policies)
   const invView = inventoryView(inventory)
-  const health = new HealthState(options.initialHealth ?? allUp(inventory))
+  const health = new HealthState(options.initialHealth ?? everythingUp(inventory))
   const timers = memoryTimers()
   const waitingFrom = new Map<string, number>()
   const history = new ReplayHistory()
@@ -289,15 +289,6 @@ function changedEvents(events: TandemEvent[], baseline: SimulationSide, candidat
     if (b !== c) out.push({ index, event, baseline: b, candidate: c })
   })
   return out
-}
-
-function allUp(inventory: Inventory): HealthRow[] {
-  const { config } = inventory
-  return [
-    ...config.nodes.map((n) => ({ target: n.name, kind: 'node', state: 'up' })),
-    ...config.services.map((s) => ({ target: s.name, kind: 'service', state: 'up' })),
-    ...config.vms.map((v) => ({ target: v.name, kind: 'vm', state: 'up' })),
-  ]
 }
 
 /** Health as the replayed events leave it. */

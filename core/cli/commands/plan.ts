@@ -9,6 +9,7 @@ import {
   createPlanContexts,
   createReadOnlyRunner,
   evaluateEvent,
+  everythingUp,
   type GuardHistory,
   type HealthRow,
   healthView,
@@ -166,12 +167,7 @@ function impliedSubject(type: EventType, v: EventOptions): string | undefined {
 
 /** Without a store: everything up, except what the event itself says is not. */
 function impliedHealth(event: TandemEvent, inventory: Inventory): HealthRow[] {
-  const { config } = inventory
-  const rows: HealthRow[] = [
-    ...config.nodes.map((n) => ({ target: n.name, kind: 'node', state: 'up' })),
-    ...config.services.map((s) => ({ target: s.name, kind: 'service', state: 'up' })),
-    ...config.vms.map((v) => ({ target: v.name, kind: 'vm', state: 'up' })),
-  ]
+  const rows = everythingUp(inventory)
   const [family = '', change = ''] = event.type.split('.')
   const state = { down: 'down', unreachable: 'unreachable', degraded: 'degraded', failed: 'down' }[
     change
