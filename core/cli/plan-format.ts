@@ -78,6 +78,7 @@ function renderStep(step: PlanStep, width: number): string[] {
   ]
   const pad = ' '.repeat(width + 6)
   if (step.error) lines.push(`${pad}ERROR ${step.error}`)
+  if (step.describeError) lines.push(`${pad}ERROR ${step.describeError}`)
   for (const c of step.commands) {
     const where = c.node ? `[${c.node}] ` : ''
     const stdin = c.stdinKeys?.length ? `   (stdin: ${c.stdinKeys.join(', ')})` : ''

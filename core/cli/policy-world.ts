@@ -1,8 +1,14 @@
 // What `check`, `plan` and `simulate` load to work on policies: config, inventory, plugins, policies.
 import { stat } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { builtinPlugins } from '../../plugins/index.ts'
 import { type Config, createInventory, type Inventory, loadConfig } from '../inventory/index.ts'
-import { createRegistry, type PluginDefinition, type Registry } from '../plugin/index.ts'
+import {
+  createRegistry,
+  loadPluginModules,
+  type PluginDefinition,
+  type Registry,
+} from '../plugin/index.ts'
 import { type CompiledPolicy, loadPolicies } from '../policy/index.ts'
 
 export const DEFAULT_POLICIES_DIR = 'policies'
@@ -28,9 +34,21 @@ export async function loadPolicyWorld(options: {
 }): Promise<PolicyWorld> {
   const config = await loadConfig(options.config)
   const inventory = createInventory(config)
-  const registry = createRegistry(options.plugins ?? builtinPlugins)
+  const registry = await registryFor(config, options.config, options.plugins)
   const policies = await loadPolicies(options.policies, { registry, inventory })
   return { config, inventory, registry, policies }
+}
+
+/** The built-in plugins (or the given ones, in tests) plus the modules the config names. */
+export async function registryFor(
+  config: Config,
+  configFile: string,
+  plugins: readonly PluginDefinition[] = builtinPlugins,
+): Promise<Registry> {
+  return createRegistry([
+    ...plugins,
+    ...(await loadPluginModules(config.plugins, dirname(configFile))),
+  ])
 }
 
 /** True when `path` is an existing directory (the default policies dir is optional). */

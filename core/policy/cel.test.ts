@@ -41,6 +41,19 @@ describe('CEL sandbox', () => {
     expect(run('health.owners["db"]', v)).toBe('node2')
   })
 
+  it('takes quorum from the membership probe (target cluster) before counting nodes', async () => {
+    const { inventory } = await demo()
+    const up = ['node1', 'node2', 'node3'].map((n) => ({ target: n, kind: 'node', state: 'up' }))
+    expect(healthView(up, inventory).quorate).toBe(true)
+    expect(
+      healthView([...up, { target: 'cluster', kind: 'cluster', state: 'down' }], inventory).quorate,
+    ).toBe(false)
+    expect(
+      healthView([{ target: 'cluster', kind: 'cluster', state: 'up' }], inventory).quorate,
+    ).toBe(true)
+    expect(healthView([], inventory).quorate).toBe(false)
+  })
+
   it('type-checks at compile time: a typo in a field is an error, not a false', () => {
     const compiled = compileCel('inventory.nodes["node2"].gusts')
     expect(compiled).toEqual({ problem: { message: 'No such key: gusts', start: 25, end: 30 } })

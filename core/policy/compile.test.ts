@@ -65,8 +65,8 @@ steps:
   it('checks literal inputs with the action schema', async () => {
     const text =
       'on: node.down\nsteps:\n  - uses: lvs.set_weight\n    with: { service: web, node: node2, weight: -1 }\n'
-    expect(await problems(text)).toMatch(
-      /^policies\/test\.yaml:4:48: steps\[0\]\.with\.weight: .*>=0/,
+    expect(await problems(text)).toBe(
+      'policies/test.yaml:4:48: steps[0].with.weight: must be at least 0',
     )
   })
 
@@ -164,7 +164,7 @@ notify: { channels: [oncall-mial] }
       ),
     ].join('\n')
     expect(await problems(bomb)).toMatch(/refused: .*anchors and aliases are limited/)
-    expect(await problems(minimal('enabled: yes'))).toMatch(/:5:10: ambiguous value yes/)
+    expect(await problems(minimal('enabled: yes'))).toMatch(/:5:10: enabled: ambiguous value yes/)
   })
 
   it('throws a ConfigError with code POLICY_INVALID and every issue positioned', async () => {

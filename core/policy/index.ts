@@ -44,7 +44,7 @@ export {
   type PolicyStatus,
   type ReloadResult,
 } from './policy-set.ts'
-export { createReadOnlyRunner, isReadOnlyCommand, localQueryRunner } from './read-only-runner.ts'
+export { createReadOnlyRunner, isReadOnlyCommand } from './read-only-runner.ts'
 export { Policy, type PolicyFile } from './schema.ts'
 export {
   type ActionDifference,

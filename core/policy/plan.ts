@@ -21,11 +21,13 @@ export interface PlanStep {
   group?: string
   concurrency?: number
   /**
-   * Why this step could not be planned (a template failed, an input is invalid, `describe`
-   * failed). The executor never runs such a step: it fails it with this message, and
-   * `onFailure` decides what happens next.
+   * Why this step could not be planned: a template failed, an input is invalid, a name is not
+   * in the inventory. `input` is then empty. The executor must not run such a step: it fails
+   * it with this message, and `onFailure` decides what happens next.
    */
   error?: string
+  /** `describe` failed (e.g. a state read was refused or timed out): `commands` is empty. */
+  describeError?: string
 }
 
 /** A step that produced no plan steps, e.g. a foreach over an empty list. */

@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest'
 import { demo, event } from '../../test/policy/fixtures.ts'
 import type { TandemEvent } from '../health/index.ts'
 import { createLogger } from '../log.ts'
+import { createCommandRunner } from '../plugin/index.ts'
 import { compilePolicy } from './compile.ts'
 import { evaluateEvent } from './evaluate.ts'
 import { createMatcher } from './matcher.ts'
 import { createPlanContexts } from './plan-context.ts'
 import { planMatch } from './planner.ts'
-import { createReadOnlyRunner, localQueryRunner } from './read-only-runner.ts'
+import { createReadOnlyRunner } from './read-only-runner.ts'
 import { healthView, inventoryView } from './views.ts'
 
 const up = (...nodes: string[]) => nodes.map((n) => ({ target: n, kind: 'node', state: 'up' }))
@@ -32,7 +33,7 @@ async function planFor(
     registry,
     config,
     inventory,
-    runner: createReadOnlyRunner(localQueryRunner()),
+    runner: createReadOnlyRunner(createCommandRunner({ inventory })),
     log,
   })
   return planMatch(matches[0], { inventory, context })
@@ -190,6 +191,7 @@ steps:
     for (const node of ['node2; rm -rf /', '$(reboot)', 'node9', '-oProxyCommand=id']) {
       const plan = await alert('x', node)
       expect(plan.steps[2]!.commands).toEqual([])
+      expect(plan.steps[2]!.input).toEqual({})
       expect(plan.steps[2]!.error).toMatch(/^with\.node: (no node named|template result)/)
     }
     const plan = await alert('x', 'node3')

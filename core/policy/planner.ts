@@ -21,8 +21,9 @@ export interface PlanOptions {
 
 /**
  * Turns a match into the executor's plan. A step that cannot be planned (bad template result,
- * invalid input, unknown node, describe failure) keeps its place with `error` set; the other
- * steps are still planned, so fencing and draining are not lost to one broken relocation.
+ * invalid input, unknown node) keeps its place with `error` set; the other steps are still
+ * planned, so fencing and draining are not lost to one broken relocation. A failing
+ * `describe` only sets `describeError`.
  *
  * @example
  * const plan = await planMatch(match, { inventory, context: (name) => contexts.get(name) })
@@ -94,19 +95,19 @@ async function planStep(
   if (!parsed.success) {
     const first = parsed.error.issues[0]!
     const path = fieldPath(['with', ...(first.path as (string | number)[])])
-    return failedStep(step, id, `${path}: ${first.message} (got ${JSON.stringify(input)})`, input)
+    return failedStep(step, id, `${path}: ${first.message} (got ${JSON.stringify(input)})`)
   }
   const references = referenceProblems(input, options.inventory)
   if (references.length > 0) {
     const [first] = references
-    return failedStep(step, id, `${fieldPath(['with', ...first!.path])}: ${first!.message}`, input)
+    return failedStep(step, id, `${fieldPath(['with', ...first!.path])}: ${first!.message}`)
   }
   const planned = baseStep(step, id, parsed.data as Record<string, unknown>)
   if (!options.context) return planned
   try {
     planned.commands = await step.action.describe(parsed.data, options.context(step.plugin))
   } catch (error) {
-    planned.error = `[${step.plugin}] describe failed: ${(error as Error).message}`
+    planned.describeError = `[${step.plugin}] describe failed: ${(error as Error).message}`
   }
   return planned
 }
@@ -138,13 +139,9 @@ function baseStep(step: CompiledStep, id: string, input: Record<string, unknown>
   }
 }
 
-function failedStep(
-  step: CompiledStep,
-  id: string,
-  error: string,
-  input: Record<string, unknown> = {},
-): PlanStep {
-  return { ...baseStep(step, id, input), error }
+/** Input stays empty: nothing half-resolved may reach an executor that overlooks `error`. */
+function failedStep(step: CompiledStep, id: string, error: string): PlanStep {
+  return { ...baseStep(step, id, {}), error }
 }
 
 function itemLabel(item: unknown): string {

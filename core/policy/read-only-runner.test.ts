@@ -2,7 +2,8 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createReadOnlyRunner, isReadOnlyCommand, localQueryRunner } from './read-only-runner.ts'
+import { createLocalRunner } from '../plugin/index.ts'
+import { createReadOnlyRunner, isReadOnlyCommand } from './read-only-runner.ts'
 
 const ro = (argv: string[], stdin?: string) => isReadOnlyCommand({ argv, stdin })
 
@@ -36,7 +37,7 @@ describe('isReadOnlyCommand', () => {
   })
 })
 
-describe('createReadOnlyRunner over localQueryRunner', () => {
+describe('createReadOnlyRunner over the local runner', () => {
   let dir: string
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tandem-ro-'))
@@ -51,17 +52,12 @@ describe('createReadOnlyRunner over localQueryRunner', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }))
 
   it('runs a read and refuses a change without ever starting it', async () => {
-    const runner = createReadOnlyRunner(localQueryRunner())
+    const runner = createReadOnlyRunner(createLocalRunner())
     const result = await runner.run({ argv: [join(dir, 'clustat'), '-x'] })
     expect(result).toMatchObject({ code: 0, stdout: 'Member Status: Quorate\n', timedOut: false })
     await expect(runner.run({ argv: [join(dir, 'clusvcadm'), '-r', 'db'] })).rejects.toThrow(
       /\[plan\] refused to run .*clusvcadm.*a plan only reads/,
     )
     expect(await readFile(join(dir, 'calls.log'), 'utf8')).toBe(`${join(dir, 'clustat')} -x\n`)
-  })
-
-  it('refuses remote reads: the daemon runner does ssh', async () => {
-    const runner = createReadOnlyRunner(localQueryRunner())
-    await expect(runner.run({ argv: ['clustat'], node: 'node1' })).rejects.toThrow(/remote reads/)
   })
 })

@@ -1,8 +1,7 @@
 // The runner `tandem plan` gives plugins: it runs known read-only queries and refuses everything else.
-import { execFile } from 'node:child_process'
 import { basename } from 'node:path'
 import { TandemError } from '../errors.ts'
-import type { CommandResult, CommandRunner, CommandSpec } from '../plugin/index.ts'
+import type { CommandRunner, CommandSpec } from '../plugin/index.ts'
 
 /**
  * Wraps a runner so that only commands known not to change anything pass (`ipvsadm -L`,
@@ -10,7 +9,7 @@ import type { CommandResult, CommandRunner, CommandSpec } from '../plugin/index.
  * may read state; a plan never changes it, whatever a plugin asks for.
  *
  * @example
- * const runner = createReadOnlyRunner(localQueryRunner())
+ * const runner = createReadOnlyRunner(createCommandRunner({ inventory }))
  * await runner.run({ argv: ['ipvsadm', '-L', '-n'] })
  */
 export function createReadOnlyRunner(inner: CommandRunner): CommandRunner {
@@ -104,23 +103,6 @@ export function isReadOnlyCommand(spec: CommandSpec): boolean {
       return VIRSH_QUERIES.includes(virshCommand(args) ?? '')
     default:
       return false
-  }
-}
-
-/**
- * Runs commands locally with execFile (no shell), a timeout and an output cap. Reads over ssh
- * are refused: the daemon's runner (core/plugin) does remote commands.
- */
-export function localQueryRunner(env: NodeJS.ProcessEnv = process.env): CommandRunner {
-  return {
-    run(spec) {
-      if (spec.node)
-        throw new TandemError(
-          'ACTION_BLOCKED',
-          `[plan] cannot read ${JSON.stringify(spec.argv)} on ${spec.node}: remote reads need the daemon's runner`,
-        )
-      return runLocal(spec, env)
-    },
   }
 }
 
@@ -231,51 +213,4 @@ function virshCommand(args: string[]): string | undefined {
     else if (!arg.startsWith('-')) return arg
   }
   return undefined
-}
-
-const MAX_OUTPUT = 4 * 1024 * 1024
-
-function runLocal(spec: CommandSpec, env: NodeJS.ProcessEnv): Promise<CommandResult> {
-  const started = performance.now()
-  const keep = ['PATH', 'LANG', 'TZ', 'TANDEM_LAB_WORLD', 'TANDEM_LAB_NODE']
-  const childEnv: Record<string, string> = { LC_ALL: 'C' }
-  for (const key of keep) if (env[key] !== undefined) childEnv[key] = env[key]!
-  return new Promise((resolve) => {
-    const child = execFile(
-      spec.argv[0]!,
-      spec.argv.slice(1),
-      {
-        env: { ...childEnv, ...spec.env },
-        timeout: spec.timeoutMs ?? 10_000,
-        maxBuffer: spec.maxOutputBytes ?? MAX_OUTPUT,
-        killSignal: 'SIGKILL',
-        encoding: 'utf8',
-      },
-      (error, stdout, stderr) => {
-        const failure = error as
-          | (NodeJS.ErrnoException & { killed?: boolean; signal?: string; code?: number | string })
-          | null
-        const tooMuch = failure?.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER'
-        resolve({
-          code: failure
-            ? typeof failure.code === 'number'
-              ? failure.code
-              : failure.signal
-                ? null
-                : 127
-            : 0,
-          signal: failure?.signal ?? null,
-          stdout,
-          stderr:
-            failure && typeof failure.code === 'string' && !tooMuch
-              ? `${stderr}${failure.message}`
-              : stderr,
-          durationMs: performance.now() - started,
-          timedOut: Boolean(failure?.killed) && !tooMuch,
-          truncated: tooMuch,
-        })
-      },
-    )
-    child.stdin?.end(spec.stdin ?? '')
-  })
 }

@@ -89,7 +89,10 @@ export class HealthView {
      * row's `detail.owner`), else its first preferred node.
      */
     readonly owners: Record<string, string>,
-    /** More than half of the cluster nodes are up, as tandem sees them. */
+    /**
+     * The cluster's quorum: the health row of target `cluster` (the membership probe) when
+     * there is one, else more than half of the cluster nodes up as tandem sees them.
+     */
     readonly quorate: boolean,
   ) {}
 }
@@ -278,7 +281,13 @@ export function healthView(
   }
   const members = config.nodes.filter((n) => n.roles.includes('cluster'))
   const up = members.filter((n) => nodes[n.name] === 'up').length
-  const quorate = options.quorate ?? (members.length > 0 && up > members.length / 2)
+  // The membership probe's word (target `cluster`, as the executor reads it) beats counting.
+  const reported = rows.find((r) => r.target === 'cluster')?.state
+  const quorate =
+    options.quorate ??
+    (reported === 'up' || reported === 'down'
+      ? reported === 'up'
+      : members.length > 0 && up > members.length / 2)
   return new HealthView(nodes, services, vms, checks, owners, quorate)
 }
 

@@ -8,10 +8,10 @@ import {
   DEFAULT_CONFIG_FILE,
   loadConfig,
 } from '../../inventory/index.ts'
-import { createRegistry, type PluginDefinition } from '../../plugin/index.ts'
+import type { PluginDefinition } from '../../plugin/index.ts'
 import { loadPolicies } from '../../policy/index.ts'
 import { type Command, parseOptions } from '../command.ts'
-import { DEFAULT_POLICIES_DIR, isDirectory } from '../policy-world.ts'
+import { DEFAULT_POLICIES_DIR, isDirectory, registryFor } from '../policy-world.ts'
 
 /** The check command over a set of plugins (tests pass their own; the CLI the built-in ones). */
 export function createCheckCommand(plugins: readonly PluginDefinition[] = builtinPlugins): Command {
@@ -42,7 +42,7 @@ export function createCheckCommand(plugins: readonly PluginDefinition[] = builti
         ((await isDirectory(DEFAULT_POLICIES_DIR)) ? DEFAULT_POLICIES_DIR : undefined)
       if (dir && config) {
         try {
-          const registry = createRegistry(plugins)
+          const registry = await registryFor(config, values.config, plugins)
           const policies = await loadPolicies(dir, { registry, inventory: createInventory(config) })
           summary.push(
             `${dir}: ok (${policies.length} ${policies.length === 1 ? 'policy' : 'policies'})`,

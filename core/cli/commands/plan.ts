@@ -3,7 +3,7 @@ import { TandemError } from '../../errors.ts'
 import { EVENT_TYPES, type EventType, type TandemEvent } from '../../health/index.ts'
 import { DEFAULT_CONFIG_FILE, type Inventory, nearestName } from '../../inventory/index.ts'
 import { createLogger } from '../../log.ts'
-import type { PluginDefinition } from '../../plugin/index.ts'
+import { createCommandRunner, type PluginDefinition } from '../../plugin/index.ts'
 import {
   createMatcher,
   createPlanContexts,
@@ -14,7 +14,6 @@ import {
   type HealthRow,
   healthView,
   inventoryView,
-  localQueryRunner,
   planMatch,
   previewGuards,
   storeHistory,
@@ -61,7 +60,7 @@ export function createPlanCommand(plugins?: readonly PluginDefinition[]): Comman
         const log = createLogger({ level: 'silent' })
         const context = createPlanContexts({
           ...world,
-          runner: createReadOnlyRunner(localQueryRunner()),
+          runner: createReadOnlyRunner(createCommandRunner({ inventory: world.inventory, log })),
           log,
         })
         const { matches, skipped } = evaluateEvent(createMatcher(world.policies), event, {
@@ -94,7 +93,7 @@ export function createPlanCommand(plugins?: readonly PluginDefinition[]): Comman
             `${JSON.stringify({ event, health: { ...health, source: healthSource }, plans: planned, skipped }, null, 2)}\n`,
           )
         else io.out(renderPlan({ event, health, healthSource, planned, skipped }))
-        return planned.some((p) => p.plan.steps.some((s) => s.error)) ? 1 : 0
+        return planned.some((p) => p.plan.steps.some((s) => s.error || s.describeError)) ? 1 : 0
       } finally {
         store?.close()
       }

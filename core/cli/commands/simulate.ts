@@ -11,11 +11,11 @@ import {
   Duration,
   loadConfig,
 } from '../../inventory/index.ts'
-import { createRegistry, type PluginDefinition } from '../../plugin/index.ts'
+import type { PluginDefinition } from '../../plugin/index.ts'
 import { loadPolicies, simulate } from '../../policy/index.ts'
 import { events as eventsTable, openStore } from '../../store/index.ts'
 import { type Command, parseOptions } from '../command.ts'
-import { DEFAULT_POLICIES_DIR, isDirectory } from '../policy-world.ts'
+import { DEFAULT_POLICIES_DIR, isDirectory, registryFor } from '../policy-world.ts'
 import { renderSimulation } from '../simulate-format.ts'
 
 const MAX_EVENTS = 1_000_000
@@ -47,7 +47,7 @@ export function createSimulateCommand(
         )
       const config = await loadConfig(values.config)
       const inventory = createInventory(config)
-      const registry = createRegistry(plugins)
+      const registry = await registryFor(config, values.config, plugins)
       const candidate = await loadPolicies(values.policies, { registry, inventory })
       const baselineDir = values.baseline ?? (await defaultBaseline(values.policies))
       const baseline = baselineDir
