@@ -1,6 +1,6 @@
 // Sandboxed CEL for policies: typed variables, parse-time limits and a metered evaluation budget.
 import { Environment } from '@marcbachmann/cel-js'
-import { VIEW_TYPES } from './views.ts'
+import { VIEW_TYPES } from './view-types.ts'
 
 /** Limits on what one policy expression may be and may cost. */
 export const CEL_LIMITS = Object.freeze({

@@ -3,7 +3,7 @@ import { type FSWatcher, watch } from 'node:fs'
 import type { TandemEvent } from '../health/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import type { Logger, Registry } from '../plugin/index.ts'
-import { events, healthStates, policyStates, type Store } from '../store/index.ts'
+import { healthStates, type Store } from '../store/index.ts'
 import type { CompiledPolicy } from './compile.ts'
 import { type FileState, type Rejection, scanDirectory } from './directory.ts'
 import {
@@ -17,6 +17,7 @@ import { createMatcher, type Matcher } from './matcher.ts'
 import type { Plan } from './plan.ts'
 import { type PlanOptions, planMatch } from './planner.ts'
 import { createSchedules, type Schedules } from './schedules.ts'
+import { invalidEvent, saveStatus } from './status.ts'
 import {
   memoryTimers,
   type PendingTimer,
@@ -245,52 +246,6 @@ function stillHolds(event: TandemEvent, health: HealthView): boolean {
           ? health.vms
           : undefined
   return table?.[event.subject] !== 'up'
-}
-
-function invalidEvent(rejection: Rejection, at: number): TandemEvent {
-  return {
-    type: 'config.invalid',
-    subject: rejection.file,
-    at,
-    labels: { severity: 'warning', file: rejection.file, kind: 'policy' },
-    payload: {
-      message: rejection.message,
-      issues: rejection.issues,
-      kept: rejection.kept
-        ? 'the last good version of this policy stays active'
-        : 'this policy is not loaded',
-    },
-  }
-}
-
-async function saveStatus(
-  store: Store | undefined,
-  states: ReadonlyMap<string, FileState>,
-  invalid: TandemEvent[],
-): Promise<void> {
-  if (!store) return
-  const { db } = store
-  await db.transaction(async (tx) => {
-    await tx.delete(policyStates)
-    const rows = [...states.values()].map((s) => ({
-      file: s.file,
-      name: s.policy?.name ?? null,
-      hash: s.hash ?? null,
-      loadedAt: s.loadedAt ?? null,
-      lastError: s.error?.message ?? null,
-      lastErrorAt: s.error?.at ?? null,
-    }))
-    if (rows.length > 0) await tx.insert(policyStates).values(rows)
-    for (const event of invalid) {
-      const hash = states.get(event.subject)?.error?.hash ?? ''
-      const inserted = await tx
-        .insert(events)
-        .values({ ...event, dedupKey: `config.invalid:${event.subject}:${hash}` })
-        .onConflictDoNothing()
-        .returning({ id: events.id })
-      if (inserted[0]) event.id = inserted[0].id
-    }
-  })
 }
 
 function watchDir(

@@ -8,7 +8,12 @@ import { evaluateEvent, type PolicyMatch } from './evaluate.ts'
 import { type GuardHistory, type GuardVerdict, previewGuards } from './guard-preview.ts'
 import { createMatcher } from './matcher.ts'
 import { planMatch } from './planner.ts'
-import { describeAction, type SimulatedAction } from './simulate-actions.ts'
+import {
+  changedEvents,
+  describeAction,
+  differences,
+  type SimulatedAction,
+} from './simulate-report.ts'
 import { memoryTimers } from './timers.ts'
 import { everythingUp, type HealthRow, healthView, inventoryView } from './views.ts'
 
@@ -232,63 +237,6 @@ function mergeSchedules(
     }
   }
   return stream.sort((a, b) => a.event.at - b.event.at)
-}
-
-function differences(baseline: SimulationSide, candidate: SimulationSide): ActionDifference[] {
-  const count = (side: SimulationSide) => {
-    const counts = new Map<string, { n: number; action: SimulatedAction }>()
-    for (const run of side.runs)
-      if (run.outcome === 'run')
-        for (const action of run.actions) {
-          const entry = counts.get(action.label) ?? { n: 0, action }
-          entry.n++
-          counts.set(action.label, entry)
-        }
-    return counts
-  }
-  const before = count(baseline)
-  const after = count(candidate)
-  const out: ActionDifference[] = []
-  for (const label of new Set([...before.keys(), ...after.keys()])) {
-    const b = before.get(label)?.n ?? 0
-    const c = after.get(label)?.n ?? 0
-    if (b === c) continue
-    const action = (after.get(label) ?? before.get(label))!.action
-    out.push({ label, baseline: b, candidate: c, sentence: sentence(action.phrase, b, c) })
-  }
-  return out.sort(
-    (x, y) =>
-      Math.abs(y.candidate - y.baseline) - Math.abs(x.candidate - x.baseline) ||
-      x.label.localeCompare(y.label),
-  )
-}
-
-function sentence(phrase: string, before: number, after: number): string {
-  if (before === 0) return `this change would have ${phrase} ${times(after)} (before: never)`
-  if (after === 0) return `this change would no longer have ${phrase} (before: ${times(before)})`
-  return `this change would have ${phrase} ${times(after)} instead of ${times(before)}`
-}
-
-function times(n: number): string {
-  return n === 1 ? 'once' : n === 2 ? 'twice' : `${n} times`
-}
-
-function changedEvents(events: TandemEvent[], baseline: SimulationSide, candidate: SimulationSide) {
-  const decide = (side: SimulationSide, index: number) =>
-    side.runs
-      .filter((r) => r.eventIndex === index)
-      .map(
-        (r) =>
-          `${r.policy}: ${r.outcome === 'run' ? `${r.actions.length} action(s)` : r.outcome === 'approval' ? 'waits for approval' : `blocked by ${r.blockedBy.map((v) => v.guard).join(', ')}`}`,
-      )
-      .join('; ') || '-'
-  const out: SimulationReport['changedEvents'] = []
-  events.forEach((event, index) => {
-    const b = decide(baseline, index)
-    const c = decide(candidate, index)
-    if (b !== c) out.push({ index, event, baseline: b, candidate: c })
-  })
-  return out
 }
 
 /** Health as the replayed events leave it. */
