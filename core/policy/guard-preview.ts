@@ -145,7 +145,7 @@ export function storeHistory(store: Store): GuardHistory {
   }
 }
 
-/** Alertmanager-style matching: every matcher must hold. */
+/** Alertmanager-style matching, as the executor's guards do it: every matcher must hold. */
 export function matchLabels(
   matchers: readonly LabelMatcher[],
   labels: Record<string, string>,
@@ -154,7 +154,12 @@ export function matchLabels(
     const value = labels[m.label] ?? ''
     if (m.op === '=') return value === m.value
     if (m.op === '!=') return value !== m.value
-    const re = new RegExp(`^(?:${m.value})$`)
+    let re: RegExp
+    try {
+      re = new RegExp(`^(?:${m.value})$`)
+    } catch {
+      return false // as the executor does: a broken matcher matches nothing
+    }
     return m.op === '=~' ? re.test(value) : !re.test(value)
   })
 }
