@@ -6,7 +6,9 @@ import { checkCommand } from './commands/check.ts'
 import { demoCommand } from './commands/demo.ts'
 import { execCommand } from './commands/exec.ts'
 import { journalCommand } from './commands/journal.ts'
+import { planCommand } from './commands/plan.ts'
 import { runCommand } from './commands/run.ts'
+import { simulateCommand } from './commands/simulate.ts'
 
 export type { Command, Io } from './command.ts'
 
@@ -15,6 +17,8 @@ export const commands: Command[] = [
   checkCommand,
   runCommand,
   demoCommand,
+  planCommand,
+  simulateCommand,
   execCommand,
   journalCommand,
   approveCommand,

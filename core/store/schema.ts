@@ -262,13 +262,20 @@ export const idempotencyKeys = sqliteTable('idempotency_keys', {
 })
 
 /** Policy `for:` timers, so a pending condition survives a restart. */
-export const policyTimers = sqliteTable('policy_timers', {
-  key: text('key').primaryKey(),
-  policy: text('policy').notNull(),
-  eventId: integer('event_id'),
-  since: timestamp('since').notNull(),
-  dueAt: timestamp('due_at').notNull(),
-})
+export const policyTimers = sqliteTable(
+  'policy_timers',
+  {
+    key: text('key').primaryKey(),
+    policy: text('policy').notNull(),
+    eventId: integer('event_id'),
+    since: timestamp('since').notNull(),
+    dueAt: timestamp('due_at').notNull(),
+    /** The event that started the timer, re-evaluated when it is due (it may not be stored). */
+    event: json<Record<string, unknown>>('event'),
+    subject: text('subject'),
+  },
+  (t) => [index('policy_timers_due').on(t.dueAt), index('policy_timers_subject').on(t.subject)],
+)
 
 /** Loaded policy files: what is active and the last error of a rejected edit. */
 export const policyStates = sqliteTable('policy_states', {
