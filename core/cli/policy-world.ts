@@ -1,0 +1,61 @@
+// What `check`, `plan` and `simulate` load to work on policies: config, inventory, plugins, policies.
+import { stat } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { builtinPlugins } from '../../plugins/index.ts'
+import { type Config, createInventory, type Inventory, loadConfig } from '../inventory/index.ts'
+import {
+  createRegistry,
+  loadPluginModules,
+  type PluginDefinition,
+  type Registry,
+} from '../plugin/index.ts'
+import { type CompiledPolicy, loadPolicies } from '../policy/index.ts'
+
+export const DEFAULT_POLICIES_DIR = 'policies'
+
+export interface PolicyWorld {
+  config: Config
+  inventory: Inventory
+  registry: Registry
+  policies: CompiledPolicy[]
+}
+
+/**
+ * Loads the config, the plugin registry and every policy of `dir`; throws the first
+ * ConfigError (config problems, or all policy problems at once).
+ *
+ * @example
+ * const world = await loadPolicyWorld({ config: 'tandem.yaml', policies: 'policies' })
+ */
+export async function loadPolicyWorld(options: {
+  config: string
+  policies: string
+  plugins?: readonly PluginDefinition[]
+}): Promise<PolicyWorld> {
+  const config = await loadConfig(options.config)
+  const inventory = createInventory(config)
+  const registry = await registryFor(config, options.config, options.plugins)
+  const policies = await loadPolicies(options.policies, { registry, inventory })
+  return { config, inventory, registry, policies }
+}
+
+/** The built-in plugins (or the given ones, in tests) plus the modules the config names. */
+export async function registryFor(
+  config: Config,
+  configFile: string,
+  plugins: readonly PluginDefinition[] = builtinPlugins,
+): Promise<Registry> {
+  return createRegistry([
+    ...plugins,
+    ...(await loadPluginModules(config.plugins, dirname(configFile))),
+  ])
+}
+
+/** True when `path` is an existing directory (the default policies dir is optional). */
+export async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory()
+  } catch {
+    return false
+  }
+}
