@@ -7,6 +7,7 @@ import type { PluginError } from '../core/plugin/index.ts'
 import fence from '../plugins/fence/index.ts'
 import { labContext } from './lab/plugin-context.ts'
 import { readWorld } from './lab/world.mjs'
+import { setNode } from './xen-lab.ts'
 
 const fenceAction = fence.actions!.fence!
 const statusAction = fence.actions!.status!
@@ -25,13 +26,18 @@ function setup(
 ) {
   return labContext(fence, {
     inventory: {
-      nodes: ['node1', 'node2'].map((name, i) => ({ name, address: `127.0.1.${i + 1}`, ssh: {} })),
+      nodes: ['node1', 'node2', 'node3'].map((name, i) => ({
+        name,
+        address: `127.0.1.${i + 1}`,
+        ssh: {},
+      })),
     },
     config: { mode, run_on: 'node1', cluster_timeout: '5s', ...more },
     world: {
       nodes: {
         node1: { up: true, power: 'on', address: '127.0.1.1' },
         node2: { up: true, power: 'on', address: '127.0.1.2' },
+        node3: { up: true, power: 'on', address: '127.0.1.3' },
       },
       fence: {
         devices: behaviours,
@@ -54,6 +60,14 @@ describe('fence_node mode (rgmanager / cman)', () => {
     expect(ctx.ran[0]).toMatchObject({ argv: ['fence_node', '-v', 'node2'], node: 'node1' })
     // cluster.conf methods have no action: the agent's default (reboot) power-cycles the node.
     expect(readWorld().nodes.node2).toMatchObject({ power: 'on', up: true })
+  })
+
+  it('asks the first live member (never the victim) when run_on is not set', async () => {
+    const ctx = setup('fence_node', {}, { run_on: undefined })
+    setNode('node1', { up: false, power: 'off' })
+    await fenceAction.run({ node: 'node2' }, ctx)
+    expect(ctx.ran.map((c) => c.node)).toEqual(['node1', 'node3'])
+    expect(readWorld().nodes.node2).toMatchObject({ up: true })
   })
 
   it('keeps fence_node words when every method fails', async () => {

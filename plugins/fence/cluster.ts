@@ -1,7 +1,12 @@
 // Cluster-driven fencing: `fence_node` (cman/rgmanager) and `stonith_admin` (Pacemaker) fence;
 // tandem asks, then reads the cluster's answer back.
 import { XMLParser } from 'fast-xml-parser'
-import { type CommandResult, type PluginContext, PluginError } from '../../core/plugin/index.ts'
+import {
+  type CommandResult,
+  type PluginContext,
+  PluginError,
+  runOnFirstReachable,
+} from '../../core/plugin/index.ts'
 import type { FenceOutcome } from './agents.ts'
 import type { FenceConfig } from './config.ts'
 
@@ -35,7 +40,7 @@ export async function fenceWithCluster(
   node: string,
 ): Promise<FenceOutcome> {
   const started = Math.floor(Date.now() / 1000)
-  const result = await run(ctx, clusterArgv(ctx.config, node))
+  const result = await run(ctx, clusterArgv(ctx.config, node), node)
   if (result.code !== 0) throw clusterError(ctx.config, result, 'FENCE_FAILED')
   const outcome: FenceOutcome = {
     node,
@@ -65,7 +70,11 @@ export async function lastFence(
   ctx: PluginContext<FenceConfig>,
   node: string,
 ): Promise<FenceEvent | undefined> {
-  const result = await run(ctx, [ctx.config.stonith_admin, '--history', node, '--output-as=xml'])
+  const result = await run(
+    ctx,
+    [ctx.config.stonith_admin, '--history', node, '--output-as=xml'],
+    node,
+  )
   if (result.code !== 0) throw clusterError(ctx.config, result, 'HISTORY_UNAVAILABLE')
   return parseFenceHistory(result.stdout)
     .filter((e) => e.target === node && e.status === 'success')
@@ -75,7 +84,7 @@ export async function lastFence(
 
 /** Lifts the fence through the cluster (`fence_node -U`, `stonith_admin --unfence`). */
 export async function unfenceWithCluster(ctx: PluginContext<FenceConfig>, node: string) {
-  const result = await run(ctx, clusterArgv(ctx.config, node, true))
+  const result = await run(ctx, clusterArgv(ctx.config, node, true), node)
   if (result.code !== 0) throw clusterError(ctx.config, result, 'UNFENCE_FAILED')
   return { node, message: (result.stderr || result.stdout).trim() }
 }
@@ -114,13 +123,31 @@ export function isPowerOff(event: FenceEvent): boolean {
 
 const historyParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' })
 
-function run(ctx: PluginContext<FenceConfig>, argv: string[]): Promise<CommandResult> {
-  return ctx.runner.run({
+/**
+ * Any live cluster member can ask its cluster to fence: `run_on` if set, else the first
+ * cluster node (never the victim) that answers and runs cman or a fencer.
+ */
+async function run(
+  ctx: PluginContext<FenceConfig>,
+  argv: string[],
+  victim: string,
+): Promise<CommandResult> {
+  const nodes = ctx.config.run_on
+    ? [ctx.config.run_on]
+    : ctx.inventory.config.nodes
+        .filter((n) => n.roles.includes('cluster') && n.name !== victim)
+        .map((n) => n.name)
+  const spec = {
     argv,
-    ...(ctx.config.run_on ? { node: ctx.config.run_on } : {}),
     timeoutMs: Math.min(ctx.timeoutMs, ctx.config.cluster_timeout + 10_000),
-  })
+    signal: ctx.signal,
+  }
+  const { result } = await runOnFirstReachable(ctx.runner, nodes, spec, NOT_HERE)
+  return result
 }
+
+/** Words of a member that is up but cannot speak for its cluster: try the next one. */
+const NOT_HERE = /cannot connect to cman|Could not connect to fencer/
 
 /** The tool's own words, typed by what its exit status means. */
 function clusterError(config: FenceConfig, result: CommandResult, fallback: string): PluginError {

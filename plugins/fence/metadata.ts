@@ -105,6 +105,7 @@ async function readAgentInfo(
       ...(ctx.config.run_on ? { node: ctx.config.run_on } : {}),
       stdin: 'action=metadata\n',
       timeoutMs: ctx.config.metadata_timeout,
+      signal: ctx.signal,
     })
     if (result.code === 0 && result.stdout.includes('<resource-agent')) {
       const { params, actions } = parseMetadata(result.stdout)

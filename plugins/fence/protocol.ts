@@ -55,6 +55,7 @@ export async function runAgent(
     ...(ctx.config.run_on ? { node: ctx.config.run_on } : {}),
     stdin: text,
     timeoutMs,
+    signal: ctx.signal,
   })
   const output = redact(`${result.stdout}\n${result.stderr}`, secrets)
   const lines = output.split('\n').map((l) => l.trim())

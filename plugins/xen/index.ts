@@ -4,6 +4,7 @@ import {
   defineAction,
   definePlugin,
   defineProbe,
+  guardProbe,
   Name,
   type PluginContext,
   z,
@@ -141,18 +142,8 @@ export default definePlugin<XenConfig>({
       description:
         'what every hypervisor runs (xl list / xm list / virsh list --all): guests down, or running twice',
       input: DomainsInput,
-      async run(input, ctx) {
-        const started = Date.now()
-        try {
-          return await probeDomains(ctx, input.host ? [input.host] : hypervisors(ctx), started)
-        } catch (error) {
-          return {
-            status: 'unknown',
-            latencyMs: Date.now() - started,
-            detail: (error as Error).message,
-          }
-        }
-      },
+      run: (input, ctx) =>
+        guardProbe(() => probeDomains(ctx, input.host ? [input.host] : hypervisors(ctx))),
     }),
   },
 })
@@ -163,7 +154,7 @@ async function whereNow(ctx: Ctx, vm: string): Promise<string | undefined> {
   return alive.length === 1 ? alive[0] : undefined
 }
 
-async function probeDomains(ctx: Ctx, hosts: string[], started: number) {
+async function probeDomains(ctx: Ctx, hosts: string[]) {
   const declared = ctx.inventory.config.vms.map((v) => v.toolstack)
   const stacks = new Set(declared.length ? declared : [ctx.config.toolstack])
   const views = (await Promise.all([...stacks].map((s) => survey(ctx, s, hosts)))).flat()
@@ -201,10 +192,5 @@ async function probeDomains(ctx: Ctx, hosts: string[], started: number) {
       { reachable: v.reachable, guests: v.guests, ...(v.error ? { error: v.error } : {}) },
     ]),
   )
-  return {
-    status,
-    latencyMs: Date.now() - started,
-    detail,
-    data: { hosts: hostsOut, vms },
-  } as const
+  return { status, detail, data: { hosts: hostsOut, vms } } as const
 }

@@ -4,6 +4,7 @@ import {
   type PlannedCommand,
   type PluginContext,
   PluginError,
+  unreachable,
 } from '../../core/plugin/index.ts'
 import type { Toolstack, XenConfig } from './config.ts'
 import {
@@ -101,7 +102,7 @@ export function run(
   argv: string[],
   timeoutMs: number,
 ): Promise<CommandResult> {
-  return ctx.runner.run({ argv, node, timeoutMs })
+  return ctx.runner.run({ argv, node, timeoutMs, signal: ctx.signal })
 }
 
 export function planned(node: string, argv: string[], note: string): PlannedCommand {
@@ -126,7 +127,7 @@ export function classify(result: CommandResult, host: string, what: string): Plu
   else if (/invalid domain identifier|Domain '.*' does not exist|failed to get domain/.test(words))
     kind = 'NO_SUCH_DOMAIN'
   else if (/already exists|already active/.test(words)) kind = 'ALREADY_RUNNING'
-  else if (result.code === 255 && /^ssh: /m.test(words)) kind = 'HOST_UNREACHABLE'
+  else if (unreachable(result)) kind = 'HOST_UNREACHABLE'
   else if (/Cannot recv data|can't connect|truncated reading banner/.test(words))
     kind = 'TARGET_UNREACHABLE'
   return new PluginError('xen', kind, words, {

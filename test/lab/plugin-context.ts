@@ -1,9 +1,5 @@
-// A PluginContext for lab tests: a real command runner (local, or the lab's ssh for nodes with
-// an `ssh` block), real secrets from an env map, and a fresh world file.
-//
-// Stand-in runner: once core/plugin's createCommandRunner (branch act) is on main, build the
-// runner with `createCommandRunner({ inventory, ssh: LAB_SSH })` and drop `labRunner` below.
-import { spawn } from 'node:child_process'
+// A PluginContext for lab tests: the engine's command runner (local, or the lab's ssh for nodes
+// with an `ssh` block), real secrets from an env map, and a fresh world file.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -14,13 +10,13 @@ import {
   createSecretResolver,
   type Inventory,
 } from '../../core/inventory/index.ts'
-import type {
-  CommandResult,
-  CommandRunner,
-  CommandSpec,
-  Logger,
-  PluginContext,
-  PluginDefinition,
+import {
+  type CommandRunner,
+  type CommandSpec,
+  createCommandRunner,
+  type Logger,
+  type PluginContext,
+  type PluginDefinition,
 } from '../../core/plugin/index.ts'
 import { writeWorld } from './world.mjs'
 
@@ -82,74 +78,17 @@ export function labContext<C>(
   }
 }
 
-/** Runs argv for real: locally with the lab's bin first on PATH, or through the lab ssh. */
+/**
+ * The engine's own runner (createCommandRunner): local commands here, nodes with an `ssh` block
+ * through the lab's ssh. Each command sees this context's world and the lab's bin first on PATH.
+ */
 export function labRunner(inventory: Inventory, worldFile: string): CommandRunner {
+  const runner = createCommandRunner({ inventory, ssh: LAB_SSH, killGraceMs: 200 })
   const env = {
     PATH: `${LAB_BIN}:${process.env.PATH ?? '/usr/bin:/bin'}`,
     TANDEM_LAB_WORLD: worldFile,
-    LANG: 'C',
   }
-  return {
-    run(spec) {
-      const node = spec.node ? inventory.node(spec.node) : undefined
-      if (spec.node && !node) return Promise.reject(new Error(`unknown node ${spec.node}`))
-      const argv = node?.ssh
-        ? [
-            LAB_SSH,
-            ...['-o', 'BatchMode=yes', '-p', String(node.ssh.port), '-l', node.ssh.user],
-            node.address,
-            '--',
-            spec.argv.map(quote).join(' '),
-          ]
-        : spec.argv
-      return execute(argv, spec, { ...env, ...(spec.env ?? {}) })
-    },
-  }
-}
-
-function execute(argv: string[], spec: CommandSpec, env: Record<string, string>) {
-  const started = Date.now()
-  return new Promise<CommandResult>((done, fail) => {
-    const child = spawn(argv[0] as string, argv.slice(1), { env, detached: true })
-    let stdout = ''
-    let stderr = ''
-    let timedOut = false
-    const timer = spec.timeoutMs
-      ? setTimeout(() => {
-          timedOut = true
-          // The whole group: an agent's children (ssh, sh, sleeps) die with it.
-          if (child.pid) process.kill(-child.pid, 'SIGKILL')
-        }, spec.timeoutMs)
-      : undefined
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d
-    })
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d
-    })
-    child.on('error', (error) => {
-      clearTimeout(timer)
-      fail(error)
-    })
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      done({
-        code,
-        signal,
-        stdout,
-        stderr,
-        durationMs: Date.now() - started,
-        timedOut,
-        truncated: false,
-      })
-    })
-    child.stdin.on('error', () => {})
-    child.stdin.end(spec.stdin ?? '')
-  })
-}
-
-function quote(arg: string): string {
-  return `'${arg.replaceAll("'", `'\\''`)}'`
+  return { run: (spec) => runner.run({ ...spec, env: { ...env, ...spec.env } }) }
 }
 
 function quietLog(warnings: string[]): Logger {
