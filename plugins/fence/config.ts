@@ -18,8 +18,8 @@ export const FenceConfig = z.strictObject({
    * asks and reads the result back.
    */
   mode: z.enum(['agents', 'fence_node', 'stonith_admin']).default('agents'),
-  /** Where `fence_*` agents live when `agents.<name>.path` is not given. */
-  agents_dir: z.string().min(1).default('/usr/sbin'),
+  /** Where `fence_*` agents live when `agents.<name>.path` is not given; absent: found on PATH. */
+  agents_dir: z.string().min(1).optional(),
   agents: z.record(z.string(), AgentQuirks).default({}),
   /** Inventory node that runs the agents and cluster tools; absent: where tandem runs. */
   run_on: z.string().min(1).optional(),
@@ -47,7 +47,8 @@ export const LEGACY_AGENTS: Record<string, AgentQuirks> = {
   fence_gnbd: { plug_key: 'nodename', actions: ['off'] },
 }
 
-/** Absolute path of an agent under this config. */
+/** The program that runs an agent: its configured path, `<agents_dir>/<agent>`, or its name. */
 export function agentPath(config: FenceConfig, agent: string): string {
-  return config.agents[agent]?.path ?? `${config.agents_dir.replace(/\/$/, '')}/${agent}`
+  const dir = config.agents_dir?.replace(/\/$/, '')
+  return config.agents[agent]?.path ?? (dir ? `${dir}/${agent}` : agent)
 }

@@ -62,7 +62,7 @@ function alive(world, dom, host) {
   const node = world.nodes[host]
   // Partitioned hosts keep their guests; dead or power-cycled ones do not.
   if (!node || node.up === false || node.power === 'off') return false
-  const bootedAt = /** @type {{ bootedAt?: number }} */ (node).bootedAt ?? 0
+  const bootedAt = node.bootedAt ?? 0
   return (dom.startedAt ?? 0) >= bootedAt
 }
 
