@@ -40,7 +40,16 @@ export async function fenceWithAgents(
   await budget.sleep(plan.delayMs)
   const attempts: AgentRun[] = []
   for (const level of plan.levels) {
-    const confirmed = await fenceLevel(ctx, level, budget, attempts)
+    const confirmed = await fenceLevel(ctx, level, budget, attempts).catch((error: unknown) => {
+      // Out of time or aborted: say what was tried before giving up.
+      if (!(error instanceof PluginError) || attempts.length === 0) throw error
+      throw new PluginError(
+        'fence',
+        error.kind,
+        `${error.toolMessage}; ${node} stays unclean:\n${attempts.map(describeRun).join('\n')}`,
+        { cause: error },
+      )
+    })
     if (confirmed)
       return {
         node,
