@@ -11,11 +11,13 @@ import { createMetrics, type Metrics } from '../core/metrics/index.ts'
 import {
   approvals,
   events,
+  healthStates,
   incidents,
   openStore,
   outbox,
   runs,
   type Store,
+  silences,
   steps,
 } from '../core/store/index.ts'
 
@@ -177,11 +179,35 @@ export async function seedIncident(store: Store, now = Date.now(), suffix = '1')
     createdAt: now - 48_000,
     deliveredAt: now - 47_000,
   })
+  await store.db
+    .insert(healthStates)
+    .values([
+      health('node2', 'node', 'down', now - 60_000),
+      health('web/node2/http', 'check', 'down', now - 61_000),
+      health('web/node1/http', 'check', 'up', now - 3_600_000),
+      { ...health('db', 'service', 'up', now - 40_000), detail: { owner: 'node3' } },
+    ])
+    .onConflictDoNothing()
+  await store.db.insert(silences).values({
+    id: `sil_${suffix}`,
+    kind: 'maintenance',
+    matchers: [{ label: 'node', op: '=', value: 'node2' }],
+    startsAt: now - 1_000,
+    endsAt: now + 3_600_000,
+    createdBy: 'alice',
+    comment: 'replacing a disk',
+  })
   return {
     eventId: event?.id ?? 0,
     incidentId,
     runId,
     approvalId: `apr_${suffix}`,
     stepId: `${runId}/2`,
+    silenceId: `sil_${suffix}`,
   }
+}
+
+/** A health row as the health area writes it. */
+export function health(target: string, kind: string, state: string, since: number) {
+  return { target, kind, state, since, updatedAt: since }
 }
