@@ -54,7 +54,14 @@ const examples: Record<string, (seed: Seed, n: number) => Example> = {
       groupKey: '{}:{alertname="X"}',
       status: 'firing',
       receiver: 'tandem',
-      alerts: [{ status: 'firing', labels: { alertname: 'X' }, startsAt: new Date(n * 1000).toISOString(), fingerprint: `fp${n}` }],
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'X' },
+          startsAt: new Date(n * 1000).toISOString(),
+          fingerprint: `fp${n}`,
+        },
+      ],
     },
   }),
   'GET /': () => ({ path: '/' }),
@@ -66,7 +73,7 @@ const examples: Record<string, (seed: Seed, n: number) => Example> = {
 const WRONG: Record<Scope, Scope> = {
   read: 'ingest',
   operate: 'read',
-  fence: 'operate',
+  fence: 'operate', // fence sits above operate on the ladder
   ingest: 'read',
   admin: 'operate',
 }
@@ -91,15 +98,15 @@ describe('route table', () => {
     expect(new Set(served)).toEqual(new Set(declared))
     for (const entry of routeTable) {
       const name = `${entry.method} ${entry.path}`
-      expect(['public', 'signed', 'read', 'operate', 'fence', 'ingest', 'admin']).toContain(entry.access)
+      expect(['public', 'signed', 'read', 'operate', 'fence', 'ingest', 'admin']).toContain(
+        entry.access,
+      )
       if (entry.access !== 'signed') expect(examples[name], `${name} has no example`).toBeDefined()
     }
     // Signed routes check their own signature; api-ingest and api-approvals test each of them.
-    expect(routeTable.filter((r) => r.access === 'signed').map((r) => `${r.method} ${r.path}`)).toEqual([
-      'POST /ingest/webhook/:source',
-      'GET /approve/:token',
-      'POST /approve/:token',
-    ])
+    expect(
+      routeTable.filter((r) => r.access === 'signed').map((r) => `${r.method} ${r.path}`),
+    ).toEqual(['POST /ingest/webhook/:source', 'GET /approve/:token', 'POST /approve/:token'])
   })
 
   it('documents every route with its scope in the OpenAPI document', async () => {
@@ -113,43 +120,46 @@ describe('route table', () => {
   })
 })
 
-describe.each(routeTable.filter((r) => r.access !== 'signed'))('$method $path ($access)', (entry) => {
-  const example = async () => {
-    const seed = await seedIncident(h.store, Date.now(), `walk${++n}`)
-    return examples[`${entry.method} ${entry.path}`]!(seed, n)
-  }
-  const send = async (token?: string) => {
-    const e = await example()
-    const res = await call(h, entry.method, e.path, { token, body: e.body, headers: e.headers })
-    if (entry.path === '/api/v1/stream') await res.body?.cancel()
-    return res
-  }
+describe.each(routeTable.filter((r) => r.access !== 'signed'))(
+  '$method $path ($access)',
+  (entry) => {
+    const example = async () => {
+      const seed = await seedIncident(h.store, Date.now(), `walk${++n}`)
+      return examples[`${entry.method} ${entry.path}`]!(seed, n)
+    }
+    const send = async (token?: string) => {
+      const e = await example()
+      const res = await call(h, entry.method, e.path, { token, body: e.body, headers: e.headers })
+      if (entry.path === '/api/v1/stream') await res.body?.cancel()
+      return res
+    }
 
-  if (entry.access === 'public') {
-    it('answers without a token', async () => {
-      expect((await send()).status).toBeLessThan(300)
+    if (entry.access === 'public') {
+      it('answers without a token', async () => {
+        expect((await send()).status).toBeLessThan(300)
+      })
+      return
+    }
+    const scope = entry.access as Scope
+    it('is 401 without a token, and with a forged or X-Forwarded-For one', async () => {
+      expect((await send()).status).toBe(401)
+      expect((await send('tdm_not-a-real-token')).status).toBe(401)
+      const e = await example()
+      const res = await call(h, entry.method, e.path, {
+        body: e.body,
+        headers: { ...e.headers, 'x-forwarded-for': '127.0.0.1', 'x-forwarded-user': 'admin' },
+      })
+      expect(res.status).toBe(401)
     })
-    return
-  }
-  const scope = entry.access as Scope
-  it('is 401 without a token, and with a forged or X-Forwarded-For one', async () => {
-    expect((await send()).status).toBe(401)
-    expect((await send('tdm_not-a-real-token')).status).toBe(401)
-    const e = await example()
-    const res = await call(h, entry.method, e.path, {
-      body: e.body,
-      headers: { ...e.headers, 'x-forwarded-for': '127.0.0.1', 'x-forwarded-user': 'admin' },
+    it(`is 403 with a token lacking "${scope}"`, async () => {
+      expect((await send(h.tokens[WRONG[scope]])).status).toBe(403)
     })
-    expect(res.status).toBe(401)
-  })
-  it(`is 403 with a token lacking "${scope}"`, async () => {
-    expect((await send(h.tokens[WRONG[scope]])).status).toBe(403)
-  })
-  it(`is 2xx with a "${scope}" token`, async () => {
-    const res = await send(h.tokens[scope])
-    expect(res.status, res.bodyUsed ? '' : await res.text()).toBeLessThan(300)
-  })
-})
+    it(`is 2xx with a "${scope}" token`, async () => {
+      const res = await send(h.tokens[scope])
+      expect(res.status, res.bodyUsed ? '' : await res.text()).toBeLessThan(300)
+    })
+  },
+)
 
 describe('request hygiene', () => {
   it('refuses state-changing requests that are not JSON (415) and bodies over the limit (413)', async () => {
@@ -179,9 +189,12 @@ describe('request hygiene', () => {
   it('never shows secrets: fence options stay out, secret-looking step inputs are redacted', async () => {
     const seed = await seedIncident(h.store, Date.now(), 'secrets')
     const bodies = await Promise.all(
-      ['/api/v1/status', `/api/v1/incidents/${seed.incidentId}`, '/ui/panels', `/ui/incidents/${seed.incidentId}`].map(
-        async (path) => (await call(h, 'GET', path, { token: h.tokens.read })).text(),
-      ),
+      [
+        '/api/v1/status',
+        `/api/v1/incidents/${seed.incidentId}`,
+        '/ui/panels',
+        `/ui/incidents/${seed.incidentId}`,
+      ].map(async (path) => (await call(h, 'GET', path, { token: h.tokens.read })).text()),
     )
     for (const text of bodies) {
       expect(text).not.toContain('hunter2')

@@ -85,7 +85,8 @@ async function authorize(
  */
 async function readJsonBody(c: Context<ApiEnv>, limit: number): Promise<string> {
   const type = c.req.header('content-type') ?? ''
-  const hasBody = c.req.header('content-length') !== undefined || c.req.header('transfer-encoding') !== undefined
+  const hasBody =
+    c.req.header('content-length') !== undefined || c.req.header('transfer-encoding') !== undefined
   // A DELETE names its target in the path and needs no body; a POST always sends JSON.
   if (c.req.method === 'DELETE' && !hasBody) return ''
   if (!/^application\/json\s*(;|$)/i.test(type))

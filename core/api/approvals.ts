@@ -1,5 +1,5 @@
 // Deciding an approval: once, before it expires, with the scope its step needs, audited.
-import { and, eq, gt } from 'drizzle-orm'
+import { and, eq, gt, sql } from 'drizzle-orm'
 import { approvals, auditLog, runs, steps } from '../store/index.ts'
 import type { Decision } from './approval-links.ts'
 import { allows, type Caller } from './auth.ts'
@@ -47,8 +47,11 @@ export async function decideApproval(
     )
   const now = api.now()
   const status = input.decision === 'approve' ? 'approved' : 'denied'
-  const decided = await api.store.db.transaction(async (tx) => {
-    const [row] = await tx
+  const { db } = api.store
+  // One batch: the UPDATE decides only a pending, unexpired approval, and the audit row is
+  // written only for the decision this request made (same decider, same instant).
+  const [rows] = await db.batch([
+    db
       .update(approvals)
       .set({ status, decidedBy: input.actor, reason: input.reason ?? null, decidedAt: now })
       .where(
@@ -58,21 +61,12 @@ export async function decideApproval(
           gt(approvals.expiresAt, now),
         ),
       )
-      .returning()
-    if (!row) return undefined
-    await tx.insert(auditLog).values({
-      at: now,
-      actor: input.actor,
-      action: step.uses,
-      target: step.target,
-      decision: status,
-      guard: 'approval',
-      reason: input.reason ?? null,
-      runId: run.id,
-      stepId: step.id,
-    })
-    return row
-  })
+      .returning(),
+    db.run(sql`INSERT INTO ${auditLog} (at, actor, action, target, decision, guard, reason, run_id, step_id)
+      SELECT ${now}, ${input.actor}, ${step.uses}, ${step.target}, ${status}, 'approval', ${input.reason ?? null}, ${run.id}, ${step.id}
+      FROM ${approvals} WHERE id = ${input.id} AND status = ${status} AND decided_at = ${now} AND decided_by = ${input.actor} AND changes() = 1`),
+  ])
+  const decided = rows[0]
   if (decided) return decided
   const { approval } = await approvalWithStep(api, input.id)
   if (approval.status === 'pending' && approval.expiresAt <= now) {

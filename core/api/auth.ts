@@ -4,7 +4,7 @@ import { and, eq, isNull } from 'drizzle-orm'
 import { TandemError } from '../errors.ts'
 import { apiTokens, type Store } from '../store/index.ts'
 
-/** What a token may do. `read` sees; `operate` acts; `fence` fences and migrates; `ingest` posts alerts. */
+/** What a token may do: `read` sees; `operate` acts; `fence` also fences and migrates; `ingest` posts alerts. */
 export const SCOPES = ['read', 'operate', 'fence', 'ingest', 'admin'] as const
 export type Scope = (typeof SCOPES)[number]
 
@@ -19,9 +19,9 @@ const TOKEN_PREFIX = 'tdm_'
 const LAST_USED_EVERY_MS = 60_000
 
 /**
- * True when a caller holding `held` may use a route that needs `needed`. `admin` implies all;
- * `operate` and `fence` imply `read`; `fence` does not imply `operate` (and vice versa), so a
- * token that may drain a real server cannot power a node off.
+ * True when a caller holding `held` may use a route that needs `needed`. Scopes form a ladder,
+ * read < operate < fence < admin: `operate` drains and relocates, `fence` may also power nodes
+ * off and migrate guests. `ingest` stands aside (it may only post alerts); `admin` holds all.
  *
  * @example
  * allows(['operate'], 'read') // true
@@ -29,8 +29,11 @@ const LAST_USED_EVERY_MS = 60_000
  */
 export function allows(held: readonly Scope[], needed: Scope): boolean {
   if (held.includes('admin') || held.includes(needed)) return true
-  return needed === 'read' && (held.includes('operate') || held.includes('fence'))
+  const rank = LADDER.indexOf(needed)
+  return rank >= 0 && held.some((s) => LADDER.indexOf(s) > rank)
 }
+
+const LADDER: readonly Scope[] = ['read', 'operate', 'fence', 'admin']
 
 /** Parses `read,operate` into scopes, refusing unknown names. */
 export function parseScopes(text: string): Scope[] {

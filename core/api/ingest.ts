@@ -14,7 +14,7 @@ export interface IngestedEvent {
 const CHUNK = 400 // 7 bound values per row stays far below SQLite's variable limit
 
 /**
- * Stores events in one transaction; rows whose dedup key already exists are skipped (a
+ * Stores events in one atomic batch; rows whose dedup key already exists are skipped (a
  * retry, or the other half of an Alertmanager HA pair). Throws when the store cannot take
  * the write, so the route answers 503 and the sender retries.
  */
@@ -24,18 +24,21 @@ export async function storeIngested(
   rows: IngestedEvent[],
 ): Promise<{ stored: number; duplicates: number }> {
   const timer = api.shared.dbLatency.startTimer({ op: 'write' })
-  const stored = await api.store.db.transaction(async (tx) => {
-    let n = 0
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      const inserted = await tx
+  // One batch: atomic, and a single short borrow of the connection (an interactive
+  // transaction would hold the embedded store's only connection across awaits).
+  const { db } = api.store
+  const chunks = []
+  for (let i = 0; i < rows.length; i += CHUNK)
+    chunks.push(
+      db
         .insert(events)
         .values(rows.slice(i, i + CHUNK))
         .onConflictDoNothing({ target: events.dedupKey })
-        .returning({ id: events.id })
-      n += inserted.length
-    }
-    return n
-  })
+        .returning({ id: events.id }),
+    )
+  const [head, ...tail] = chunks
+  const results = head ? await db.batch([head, ...tail]) : []
+  const stored = results.reduce((n, inserted) => n + inserted.length, 0)
   timer()
   const counter = api.metrics.counter('tandem_ingest_alerts_total', 'Alerts received by ingest', [
     'source',

@@ -1,6 +1,6 @@
 // POST /api/v1/actions: a manual action or policy run, recorded once per Idempotency-Key and queued for the executor.
 import { createHash, randomUUID } from 'node:crypto'
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { auditLog, events, idempotencyKeys, runs } from '../../store/index.ts'
 import { allows, type Caller } from '../auth.ts'
@@ -61,17 +61,65 @@ export const requestAction = endpoint({
       )
     if (body.uses) checkAction(api, caller, body.uses, body.with)
     const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex')
-    const outcome = await api.store.db.transaction(async (tx) => {
-      const [prior] = await tx
-        .select()
-        .from(idempotencyKeys)
-        .where(eq(idempotencyKeys.key, `actions:${key}`))
-      if (prior) return { prior: prior.response }
-      const now = api.now()
-      const runId = `run_${randomUUID()}`
-      const actor = `api:${caller?.name ?? 'unknown'}`
-      const subject = subjectOf(body.with) ?? body.uses ?? body.policy ?? 'manual'
-      const [event] = await tx
+    const accepted = await queue(api, caller, body, key, requestHash)
+    if (accepted) {
+      api.shared.events.inc({ type: 'manual' })
+      return c.json(accepted, 202)
+    }
+    const [prior] = await api.store.db
+      .select()
+      .from(idempotencyKeys)
+      .where(eq(idempotencyKeys.key, `actions:${key}`))
+    if (!prior) throw new HttpError(409, 'STORE_CONFLICT', '[api] conflicting action request')
+    if (prior.response.requestHash !== requestHash)
+      throw new HttpError(
+        422,
+        'BAD_REQUEST',
+        '[api] this Idempotency-Key was used with a different request',
+      )
+    c.header('Idempotent-Replayed', 'true')
+    return c.json(prior.response.body as z.output<typeof ActionAccepted>, 202)
+  },
+})
+
+/**
+ * Writes the manual event, the queued run, the audit entry and the idempotency record in one
+ * atomic batch. A key seen before makes the batch fail on a unique index and nothing is
+ * written: the caller then answers with the stored response.
+ */
+async function queue(
+  api: ApiContext,
+  caller: Caller | undefined,
+  body: z.output<typeof ActionRequest>,
+  key: string,
+  requestHash: string,
+): Promise<z.output<typeof ActionAccepted> | undefined> {
+  const { db } = api.store
+  const now = api.now()
+  const runId = `run_${randomUUID()}`
+  const actor = `api:${caller?.name ?? 'unknown'}`
+  const subject = subjectOf(body.with) ?? body.uses ?? body.policy ?? 'manual'
+  const eventKey = `manual:${key}`
+  const eventId = sql`(SELECT id FROM events WHERE dedup_key = ${eventKey})`
+  const accepted = {
+    runId,
+    eventId: 0,
+    status: 'queued' as const,
+    dryRun: body.dryRun,
+    idempotencyKey: key,
+  }
+  const trigger = {
+    kind: 'manual',
+    uses: body.uses,
+    policy: body.policy,
+    with: body.with,
+    reason: body.reason,
+    requestedBy: actor,
+    idempotencyKey: key,
+  }
+  try {
+    const [inserted] = await db.batch([
+      db
         .insert(events)
         .values({
           type: 'manual',
@@ -86,64 +134,50 @@ export const requestAction = endpoint({
             reason: body.reason,
             runId,
           },
+          dedupKey: eventKey,
         })
-        .returning({ id: events.id })
-      const accepted = {
-        runId,
-        eventId: event?.id ?? 0,
-        status: 'queued' as const,
-        dryRun: body.dryRun,
-        idempotencyKey: key,
-      }
-      await tx.insert(runs).values({
+        .returning({ id: events.id }),
+      db.insert(runs).values({
         id: runId,
         policy: body.policy ?? 'manual',
-        trigger: {
-          kind: 'manual',
-          uses: body.uses,
-          policy: body.policy,
-          with: body.with,
-          reason: body.reason,
-          eventId: accepted.eventId,
-          requestedBy: actor,
-          idempotencyKey: key,
-        },
+        trigger: sql`json_set(${JSON.stringify(trigger)}, '$.eventId', ${eventId})`,
         status: 'queued',
         dryRun: body.dryRun,
         actor,
         startedAt: now,
-      })
-      await tx.insert(auditLog).values({
-        at: now,
-        actor,
-        action: body.uses ?? `policy ${body.policy}`,
-        target: subject,
-        decision: 'allowed',
-        reason: body.reason,
-        runId,
-      })
-      await tx.insert(idempotencyKeys).values({
+      }),
+      db
+        .insert(auditLog)
+        .values({
+          at: now,
+          actor,
+          action: body.uses ?? `policy ${body.policy}`,
+          target: subject,
+          decision: 'allowed',
+          reason: body.reason,
+          runId,
+        }),
+      db.insert(idempotencyKeys).values({
         key: `actions:${key}`,
         scope: 'POST /api/v1/actions',
-        response: { requestHash, body: accepted },
+        response: sql`json_set(${JSON.stringify({ requestHash, body: accepted })}, '$.body.eventId', ${eventId})`,
         createdAt: now,
-      })
-      return { accepted }
-    })
-    if ('accepted' in outcome) {
-      api.shared.events.inc({ type: 'manual' })
-      return c.json(outcome.accepted, 202)
-    }
-    if (outcome.prior.requestHash !== requestHash)
-      throw new HttpError(
-        422,
-        'BAD_REQUEST',
-        '[api] this Idempotency-Key was used with a different request',
-      )
-    c.header('Idempotent-Replayed', 'true')
-    return c.json(outcome.prior.body as z.output<typeof ActionAccepted>, 202)
-  },
-})
+      }),
+    ])
+    return { ...accepted, eventId: inserted[0]?.id ?? 0 }
+  } catch (error) {
+    if (isUniqueViolation(error)) return undefined
+    throw error
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as Error).cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) return true
+  }
+  return false
+}
 
 /** True when `uses` fences or moves workloads, so the caller needs the `fence` scope. */
 export function needsFenceScope(api: ApiContext, uses: string): boolean {
@@ -169,8 +203,8 @@ function checkAction(
     )
   if (!api.registry) return
   const { action } = api.registry.action(uses)
-  const parsed = action.input.safeParse(input)
-  if (!parsed.success) throw parsed.error
+  // Wrapped so the issues name the request field (`with.node`).
+  z.object({ with: action.input }).parse({ with: input })
 }
 
 function subjectOf(input: Record<string, unknown>): string | undefined {
