@@ -146,17 +146,15 @@ async function queue(
         actor,
         startedAt: now,
       }),
-      db
-        .insert(auditLog)
-        .values({
-          at: now,
-          actor,
-          action: body.uses ?? `policy ${body.policy}`,
-          target: subject,
-          decision: 'allowed',
-          reason: body.reason,
-          runId,
-        }),
+      db.insert(auditLog).values({
+        at: now,
+        actor,
+        action: body.uses ?? `policy ${body.policy}`,
+        target: subject,
+        decision: 'allowed',
+        reason: body.reason,
+        runId,
+      }),
       db.insert(idempotencyKeys).values({
         key: `actions:${key}`,
         scope: 'POST /api/v1/actions',
