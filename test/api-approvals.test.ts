@@ -37,7 +37,11 @@ describe('approve and deny', () => {
     expect((await approvalRow(approvalId))?.status).toBe('approved')
     const audit = await h.store.db.select().from(auditLog).where(eq(auditLog.runId, runId))
     expect(audit.filter((a) => a.guard === 'approval')).toEqual([
-      expect.objectContaining({ decision: 'approved', actor: 'api:operate-user', action: 'rgmanager.relocate' }),
+      expect.objectContaining({
+        decision: 'approved',
+        actor: 'api:operate-user',
+        action: 'rgmanager.relocate',
+      }),
     ])
   })
 
@@ -45,7 +49,10 @@ describe('approve and deny', () => {
     const { approvalId } = await seed()
     const clicks = await Promise.all(
       ['approve', 'deny', 'approve', 'deny'].map((d) =>
-        call(h, 'POST', `/api/v1/approvals/${approvalId}/${d}`, { token: h.tokens.operate, body: { reason: 'r' } }),
+        call(h, 'POST', `/api/v1/approvals/${approvalId}/${d}`, {
+          token: h.tokens.operate,
+          body: { reason: 'r' },
+        }),
       ),
     )
     expect(clicks.map((r) => r.status).sort()).toEqual([200, 409, 409, 409])
@@ -53,10 +60,19 @@ describe('approve and deny', () => {
 
   it('wants a reason to deny, and refuses an expired approval with 410', async () => {
     const { approvalId } = await seed()
-    const bare = await call(h, 'POST', `/api/v1/approvals/${approvalId}/deny`, { token: h.tokens.operate, body: {} })
+    const bare = await call(h, 'POST', `/api/v1/approvals/${approvalId}/deny`, {
+      token: h.tokens.operate,
+      body: {},
+    })
     expect(bare.status).toBe(400)
-    await h.store.db.update(approvals).set({ expiresAt: Date.now() - 1 }).where(eq(approvals.id, approvalId))
-    const late = await call(h, 'POST', `/api/v1/approvals/${approvalId}/approve`, { token: h.tokens.operate, body: {} })
+    await h.store.db
+      .update(approvals)
+      .set({ expiresAt: Date.now() - 1 })
+      .where(eq(approvals.id, approvalId))
+    const late = await call(h, 'POST', `/api/v1/approvals/${approvalId}/approve`, {
+      token: h.tokens.operate,
+      body: {},
+    })
     expect(late.status).toBe(410)
     expect((await approvalRow(approvalId))?.status).toBe('expired')
   })
@@ -64,16 +80,24 @@ describe('approve and deny', () => {
   it('needs the fence scope to approve a fencing step', async () => {
     const { approvalId, stepId } = await seed()
     await h.store.db.update(steps).set({ uses: 'fence.fence' }).where(eq(steps.id, stepId))
-    const operate = await call(h, 'POST', `/api/v1/approvals/${approvalId}/approve`, { token: h.tokens.operate, body: {} })
+    const operate = await call(h, 'POST', `/api/v1/approvals/${approvalId}/approve`, {
+      token: h.tokens.operate,
+      body: {},
+    })
     expect(operate.status).toBe(403)
-    const fence = await call(h, 'POST', `/api/v1/approvals/${approvalId}/approve`, { token: h.tokens.fence, body: {} })
+    const fence = await call(h, 'POST', `/api/v1/approvals/${approvalId}/approve`, {
+      token: h.tokens.fence,
+      body: {},
+    })
     expect(fence.status).toBe(200)
   })
 
   it('lists pending approvals with the step, its commands and no secrets', async () => {
     const { approvalId } = await seed()
     const res = await call(h, 'GET', '/api/v1/approvals', { token: h.tokens.read })
-    const body = (await res.json()) as { items: { id: string; step: { uses: string; commands: unknown[] } }[] }
+    const body = (await res.json()) as {
+      items: { id: string; step: { uses: string; commands: unknown[] } }[]
+    }
     const item = body.items.find((i) => i.id === approvalId)
     expect(item?.step.uses).toBe('rgmanager.relocate')
     expect(item?.step.commands).toEqual([
@@ -83,8 +107,11 @@ describe('approve and deny', () => {
 })
 
 describe('signed approval links', () => {
-  const link = (approvalId: string, decision: 'approve' | 'deny', expiresAt = Date.now() + 60_000) =>
-    signApprovalLink({ secret: LINK_SECRET, baseUrl: h.url, approvalId, decision, expiresAt })
+  const link = (
+    approvalId: string,
+    decision: 'approve' | 'deny',
+    expiresAt = Date.now() + 60_000,
+  ) => signApprovalLink({ secret: LINK_SECRET, baseUrl: h.url, approvalId, decision, expiresAt })
 
   it('opens a confirmation page that decides nothing (mail scanners prefetch links)', async () => {
     const { approvalId } = await seed()
@@ -100,10 +127,21 @@ describe('signed approval links', () => {
   it('decides on POST, once: the second use of either link is refused', async () => {
     const { approvalId } = await seed()
     const approveUrl = link(approvalId, 'approve')
-    const first = await fetch(approveUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    const first = await fetch(approveUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    })
     expect(first.status).toBe(200)
-    expect(await approvalRow(approvalId)).toMatchObject({ status: 'approved', decidedBy: 'link:approve' })
-    const replay = await fetch(approveUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    expect(await approvalRow(approvalId)).toMatchObject({
+      status: 'approved',
+      decidedBy: 'link:approve',
+    })
+    const replay = await fetch(approveUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    })
     expect(replay.status).toBe(409)
     const deny = await fetch(link(approvalId, 'deny'), {
       method: 'POST',
@@ -119,11 +157,17 @@ describe('signed approval links', () => {
     const other = await seed()
     const good = link(approvalId, 'approve')
     const [body, mac] = good.split('/approve/')[1]!.split('.')
-    const swapped = Buffer.from(JSON.stringify({ a: other.approvalId, d: 'approve', e: Date.now() + 60_000 })).toString('base64url')
+    const swapped = Buffer.from(
+      JSON.stringify({ a: other.approvalId, d: 'approve', e: Date.now() + 60_000 }),
+    ).toString('base64url')
     const post = (url: string, type = 'application/json') =>
       fetch(url, { method: 'POST', headers: { 'content-type': type }, body: '{}' })
     expect((await post(`${h.url}/approve/${swapped}.${mac}`)).status).toBe(403)
-    const forged = signApprovalToken('another-secret-entirely-123456', { approvalId, decision: 'approve', expiresAt: Date.now() + 60_000 })
+    const forged = signApprovalToken('another-secret-entirely-123456', {
+      approvalId,
+      decision: 'approve',
+      expiresAt: Date.now() + 60_000,
+    })
     expect((await post(`${h.url}/approve/${forged}`)).status).toBe(403)
     expect((await post(link(approvalId, 'approve', Date.now() - 1))).status).toBe(410)
     expect((await post(good, 'application/x-www-form-urlencoded')).status).toBe(415)
