@@ -6,6 +6,7 @@ export const CLIENT_SCRIPT = `
   const $ = (s) => document.querySelector(s)
   let token = sessionStorage.getItem(KEY)
   let openIncident = null
+  let incidentHtml = ''
   let lastEventId = null
   let timer = null
   let streaming = false
@@ -68,6 +69,9 @@ export const CLIENT_SCRIPT = `
     const state = keepState()
     $('#panels').innerHTML = html
     restoreState(state)
+    $('#incident-slot').innerHTML = incidentHtml
+    const cluster = $('#cluster-name')
+    $('#cluster').textContent = cluster && cluster.textContent ? cluster.textContent : ''
     $('#updated').textContent = 'updated ' + new Date().toLocaleTimeString()
     if (openIncident) await loadIncident(openIncident)
   }
@@ -77,7 +81,8 @@ export const CLIENT_SCRIPT = `
     const res = await api('/ui/incidents/' + encodeURIComponent(id))
     if (!res.ok) { $('#incident-slot').textContent = await errorText(res); return }
     openIncident = id
-    $('#incident-slot').innerHTML = await res.text()
+    incidentHtml = await res.text()
+    $('#incident-slot').innerHTML = incidentHtml
   }
 
   async function stream() {
@@ -151,7 +156,7 @@ export const CLIENT_SCRIPT = `
       else if (act === 'expire') {
         const res = await api('/api/v1/silences/' + encodeURIComponent(el.dataset.id), { method: 'DELETE' })
         if (res.ok) soon()
-      } else if (act === 'close-incident') { openIncident = null; $('#incident-slot').innerHTML = '' }
+      } else if (act === 'close-incident') { openIncident = null; incidentHtml = ''; $('#incident-slot').innerHTML = '' }
       else if (act === 'logout') logout('')
       else if (el.dataset.incident) await loadIncident(el.dataset.incident)
     } catch (e) {}

@@ -9,6 +9,7 @@ export function Summary({ status }: { status: ClusterStatus }) {
   const badServices = status.services.filter((s) => ['down', 'degraded'].includes(s.health.state))
   const unclean = status.nodes.filter((n) => n.fence?.state === 'unclean')
   const { openIncidents, pendingApprovals, activeSilences } = status.summary
+  const unknown = status.nodes.filter((n) => n.health.state === 'unknown')
   const problems = [
     ...badNodes.map((n) => `${n.name} is ${n.health.state}`),
     ...unclean.map((n) => `${n.name} is unclean (fencing not confirmed)`),
@@ -21,11 +22,19 @@ export function Summary({ status }: { status: ClusterStatus }) {
           <strong>Attention: </strong>
           {problems.join(' · ')}
         </div>
+      ) : unknown.length > 0 ? (
+        <div class="banner waiting" id="banner">
+          Waiting for the first probe results ({unknown.length} of {status.nodes.length} nodes not
+          reported yet).
+        </div>
       ) : (
         <div class="banner calm" id="banner">
           All nodes and services are up. Nothing needs you right now.
         </div>
       )}
+      <span id="cluster-name" hidden>
+        {status.cluster.name ? `${status.cluster.name} · ${status.cluster.manager}` : ''}
+      </span>
       <div class="summary">
         <div class={`stat ${badNodes.length ? 'bad' : ''}`}>
           <b>
@@ -138,7 +147,7 @@ export function Services({ status }: { status: ClusterStatus }) {
 
 function ServiceBlock({ service: s }: { service: ServiceStatus }) {
   const vip = s.lvs
-    ? `${s.lvs.protocol} ${s.lvs.fwmark ?? `${s.lvs.address}:${s.lvs.port}`} · ${s.lvs.scheduler} · ${s.lvs.forwarding} · director ${s.lvs.director}`
+    ? `${s.lvs.protocol} ${s.lvs.fwmark ?? `${s.lvs.address}:${s.lvs.port}`} · ${s.lvs.scheduler} · ${s.lvs.forwarding} · via ${s.lvs.director}`
     : null
   return (
     <div class="svc" data-service={s.name}>

@@ -9,6 +9,7 @@ export function Panels({ data }: { data: PanelData }) {
   return (
     <>
       <Summary status={data.status} />
+      <div id="incident-slot" />
       {waiting ? <Approvals data={data} /> : null}
       <Nodes status={data.status} />
       <div class="cols">

@@ -34,7 +34,8 @@ export function Shell({ nonce }: { nonce: string }) {
       <body>
         <header class="top">
           <h1>tandem</h1>
-          <span class="cluster" id="who" />
+          <span class="cluster" id="cluster" />
+          <span class="muted" id="who" />
           <span class="spacer" />
           <span class="muted" id="updated" />
           <span class="live" id="live">
@@ -58,7 +59,6 @@ export function Shell({ nonce }: { nonce: string }) {
           <p class="error" id="login-error" />
         </div>
         <main id="app" hidden>
-          <div id="incident-slot" />
           <div id="panels" />
         </main>
         <script nonce={nonce}>{raw(CLIENT_SCRIPT)}</script>

@@ -31,6 +31,7 @@ input,textarea{font:inherit;background:#0c1116;color:var(--text);border:1px soli
 .stat.bad{border-color:#6b2f2f}.stat.bad b{color:var(--bad)}
 .stat.warn{border-color:#6b5320}.stat.warn b{color:var(--warn)}
 .banner{border-radius:10px;padding:12px 16px;margin-bottom:18px;border:1px solid #6b2f2f;background:#2a1717;color:#f3d0cd}
+.banner.waiting{border-color:var(--line);background:var(--panel);color:var(--muted)}
 .banner.calm{border-color:#2f6b47;background:#142219;color:#c4ebd3}
 section.panel{background:var(--panel);border:1px solid var(--line);border-radius:10px;padding:14px 18px;margin-bottom:18px}
 section.panel h2{font-size:13px;text-transform:uppercase;letter-spacing:.08em;color:var(--muted);margin:0 0 12px;font-weight:600}
@@ -40,17 +41,17 @@ section.panel h2{font-size:13px;text-transform:uppercase;letter-spacing:.08em;co
 .node{background:var(--panel2);border:1px solid var(--line);border-radius:8px;padding:12px 14px}
 .node.down,.node.unreachable{border-color:#6b2f2f;background:#241919}
 .node.degraded{border-color:#6b5320}
-.node h3{margin:0 0 4px;font-size:15px;display:flex;align-items:center;gap:8px}
+.node h3{margin:0 0 4px;font-size:15px;display:flex;align-items:center;gap:6px;flex-wrap:wrap}
 .node .addr{color:var(--muted);font-size:12px;font-family:ui-monospace,Menlo,Consolas,monospace}
 .node dl{margin:8px 0 0;display:grid;grid-template-columns:auto 1fr;gap:3px 10px;font-size:13px}
 .node dt{color:var(--muted)}
 .node dd{margin:0}
 .chip{display:inline-block;border:1px solid var(--line);border-radius:999px;padding:0 8px;font-size:11px;color:var(--muted);margin-right:4px}
-.badge{display:inline-flex;align-items:center;gap:6px;border-radius:999px;padding:1px 9px;font-size:12px;font-weight:600;border:1px solid transparent}
+.badge{white-space:nowrap;display:inline-flex;align-items:center;gap:6px;border-radius:999px;padding:1px 9px;font-size:12px;font-weight:600;border:1px solid transparent}
 .badge::before{content:"";width:7px;height:7px;border-radius:50%;background:currentColor}
 .s-up,.s-succeeded,.s-approved,.s-clean,.s-delivered,.s-loaded,.s-resolved{color:var(--ok);background:rgba(79,180,119,.1);border-color:rgba(79,180,119,.3)}
 .s-down,.s-failed,.s-denied,.s-unclean,.s-dead,.s-failing,.s-unreachable,.s-blocked{color:var(--bad);background:rgba(229,83,75,.1);border-color:rgba(229,83,75,.35)}
-.s-degraded,.s-pending,.s-running,.s-queued,.s-unknown-step,.s-stale,.s-open,.s-delivering,.s-maintenance{color:var(--warn);background:rgba(224,163,58,.1);border-color:rgba(224,163,58,.35)}
+.s-degraded,.s-awaiting-approval,.s-pending,.s-running,.s-queued,.s-unknown-step,.s-stale,.s-open,.s-delivering,.s-maintenance{color:var(--warn);background:rgba(224,163,58,.1);border-color:rgba(224,163,58,.35)}
 .s-fenced{color:var(--info);background:rgba(91,155,213,.1);border-color:rgba(91,155,213,.35)}
 .s-unknown,.s-expired,.s-skipped,.s-muted,.s-planned,.s-silence{color:var(--muted);background:rgba(138,151,166,.08);border-color:rgba(138,151,166,.25)}
 table{width:100%;border-collapse:collapse;font-size:13px}

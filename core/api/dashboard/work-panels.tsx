@@ -119,7 +119,9 @@ export function Policies({ data }: { data: PanelData }) {
     <section class="panel" id="policies">
       <h2>Policies</h2>
       <p class="muted">
-        {data.policies.length - broken.length} of {data.policies.length} loaded
+        {data.policies.length === 0
+          ? 'No policy file loaded yet.'
+          : `${data.policies.length - broken.length} of ${data.policies.length} loaded`}
       </p>
       {broken.map((p) => (
         <div>

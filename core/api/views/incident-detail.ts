@@ -184,10 +184,24 @@ function timelineOf(d: IncidentDetail): TimelineEntry[] {
       title: `policy ${run.policy}${run.dryRun ? ' (dry run)' : ''} by ${run.actor}`,
       status: run.status,
     })
+    // A step that has not started yet sorts after the steps before it, not at the run's start.
+    let last = run.startedAt
     for (const s of run.steps) {
+      const at = s.startedAt ?? s.finishedAt ?? s.approval?.requestedAt ?? last + 1
+      last = Math.max(last, s.finishedAt ?? at)
+      entry({
+        at,
+        kind: 'step',
+        title: `${s.name} (${s.uses})`,
+        status:
+          s.status === 'blocked' && s.blockedBy === 'approval' ? 'awaiting-approval' : s.status,
+        detail:
+          s.error ?? resultSummary(s.result) ?? (s.blockedBy ? `blocked by ${s.blockedBy}` : null),
+        commands: commandsOf(s.commands),
+      })
       if (s.approval)
         entry({
-          at: s.approval.decidedAt ?? s.approval.requestedAt,
+          at: s.approval.decidedAt ?? Math.max(s.approval.requestedAt, at),
           kind: 'approval',
           title: `approval for ${s.name}`,
           status: s.approval.status,
@@ -195,15 +209,6 @@ function timelineOf(d: IncidentDetail): TimelineEntry[] {
             ? `${s.approval.decidedBy}: ${s.approval.reason ?? ''}`
             : null,
         })
-      entry({
-        at: s.startedAt ?? s.finishedAt ?? run.startedAt,
-        kind: 'step',
-        title: `${s.name} (${s.uses})`,
-        status: s.status,
-        detail:
-          s.error ?? resultSummary(s.result) ?? (s.blockedBy ? `blocked by ${s.blockedBy}` : null),
-        commands: commandsOf(s.commands),
-      })
     }
   }
   for (const a of d.audit)
