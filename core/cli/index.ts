@@ -3,11 +3,12 @@ import { ConfigError, TandemError } from '../errors.ts'
 import type { Command, Io } from './command.ts'
 import { checkCommand } from './commands/check.ts'
 import { runCommand } from './commands/run.ts'
+import { tokenCommand } from './commands/token.ts'
 
 export type { Command, Io } from './command.ts'
 
 /** Every command, in the order `tandem --help` lists them. */
-export const commands: Command[] = [checkCommand, runCommand]
+export const commands: Command[] = [checkCommand, runCommand, tokenCommand]
 
 const processIo: Io = {
   out: (text) => process.stdout.write(text),
