@@ -66,10 +66,7 @@ describe('GET /api/v1/status', () => {
       health: { state: 'down' },
       fence: { state: 'fenced', method: 'ipmi-node2' },
     })
-    expect(node2.fenceLevels).toEqual([
-      { devices: [{ name: 'ipmi-node2', agent: 'fence_lab', kind: 'power' }] },
-      { devices: [{ name: 'gnbd', agent: 'fence_gnbd', kind: 'storage' }] },
-    ])
+    expect(node2.fenceLevels).toEqual([['ipmi-node2'], ['gnbd']])
     const web = status.services.find((s: any) => s.name === 'web')
     expect(web.lvs).toMatchObject({
       address: '192.0.2.10',

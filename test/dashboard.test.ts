@@ -157,27 +157,23 @@ async function writeNode2Failure(h: Harness) {
       },
     })
     .returning()
-  await db
-    .insert(incidents)
-    .values({
-      id: 'inc_demo',
-      key: 'node.down:node2',
-      status: 'open',
-      title: 'node2 is down',
-      openedAt: now - 19_000,
-      eventId: event?.id,
-    })
-  await db
-    .insert(runs)
-    .values({
-      id: 'run_demo',
-      incidentId: 'inc_demo',
-      policy: 'node-down-failover',
-      trigger: { eventId: event?.id },
-      status: 'running',
-      actor: 'policy',
-      startedAt: now - 18_000,
-    })
+  await db.insert(incidents).values({
+    id: 'inc_demo',
+    key: 'node.down:node2',
+    status: 'open',
+    title: 'node2 is down',
+    openedAt: now - 19_000,
+    eventId: event?.id,
+  })
+  await db.insert(runs).values({
+    id: 'run_demo',
+    incidentId: 'inc_demo',
+    policy: 'node-down-failover',
+    trigger: { eventId: event?.id },
+    status: 'running',
+    actor: 'policy',
+    startedAt: now - 18_000,
+  })
   await db.insert(steps).values([
     {
       id: 'run_demo/1',
@@ -223,13 +219,11 @@ async function writeNode2Failure(h: Harness) {
       target: 'service/db',
     },
   ])
-  await db
-    .insert(approvals)
-    .values({
-      id: 'apr_demo',
-      stepId: 'run_demo/3',
-      status: 'pending',
-      requestedAt: now - 10_000,
-      expiresAt: now + 15 * 60_000,
-    })
+  await db.insert(approvals).values({
+    id: 'apr_demo',
+    stepId: 'run_demo/3',
+    status: 'pending',
+    requestedAt: now - 10_000,
+    expiresAt: now + 15 * 60_000,
+  })
 }

@@ -115,18 +115,16 @@ function NodeCard({ node, now }: { node: NodeStatus; now: number }) {
             <dd>{node.guests.map((g) => `${g.name} (${g.memoryMib} MiB)`).join(', ')}</dd>
           </>
         ) : null}
-        {node.realServers.length > 0 ? (
+        {node.serves.length > 0 ? (
           <>
             <dt>serves</dt>
-            <dd>{node.realServers.map((r) => `${r.service}:${r.port} w${r.weight}`).join(', ')}</dd>
+            <dd>{node.serves.join(', ')}</dd>
           </>
         ) : null}
         {node.fenceLevels.length > 0 ? (
           <>
             <dt>fencing</dt>
-            <dd class="muted">
-              {node.fenceLevels.map((l) => l.devices.map((d) => d.name).join('+')).join(' → ')}
-            </dd>
+            <dd class="muted">{node.fenceLevels.map((level) => level.join('+')).join(' → ')}</dd>
           </>
         ) : null}
       </dl>
@@ -196,9 +194,9 @@ function ServiceBlock({ service: s }: { service: ServiceStatus }) {
                   <Badge state={r.health.state} />
                 </td>
                 <td>
-                  {r.checks.map((c) => (
+                  {Object.entries(r.checks).map(([name, state]) => (
                     <span class="chip">
-                      {c.name}: {c.health.state}
+                      {name}: {state}
                     </span>
                   ))}
                 </td>

@@ -9,14 +9,16 @@ import {
   type Store,
   silences,
 } from '../../store/index.ts'
+import { readHealth } from './health-snapshot.ts'
 
 export type TargetState = 'up' | 'down' | 'degraded' | 'unreachable' | 'unknown'
 
+/** A target's health; `flapping` and `soft` appear only when true, to keep 10,000 targets small. */
 export interface Health {
   state: TargetState
   since: number | null
-  stateType: string
-  flapping: boolean
+  flapping?: true
+  soft?: true
 }
 
 export interface RealServerStatus {
@@ -28,7 +30,8 @@ export interface RealServerStatus {
   /** The weight IPVS has now, when a probe reported it (service detail `realServers`). */
   liveWeight: number | null
   health: Health
-  checks: { name: string; health: Health }[]
+  /** Check name → state, e.g. `{ http: 'up' }`. */
+  checks: Record<string, TargetState>
 }
 
 export interface ServiceStatus {
@@ -65,10 +68,12 @@ export interface NodeStatus {
     incidentId: string | null
     updatedAt: number
   } | null
-  fenceLevels: { devices: { name: string; agent: string | null; kind: string | null }[] }[]
+  /** Fence devices by level (names only: options hold credentials and never leave). */
+  fenceLevels: string[][]
   guests: { name: string; state: TargetState; memoryMib: number }[]
   clusterServices: string[]
-  realServers: { service: string; port: number; weight: number; state: TargetState }[]
+  /** `service:port` of every real server on this node. */
+  serves: string[]
 }
 
 export interface VmStatus {
@@ -95,15 +100,15 @@ export interface ClusterStatus {
   vms: VmStatus[]
   storage: { name: string; kind: string; where: string; health: Health }[]
   /** Targets not up (checks included), worst first, at most 200. */
-  problems: { target: string; kind: string; state: TargetState; since: number; flapping: boolean }[]
+  problems: ({ target: string; kind: string; since: number } & Omit<Health, 'since'>)[]
 }
 
-const UNKNOWN: Health = { state: 'unknown', since: null, stateType: 'hard', flapping: false }
+const UNKNOWN: Health = { state: 'unknown', since: null }
 const DETAIL_KINDS = ['node', 'service', 'vm', 'storage']
 
 /**
- * Reads every health row once (without details) plus the details of nodes, services, VMs
- * and storage, and lays them over the inventory. Cost is one pass over health_states.
+ * Reads every health row once (as one text, see readHealth) plus the details of nodes,
+ * services, VMs and storage, and lays them over the inventory.
  *
  * @example
  * const status = await clusterStatus(store, inventory, Date.now())
@@ -115,16 +120,7 @@ export async function clusterStatus(
 ): Promise<ClusterStatus> {
   const { db } = store
   const [rows, detailRows, fences, [openInc], [pending], [silenced]] = await Promise.all([
-    db
-      .select({
-        target: healthStates.target,
-        kind: healthStates.kind,
-        state: healthStates.state,
-        stateType: healthStates.stateType,
-        flapping: healthStates.flapping,
-        since: healthStates.since,
-      })
-      .from(healthStates),
+    readHealth(store),
     db
       .select({ target: healthStates.target, detail: healthStates.detail })
       .from(healthStates)
@@ -140,34 +136,22 @@ export async function clusterStatus(
       .from(silences)
       .where(and(lte(silences.startsAt, now), gt(silences.endsAt, now))),
   ])
-  const health = new Map(rows.map((r) => [r.target, r]))
+  const health = new Map(rows.map((r) => [r.target, r.health]))
   const details = new Map(detailRows.map((r) => [r.target, r.detail ?? {}]))
   const fenceOf = new Map(fences.map((f) => [f.node, f]))
-  const h = (target: string): Health => {
-    const row = health.get(target)
-    return row
-      ? {
-          state: row.state as TargetState,
-          since: row.since,
-          stateType: row.stateType,
-          flapping: row.flapping,
-        }
-      : UNKNOWN
-  }
+  const h = (target: string): Health => health.get(target) ?? UNKNOWN
   const byState: Record<string, number> = {}
-  for (const r of rows) byState[r.state] = (byState[r.state] ?? 0) + 1
+  for (const r of rows) byState[r.health.state] = (byState[r.health.state] ?? 0) + 1
   const services = inv.config.services.map((s) => serviceStatus(s, inv, h, details))
-  const vms = inv.config.vms.map((vm) => {
-    const host = stringField(details.get(vm.name), 'host') ?? vm.host
-    return {
-      name: vm.name,
-      host,
-      declaredHost: vm.host,
-      toolstack: vm.toolstack,
-      memoryMib: vm.memory_mib,
-      health: h(vm.name),
-    }
-  })
+  const vms = inv.config.vms.map((vm) => ({
+    name: vm.name,
+    host: stringField(details.get(vm.name), 'host') ?? vm.host,
+    declaredHost: vm.host,
+    toolstack: vm.toolstack,
+    memoryMib: vm.memory_mib,
+    health: h(vm.name),
+  }))
+  const perNode = groupByNode(services, vms)
   return {
     cluster: {
       name: inv.config.cluster?.name ?? null,
@@ -187,21 +171,12 @@ export async function clusterStatus(
       roles: node.roles,
       health: h(node.name),
       fence: fenceView(fenceOf.get(node.name)),
-      fenceLevels: fenceLevels(inv, node.name),
-      guests: vms
-        .filter((vm) => vm.host === node.name)
-        .map((vm) => ({ name: vm.name, state: vm.health.state, memoryMib: vm.memoryMib })),
-      clusterServices: services.filter((s) => s.cluster?.owner === node.name).map((s) => s.name),
-      realServers: services.flatMap((s) =>
-        s.realServers
-          .filter((r) => r.node === node.name)
-          .map((r) => ({
-            service: s.name,
-            port: r.port,
-            weight: r.liveWeight ?? r.weight,
-            state: r.health.state,
-          })),
+      fenceLevels: (inv.fencingOf(node.name)?.levels ?? []).map((level) =>
+        level.map((entry) => (typeof entry === 'string' ? entry : entry.device)),
       ),
+      guests: perNode.guests.get(node.name) ?? [],
+      clusterServices: perNode.owned.get(node.name) ?? [],
+      serves: perNode.serves.get(node.name) ?? [],
     })),
     services,
     vms,
@@ -212,16 +187,14 @@ export async function clusterStatus(
       health: h(st.name),
     })),
     problems: rows
-      .filter((r) => r.state !== 'up')
-      .sort((a, b) => severity(b.state) - severity(a.state) || a.since - b.since)
+      .filter((r) => r.health.state !== 'up')
+      .sort(
+        (a, b) =>
+          severity(b.health.state) - severity(a.health.state) ||
+          (a.health.since ?? 0) - (b.health.since ?? 0),
+      )
       .slice(0, 200)
-      .map((r) => ({
-        target: r.target,
-        kind: r.kind,
-        state: r.state as TargetState,
-        since: r.since,
-        flapping: r.flapping,
-      })),
+      .map((r) => ({ target: r.target, kind: r.kind, ...r.health, since: r.health.since ?? 0 })),
   }
 }
 
@@ -249,10 +222,13 @@ function serviceStatus(
         }
       : null,
     realServers: s.real_servers.map((rs) => {
-      const checks = s.checks.map((c) => ({
-        name: c.name,
-        health: h(`${s.name}/${rs.node}/${c.name}`),
-      }))
+      const checks: Record<string, TargetState> = {}
+      let worst: Health = UNKNOWN
+      for (const c of s.checks) {
+        const ch = h(`${s.name}/${rs.node}/${c.name}`)
+        checks[c.name] = ch.state
+        if (worst === UNKNOWN || severity(ch.state) > severity(worst.state)) worst = ch
+      }
       const liveWeight = live[rs.node]?.weight
       return {
         node: rs.node,
@@ -261,7 +237,7 @@ function serviceStatus(
         forwarding: rs.forwarding ?? s.lvs?.forwarding ?? 'route',
         weight: rs.weight,
         liveWeight: typeof liveWeight === 'number' ? liveWeight : null,
-        health: worst(checks.map((c) => c.health)),
+        health: worst,
         checks,
       }
     }),
@@ -278,26 +254,29 @@ function serviceStatus(
   }
 }
 
-function fenceLevels(inv: Inventory, node: string): NodeStatus['fenceLevels'] {
-  // Device names and agents only: fence options hold credentials and never leave the process.
-  return (inv.fencingOf(node)?.levels ?? []).map((level) => ({
-    devices: level.map((entry) => {
-      const name = typeof entry === 'string' ? entry : entry.device
-      const device = inv.fenceDevice(name)
-      return { name, agent: device?.agent ?? null, kind: device?.kind ?? null }
-    }),
-  }))
+/** One pass over services and VMs instead of a search per node (thousands of nodes). */
+function groupByNode(services: ServiceStatus[], vms: VmStatus[]) {
+  const push = <T>(map: Map<string, T[]>, key: string, value: T) => {
+    const list = map.get(key)
+    if (list) list.push(value)
+    else map.set(key, [value])
+  }
+  const guests = new Map<string, NodeStatus['guests']>()
+  const owned = new Map<string, string[]>()
+  const serves = new Map<string, string[]>()
+  for (const vm of vms)
+    push(guests, vm.host, { name: vm.name, state: vm.health.state, memoryMib: vm.memoryMib })
+  for (const s of services) {
+    if (s.cluster?.owner) push(owned, s.cluster.owner, s.name)
+    for (const r of s.realServers) push(serves, r.node, `${s.name}:${r.port}`)
+  }
+  return { guests, owned, serves }
 }
 
 function fenceView(row: typeof fenceStates.$inferSelect | undefined): NodeStatus['fence'] {
   return row
     ? { state: row.state, method: row.method, incidentId: row.incidentId, updatedAt: row.updatedAt }
     : null
-}
-
-function worst(list: Health[]): Health {
-  if (list.length === 0) return UNKNOWN
-  return list.reduce((a, b) => (severity(b.state) > severity(a.state) ? b : a))
 }
 
 function severity(state: string): number {
