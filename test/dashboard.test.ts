@@ -1,4 +1,5 @@
 // The dashboard in real headless Chromium: the demo cluster, a node failure arriving live, an approval granted by clicking.
+// biome-ignore-all lint/performance/useDomNodeTextContent: Playwright innerText is the text a person sees, not a DOM property
 import { mkdir } from 'node:fs/promises'
 import { eq } from 'drizzle-orm'
 import { type Browser, chromium, type Page } from 'playwright-core'

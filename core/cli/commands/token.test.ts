@@ -18,7 +18,14 @@ afterAll(async () => rm(dir, { recursive: true, force: true }))
 async function run(...argv: string[]) {
   let out = ''
   let err = ''
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t) })
+  const code = await main(argv, {
+    out: (t) => {
+      out += t
+    },
+    err: (t) => {
+      err += t
+    },
+  })
   return { code, out, err }
 }
 
