@@ -103,32 +103,23 @@ function NodeCard({ node, now }: { node: NodeStatus; now: number }) {
           <Ago at={node.health.since} now={now} />
           {node.health.flapping ? <Badge state="degraded" label="flapping" /> : null}
         </dd>
-        {node.clusterServices.length > 0 ? (
-          <>
-            <dt>runs</dt>
-            <dd>{node.clusterServices.join(', ')}</dd>
-          </>
-        ) : null}
-        {node.guests.length > 0 ? (
-          <>
-            <dt>guests</dt>
-            <dd>{node.guests.map((g) => `${g.name} (${g.memoryMib} MiB)`).join(', ')}</dd>
-          </>
-        ) : null}
-        {node.serves.length > 0 ? (
-          <>
-            <dt>serves</dt>
-            <dd>{node.serves.join(', ')}</dd>
-          </>
-        ) : null}
-        {node.fenceLevels.length > 0 ? (
-          <>
-            <dt>fencing</dt>
-            <dd class="muted">{node.fenceLevels.map((level) => level.join('+')).join(' → ')}</dd>
-          </>
-        ) : null}
+        <Fact label="runs" items={node.clusterServices} />
+        <Fact label="guests" items={node.guests.map((g) => `${g.name} (${g.memoryMib} MiB)`)} />
+        <Fact label="serves" items={node.serves} />
+        <Fact label="fencing" items={node.fenceLevels.map((level) => level.join('+'))} join=" → " />
       </dl>
     </div>
+  )
+}
+
+/** One `<dt>/<dd>` line of a node card, left out when there is nothing to say. */
+function Fact({ label, items, join = ', ' }: { label: string; items: string[]; join?: string }) {
+  if (items.length === 0) return null
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>{items.join(join)}</dd>
+    </>
   )
 }
 

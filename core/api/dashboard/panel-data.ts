@@ -1,5 +1,6 @@
 // Everything the dashboard's panels show, read in one go from the store and the inventory.
 import { and, desc, eq, gt, inArray, ne } from 'drizzle-orm'
+import { EVENT_TYPES } from '../../health/index.ts'
 import {
   approvals,
   events,
@@ -99,22 +100,5 @@ export async function panelData(api: ApiContext): Promise<PanelData> {
   }
 }
 
-/** The feed leaves out check-level chatter; the incident timeline has it. */
-const SHOWN_EVENTS = [
-  'node.down',
-  'node.up',
-  'node.unreachable',
-  'service.down',
-  'service.degraded',
-  'service.up',
-  'vm.down',
-  'vm.up',
-  'monitor.blind',
-  'monitor.sighted',
-  'alert.received',
-  'alert.resolved',
-  'config.invalid',
-  'manual',
-  'flapping.start',
-  'flapping.stop',
-] as const
+/** The feed leaves out check-level chatter and schedules; the incident timeline has them. */
+const SHOWN_EVENTS = EVENT_TYPES.filter((type) => !type.startsWith('check.') && type !== 'schedule')

@@ -2,7 +2,7 @@
 import { and, desc, eq, gt, type SQL } from 'drizzle-orm'
 import { z } from 'zod'
 import { approvals, runs, steps } from '../../store/index.ts'
-import { verifyApprovalLink } from '../approval-links.ts'
+import { type Decision, verifyApprovalLink } from '../approval-links.ts'
 import { approvalWithStep, decideApproval } from '../approvals.ts'
 import { approvalPage } from '../dashboard/approval-page.tsx'
 import { HttpError } from '../http-error.ts'
@@ -49,41 +49,13 @@ const DecisionBody = z.object({ reason: z.string().trim().max(1000).optional() }
 const DenyBody = z.object({ reason: z.string().trim().min(1, 'say why').max(1000) })
 const Params = z.object({ id: z.string().min(1).max(200) })
 
-export const approve = endpoint({
-  summary: 'Approve a pending step (once; fencing and migration steps need the fence scope)',
-  tag: 'approvals',
-  params: Params,
-  body: DecisionBody,
-  response: ApprovalOut,
-  handler: async ({ c, api, params, body, caller }) =>
-    c.json(
-      await decideApproval(api, {
-        id: params.id,
-        decision: 'approve',
-        actor: `api:${caller?.name}`,
-        reason: body.reason,
-        caller,
-      }),
-    ),
-})
+export const approve = decisionEndpoint(
+  'approve',
+  'Approve a pending step (once; fencing and migration steps need the fence scope)',
+  DecisionBody,
+)
 
-export const deny = endpoint({
-  summary: 'Deny a pending step, with a reason',
-  tag: 'approvals',
-  params: Params,
-  body: DenyBody,
-  response: ApprovalOut,
-  handler: async ({ c, api, params, body, caller }) =>
-    c.json(
-      await decideApproval(api, {
-        id: params.id,
-        decision: 'deny',
-        actor: `api:${caller?.name}`,
-        reason: body.reason,
-        caller,
-      }),
-    ),
-})
+export const deny = decisionEndpoint('deny', 'Deny a pending step, with a reason', DenyBody)
 
 const LinkParams = z.object({ token: z.string().min(10).max(2000) })
 
@@ -127,3 +99,27 @@ export const useApprovalLink = endpoint({
     )
   },
 })
+
+function decisionEndpoint(
+  decision: Decision,
+  summary: string,
+  body: typeof DecisionBody | typeof DenyBody,
+) {
+  return endpoint({
+    summary,
+    tag: 'approvals',
+    params: Params,
+    body,
+    response: ApprovalOut,
+    handler: async ({ c, api, params, body, caller }) =>
+      c.json(
+        await decideApproval(api, {
+          id: params.id,
+          decision,
+          actor: `api:${caller?.name}`,
+          reason: body.reason,
+          caller,
+        }),
+      ),
+  })
+}
