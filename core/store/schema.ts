@@ -81,6 +81,8 @@ export const runs = sqliteTable(
     dryRun: integer('dry_run', { mode: 'boolean' }).notNull().default(false),
     actor: text('actor').notNull(),
     leaderToken: integer('leader_token'),
+    /** The plan as the executor received it (secrets redacted), so a run resumes after a crash. */
+    plan: json<Record<string, unknown>>('plan'),
     startedAt: timestamp('started_at').notNull(),
     finishedAt: timestamp('finished_at'),
     updatedAt: updatedAt(),
@@ -115,6 +117,11 @@ export const steps = sqliteTable(
     attempt: integer('attempt').notNull().default(0),
     idempotencyKey: text('idempotency_key').notNull(),
     target: text('target'),
+    destructive: integer('destructive', { mode: 'boolean' }).notNull().default(false),
+    /** The node this step fences (fence actions), for the fence guards and fence state. */
+    fenceNode: text('fence_node'),
+    /** Processes the step spawned (pid + start time), so recovery can wait for orphans. */
+    processes: json<{ pid: number; startTicks?: number }[]>('processes'),
     result: json<Record<string, unknown>>('result'),
     error: text('error'),
     startedAt: timestamp('started_at'),
@@ -126,6 +133,7 @@ export const steps = sqliteTable(
     index('steps_status').on(t.status),
     index('steps_run').on(t.runId),
     index('steps_updated').on(t.updatedAt),
+    index('steps_fence_started').on(t.fenceNode, t.startedAt),
   ],
 )
 
@@ -139,8 +147,22 @@ export const fenceStates = sqliteTable('fence_states', {
   state: text('state').notNull(),
   incidentId: text('incident_id'),
   method: text('method'),
+  /** Failed fence attempts since the node was last clean or fenced. */
+  failures: integer('failures').notNull().default(0),
   updatedAt: timestamp('updated_at').notNull(),
 })
+
+/** Real servers tandem has drained (weight 0 or removed) and not yet restored: blast radius. */
+export const drainedServers = sqliteTable(
+  'drained_servers',
+  {
+    service: text('service').notNull(),
+    node: text('node').notNull(),
+    incidentId: text('incident_id'),
+    since: timestamp('since').notNull(),
+  },
+  (t) => [uniqueIndex('drained_servers_pk').on(t.service, t.node)],
+)
 
 /** Append-only: who did what, why, with which argv (redacted), and which guard said no. */
 export const auditLog = sqliteTable(
