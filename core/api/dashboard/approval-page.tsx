@@ -1,5 +1,5 @@
-/** @jsxImportSource hono/jsx */
 // The page a signed approval link opens: what would run, and one button that posts the decision.
+/** @jsxImportSource hono/jsx */
 import { randomBytes } from 'node:crypto'
 import { raw } from 'hono/html'
 import type { approvals, runs, steps } from '../../store/index.ts'

@@ -1,5 +1,5 @@
-/** @jsxImportSource hono/jsx */
 // Small pieces every dashboard panel uses: state badges, times, commands.
+/** @jsxImportSource hono/jsx */
 import type { Command } from '../views/incident-detail.ts'
 
 export function Badge({ state, label }: { state: string; label?: string }) {

@@ -1,5 +1,5 @@
-/** @jsxImportSource hono/jsx */
 // The cluster at a glance: summary, nodes (fence state, guests, services), LVS services and cluster placement.
+/** @jsxImportSource hono/jsx */
 import type { ClusterStatus, NodeStatus, ServiceStatus } from '../views/cluster-status.ts'
 import { Ago, Badge } from './bits.tsx'
 

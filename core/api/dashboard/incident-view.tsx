@@ -1,5 +1,5 @@
-/** @jsxImportSource hono/jsx */
 // One incident's timeline for the dashboard: evidence → policy → steps with commands → notices.
+/** @jsxImportSource hono/jsx */
 import type { IncidentDetail } from '../views/incident-detail.ts'
 import { Ago, Badge, Commands } from './bits.tsx'
 

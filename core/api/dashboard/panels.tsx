@@ -1,5 +1,5 @@
-/** @jsxImportSource hono/jsx */
 // The dashboard body: summary, approvals first when any wait, nodes, services and guests, incidents and the rest.
+/** @jsxImportSource hono/jsx */
 import { Guests, Nodes, Services, Summary } from './cluster-panels.tsx'
 import type { PanelData } from './panel-data.ts'
 import { Approvals, Incidents, Policies, RecentEvents, Silences } from './work-panels.tsx'

@@ -1,5 +1,5 @@
-/** @jsxImportSource hono/jsx */
 // The page at `/`: a shell with no cluster data; the client script fetches panels with the bearer token.
+/** @jsxImportSource hono/jsx */
 import { raw } from 'hono/html'
 import { CLIENT_SCRIPT } from './client-script.ts'
 import { STYLE } from './style.ts'

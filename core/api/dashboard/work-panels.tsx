@@ -1,5 +1,5 @@
-/** @jsxImportSource hono/jsx */
 // What needs a person: pending approvals, incidents, silences, policy errors, and the recent event feed.
+/** @jsxImportSource hono/jsx */
 import { Ago, Badge, Commands } from './bits.tsx'
 import type { PanelData } from './panel-data.ts'
 
