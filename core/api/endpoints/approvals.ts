@@ -3,7 +3,7 @@ import { and, desc, eq, gt, type SQL } from 'drizzle-orm'
 import { z } from 'zod'
 import { approvals, runs, steps } from '../../store/index.ts'
 import { type Decision, verifyApprovalLink } from '../approval-links.ts'
-import { approvalWithStep, decideApproval } from '../approvals.ts'
+import { approvalWithStep, decideApprovalFor } from '../approvals.ts'
 import { approvalPage } from '../dashboard/approval-page.tsx'
 import { HttpError } from '../http-error.ts'
 import { endpoint } from '../route.ts'
@@ -90,7 +90,7 @@ export const useApprovalLink = endpoint({
     if (claims.decision === 'deny' && !body.reason)
       throw new HttpError(400, 'BAD_REQUEST', '[api] say why you deny')
     return c.json(
-      await decideApproval(api, {
+      await decideApprovalFor(api, {
         id: claims.approvalId,
         decision: claims.decision,
         actor: `link:${claims.decision}`,
@@ -113,7 +113,7 @@ function decisionEndpoint(
     response: ApprovalOut,
     handler: async ({ c, api, params, body, caller }) =>
       c.json(
-        await decideApproval(api, {
+        await decideApprovalFor(api, {
           id: params.id,
           decision,
           actor: `api:${caller?.name}`,

@@ -1,15 +1,7 @@
 // One incident as a timeline: probe evidence → policy → each step with its command and outcome → notices.
-import { and, asc, desc, eq, gte, inArray, lte, or, sql } from 'drizzle-orm'
-import {
-  approvals,
-  auditLog,
-  events,
-  incidents,
-  outbox,
-  runs,
-  type Store,
-  steps,
-} from '../../store/index.ts'
+import { and, asc, desc, eq, gte, lte, or, sql } from 'drizzle-orm'
+import { incidentTimeline } from '../../act/index.ts'
+import { events, outbox, type Store } from '../../store/index.ts'
 import { redactSecrets } from '../schemas.ts'
 
 export interface Command {
@@ -27,14 +19,17 @@ export interface TimelineEntry {
   commands: Command[]
 }
 
-type StepRow = typeof steps.$inferSelect
-type ApprovalRow = typeof approvals.$inferSelect
+type Journal = NonNullable<Awaited<ReturnType<typeof incidentTimeline>>>
+type JournalStep = Journal['runs'][number]['steps'][number]
+type ApprovalRow = JournalStep['approvals'][number]
 
 export interface IncidentDetail {
-  incident: typeof incidents.$inferSelect
+  incident: Journal['incident']
   evidence: (typeof events.$inferSelect)[]
-  runs: (typeof runs.$inferSelect & { steps: (StepRow & { approval: ApprovalRow | null })[] })[]
-  audit: (typeof auditLog.$inferSelect)[]
+  runs: (Omit<Journal['runs'][number], 'steps'> & {
+    steps: (Omit<JournalStep, 'approvals'> & { approval: ApprovalRow | null })[]
+  })[]
+  audit: Journal['audit']
   notices: {
     id: string
     receiver: string
@@ -51,12 +46,13 @@ export interface IncidentDetail {
 const EVIDENCE_BEFORE_MS = 10 * 60_000
 
 /**
- * Everything about one incident, secrets redacted, plus a time-ordered timeline. Notices are
- * the outbox rows whose payload names the incident (`payload.incidentId`) or whose group key
- * is the incident key.
+ * The executor's journal of one incident (runs, steps, approvals, audit; read by core/act)
+ * plus the probe evidence before it and the notices sent about it, secrets redacted, and a
+ * time-ordered timeline. Notices are the outbox rows whose payload names the incident
+ * (`payload.incidentId`) or whose group key is the incident key.
  *
  * @example
- * const detail = await incidentDetail(store, 'inc_01')
+ * const detail = await incidentDetail(store, 'inc_01', Date.now())
  */
 export async function incidentDetail(
   store: Store,
@@ -64,29 +60,13 @@ export async function incidentDetail(
   now: number,
 ): Promise<IncidentDetail | undefined> {
   const { db } = store
-  const [incident] = await db.select().from(incidents).where(eq(incidents.id, id)).limit(1)
-  if (!incident) return undefined
-  const runRows = await db
-    .select()
-    .from(runs)
-    .where(eq(runs.incidentId, id))
-    .orderBy(asc(runs.startedAt))
-  const runIds = runRows.map((r) => r.id)
+  const journal = await incidentTimeline(db, id)
+  if (!journal || journal.incident.id !== id) return undefined
+  const { incident } = journal
   const [first] = incident.eventId
     ? await db.select().from(events).where(eq(events.id, incident.eventId)).limit(1)
     : []
-  const [stepRows, audit, notices, evidence] = await Promise.all([
-    runIds.length
-      ? db.select().from(steps).where(inArray(steps.runId, runIds)).orderBy(asc(steps.index))
-      : [],
-    runIds.length
-      ? db
-          .select()
-          .from(auditLog)
-          .where(inArray(auditLog.runId, runIds))
-          .orderBy(asc(auditLog.at))
-          .limit(500)
-      : [],
+  const [notices, evidence] = await Promise.all([
     db
       .select()
       .from(outbox)
@@ -113,29 +93,18 @@ export async function incidentDetail(
           .limit(50)
       : [],
   ])
-  const approvalRows = stepRows.length
-    ? await db
-        .select()
-        .from(approvals)
-        .where(
-          inArray(
-            approvals.stepId,
-            stepRows.map((s) => s.id),
-          ),
-        )
-    : []
-  const approvalOf = new Map(approvalRows.map((a) => [a.stepId, a]))
   const evidenceRows = evidence.length ? evidence.reverse() : first ? [first] : []
   const detail: IncidentDetail = {
     incident,
     evidence: evidenceRows.map((e) => redactSecrets(e)),
-    runs: runRows.map((run) => ({
+    runs: journal.runs.map(({ steps, ...run }) => ({
       ...redactSecrets(run),
-      steps: stepRows
-        .filter((s) => s.runId === run.id)
-        .map((s) => ({ ...redactSecrets(s), approval: approvalOf.get(s.id) ?? null })),
+      steps: steps.map(({ approvals, ...step }) => ({
+        ...redactSecrets(step),
+        approval: approvals.toSorted((a, b) => b.requestedAt - a.requestedAt)[0] ?? null,
+      })),
     })),
-    audit: audit.map((a) => redactSecrets(a)),
+    audit: journal.audit.map((a) => redactSecrets(a)),
     notices: notices.map((n) => ({
       id: n.id,
       receiver: n.receiver,
