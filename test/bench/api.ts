@@ -6,6 +6,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
+import { eq } from 'drizzle-orm'
 import { Agent, fetch } from 'undici'
 import { createApiToken, createApp } from '../../core/api/index.ts'
 import { Config, createInventory } from '../../core/inventory/index.ts'
@@ -17,6 +18,7 @@ const NODES = 2_000
 const SERVICES = 100
 const SERVERS_PER_SERVICE = 30
 const STATUS_REQUESTS = 200
+const CHANGING_REQUESTS = 50
 const INGEST_SECONDS = 5
 // A sender keeps a bounded pool of connections, as Alertmanager's HTTP client does.
 const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 30_000 })
@@ -42,7 +44,8 @@ async function serveForBench() {
   const read = (await createApiToken(store, { name: 'bench', scopes: ['read'] })).token
   const ingest = (await createApiToken(store, { name: 'am', scopes: ['ingest'] })).token
   const port = (server.address() as AddressInfo).port
-  process.stdout.write(`${JSON.stringify({ port, targets, read, ingest })}\n`)
+  const url = `file:${join(dir, 'tandem.db')}`
+  process.stdout.write(`${JSON.stringify({ port, targets, read, ingest, url })}\n`)
   process.stdin.resume()
   process.stdin.on('end', () => {
     server.close()
@@ -66,15 +69,17 @@ async function runBench() {
     child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()))
     child.once('exit', (code) => reject(new Error(`bench server exited ${code}`)))
   })
-  const { port, targets, read, ingest } = JSON.parse(first) as {
+  const { port, targets, read, ingest, url } = JSON.parse(first) as {
     port: number
     targets: number
     read: string
     ingest: string
+    url: string
   }
   const base = `http://127.0.0.1:${port}`
   try {
     const status = await measureStatus(base, read)
+    const statusChanging = await measureStatusAfterChanges(base, read, url)
     const grouped = await measureIngest(base, ingest, 100, 10, 'g') // Alertmanager groups: 100 req/s × 10 alerts
     const single = await measureIngest(base, ingest, 1_000, 1, 's') // worst case: one alert per request
     console.log(
@@ -84,6 +89,7 @@ async function runBench() {
         targets,
         loadAverage: loadavg()[0],
         status: { requests: STATUS_REQUESTS, ...status, targetP99Ms: 50 },
+        statusAfterEachChange: { requests: CHANGING_REQUESTS, ...statusChanging },
         ingestGrouped: {
           alertsPerSecond: 1_000,
           requestsPerSecond: 100,
@@ -123,6 +129,31 @@ async function measureStatus(base: string, token: string) {
     times.push(performance.now() - start)
   }
   return { ...percentiles(times), bytes }
+}
+
+/** A health row changes before every request, so each one recomputes the status (no cache hit). */
+async function measureStatusAfterChanges(base: string, token: string, url: string) {
+  const store = await openStore(url, { migrate: false })
+  const times: number[] = []
+  try {
+    for (let i = 0; i < CHANGING_REQUESTS; i++) {
+      const now = Date.now()
+      await store.db
+        .update(healthStates)
+        .set({ state: i % 2 ? 'down' : 'up', since: now, updatedAt: now })
+        .where(eq(healthStates.target, `node${i}`))
+      const start = performance.now()
+      const res = await fetch(`${base}/api/v1/status`, {
+        headers: { authorization: `Bearer ${token}` },
+        dispatcher,
+      })
+      await res.text()
+      times.push(performance.now() - start)
+    }
+  } finally {
+    store.close()
+  }
+  return percentiles(times)
 }
 
 /**
