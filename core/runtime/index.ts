@@ -2,3 +2,4 @@
 export { type Daemon, type DaemonOptions, startDaemon } from './daemon.ts'
 export { createLeaseCoordinator } from './run-coordinator.ts'
 export { heartbeat, ownerOf, type ShardView, shardView } from './shards.ts'
+export { loadSite, registryFor, type Site } from './site.ts'
