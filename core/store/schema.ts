@@ -315,3 +315,10 @@ export const policyStates = sqliteTable('policy_states', {
   lastError: text('last_error'),
   lastErrorAt: timestamp('last_error_at'),
 })
+
+/** Positions of readers that follow a table (the leader's place in `events`), kept across restarts. */
+export const cursors = sqliteTable('cursors', {
+  name: text('name').primaryKey(),
+  position: integer('position').notNull(),
+  updatedAt: timestamp('updated_at').notNull(),
+})
