@@ -246,3 +246,23 @@ function alive(pid: number): boolean {
     return false
   }
 }
+
+describe('steps the planner could not resolve', () => {
+  it('never runs a step that carries a planning error, even when its input would parse', async () => {
+    await setHealth(store, { quorate: true, nodes: { node2: 'down' } })
+    const plan = failoverPlan('node2')
+    plan.steps = [
+      step(
+        '1',
+        'test-lvs.drain',
+        { service: 'web', node: 'node2' },
+        { error: 'no node named nodeX' },
+      ),
+    ]
+    const report = await labExecutor(store, { notices: collectNotices() }).execute(plan)
+    expect(report.steps.map((s) => s.status)).toEqual(['failed'])
+    expect(lvsChanges()).toEqual([])
+    const [row] = await store.db.select().from(steps)
+    expect(row?.error).toContain('not planned: no node named nodeX')
+  })
+})

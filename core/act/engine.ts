@@ -10,7 +10,7 @@ import {
   type Registry,
 } from '../plugin/index.ts'
 import type { Plan, PlanStep } from '../policy/index.ts'
-import type { Db, runs } from '../store/index.ts'
+import { assertLeaseToken, type Db, type runs } from '../store/index.ts'
 import { type ContextDeps, configCache } from './context.ts'
 import type { Tx } from './journal.ts'
 import {
@@ -59,7 +59,19 @@ export interface ResolvedAction {
 }
 
 export function createEngine(deps: ExecutorDeps): Engine {
-  const runner = deps.runner ?? createCommandRunner({ inventory: deps.inventory, log: deps.log })
+  const fencing = deps.fencing
+  const checkToken = async (db: Pick<Db, 'select'>) => {
+    if (fencing) await assertLeaseToken(db, fencing.lease, fencing.token() ?? -1)
+  }
+  const plain = deps.runner ?? createCommandRunner({ inventory: deps.inventory, log: deps.log })
+  const runner: CommandRunner = fencing
+    ? {
+        run: async (spec) => {
+          await checkToken(deps.store.db)
+          return plain.run(spec)
+        },
+      }
+    : plain
   const context: ContextDeps = {
     inventory: deps.inventory,
     runner,
@@ -69,7 +81,11 @@ export function createEngine(deps: ExecutorDeps): Engine {
   }
   return {
     db: deps.store.db,
-    tx: (work) => deps.store.db.transaction(work),
+    tx: (work) =>
+      deps.store.db.transaction(async (tx) => {
+        await checkToken(tx)
+        return work(tx)
+      }),
     registry: deps.registry,
     inventory: deps.inventory,
     secrets: deps.secrets,

@@ -31,6 +31,8 @@ export async function executeStep(
   row: StepRow,
 ): Promise<StepOutcome> {
   if (['succeeded', 'failed', 'skipped'].includes(row.status)) return earlierOutcome(row)
+  // A step the planner could not resolve never runs, even if its (empty) input would parse.
+  if (step.error) return fail(scope, row, `not planned: ${step.error}`)
   const { engine } = scope
   let resolved: ResolvedAction & { input: unknown; config: unknown }
   try {

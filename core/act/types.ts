@@ -89,6 +89,12 @@ export interface ExecutorDeps {
   actor?: string
   /** Share of node/check targets failing at once above which tandem calls itself blind. */
   blindThreshold?: number
+  /**
+   * Several instances on one store: every journal transaction and every command first checks
+   * that this instance still holds `lease` with `token()`, so a paused-then-resumed old leader
+   * can neither write nor act (STALE_LEADER).
+   */
+  fencing?: { lease: string; token(): number | undefined }
 }
 
 /** One step's outcome as `tandem journal` and the API show it. */

@@ -1,15 +1,13 @@
 // What the exec, journal and approve commands share: config, store, registry and an executor.
-import { dirname } from 'node:path'
-import { builtinPlugins } from '../../plugins/index.ts'
 import {
   createExecutor,
   createHealthClusterView,
   createLogNoticeSink,
   type Executor,
 } from '../act/index.ts'
-import { createInventory, createSecretResolver, loadConfig } from '../inventory/index.ts'
+import { createSecretResolver, loadConfig } from '../inventory/index.ts'
 import { createLogger } from '../log.ts'
-import { createRegistry, loadPluginModules } from '../plugin/index.ts'
+import { loadSite } from '../runtime/index.ts'
 import { openStore, type Store } from '../store/index.ts'
 
 /** The store named by --store, or the config's `daemon.store`. */
@@ -24,18 +22,16 @@ export async function cliExecutor(
   configFile: string,
   storeUrl: string | undefined,
 ): Promise<{ executor: Executor; store: Store }> {
-  const config = await loadConfig(configFile)
+  const { config, inventory, registry } = await loadSite(configFile)
   const secrets = createSecretResolver()
   const log = createLogger({
     level: process.env.TANDEM_LOG_LEVEL ?? 'warn',
     redactValues: secrets.known,
   })
-  const inventory = createInventory(config)
-  const extra = await loadPluginModules(config.plugins, dirname(configFile))
   const store = await openStore(storeUrl ?? config.daemon.store)
   const executor = createExecutor({
     store,
-    registry: createRegistry([...builtinPlugins, ...extra]),
+    registry,
     inventory,
     secrets,
     log,

@@ -9,6 +9,7 @@ import { journalCommand } from './commands/journal.ts'
 import { planCommand } from './commands/plan.ts'
 import { runCommand } from './commands/run.ts'
 import { simulateCommand } from './commands/simulate.ts'
+import { tokenCommand } from './commands/token.ts'
 
 export type { Command, Io } from './command.ts'
 
@@ -23,6 +24,7 @@ export const commands: Command[] = [
   journalCommand,
   approveCommand,
   denyCommand,
+  tokenCommand,
 ]
 
 const processIo: Io = {

@@ -1,15 +1,9 @@
 // What `check`, `plan` and `simulate` load to work on policies: config, inventory, plugins, policies.
 import { stat } from 'node:fs/promises'
-import { dirname } from 'node:path'
-import { builtinPlugins } from '../../plugins/index.ts'
-import { type Config, createInventory, type Inventory, loadConfig } from '../inventory/index.ts'
-import {
-  createRegistry,
-  loadPluginModules,
-  type PluginDefinition,
-  type Registry,
-} from '../plugin/index.ts'
+import type { Config, Inventory } from '../inventory/index.ts'
+import type { PluginDefinition, Registry } from '../plugin/index.ts'
 import { type CompiledPolicy, loadPolicies } from '../policy/index.ts'
+import { loadSite } from '../runtime/index.ts'
 
 export const DEFAULT_POLICIES_DIR = 'policies'
 
@@ -32,23 +26,9 @@ export async function loadPolicyWorld(options: {
   policies: string
   plugins?: readonly PluginDefinition[]
 }): Promise<PolicyWorld> {
-  const config = await loadConfig(options.config)
-  const inventory = createInventory(config)
-  const registry = await registryFor(config, options.config, options.plugins)
+  const { config, inventory, registry } = await loadSite(options.config, options.plugins)
   const policies = await loadPolicies(options.policies, { registry, inventory })
   return { config, inventory, registry, policies }
-}
-
-/** The built-in plugins (or the given ones, in tests) plus the modules the config names. */
-export async function registryFor(
-  config: Config,
-  configFile: string,
-  plugins: readonly PluginDefinition[] = builtinPlugins,
-): Promise<Registry> {
-  return createRegistry([
-    ...plugins,
-    ...(await loadPluginModules(config.plugins, dirname(configFile))),
-  ])
 }
 
 /** True when `path` is an existing directory (the default policies dir is optional). */

@@ -1,7 +1,6 @@
 // node-cron's RunCoordinator backed by store leases: each scheduled fire runs on one instance only.
 import type { RunCoordinator } from 'node-cron'
-import type { Db } from '../store/index.ts'
-import { acquireLease, pruneExpiredLeases } from './leases.ts'
+import { acquireLease, type Db, pruneExpiredLeases } from '../store/index.ts'
 
 const PREFIX = 'cron:'
 

@@ -10,8 +10,9 @@ import {
 } from '../../inventory/index.ts'
 import type { PluginDefinition } from '../../plugin/index.ts'
 import { loadPolicies } from '../../policy/index.ts'
+import { registryFor } from '../../runtime/index.ts'
 import { type Command, parseOptions } from '../command.ts'
-import { DEFAULT_POLICIES_DIR, isDirectory, registryFor } from '../policy-world.ts'
+import { DEFAULT_POLICIES_DIR, isDirectory } from '../policy-world.ts'
 
 /** The check command over a set of plugins (tests pass their own; the CLI the built-in ones). */
 export function createCheckCommand(plugins: readonly PluginDefinition[] = builtinPlugins): Command {

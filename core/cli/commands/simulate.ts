@@ -13,9 +13,10 @@ import {
 } from '../../inventory/index.ts'
 import type { PluginDefinition } from '../../plugin/index.ts'
 import { loadPolicies, simulate } from '../../policy/index.ts'
+import { registryFor } from '../../runtime/index.ts'
 import { events as eventsTable, openStore } from '../../store/index.ts'
 import { type Command, parseOptions } from '../command.ts'
-import { DEFAULT_POLICIES_DIR, isDirectory, registryFor } from '../policy-world.ts'
+import { DEFAULT_POLICIES_DIR, isDirectory } from '../policy-world.ts'
 import { renderSimulation } from '../simulate-format.ts'
 
 const MAX_EVENTS = 1_000_000

@@ -1,7 +1,8 @@
 // Named leases in the store with fencing tokens: one leader, one runner per cron fire, no stale writers.
 import { and, eq, gt, lt, sql } from 'drizzle-orm'
 import { TandemError } from '../errors.ts'
-import { type Db, leases } from '../store/index.ts'
+import type { Db } from './open.ts'
+import { leases } from './schema.ts'
 
 export interface Lease {
   name: string

@@ -3,9 +3,8 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { events, openStore, type Store } from '../store/index.ts'
+import { events, openStore, type Store } from './index.ts'
 import { acquireLease, assertLeaseToken, leaseHolder, releaseLease } from './leases.ts'
-import { createLeaseCoordinator } from './run-coordinator.ts'
 
 const open: Store[] = []
 afterEach(() => {
@@ -58,19 +57,5 @@ describe('leases', () => {
       holder: 'B',
       token: 2,
     })
-  })
-
-  // Handles in one process must not overlap transactions (libSQL blocks the thread on a busy
-  // lock); real concurrency across processes is covered by the multi-daemon test in test/.
-  it('elects exactly one instance per cron fire', async () => {
-    const [a, b] = await twoHandles()
-    const coordinators = [createLeaseCoordinator(a.db, 'A'), createLeaseCoordinator(b.db, 'B')]
-    for (let fire = 0; fire < 20; fire++) {
-      const key = `housekeeping:2026-11-25T14:${String(fire).padStart(2, '0')}:00.000Z`
-      const votes: boolean[] = []
-      for (const c of fire % 2 ? coordinators : [...coordinators].reverse())
-        votes.push(await c.shouldRun(key, 60_000))
-      expect(votes.filter(Boolean)).toHaveLength(1)
-    }
   })
 })
