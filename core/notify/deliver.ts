@@ -1,0 +1,175 @@
+// One delivery pass: claim due notices, send each through its channel's notifier, settle the outcome.
+import type { Config, Inventory } from '../inventory/index.ts'
+import type {
+  CommandRunner,
+  DeliveryResult,
+  Logger,
+  Notice,
+  NotifierContext,
+  Secrets,
+} from '../plugin/index.ts'
+import type { Store } from '../store/index.ts'
+import { retryDelayMs } from './backoff.ts'
+import type { ResolvedChannel } from './channels.ts'
+import { type ClaimedNotice, claimDue, type Settlement, settle } from './outbox.ts'
+import { disableReceiver } from './receivers.ts'
+import { renderNotice } from './render.ts'
+import { commit, type Write } from './write.ts'
+
+export interface DeliverDeps {
+  store: Store
+  config: Config
+  inventory: Inventory
+  secrets: Secrets
+  log: Logger
+  runner: CommandRunner
+  resolveChannel(config: Config, name: string): ResolvedChannel | string
+  now(): number
+  random(): number
+  /** Added to the longest channel timeout: how long a claim protects a notice being sent. */
+  leaseMarginMs: number
+  /** Sends in flight at once in one pass. */
+  concurrency: number
+}
+
+export interface DeliveryReport {
+  delivered: number
+  retrying: number
+  dead: number
+}
+
+/** Claims and delivers one batch; returns what happened (all zero when nothing was due). */
+export async function deliverBatch(deps: DeliverDeps, limit: number): Promise<DeliveryReport> {
+  const report: DeliveryReport = { delivered: 0, retrying: 0, dead: 0 }
+  const leaseMs =
+    Math.max(10_000, ...deps.config.channels.map((c) => c.timeout)) + deps.leaseMarginMs
+  const claimed = await claimDue(deps.store.client, deps.now(), leaseMs, limit)
+  if (claimed.length === 0) return report
+  const writes: Write[] = []
+  const outcomes = await mapLimit(claimed, deps.concurrency, (c) => attempt(deps, c))
+  for (const { settlement, disable } of outcomes) {
+    writes.push(settle(settlement))
+    if (settlement.outcome === 'delivered') report.delivered++
+    else if (settlement.outcome === 'retry') report.retrying++
+    else report.dead++
+    if (disable) writes.push(...disableReceiver(deps, disable.notice, disable.detail))
+  }
+  await commit(deps.store.client, writes)
+  return report
+}
+
+interface Outcome {
+  settlement: Settlement
+  disable?: { notice: Notice; detail: string }
+}
+
+async function attempt(deps: DeliverDeps, claimed: ClaimedNotice): Promise<Outcome> {
+  const { notice, attempts } = claimed
+  const base = { id: notice.id, attempts }
+  const resolved = deps.resolveChannel(deps.config, notice.receiver)
+  if (typeof resolved === 'string') return dead(deps, notice, base, resolved)
+  const { retry, timeout } = resolved.channel
+  if (attempts > retry.max_attempts)
+    return dead(deps, notice, base, `gave up: claimed ${attempts - 1} times without an answer`)
+  const result = await send(deps, notice, resolved, timeout)
+  const at = deps.now()
+  if (result.ok) return { settlement: { ...base, outcome: 'delivered', at } }
+  if (result.disable)
+    return {
+      ...dead(deps, notice, base, result.detail),
+      disable: { notice, detail: result.detail },
+    }
+  if (!result.retry) return dead(deps, notice, base, result.detail)
+  if (attempts >= retry.max_attempts)
+    return dead(deps, notice, base, `gave up after ${attempts} attempts: ${result.detail}`)
+  const delay = retryDelayMs(attempts, retry, deps.random, result.retryAfterMs)
+  deps.log.warn('[notify] delivery failed; will retry', {
+    notice: notice.id,
+    receiver: notice.receiver,
+    attempt: attempts,
+    inMs: delay,
+    detail: result.detail,
+  })
+  return {
+    settlement: { ...base, outcome: 'retry', at, nextAt: at + delay, detail: result.detail },
+  }
+}
+
+/** Runs the notifier with the channel's timeout; a notifier that throws or hangs is a retryable failure. */
+async function send(
+  deps: DeliverDeps,
+  notice: Notice,
+  resolved: ResolvedChannel,
+  timeoutMs: number,
+): Promise<DeliveryResult> {
+  const controller = new AbortController()
+  let timer: NodeJS.Timeout | undefined
+  const ctx: NotifierContext = {
+    config: resolved.pluginConfig,
+    inventory: deps.inventory,
+    runner: deps.runner,
+    log: deps.log,
+    signal: controller.signal,
+    timeoutMs,
+    secrets: deps.secrets,
+    dryRun: false,
+    rendered: renderNotice(notice),
+    channelName: resolved.channel.name,
+  }
+  const timeout = new Promise<DeliveryResult>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(new Error(`timed out after ${timeoutMs} ms`))
+      // Grace for the notifier to notice the abort and answer itself.
+      setTimeout(
+        () => resolve({ ok: false, retry: true, detail: `timed out after ${timeoutMs} ms` }),
+        1_000,
+      ).unref()
+    }, timeoutMs)
+  })
+  try {
+    return await Promise.race([
+      resolved.notifier.send(notice, resolved.settings, ctx).catch(
+        (error: unknown): DeliveryResult => ({
+          ok: false,
+          retry: true,
+          detail: `[${resolved.plugin.name}] ${(error as Error).message ?? String(error)}`,
+        }),
+      ),
+      timeout,
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function dead(
+  deps: DeliverDeps,
+  notice: Notice,
+  base: { id: string; attempts: number },
+  detail: string,
+): Outcome {
+  deps.log.error('[notify] notice is a dead letter', {
+    notice: notice.id,
+    receiver: notice.receiver,
+    attempts: base.attempts,
+    detail,
+  })
+  return { settlement: { ...base, outcome: 'dead', at: deps.now(), detail } }
+}
+
+async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await fn(items[i]!)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
+}
