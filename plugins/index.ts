@@ -1,8 +1,7 @@
 // The one list of built-in plugins. Adding a plugin is one folder plus one line here.
 import type { PluginDefinition } from '../core/plugin/index.ts'
+import email from './email/index.ts'
 import webhook from './webhook/index.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: each plugin has its own config type
-export const builtinPlugins: PluginDefinition<any>[] = [
-  webhook,
-]
+export const builtinPlugins: PluginDefinition<any>[] = [email, webhook]

@@ -82,7 +82,7 @@ function resolve(registry: Registry, config: Config, name: string): ResolvedChan
 }
 
 function withIssues(
-  issues: readonly { code: string; path: PropertyKey[]; message: string; keys?: string[] }[],
+  issues: readonly ZodIssueLike[],
   notifier: NotifierDefinition,
   channel: Channel,
   i: number,
@@ -95,7 +95,7 @@ function withIssues(
   ]
   return issues.flatMap((issue) => {
     if (issue.code !== 'unrecognized_keys' || !issue.keys)
-      return [{ path: at(issue.path), message: issue.message }]
+      return [{ path: at(issue.path), message: messageOf(issue) }]
     const valid = objectKeysAt(notifier.channel, channel.with, issue.path)
     return issue.keys.map((key) => {
       const near = nearestName(key, valid)
@@ -107,4 +107,18 @@ function withIssues(
       return { path: at([...issue.path, key]), message: `unknown key "${key}"${hint}` }
     })
   })
+}
+
+interface ZodIssueLike {
+  code: string
+  path: PropertyKey[]
+  message: string
+  keys?: string[]
+  expected?: string
+}
+
+function messageOf(issue: ZodIssueLike): string {
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined'))
+    return `required: expected ${issue.expected}`
+  return issue.message
 }
