@@ -13,7 +13,7 @@ import { flushDueGroups, remindThreads } from './flush.ts'
 import { noticeId } from './ids.ts'
 import { ingestEvents } from './ingest.ts'
 import { escalationNotice } from './notice.ts'
-import { enqueue, pruneOutbox } from './outbox.ts'
+import { pruneOutbox } from './outbox.ts'
 import { enableReceiver } from './receivers.ts'
 import { pruneAlerts } from './tables.ts'
 import { applyRunUpdate, type RunUpdate } from './threads.ts'
@@ -240,7 +240,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       if (!ctx.config.channels.some((c) => c.name === channel))
         throw new TandemError('NOT_FOUND', `[notify] no channel named "${channel}"`)
       const notice = testNotice(channel, ctx.now, ctx.config.daemon.public_url)
-      await commit(deps.store.client, [enqueue(notice, ctx.now)])
+      const d = await loadDispatch(ctx)
+      await commit(deps.store.client, [recordNotice(notice, d, { mutable: false }).write])
       kick()
       return notice.id
     },

@@ -34,11 +34,10 @@ for (const [net, prefix] of [
 
 /** `hooks.example.com`, `*.example.com`, `192.0.2.7`, `10.1.0.0/16`, `::1/128`: a problem, or undefined. */
 export function allowEntryProblem(entry: string): string | undefined {
-  if (entry.includes('/')) {
-    const [net = '', bits = ''] = entry.split('/')
-    const family = isIP(net)
-    const max = family === 4 ? 32 : 128
-    if (!family || !/^\d+$/.test(bits) || Number(bits) > max)
+  const [net = '', bits] = entry.split('/')
+  const family = isIP(net)
+  if (family && bits !== undefined) {
+    if (!/^\d+$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128))
       return `"${entry}" is not a CIDR range such as 10.0.0.0/8`
     return undefined
   }

@@ -14,6 +14,8 @@ export interface PostOptions {
   maxRedirects: number
   /** Keep-alive agents per protocol, owned by the plugin. */
   agent(protocol: 'http:' | 'https:'): Agent
+  /** Name resolution (default: the system resolver, every address). */
+  resolve?(hostname: string): Promise<{ address: string; family: number }[]>
 }
 
 export type PostResult =
@@ -59,7 +61,7 @@ async function postOnce(
   const hostname = url.hostname.replace(/^\[|\]$/g, '')
   if (!hostAllowed(options.allow, hostname))
     return { kind: 'refused', detail: `${hostname} is not in the channel's allow list` }
-  const picked = await pickAddress(hostname, options.allow)
+  const picked = await pickAddress(hostname, options.allow, options.resolve ?? systemResolve)
   if ('detail' in picked) return picked
   // Connect to exactly the address just checked; TLS still verifies the certificate for the name.
   const lookup: LookupFunction = (_host, opts, callback) => {
@@ -105,13 +107,14 @@ async function postOnce(
 async function pickAddress(
   hostname: string,
   allow: AllowList,
+  resolve: (hostname: string) => Promise<{ address: string; family: number }[]>,
 ): Promise<{ address: string; family: number } | { kind: 'refused' | 'error'; detail: string }> {
   const family = isIP(hostname)
   let candidates: { address: string; family: number }[]
   if (family) candidates = [{ address: hostname, family }]
   else {
     try {
-      candidates = await dnsLookup(hostname, { all: true })
+      candidates = await resolve(hostname)
     } catch (error) {
       return {
         kind: 'error',
@@ -126,6 +129,10 @@ async function pickAddress(
     problems.push(problem)
   }
   return { kind: 'refused', detail: `${hostname} ${problems[0] ?? 'has no address'}` }
+}
+
+function systemResolve(hostname: string): Promise<{ address: string; family: number }[]> {
+  return dnsLookup(hostname, { all: true })
 }
 
 function errorDetail(error: Error, host: string, signal: AbortSignal): string {

@@ -13,7 +13,7 @@ export interface ReceivedWebhook {
   receivedAt: number
 }
 
-/** What the receiver answers; default 200. */
+/** What the receiver answers; default 200. `hang`: process the delivery but never answer. */
 export type Responder = (
   request: { id: string; attempt: number; headers: IncomingHttpHeaders; body: string },
   res: ServerResponse,
@@ -94,22 +94,17 @@ export async function startWebhookReceiver(
     const attempt = (attempts.get(id) ?? 0) + 1
     attempts.set(id, attempt)
     const answer = receiver.respond?.({ id, attempt, headers, body }, res)
-    if (answer === 'hang') return
-    if (answer && (answer.status < 200 || answer.status >= 300)) {
+    if (answer && answer !== 'hang' && (answer.status < 200 || answer.status >= 300)) {
       res.writeHead(answer.status, answer.headers).end(answer.body ?? '')
       return
     }
     if (seen.has(id)) receiver.duplicates.push(id)
     else {
       seen.add(id)
-      receiver.received.push({
-        id,
-        body,
-        payload: JSON.parse(body),
-        headers,
-        receivedAt: Date.now(),
-      })
+      receiver.received.push({ id, body, payload: JSON.parse(body), headers, receivedAt: Date.now() })
     }
+    // 'hang': processed, but the answer never leaves (the sender times out or dies waiting).
+    if (answer === 'hang') return
     res.writeHead(answer?.status ?? 200, answer?.headers).end(answer?.body ?? 'ok')
   }
 
