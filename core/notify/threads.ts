@@ -142,7 +142,8 @@ async function applyOnce(ctx: NotifyContext, update: RunUpdate): Promise<boolean
   const absorbed = await absorb(ctx, next)
   const alerts = [...(await loadAlerts(store.db, next.alerts)).values()]
   const firing = alerts.filter((a) => a.status === 'firing')
-  const closes = phase !== 'handling' && firing.length === 0
+  // Success with nothing left firing ends the thread; a failure stays open until its reminder.
+  const closes = phase === 'succeeded' && firing.length === 0
   // A second run for an incident already being handled adds no second "handling" notice.
   const silent = existing?.phase === 'handling' && phase === 'handling'
   const d = await loadDispatch(ctx)

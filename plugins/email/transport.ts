@@ -4,19 +4,48 @@ import nodemailer, { type Transporter } from 'nodemailer'
 import type { NotifierContext } from '../../core/plugin/index.ts'
 import type { EmailChannel } from './channel.ts'
 
-const pools = new Map<string, { settings: string; transporter: Transporter }>()
+// Promises, stored before anything is awaited: concurrent sends share one pool, never race to build two.
+const pools = new Map<string, { settings: string; transporter: Promise<Transporter> }>()
 
 /** The channel's pooled transport; credentials are resolved when it is built, never logged. */
-export async function transportFor(
-  channel: EmailChannel,
-  ctx: NotifierContext,
-): Promise<Transporter> {
+export function transportFor(channel: EmailChannel, ctx: NotifierContext): Promise<Transporter> {
   const settings = JSON.stringify({ smtp: channel.smtp, timeout: ctx.timeoutMs })
   const pooled = pools.get(ctx.channelName)
   if (pooled?.settings === settings) return pooled.transporter
-  pooled?.transporter.close()
+  if (pooled)
+    void pooled.transporter.then(
+      (t) => t.close(),
+      () => undefined,
+    )
+  const transporter = build(channel, ctx)
+  pools.set(ctx.channelName, { settings, transporter })
+  // A pool that could not be built (unreadable CA, missing secret) is not kept.
+  transporter.catch(() => {
+    if (pools.get(ctx.channelName)?.transporter === transporter) pools.delete(ctx.channelName)
+  })
+  return transporter
+}
+
+/** Drops a channel's pool (after an authentication failure: the secret may have been rotated). */
+export function dropTransport(channelName: string): void {
+  void pools.get(channelName)?.transporter.then(
+    (t) => t.close(),
+    () => undefined,
+  )
+  pools.delete(channelName)
+}
+
+/** At shutdown (deliveries already finished): every pooled connection goes, busy-looking or not. */
+export async function closeTransports(): Promise<void> {
+  const all = [...pools.values()]
+  pools.clear()
+  for (const pooled of all)
+    (await pooled.transporter.catch(() => undefined))?.close({ force: true })
+}
+
+async function build(channel: EmailChannel, ctx: NotifierContext): Promise<Transporter> {
   const { smtp } = channel
-  const transporter = nodemailer.createTransport({
+  return nodemailer.createTransport({
     pool: true,
     maxConnections: smtp.max_connections,
     maxMessages: 100,
@@ -40,17 +69,4 @@ export async function transportFor(
     disableFileAccess: true,
     disableUrlAccess: true,
   })
-  pools.set(ctx.channelName, { settings, transporter })
-  return transporter
-}
-
-/** Drops a channel's pool (after an authentication failure: the secret may have been rotated). */
-export function dropTransport(channelName: string): void {
-  pools.get(channelName)?.transporter.close()
-  pools.delete(channelName)
-}
-
-export async function closeTransports(): Promise<void> {
-  for (const { transporter } of pools.values()) transporter.close()
-  pools.clear()
 }

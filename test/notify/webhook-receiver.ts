@@ -101,7 +101,13 @@ export async function startWebhookReceiver(
     if (seen.has(id)) receiver.duplicates.push(id)
     else {
       seen.add(id)
-      receiver.received.push({ id, body, payload: JSON.parse(body), headers, receivedAt: Date.now() })
+      receiver.received.push({
+        id,
+        body,
+        payload: JSON.parse(body),
+        headers,
+        receivedAt: Date.now(),
+      })
     }
     // 'hang': processed, but the answer never leaves (the sender times out or dies waiting).
     if (answer === 'hang') return
