@@ -38,24 +38,69 @@ export interface DeliveryReport {
   dead: number
 }
 
-/** Claims and delivers one batch; returns what happened (all zero when nothing was due). */
-export async function deliverBatch(deps: DeliverDeps, limit: number): Promise<DeliveryReport> {
+/**
+ * Delivers every due notice: claims as many as there are free slots, sends them, records each
+ * outcome as soon as it is known (so a crash loses at most the sends in flight), and claims
+ * again, until nothing is due. Within a group, the next notice becomes due when the one
+ * before it settles.
+ */
+export async function deliverAll(deps: DeliverDeps): Promise<DeliveryReport> {
   const report: DeliveryReport = { delivered: 0, retrying: 0, dead: 0 }
   const leaseMs =
-    Math.max(10_000, ...deps.config.channels.map((c) => c.timeout)) + deps.leaseMarginMs
-  const claimed = await claimDue(deps.store.client, deps.now(), leaseMs, limit)
-  if (claimed.length === 0) return report
-  const writes: Write[] = []
-  const outcomes = await mapLimit(claimed, deps.concurrency, (c) => attempt(deps, c))
-  for (const { settlement, disable } of outcomes) {
-    writes.push(settle(settlement))
-    if (settlement.outcome === 'delivered') report.delivered++
-    else if (settlement.outcome === 'retry') report.retrying++
-    else report.dead++
-    if (disable) writes.push(...disableReceiver(deps, disable.notice, disable.detail))
+    Math.max(...deps.config.channels.map((c) => c.timeout), 1_000) + deps.leaseMarginMs
+  const settler = createSettler(deps)
+  const running = new Set<Promise<void>>()
+  for (let idle = 0; idle < 2; ) {
+    const free = deps.concurrency - running.size
+    const claimed = free > 0 ? await claimDue(deps.store.client, deps.now(), leaseMs, free) : []
+    for (const notice of claimed) {
+      const sending: Promise<void> = attempt(deps, notice)
+        .then((outcome) => settler.add(outcome, report))
+        .finally(() => running.delete(sending))
+      running.add(sending)
+    }
+    if (claimed.length > 0) idle = 0
+    if (claimed.length > 0 && running.size < deps.concurrency) continue
+    if (running.size > 0) await Promise.race(running)
+    // Settled notices may have made the next notice of their group due.
+    await settler.drain()
+    if (claimed.length === 0 && running.size === 0) idle++
   }
-  await commit(deps.store.client, writes)
   return report
+}
+
+/** Writes outcomes in small batches as they arrive: one transaction for whatever piled up meanwhile. */
+function createSettler(deps: DeliverDeps) {
+  let queue: Write[] = []
+  let flushing: Promise<void> | undefined
+  const flush = async () => {
+    while (queue.length > 0) {
+      const batch = queue
+      queue = []
+      try {
+        await commit(deps.store.client, batch)
+      } catch (error) {
+        // The claims expire and the notices are sent again (same ids): receivers de-duplicate.
+        deps.log.error('[notify] could not record delivery outcomes', {
+          error: (error as Error).message,
+        })
+      }
+    }
+    flushing = undefined
+  }
+  return {
+    add(outcome: Outcome, report: DeliveryReport) {
+      const { settlement } = outcome
+      if (settlement.outcome === 'delivered') report.delivered++
+      else if (settlement.outcome === 'retry') report.retrying++
+      else report.dead++
+      queue.push(settle(settlement))
+      if (outcome.disable)
+        queue.push(...disableReceiver(deps, outcome.disable.notice, outcome.disable.detail))
+      flushing ??= flush()
+    },
+    drain: () => flushing ?? Promise.resolve(),
+  }
 }
 
 interface Outcome {

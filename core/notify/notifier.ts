@@ -7,7 +7,7 @@ import type { CommandRunner, Logger, Registry, Secrets } from '../plugin/index.t
 import { outbox, receiverStates, type Store } from '../store/index.ts'
 import { createChannelResolver } from './channels.ts'
 import type { NotifyContext } from './context.ts'
-import { type DeliveryReport, deliverBatch } from './deliver.ts'
+import { type DeliveryReport, deliverAll } from './deliver.ts'
 import { loadDispatch, recordNotice } from './dispatch.ts'
 import { flushDueGroups, remindThreads } from './flush.ts'
 import { noticeId } from './ids.ts'
@@ -50,7 +50,7 @@ export interface NotifierDeps {
     tickMs?: number
     /** Added to the longest channel timeout to form a claim's lease (default 15 s). */
     leaseMarginMs?: number
-    batchSize?: number
+    /** Notices being sent at once (default 32). */
     concurrency?: number
     /** Delivered and muted notices are kept this long (default 7 days; dead letters 4×). */
     keepMs?: number
@@ -109,7 +109,6 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const opts = {
     tickMs: 1_000,
     leaseMarginMs: 15_000,
-    batchSize: 64,
     concurrency: 32,
     keepMs: 7 * 86_400_000,
     ...deps.options,
@@ -139,8 +138,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         pruneAlerts(ctx.now - PRUNE_EVERY_MS),
       ])
     }
-    const total: DeliveryReport = { delivered: 0, retrying: 0, dead: 0 }
-    const deliverDeps = {
+    return deliverAll({
       ...deps,
       config: ctx.config,
       inventory,
@@ -150,15 +148,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       random: deps.random ?? Math.random,
       leaseMarginMs: opts.leaseMarginMs,
       concurrency: opts.concurrency,
-    }
-    for (let i = 0; i < 10_000; i++) {
-      const report = await deliverBatch(deliverDeps, opts.batchSize)
-      total.delivered += report.delivered
-      total.retrying += report.retrying
-      total.dead += report.dead
-      if (report.delivered + report.retrying + report.dead === 0) break
-    }
-    return total
+    })
   }
 
   /** Waits for a pass in progress, then runs a fresh one (new notices are never missed). */

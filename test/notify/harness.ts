@@ -33,6 +33,8 @@ export async function notifyHarness(options: {
   storeUrl?: string
   clock?: TestClock
   leaseMarginMs?: number
+  /** Also copy log lines here (the crash test's child writes them to stderr). */
+  logTo?: NodeJS.WritableStream
 }): Promise<NotifyHarness> {
   const registry = createRegistry(builtinPlugins)
   const config = parseConfig('test.yaml', options.yaml, {
@@ -45,6 +47,7 @@ export async function notifyHarness(options: {
   const sink = new Writable({
     write(chunk, _encoding, done) {
       logs.push(String(chunk))
+      options.logTo?.write(chunk)
       done()
     },
   })
