@@ -48,32 +48,50 @@ export async function deliverAll(deps: DeliverDeps): Promise<DeliveryReport> {
   const report: DeliveryReport = { delivered: 0, retrying: 0, dead: 0 }
   const leaseMs =
     Math.max(...deps.config.channels.map((c) => c.timeout), 1_000) + deps.leaseMarginMs
-  const settler = createSettler(deps)
+  // Claim when half the slots are free: one claim (one fsync) per several notices, not per notice.
+  const refill = Math.max(1, Math.floor(deps.concurrency / 2))
+  const settler = createSettler(deps, report)
   const running = new Set<Promise<void>>()
-  for (let idle = 0; idle < 2; ) {
+  for (;;) {
     const free = deps.concurrency - running.size
-    const claimed = free > 0 ? await claimDue(deps.store.client, deps.now(), leaseMs, free) : []
-    for (const notice of claimed) {
-      const sending: Promise<void> = attempt(deps, notice)
-        .then((outcome) => settler.add(outcome, report))
-        .finally(() => running.delete(sending))
-      running.add(sending)
+    if (running.size === 0 || free >= refill) {
+      const settledBefore = settler.settled()
+      const claimed = await claimDue(deps.store.client, deps.now(), leaseMs, free)
+      for (const notice of claimed) {
+        const sending: Promise<void> = attempt(deps, notice)
+          .then(settler.add)
+          .finally(() => running.delete(sending))
+        running.add(sending)
+      }
+      if (claimed.length === 0 && running.size === 0) {
+        // Outcomes still being written may make the next notice of their group due.
+        await settler.drain()
+        if (settler.settled() === settledBefore) break
+        continue
+      }
+      if (claimed.length === free) continue
     }
-    if (claimed.length > 0) idle = 0
-    if (claimed.length > 0 && running.size < deps.concurrency) continue
     if (running.size > 0) await Promise.race(running)
-    // Settled notices may have made the next notice of their group due.
-    await settler.drain()
-    if (claimed.length === 0 && running.size === 0) idle++
   }
+  await settler.drain()
   return report
 }
 
-/** Writes outcomes in small batches as they arrive: one transaction for whatever piled up meanwhile. */
-function createSettler(deps: DeliverDeps) {
+/** Outcomes waiting this long (or this many) are written together: a local commit blocks for an fsync. */
+const SETTLE_DELAY_MS = 5
+const SETTLE_BATCH = 32
+
+/** Writes outcomes in batches as they arrive: one transaction for whatever piled up meanwhile. */
+function createSettler(deps: DeliverDeps, report: DeliveryReport) {
   let queue: Write[] = []
   let flushing: Promise<void> | undefined
+  let wake: (() => void) | undefined
+  let settled = 0
   const flush = async () => {
+    await new Promise<void>((resolve) => {
+      wake = resolve
+      setTimeout(resolve, SETTLE_DELAY_MS)
+    })
     while (queue.length > 0) {
       const batch = queue
       queue = []
@@ -85,11 +103,13 @@ function createSettler(deps: DeliverDeps) {
           error: (error as Error).message,
         })
       }
+      settled += batch.length
     }
+    wake = undefined
     flushing = undefined
   }
   return {
-    add(outcome: Outcome, report: DeliveryReport) {
+    add(outcome: Outcome): void {
       const { settlement } = outcome
       if (settlement.outcome === 'delivered') report.delivered++
       else if (settlement.outcome === 'retry') report.retrying++
@@ -98,8 +118,14 @@ function createSettler(deps: DeliverDeps) {
       if (outcome.disable)
         queue.push(...disableReceiver(deps, outcome.disable.notice, outcome.disable.detail))
       flushing ??= flush()
+      if (queue.length >= SETTLE_BATCH) wake?.()
     },
-    drain: () => flushing ?? Promise.resolve(),
+    /** Writes what is queued now and waits for it. */
+    drain(): Promise<void> {
+      wake?.()
+      return flushing ?? Promise.resolve()
+    },
+    settled: () => settled,
   }
 }
 

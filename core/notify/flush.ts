@@ -9,7 +9,7 @@ import { dueGroups, loadAlerts, remindableThreads, saveGroup } from './tables.ts
 import { momentWrites, repeatOf, threadWrites } from './threads.ts'
 import { commit, type Write } from './write.ts'
 
-const FLUSH_BATCH = 500
+const FLUSH_BATCH = 100
 
 /**
  * Flushes every group whose time has come; returns how many notices it queued. A group another
