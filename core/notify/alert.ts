@@ -63,7 +63,7 @@ export function alertFromEvent(event: TandemEvent): AlertChange | undefined {
     type: event.type,
     subject: event.subject,
     labels: { ...event.labels, event: event.type, severity: severityOf(event.labels.severity) },
-    title: titleOf(event),
+    title: alertTitle(event.type, event.subject, event.payload),
     detail: detailOf(event.payload),
     at: event.at,
   }
@@ -83,9 +83,9 @@ export function maxSeverity(values: Iterable<Severity>): Severity {
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 }
 
-function titleOf(event: TandemEvent): string {
-  const s = event.subject
-  switch (event.type) {
+/** The one-line title of an alert: `node node2 is down`, `service web is degraded` ... */
+export function alertTitle(type: string, s: string, payload: Record<string, unknown> = {}): string {
+  switch (type) {
     case 'node.down':
       return `node ${s} is down`
     case 'node.unreachable':
@@ -103,11 +103,11 @@ function titleOf(event: TandemEvent): string {
     case 'monitor.blind':
       return `tandem cannot see the cluster (${s}); actions are held`
     case 'alert.received':
-      return `alert ${stringField(event.payload, 'alertname') ?? s}`
+      return `alert ${stringField(payload, 'alertname') ?? s}`
     case 'config.invalid':
       return `${s} was rejected; the last good version keeps running`
     default:
-      return `${event.type} ${s}`
+      return `${type} ${s}`
   }
 }
 

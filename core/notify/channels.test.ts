@@ -25,6 +25,13 @@ async function load(yaml: string) {
 }
 
 describe('checkChannels', () => {
+  it('passes the demo inventory', async () => {
+    const config = await loadConfig(new URL('../../tandem.yaml', import.meta.url).pathname, {
+      checks: [(c) => checkChannels(c, registry)],
+    })
+    expect(config.routes?.escalation).toBe('oncall-mail')
+  })
+
   it('accepts valid email and webhook channels', async () => {
     expect(
       await load(`channels:

@@ -226,6 +226,62 @@ describe('a remediation thread', () => {
   })
 })
 
+describe('reminders and one-shot alerts', () => {
+  it('reminds about a failed remediation while its problem lasts, then lets the thread go', async () => {
+    const { notifier, clock } = h
+    const labels = { severity: 'critical', node: 'node6', event: 'node.down' }
+    await notifier.onEvents([down('node6', clock.now())])
+    await notifier.onRun({
+      incidentId: 'inc-6',
+      runId: 'r6',
+      policy: 'node-down',
+      moment: 'started',
+      labels,
+    })
+    await notifier.onRun({
+      incidentId: 'inc-6',
+      runId: 'r6',
+      policy: 'node-down',
+      moment: 'failed',
+      labels,
+    })
+    await notifier.deliverDue()
+    clock.advance(4 * 3_600_000 + 1)
+    await notifier.deliverDue()
+    expect(data(ops).map((d) => d.title)).toEqual([
+      'node node6 is down: tandem is handling it (policy node-down)',
+      'node node6 is down: policy node-down FAILED, a human is needed',
+      'node node6 is down: policy node-down FAILED, a human is needed (still unresolved)',
+    ])
+    await notifier.onEvents([up('node6', clock.now())])
+    await notifier.deliverDue()
+    expect(data(ops).at(-1)).toMatchObject({ status: 'resolved', outcome: 'failed' })
+    clock.advance(8 * 3_600_000)
+    await notifier.deliverDue()
+    expect(ops.received).toHaveLength(4)
+  })
+
+  it('tells about a rejected config file once, not at every repeat', async () => {
+    const { notifier, clock } = h
+    await notifier.onEvents([
+      {
+        type: 'config.invalid',
+        subject: 'policies/node-down.yaml',
+        at: clock.now(),
+        labels: { severity: 'warning' },
+        payload: { detail: '3:5: on: unknown event' },
+      },
+    ])
+    clock.advance(31_000)
+    await notifier.deliverDue()
+    clock.advance(5 * 3_600_000)
+    await notifier.deliverDue()
+    expect(data(ops).map((d) => d.title)).toEqual([
+      'policies/node-down.yaml was rejected; the last good version keeps running',
+    ])
+  })
+})
+
 describe('silences', () => {
   it('hold matching alerts back and send them once the silence ends', async () => {
     const { notifier, clock, store } = h

@@ -1,6 +1,7 @@
 // Incident threads: one "handling it" notice per remediation, then its outcome, then resolved.
 import type { Config } from '../inventory/index.ts'
 import type { Notice } from '../plugin/index.ts'
+import { alertTitle } from './alert.ts'
 import type { NotifyContext } from './context.ts'
 import { type Dispatch, loadDispatch, recordNotice } from './dispatch.ts'
 import { type GroupState, takeUnnotified } from './groups.ts'
@@ -219,10 +220,10 @@ function coversFromLabels(labels: Record<string, string>): Record<string, string
   return out
 }
 
+/** "node node2 is down" from the trigger's labels, as the alert itself is titled. */
 function titleFromLabels(labels: Record<string, string>, policy: string): string {
-  const what = ['node', 'service', 'vm', 'check']
-    .filter((name) => labels[name])
-    .map((name) => `${name} ${labels[name]}`)
-  const event = labels.event ? `${labels.event} ` : ''
-  return what.length > 0 ? `${event}${what.join(', ')}` : `policy ${policy}`
+  const { event, node, service, vm, check } = labels
+  const subject = check ? `${service ?? 'node'}/${node ?? ''}/${check}` : (node ?? service ?? vm)
+  if (event && subject) return alertTitle(event, subject)
+  return subject ? `${subject} (policy ${policy})` : `policy ${policy}`
 }
