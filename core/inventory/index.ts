@@ -7,7 +7,7 @@ export {
   readSource,
 } from './load.ts'
 export { createInventory, type Inventory, type RealServerRef } from './model.ts'
-export { nearestName, objectKeysAt } from './nearest.ts'
+export { nearestName, objectKeysAt, unknownKeyMessage } from './nearest.ts'
 export * from './schema.ts'
 export { createSecretResolver, redact, type SecretResolver } from './secrets.ts'
 export type { XrefIssue } from './xref.ts'

@@ -1,6 +1,6 @@
 // Channels as notifiers see them: `with:` checked against the plugin's schema at load, resolved at send.
 import type { Channel, Config, XrefIssue } from '../inventory/index.ts'
-import { nearestName, objectKeysAt } from '../inventory/index.ts'
+import { nearestName, unknownKeyMessage } from '../inventory/index.ts'
 import type { NotifierDefinition, PluginDefinition, Registry } from '../plugin/index.ts'
 
 /** A channel ready to send through: its notifier, its parsed `with:` and its plugin's config. */
@@ -96,16 +96,10 @@ function withIssues(
   return issues.flatMap((issue) => {
     if (issue.code !== 'unrecognized_keys' || !issue.keys)
       return [{ path: at(issue.path), message: messageOf(issue) }]
-    const valid = objectKeysAt(notifier.channel, channel.with, issue.path)
-    return issue.keys.map((key) => {
-      const near = nearestName(key, valid)
-      const hint = near
-        ? `; did you mean "${near}"?`
-        : valid.length
-          ? `; valid keys: ${valid.join(', ')}`
-          : ''
-      return { path: at([...issue.path, key]), message: `unknown key "${key}"${hint}` }
-    })
+    return issue.keys.map((key) => ({
+      path: at([...issue.path, key]),
+      message: unknownKeyMessage(key, notifier.channel, channel.with, issue.path),
+    }))
   })
 }
 

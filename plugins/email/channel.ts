@@ -14,7 +14,6 @@ const Address = z
     'expected one plain address such as ops@example.com (no names, commas or angle brackets)',
   )
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const HeaderText = z
   .string()
   .max(78)

@@ -45,6 +45,5 @@ export function mailFor(
 
 /** Belt and braces: the renderer already made the subject one line; no CR/LF ever reaches a header. */
 export function headerSafe(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
   return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').slice(0, 200)
 }

@@ -15,7 +15,12 @@ export interface TestClock {
 
 export function testClock(start = Date.now()): TestClock {
   let t = start
-  return { now: () => t, advance: (ms) => void (t += ms) }
+  return {
+    now: () => t,
+    advance(ms) {
+      t += ms
+    },
+  }
 }
 
 export interface NotifyHarness {
