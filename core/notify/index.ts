@@ -7,8 +7,8 @@ export {
   type Escalation,
   type Notifier,
   type NotifierDeps,
-  type OutboxStats,
 } from './notifier.ts'
+export type { OutboxStats } from './operator.ts'
 export { renderNotice, subjectOf } from './render.ts'
 export { matchRoutes, type RouteMatch } from './route.ts'
 export {

@@ -1,22 +1,22 @@
 // The notify area's engine: events and run updates in, notices out through the durable outbox.
-import { and, eq, sql } from 'drizzle-orm'
 import { TandemError } from '../errors.ts'
 import type { TandemEvent } from '../health/index.ts'
 import type { Inventory } from '../inventory/index.ts'
-import type { CommandRunner, Logger, Registry, Secrets } from '../plugin/index.ts'
-import { outbox, receiverStates, type Store } from '../store/index.ts'
+import type { CommandRunner, Logger, Notice, Registry, Secrets } from '../plugin/index.ts'
+import type { Store } from '../store/index.ts'
 import { createChannelResolver } from './channels.ts'
 import type { NotifyContext } from './context.ts'
 import { type DeliveryReport, deliverAll } from './deliver.ts'
-import { loadDispatch, recordNotice } from './dispatch.ts'
+import { type Dispatch, loadDispatch, recordNotice } from './dispatch.ts'
 import { flushDueGroups, remindThreads } from './flush.ts'
-import { noticeId } from './ids.ts'
 import { ingestEvents } from './ingest.ts'
 import { escalationNotice } from './notice.ts'
+import { type OutboxStats, outboxStats, retryDead, testNotice } from './operator.ts'
 import { pruneOutbox } from './outbox.ts'
 import { enableReceiver } from './receivers.ts'
 import { pruneAlerts } from './tables.ts'
 import { applyRunUpdate, type RunUpdate } from './threads.ts'
+import { createWorker } from './worker.ts'
 import { commit } from './write.ts'
 
 /** Something a human must look at now (the executor's `Escalation`). Never muted. */
@@ -55,18 +55,6 @@ export interface NotifierDeps {
     /** Delivered and muted notices are kept this long (default 7 days; dead letters 4×). */
     keepMs?: number
   }
-}
-
-/** Outbox counts for the dashboard and /metrics. */
-export interface OutboxStats {
-  pending: number
-  delivering: number
-  delivered: number
-  dead: number
-  muted: number
-  /** Age of the oldest notice still waiting, in ms (0 when none). */
-  oldestPendingMs: number
-  disabledReceivers: { receiver: string; reason: string | null }[]
 }
 
 export interface Notifier {
@@ -115,11 +103,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   }
   const resolveChannel = createChannelResolver(deps.registry)
   let inventory = deps.inventory
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<DeliveryReport> | undefined
-  let started = false
   let lastPrune = 0
-
   const context = (): NotifyContext => ({
     store: deps.store,
     config: inventory.config,
@@ -127,168 +111,87 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     log: deps.log,
   })
 
-  async function pass(): Promise<DeliveryReport> {
+  const worker = createWorker(
+    async function pass() {
+      const ctx = context()
+      await flushDueGroups(ctx)
+      await remindThreads(ctx)
+      if (ctx.now - lastPrune >= PRUNE_EVERY_MS) {
+        lastPrune = ctx.now
+        await commit(deps.store.client, [
+          pruneOutbox(ctx.now, opts.keepMs),
+          pruneAlerts(ctx.now - PRUNE_EVERY_MS),
+        ])
+      }
+      return deliverAll({
+        ...deps,
+        config: ctx.config,
+        inventory,
+        runner: deps.runner ?? refusingRunner,
+        resolveChannel,
+        now,
+        random: deps.random ?? Math.random,
+        leaseMarginMs: opts.leaseMarginMs,
+        concurrency: opts.concurrency,
+      })
+    },
+    opts.tickMs,
+    deps.log,
+  )
+  /** Queues a notice that bypasses routing (escalations, tests): never muted. */
+  const queueDirect = async (build: (ctx: NotifyContext, d: Dispatch) => Notice) => {
     const ctx = context()
-    await flushDueGroups(ctx)
-    await remindThreads(ctx)
-    if (ctx.now - lastPrune >= PRUNE_EVERY_MS) {
-      lastPrune = ctx.now
-      await commit(deps.store.client, [
-        pruneOutbox(ctx.now, opts.keepMs),
-        pruneAlerts(ctx.now - PRUNE_EVERY_MS),
-      ])
-    }
-    return deliverAll({
-      ...deps,
-      config: ctx.config,
-      inventory,
-      runner: deps.runner ?? refusingRunner,
-      resolveChannel,
-      now,
-      random: deps.random ?? Math.random,
-      leaseMarginMs: opts.leaseMarginMs,
-      concurrency: opts.concurrency,
-    })
+    const d = await loadDispatch(ctx)
+    const notice = build(ctx, d)
+    await commit(deps.store.client, [recordNotice(notice, d, { mutable: false }).write])
+    worker.kick()
+    return notice.id
   }
-
-  /** Waits for a pass in progress, then runs a fresh one (new notices are never missed). */
-  async function deliverDue(): Promise<DeliveryReport> {
-    while (running) await running.catch(() => undefined)
-    running = pass().finally(() => {
-      running = undefined
-    })
-    return running
+  const onRun = async (update: RunUpdate) => {
+    await applyRunUpdate(context(), update)
+    worker.kick()
   }
-
-  const schedule = (delayMs: number) => {
-    if (!started) return
-    clearTimeout(timer)
-    timer = setTimeout(function notifyTick() {
-      void tick()
-    }, delayMs)
-    timer.unref?.()
-  }
-  const tick = async () => {
-    try {
-      await deliverDue()
-    } catch (error) {
-      deps.log.error('[notify] delivery pass failed', { error: (error as Error).message })
-    }
-    schedule(opts.tickMs)
-  }
-  // New notices are delivered right away, not at the next tick.
-  const kick = () => schedule(0)
 
   return {
     async onEvents(events) {
       await ingestEvents(context(), events)
-      kick()
+      worker.kick()
     },
-    async onRun(update) {
-      await applyRunUpdate(context(), update)
-      kick()
-    },
-    async runUpdate(update) {
-      await applyRunUpdate(context(), update)
-      kick()
-    },
+    onRun,
+    runUpdate: onRun,
     async escalate(escalation) {
-      const ctx = context()
-      const d = await loadDispatch(ctx)
-      if (!d.escalation) {
+      const receiver = (await loadDispatch(context())).escalation
+      if (!receiver) {
         deps.log.error(
           '[notify] escalation with no receiver: add routes.escalation to the config',
           { title: escalation.title },
         )
         return
       }
-      const notice = escalationNotice(escalation, d.escalation, ctx.now, d.publicUrl)
-      await commit(deps.store.client, [recordNotice(notice, d, { mutable: false }).write])
-      kick()
+      await queueDirect((ctx, d) => escalationNotice(escalation, receiver, ctx.now, d.publicUrl))
     },
-    deliverDue,
-    start() {
-      if (started) return
-      started = true
-      kick()
-    },
+    deliverDue: worker.deliverDue,
+    start: worker.start,
     async stop() {
-      started = false
-      clearTimeout(timer)
-      await running?.catch(() => undefined)
-      await Promise.all(
-        deps.registry.plugins
-          .flatMap((p) => Object.values(p.notifiers ?? {}))
-          .map((n) => n.close?.()),
-      )
+      await worker.stop()
+      const notifiers = deps.registry.plugins.flatMap((p) => Object.values(p.notifiers ?? {}))
+      await Promise.all(notifiers.map((n) => n.close?.()))
     },
     reload(next) {
       inventory = next
     },
     async sendTest(channel) {
-      const ctx = context()
-      if (!ctx.config.channels.some((c) => c.name === channel))
+      if (!inventory.config.channels.some((c) => c.name === channel))
         throw new TandemError('NOT_FOUND', `[notify] no channel named "${channel}"`)
-      const notice = testNotice(channel, ctx.now, ctx.config.daemon.public_url)
-      const d = await loadDispatch(ctx)
-      await commit(deps.store.client, [recordNotice(notice, d, { mutable: false }).write])
-      kick()
-      return notice.id
+      return queueDirect((ctx, d) => testNotice(channel, ctx.now, d.publicUrl))
     },
     enableReceiver: (receiver) => enableReceiver(deps.store.db, receiver, now()),
     async retryDead(id) {
-      const result = await deps.store.db
-        .update(outbox)
-        .set({ status: 'pending', attempts: 0, nextAttemptAt: now(), lastError: null })
-        .where(id ? and(eq(outbox.status, 'dead'), eq(outbox.id, id)) : eq(outbox.status, 'dead'))
-      kick()
-      return result.rowsAffected
+      const count = await retryDead(deps.store.db, now(), id)
+      worker.kick()
+      return count
     },
-    stats: () => outboxStats(deps.store, now()),
-  }
-}
-
-async function outboxStats(store: Store, now: number): Promise<OutboxStats> {
-  const counts = await store.db
-    .select({
-      status: outbox.status,
-      n: sql<number>`count(*)`,
-      oldest: sql<number | null>`min(${outbox.createdAt})`,
-    })
-    .from(outbox)
-    .groupBy(outbox.status)
-  const by = (status: string) => counts.find((c) => c.status === status)
-  const oldest = by('pending')?.oldest
-  const disabled = await store.db
-    .select({ receiver: receiverStates.receiver, reason: receiverStates.reason })
-    .from(receiverStates)
-    .where(eq(receiverStates.disabled, true))
-  return {
-    pending: Number(by('pending')?.n ?? 0),
-    delivering: Number(by('delivering')?.n ?? 0),
-    delivered: Number(by('delivered')?.n ?? 0),
-    dead: Number(by('dead')?.n ?? 0),
-    muted: Number(by('muted')?.n ?? 0),
-    oldestPendingMs: oldest ? Math.max(0, now - Number(oldest)) : 0,
-    disabledReceivers: disabled,
-  }
-}
-
-function testNotice(receiver: string, now: number, publicUrl: string | undefined) {
-  return {
-    id: noticeId(now),
-    receiver,
-    groupKey: `test/${receiver}`,
-    status: 'firing' as const,
-    severity: 'info' as const,
-    title: `test notice from tandem to ${receiver}`,
-    summary: 'If you can read this, the channel works. Nothing is wrong.',
-    labels: { severity: 'info', event: 'test' },
-    events: [],
-    actions: [],
-    refused: [],
-    links: publicUrl ? [{ label: 'dashboard', url: publicUrl }] : [],
-    createdAt: now,
+    stats: () => outboxStats(deps.store.db, now()),
   }
 }
 
