@@ -1,5 +1,6 @@
 // Routing semantics a route tree author relies on: deepest match wins, continue, inheritance, group keys.
 import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../errors.ts'
 import { parseConfig } from '../inventory/index.ts'
 import { groupKeyOf, groupLabelsOf, matchRoutes, routeById } from './route.ts'
 
@@ -90,5 +91,43 @@ describe('groups', () => {
   it('finds a stored group route again, or falls back to the root when the tree changed', () => {
     expect(routeById(routes, '0.1.0').receiver).toBe('db-team')
     expect(routeById(routes, '0.9').id).toBe('0')
+  })
+})
+
+describe('the routes section', () => {
+  function issuesOf(yaml: string): string[] {
+    try {
+      parseConfig('bad.yaml', yaml)
+      return []
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      return error.issues.map((i) => `${i.line}:${i.col} ${i.field}: ${i.message}`)
+    }
+  }
+
+  it('names the line of a receiver that is not a channel, with the nearest one', () => {
+    expect(
+      issuesOf(`channels: [{ name: ops, type: webhook }]
+routes:
+  receiver: ops
+  escalation: opss
+  routes: [{ receiver: pager }]
+`),
+    ).toEqual([
+      '4:15 routes.escalation: no channel named "opss"; did you mean "ops"?',
+      '5:24 routes.routes[0].receiver: no channel named "pager"',
+    ])
+  })
+
+  it('refuses a matcher whose regular expression does not compile', () => {
+    expect(
+      issuesOf(`routes:
+  receiver: ops
+  routes:
+    - matchers: ['node=~"("']
+`),
+    ).toEqual([
+      expect.stringMatching(/^4:18 routes\.routes\[0\]\.matchers\[0\]: invalid regular expression/),
+    ])
   })
 })
