@@ -77,7 +77,7 @@ export async function deliverAll(deps: DeliverDeps): Promise<DeliveryReport> {
   return report
 }
 
-/** Outcomes waiting this long (or this many) are written together: a local commit blocks for an fsync. */
+/** Outcomes are written together after this long (or this many): a local commit blocks for an fsync. */
 const SETTLE_DELAY_MS = 5
 const SETTLE_BATCH = 32
 

@@ -65,27 +65,28 @@ export function newGroup(
 
 /**
  * Adds or updates an alert and moves the group's due time: group_wait for a new group,
- * group_interval after the last notice. A repeated event with no news changes nothing.
+ * group_interval after the last notice. A repeated event with no news moves nothing.
+ * Returns false when the group did not change at all.
  */
 export function putAlert(
   group: GroupState,
   alert: AlertSnapshot,
   timers: RouteMatch,
   now: number,
-): void {
+): boolean {
   const at = group.alerts.findIndex((a) => a.key === alert.key)
   const existing = group.alerts[at]
   if (!existing) {
-    if (alert.status === 'resolved') return
+    if (alert.status === 'resolved') return false
     group.alerts.push(alert)
-  } else {
-    const changed = existing.status !== alert.status
-    group.alerts[at] = { ...alert, notified: existing.notified, mutedAt: existing.mutedAt }
-    if (alert.status === 'firing' && existing.status === 'firing')
-      group.alerts[at]!.startsAt = existing.startsAt
-    if (!changed) return
+    schedule(group, timers, now)
+    return true
   }
-  schedule(group, timers, now)
+  const startsAt =
+    alert.status === 'firing' && existing.status === 'firing' ? existing.startsAt : alert.startsAt
+  group.alerts[at] = { ...alert, startsAt, notified: existing.notified, mutedAt: existing.mutedAt }
+  if (existing.status !== alert.status) schedule(group, timers, now)
+  return true
 }
 
 /**

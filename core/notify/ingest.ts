@@ -63,9 +63,8 @@ async function ingestOnce(ctx: NotifyContext, changes: AlertChange[]): Promise<b
   for (const placement of placements)
     for (const group of putInGroups(ctx, placement, groups)) touched.add(group)
 
-  const writes: Write[] = [...rows.values()]
-    .filter((r) => changes.some((c) => c.key === r.key))
-    .map(saveAlert)
+  const changed = new Set(placements.map((p) => p.row.key))
+  const writes: Write[] = [...rows.values()].filter((r) => changed.has(r.key)).map(saveAlert)
   for (const group of touched) writes.push(...saveGroup(group, group))
   writes.push(...(await threadChanges(ctx, touchedThreads, stored, threads, rows)))
   return commit(ctx.store.client, writes)
@@ -127,13 +126,9 @@ function putInGroups(
       group = newGroup(key, routed.route, routed.labels, ctx.now)
       groups.set(key, group)
     }
-    putAlert(
-      group,
-      snapshotOf(placement.row, placement.oneshot),
-      timersOf(ctx.config, group.route, group.receiver),
-      ctx.now,
-    )
-    touched.push(group)
+    const timers = timersOf(ctx.config, group.route, group.receiver)
+    if (putAlert(group, snapshotOf(placement.row, placement.oneshot), timers, ctx.now))
+      touched.push(group)
   }
   return touched
 }
