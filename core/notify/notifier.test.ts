@@ -8,6 +8,7 @@ import {
   startWebhookReceiver,
   type WebhookReceiver,
 } from '../../test/notify/webhook-receiver.ts'
+import type { NoticeSink } from '../act/index.ts'
 import type { TandemEvent } from '../health/index.ts'
 import { outbox, receiverStates } from '../store/index.ts'
 import { addSilence, expireSilence } from './silences.ts'
@@ -69,6 +70,27 @@ afterEach(async () => {
 })
 
 describe('a remediation thread', () => {
+  it('is what the executor talks to (its NoticeSink)', () => {
+    const sink: NoticeSink = h.notifier
+    expect(sink.runUpdate).toBe(h.notifier.onRun)
+  })
+
+  it("tells the policy's own channels only the moments it asked for", async () => {
+    const labels = { severity: 'warning', service: 'web' }
+    const base = {
+      incidentId: 'inc-w',
+      runId: 'rw',
+      policy: 'web-degraded',
+      labels,
+      channels: ['pager'],
+    }
+    await h.notifier.onRun({ ...base, moment: 'started', notifyOn: ['failed'] })
+    await h.notifier.onRun({ ...base, moment: 'failed', notifyOn: ['failed'] })
+    await h.notifier.deliverDue()
+    expect(data(ops).map((d) => d.outcome)).toEqual(['handling', 'failed'])
+    expect(data(pager).map((d) => d.outcome)).toEqual(['failed'])
+  })
+
   it('sends one "handling it", then the outcome, then resolved, not a page per probe failure', async () => {
     const { notifier, clock } = h
     await notifier.onEvents([down('node2', clock.now())])

@@ -38,6 +38,8 @@ export interface RunUpdate {
   labels: Record<string, string>
   /** Channels the policy names in `notify:` (in addition to what the routes pick). */
   channels?: string[]
+  /** The moments the policy wants its `channels` told about (default: all); routes hear all. */
+  notifyOn?: ('started' | 'succeeded' | 'failed' | 'blocked')[]
   steps?: Notice['actions']
   refused?: Notice['refused']
   dryRun?: boolean
@@ -123,7 +125,12 @@ async function applyOnce(ctx: NotifyContext, update: RunUpdate): Promise<boolean
     policy: update.policy,
     ...(update.dryRun ? { dry_run: 'true' } : {}),
   }
-  const receivers = receiversFor(ctx, { ...labels, outcome: phase }, update.channels ?? [])
+  const asked = !update.notifyOn || update.notifyOn.includes(update.moment)
+  const receivers = receiversFor(
+    ctx,
+    { ...labels, outcome: phase },
+    asked ? (update.channels ?? []) : [],
+  )
   const next: ThreadState = {
     ...thread,
     runId: update.runId,
@@ -142,6 +149,8 @@ async function applyOnce(ctx: NotifyContext, update: RunUpdate): Promise<boolean
   }
   const absorbed = await absorb(ctx, next)
   const alerts = [...(await loadAlerts(store.db, next.alerts)).values()]
+  // A new thread is titled after the problem it absorbed ("node node2 is down") when it can be.
+  if (!existing && !update.title && alerts[0]) next.title = alerts[0].title
   const firing = alerts.filter((a) => a.status === 'firing')
   // Success with nothing left firing ends the thread; a failure stays open until its reminder.
   const closes = phase === 'succeeded' && firing.length === 0
