@@ -6,6 +6,7 @@ import { checkCommand } from './commands/check.ts'
 import { demoCommand } from './commands/demo.ts'
 import { execCommand } from './commands/exec.ts'
 import { journalCommand } from './commands/journal.ts'
+import { labCommand } from './commands/lab.ts'
 import { planCommand } from './commands/plan.ts'
 import { runCommand } from './commands/run.ts'
 import { simulateCommand } from './commands/simulate.ts'
@@ -18,6 +19,7 @@ export const commands: Command[] = [
   checkCommand,
   runCommand,
   demoCommand,
+  labCommand,
   planCommand,
   simulateCommand,
   execCommand,

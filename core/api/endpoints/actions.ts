@@ -125,7 +125,13 @@ async function queue(
           type: 'manual',
           subject,
           at: now,
-          labels: { severity: 'info', actor, ...labelsOf(body.with) },
+          // A policy request names its policy: that is how the matcher finds it.
+          labels: {
+            severity: 'info',
+            actor,
+            ...labelsOf(body.with),
+            ...(body.policy ? { policy: body.policy } : {}),
+          },
           payload: {
             uses: body.uses,
             policy: body.policy,
