@@ -8,7 +8,8 @@ import {
   DEFAULT_CONFIG_FILE,
   loadConfig,
 } from '../../inventory/index.ts'
-import type { PluginDefinition } from '../../plugin/index.ts'
+import { checkChannels } from '../../notify/index.ts'
+import type { PluginDefinition, Registry } from '../../plugin/index.ts'
 import { loadPolicies } from '../../policy/index.ts'
 import { registryFor } from '../../runtime/index.ts'
 import { type Command, parseOptions } from '../command.ts'
@@ -29,8 +30,13 @@ export function createCheckCommand(plugins: readonly PluginDefinition[] = builti
       const issues: SourceIssue[] = []
       const summary: string[] = []
       let config: Config | undefined
+      let registry: Registry | undefined
       try {
         config = await loadConfig(values.config)
+        const loaded = await registryFor(config, values.config, plugins)
+        // Each channel's `with:` is checked against its notifier plugin, positioned in the file.
+        await loadConfig(values.config, { checks: [(c) => checkChannels(c, loaded)] })
+        registry = loaded
         summary.push(
           `${values.config}: ok (${config.nodes.length} nodes, ${config.services.length} services, ${config.vms.length} vms, ${config.storage.length} volumes, ${config.fencing.devices.length} fence devices)`,
         )
@@ -41,9 +47,8 @@ export function createCheckCommand(plugins: readonly PluginDefinition[] = builti
       const dir =
         values.policies ??
         ((await isDirectory(DEFAULT_POLICIES_DIR)) ? DEFAULT_POLICIES_DIR : undefined)
-      if (dir && config) {
+      if (dir && config && registry) {
         try {
-          const registry = await registryFor(config, values.config, plugins)
           const policies = await loadPolicies(dir, { registry, inventory: createInventory(config) })
           summary.push(
             `${dir}: ok (${policies.length} ${policies.length === 1 ? 'policy' : 'policies'})`,
