@@ -2,16 +2,10 @@
 
 import { builtinPlugins } from '../../../plugins/index.ts'
 import { ConfigError, formatIssue, type SourceIssue } from '../../errors.ts'
-import {
-  type Config,
-  createInventory,
-  DEFAULT_CONFIG_FILE,
-  loadConfig,
-} from '../../inventory/index.ts'
-import { checkChannels } from '../../notify/index.ts'
+import { type Config, createInventory, DEFAULT_CONFIG_FILE } from '../../inventory/index.ts'
 import type { PluginDefinition, Registry } from '../../plugin/index.ts'
 import { loadPolicies } from '../../policy/index.ts'
-import { registryFor } from '../../runtime/index.ts'
+import { loadSite } from '../../runtime/index.ts'
 import { type Command, parseOptions } from '../command.ts'
 import { DEFAULT_POLICIES_DIR, isDirectory } from '../policy-world.ts'
 
@@ -32,11 +26,9 @@ export function createCheckCommand(plugins: readonly PluginDefinition[] = builti
       let config: Config | undefined
       let registry: Registry | undefined
       try {
-        config = await loadConfig(values.config)
-        const loaded = await registryFor(config, values.config, plugins)
-        // Each channel's `with:` is checked against its notifier plugin, positioned in the file.
-        await loadConfig(values.config, { checks: [(c) => checkChannels(c, loaded)] })
-        registry = loaded
+        const site = await loadSite(values.config, plugins)
+        config = site.config
+        registry = site.registry
         summary.push(
           `${values.config}: ok (${config.nodes.length} nodes, ${config.services.length} services, ${config.vms.length} vms, ${config.storage.length} volumes, ${config.fencing.devices.length} fence devices)`,
         )
