@@ -29,7 +29,11 @@ const WEBHOOK_SECRET = 'whsec_ZGVtby13ZWJob29rLXNlY3JldA=='
  * Starts the demo on its own loopback addresses (`127.0.<net>.x`) and ports, so several test
  * files can run at once and a developer's `npm start` does not collide with them.
  */
-export async function startDemoLab(options: { net: number; smtpPort: number; webhookPort: number }): Promise<DemoLab> {
+export async function startDemoLab(options: {
+  net: number
+  smtpPort: number
+  webhookPort: number
+}): Promise<DemoLab> {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-e2e-'))
   const text = readFileSync('tandem.yaml', 'utf8')
     .replaceAll('127.0.1.', `127.0.${options.net}.`)
@@ -59,7 +63,14 @@ export async function startDemoLab(options: { net: number; smtpPort: number; web
   })
   const db = daemon.instance.store.db
   const newestRun = async (policy: string) =>
-    (await db.select().from(runs).where(eq(runs.policy, policy)).orderBy(desc(runs.startedAt)).limit(1))[0]
+    (
+      await db
+        .select()
+        .from(runs)
+        .where(eq(runs.policy, policy))
+        .orderBy(desc(runs.startedAt))
+        .limit(1)
+    )[0]
   return {
     dir,
     daemon,
@@ -67,7 +78,9 @@ export async function startDemoLab(options: { net: number; smtpPort: number; web
     servers,
     async steps(policy) {
       const run = await newestRun(policy)
-      return run ? db.select().from(steps).where(eq(steps.runId, run.id)).orderBy(steps.index, steps.id) : []
+      return run
+        ? db.select().from(steps).where(eq(steps.runId, run.id)).orderBy(steps.index, steps.id)
+        : []
     },
     runStatus: async (policy) => (await newestRun(policy))?.status,
     world: readWorld,
@@ -80,7 +93,11 @@ export async function startDemoLab(options: { net: number; smtpPort: number; web
 }
 
 /** Polls `check` until it returns a value (not undefined/false) or `ms` pass. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  ms: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + ms
   for (;;) {
     const value = await check()
