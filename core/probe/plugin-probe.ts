@@ -1,0 +1,100 @@
+// Plugin probes (`kind: rgmanager.membership`): a plugin's probe run with a deadline, never throwing.
+import type { z } from 'zod'
+import { TandemError } from '../errors.ts'
+import { nearestName } from '../inventory/index.ts'
+import type { PluginContext, PluginDefinition, Registry } from '../plugin/index.ts'
+import { elapsedMs, type ProbeResult, type ProbeStatus, result } from './result.ts'
+import type { CheckTarget } from './targets.ts'
+
+/** Builds the ctx a plugin probe runs with (the daemon passes the executor's runner, secrets, log). */
+export type PluginContextFactory = (
+  plugin: PluginDefinition,
+  run: { signal: AbortSignal; timeoutMs: number },
+) => PluginContext
+
+const STATUSES = new Set<ProbeStatus>(['ok', 'warning', 'critical', 'unknown', 'timeout'])
+
+/**
+ * Compiles a plugin-probe target. The probe's input is the check's `with:` block, plus those
+ * of the target's `node`, `address`, `port` and `service` that the probe's input declares.
+ * Throws CONFIG_INVALID for an unknown probe kind or a `with:` block its schema refuses.
+ *
+ * @example
+ * const run = createPluginProbe(target, registry, contextFor)
+ * await run(5000) // { status: 'ok', detail: '3 members, quorate', data: { members: [...] } }
+ */
+export function createPluginProbe(
+  target: CheckTarget,
+  registry: Registry,
+  contextFor: PluginContextFactory,
+): (timeoutMs: number) => Promise<ProbeResult> {
+  const kind = target.check.kind
+  const found = registry.probe(kind)
+  if (!found) {
+    const known = registry.plugins.flatMap((p) =>
+      Object.keys(p.probes ?? {}).map((name) => `${p.name}.${name}`),
+    )
+    const near = nearestName(kind, known)
+    throw new TandemError(
+      'CONFIG_INVALID',
+      `[probe] ${target.id}: unknown probe kind "${kind}"${near ? `; did you mean "${near}"?` : ''}`,
+    )
+  }
+  const { plugin, probe } = found
+  const input = probeInput(target, probe.input)
+  return async (timeoutMs) => {
+    const startedAt = performance.now()
+    const controller = new AbortController()
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<ProbeResult>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort()
+        resolve(result('timeout', startedAt, `timeout after ${timeoutMs} ms`))
+      }, timeoutMs)
+    })
+    const running = Promise.resolve()
+      .then(() => probe.run(input, contextFor(plugin, { signal: controller.signal, timeoutMs })))
+      .then(
+        (outcome) => checked(outcome, startedAt, kind),
+        (error: Error) => result('unknown', startedAt, error?.message ?? String(error)),
+      )
+    try {
+      return await Promise.race([running, deadline])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+}
+
+function probeInput(target: CheckTarget, schema: z.ZodType): unknown {
+  const own = target.check.with ?? {}
+  // Target fields go in only where the probe's input declares them (strict schemas stay strict).
+  const declared = (schema as { shape?: Record<string, unknown> }).shape ?? {}
+  const where: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(targetFields(target)))
+    if (key in declared && value !== undefined) where[key] = value
+  const parsed = schema.safeParse({ ...where, ...own })
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]
+  const field = issue?.path.length ? `with.${issue.path.join('.')}: ` : 'with: '
+  throw new TandemError(
+    'CONFIG_INVALID',
+    `[probe] ${target.id}: ${field}${issue?.message ?? 'refused by the probe'}`,
+    { cause: parsed.error },
+  )
+}
+
+function targetFields(target: CheckTarget): Record<string, unknown> {
+  return { node: target.node, address: target.address, port: target.port, service: target.service }
+}
+
+/** A plugin's result is data from outside core: keep only a well-formed one. */
+function checked(outcome: ProbeResult, startedAt: number, kind: string): ProbeResult {
+  if (!outcome || !STATUSES.has(outcome.status))
+    return result('unknown', startedAt, `[${kind}] returned a malformed probe result`)
+  const latencyMs = Number.isFinite(outcome.latencyMs) ? outcome.latencyMs : elapsedMs(startedAt)
+  const detail = typeof outcome.detail === 'string' ? outcome.detail : ''
+  return outcome.data && typeof outcome.data === 'object'
+    ? { status: outcome.status, latencyMs, detail, data: outcome.data }
+    : { status: outcome.status, latencyMs, detail }
+}

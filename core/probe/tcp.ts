@@ -1,0 +1,28 @@
+// The tcp probe: a connect to address:port, closed as soon as it succeeds.
+import { connect } from 'node:net'
+import { type ProbeResult, result, socketFailure, timedOut } from './result.ts'
+
+/**
+ * Connects and hangs up. ok on connect; critical on refusal or reset; timeout when the
+ * handshake does not finish within `timeoutMs`. Never throws.
+ *
+ * @example
+ * const r = await probeTcp('127.0.0.1', 22, 1000) // { status: 'ok', latencyMs: 0.4, ... }
+ */
+export function probeTcp(address: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+  const startedAt = performance.now()
+  return new Promise((resolve) => {
+    const socket = connect({ host: address, port, noDelay: true })
+    const timer = setTimeout(() => finish(timedOut(startedAt, timeoutMs, 'connect')), timeoutMs)
+    let done = false
+    function finish(outcome: ProbeResult): void {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(outcome)
+    }
+    socket.once('connect', () => finish(result('ok', startedAt, `connected to ${address}:${port}`)))
+    socket.on('error', (error) => finish(socketFailure(startedAt, 'connect', error)))
+  })
+}

@@ -1,0 +1,63 @@
+// Test helpers: check targets with schema defaults, and a plugin ctx whose runner really runs commands.
+import type { z } from 'zod'
+import { Check, Config, createInventory, type Inventory } from '../inventory/index.ts'
+import type { CommandRunner, Logger, PluginContext, PluginDefinition } from '../plugin/index.ts'
+import { pluginEnv } from './exec.ts'
+import type { PluginContextFactory } from './plugin-probe.ts'
+import { runCaptured } from './spawn-capture.ts'
+import type { CheckTarget } from './targets.ts'
+
+export type CheckInput = Partial<z.input<typeof Check>>
+
+/** A service check target on node1 of service web at 127.0.0.1 (overrides win). */
+export function checkTarget(check: CheckInput, over: Partial<CheckTarget> = {}): CheckTarget {
+  const parsed = Check.parse({ name: 'probe', kind: 'tcp', ...check })
+  return {
+    id: `web/node1/${parsed.name}`,
+    scope: 'service',
+    check: parsed,
+    node: 'node1',
+    service: 'web',
+    address: '127.0.0.1',
+    ...over,
+  }
+}
+
+/** A local runner (argv, no shell, process-group kill) for plugin probes under test. */
+export const localRunner: CommandRunner = {
+  async run(spec) {
+    const started = performance.now()
+    const out = await runCaptured(spec.argv, {
+      timeoutMs: spec.timeoutMs ?? 10_000,
+      maxOutputBytes: spec.maxOutputBytes ?? 1024 * 1024,
+      env: { ...pluginEnv(), ...spec.env },
+    })
+    return {
+      code: out.code,
+      signal: out.signal,
+      stdout: out.stdout,
+      stderr: out.stderr || (out.spawnError ?? ''),
+      durationMs: performance.now() - started,
+      timedOut: out.timedOut,
+      truncated: out.truncated,
+    }
+  },
+}
+
+export const quietLog: Logger = { debug() {}, info() {}, warn() {}, error() {} }
+
+/** Builds plugin contexts the way the daemon does: the plugin's parsed config, inventory, runner. */
+export function pluginContextFor(
+  inventory: Inventory = createInventory(Config.parse({})),
+): PluginContextFactory {
+  return (plugin: PluginDefinition, run): PluginContext => ({
+    config: plugin.config.parse(inventory.config.plugins[plugin.name] ?? {}),
+    inventory,
+    runner: localRunner,
+    log: quietLog,
+    signal: run.signal,
+    timeoutMs: run.timeoutMs,
+    secrets: { resolve: async () => '' },
+    dryRun: false,
+  })
+}
