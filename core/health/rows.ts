@@ -1,0 +1,29 @@
+// Keys and rows of health_states: one row per check, node, service, and the monitor itself.
+import type { HealthState } from './events.ts'
+
+/** A health_states row as the engine writes it (on transitions only). */
+export interface HealthRow {
+  target: string
+  kind: 'check' | 'node' | 'service' | 'monitor'
+  /** HealthState for checks, nodes and services; `blind` or `sighted` for the monitor. */
+  state: HealthState | 'blind' | 'sighted'
+  stateType: 'soft' | 'hard'
+  flapping: boolean
+  since: number
+  detail: Record<string, unknown> | null
+  updatedAt: number
+}
+
+/**
+ * The `target` keys of health_states. Checks use their subject (`web/node1/http`,
+ * `node/node1/ssh`); nodes and services are prefixed so names never collide.
+ *
+ * @example
+ * db.select().from(healthStates).where(eq(healthStates.target, healthTarget.node('node2')))
+ */
+export const healthTarget = {
+  node: (name: string) => `node/${name}`,
+  service: (name: string) => `service/${name}`,
+  /** The monitor's own row: state `blind` while tandem suspects its own eyes. */
+  monitor: 'monitor',
+} as const
