@@ -4,6 +4,8 @@ import { isPassing } from '../probe/index.ts'
 import type { HealthState, ProbeEvidence } from './events.ts'
 import { FlapHistory } from './flap.ts'
 import { type MembershipView, membershipOf } from './membership.ts'
+import type { NodeRecord } from './node-votes.ts'
+import type { ServiceRecord } from './service-health.ts'
 
 /** Live state of one check target. `hard` is what rise/fall confirmed; `announced` what was said. */
 export class CheckRecord {
@@ -12,15 +14,24 @@ export class CheckRecord {
   since = 0
   passes = 0
   fails = 0
-  last: ProbeResult | undefined
+  /** The latest result, copied: holding the result object itself would age it into the old heap. */
+  lastStatus: ProbeResult['status'] | undefined
+  lastDetail = ''
+  lastLatencyMs = 0
   lastAt = 0
   /** The latest raw result passed (undefined before the first one): what blindness counts. */
   passing: boolean | undefined
   membership: MembershipView | undefined
   /** Set once this check's data was a membership view: it is a cluster vantage point from then on. */
   viewsMembership = false
+  /** The node whose vote this check is part of (own and real-server checks of LVS services). */
+  voter: NodeRecord | undefined
+  /** The service whose health this check feeds. */
+  service: ServiceRecord | undefined
   readonly flap: FlapHistory
+  /** The last `keep` results as reused slots (a ring), oldest at `next` once full. */
   private readonly evidence: ProbeEvidence[] = []
+  private next = 0
   private readonly keep: number
 
   constructor(
@@ -59,17 +70,12 @@ export class CheckRecord {
   /** Feeds one result; returns a flapping verdict change, if any. */
   observe(result: ProbeResult, at: number): 'start' | 'stop' | undefined {
     const pass = isPassing(result.status)
-    this.last = result
+    this.lastStatus = result.status
+    this.lastDetail = result.detail
+    this.lastLatencyMs = result.latencyMs
     this.lastAt = at
     this.passing = pass
-    this.evidence.push({
-      target: this.target.id,
-      status: result.status,
-      latencyMs: result.latencyMs,
-      detail: result.detail,
-      at,
-    })
-    if (this.evidence.length > this.keep) this.evidence.shift()
+    this.remember(result, at)
     if (this.target.check.kind.includes('.')) {
       this.membership = membershipOf(result.data)
       if (this.membership) this.viewsMembership = true
@@ -87,10 +93,29 @@ export class CheckRecord {
     return this.flap.push(pass)
   }
 
-  /** The results that agreed on the current hard state, oldest first. */
+  /** The results that agreed on the current hard state, oldest first (copies). */
   agreeing(): ProbeEvidence[] {
-    const count = this.hard === 'up' ? this.passes : this.fails
-    return this.evidence.slice(-Math.min(count, this.keep))
+    const count = Math.min(this.hard === 'up' ? this.passes : this.fails, this.evidence.length)
+    const size = this.evidence.length
+    const out: ProbeEvidence[] = []
+    for (let i = size - count; i < size; i++)
+      out.push({ ...this.evidence[(this.next + i) % size]! })
+    return out
+  }
+
+  private remember(result: ProbeResult, at: number): void {
+    let slot: ProbeEvidence
+    if (this.evidence.length < this.keep) {
+      slot = { target: this.target.id, status: result.status, latencyMs: 0, detail: '', at }
+      this.evidence.push(slot)
+    } else {
+      slot = this.evidence[this.next]!
+      this.next = (this.next + 1) % this.keep
+    }
+    slot.status = result.status
+    slot.latencyMs = result.latencyMs
+    slot.detail = result.detail
+    slot.at = at
   }
 
   /** Restores announced and hard state from a stored row; counters start fresh. */

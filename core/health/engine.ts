@@ -4,7 +4,7 @@ import { type CheckTarget, isBuiltinKind, isPassing, type ProbeResult } from '..
 import { BlindWatch } from './blind.ts'
 import { CheckRecord } from './check-record.ts'
 import type { HealthState, TandemEvent } from './events.ts'
-import { dependencyOrder, isPending, type NodeRecord, tally } from './node-votes.ts'
+import { dependencyOrder, type NodeRecord, tally } from './node-votes.ts'
 import { type HealthRow, healthTarget } from './rows.ts'
 import { assess, defaultMinHealthy, type ServiceRecord } from './service-health.ts'
 import { type HealthSnapshot, snapshotOf } from './snapshot.ts'
@@ -56,8 +56,9 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
   const checks = new Map<string, CheckRecord>()
   const nodes = new Map<string, NodeRecord>()
   const services: ServiceRecord[] = []
-  const servicesOf = new Map<CheckRecord, ServiceRecord>()
   const clusterSources: CheckRecord[] = []
+  /** The cluster sources that have delivered a membership view: vantage points of every node. */
+  const clusterViews: CheckRecord[] = []
   const heldChecks = new Set<CheckRecord>()
   const heldNodes = new Set<NodeRecord>()
   const watch = new BlindWatch(monitor.blind_threshold)
@@ -81,6 +82,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     if (!isBuiltinKind(target.check.kind)) clusterSources.push(record)
     else if (target.scope === 'node') node.own.push(record)
     else if (service?.lvs || !service?.cluster) node.served.push(record)
+    if (node.own.at(-1) === record || node.served.at(-1) === record) record.voter = node
   }
 
   function addService(name: string): void {
@@ -99,8 +101,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
       since: 0,
     }
     services.push(record)
-    for (const server of record.servers)
-      for (const check of server.checks) servicesOf.set(check, record)
+    for (const server of record.servers) for (const check of server.checks) check.service = record
   }
 
   function restore(rows: readonly HealthRow[]): void {
@@ -134,8 +135,11 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
       const record = checks.get(target.id)
       if (!record) continue
       watch.update(record, record.passing, isPassing(result.status))
+      const wasPending = record.pendingFailure
       const flap = record.observe(result, at)
-      if (flap) out.flapping(record, flap, servicesOf.get(record), monitor.flap)
+      if (wasPending !== record.pendingFailure) countPending(record)
+      if (record.viewsMembership && !clusterViews.includes(record)) clusterViews.push(record)
+      if (flap) out.flapping(record, flap, record.service, monitor.flap)
       touched.push(record)
       if (record.viewsMembership) views = true
     }
@@ -149,10 +153,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     evaluateNodes(dirtyNodes, dirtyChecks, out)
     const dirtyServices = new Set<ServiceRecord>()
     for (const record of dirtyChecks) {
-      if (publish(record, out)) {
-        const service = servicesOf.get(record)
-        if (service) dirtyServices.add(service)
-      }
+      if (publish(record, out) && record.service) dirtyServices.add(record.service)
     }
     for (const service of dirtyServices) evaluateService(service, out)
     return out.result()
@@ -181,13 +182,8 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
   /** Re-counts a node's votes; true when its state or its pending flag changed. */
   function evaluateNode(node: NodeRecord, out: Transitions): boolean {
     const wasPending = node.pending
-    node.pending = isPending(node)
-    const count = tally(
-      node,
-      clusterSources.filter((c) => c.viewsMembership),
-      quorum,
-    )
-    node.votes = count.votes
+    node.pending = node.pendingChecks > 0
+    const count = tally(node, clusterViews, quorum)
     let to = node.announced
     const parentsDown = node.parents.filter(isDownOrUnreachable).map((p) => p.name)
     heldNodes.delete(node)
@@ -198,7 +194,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
       else to = 'down'
     }
     if (to === node.announced) return wasPending !== node.pending
-    out.node(node, to, { ...count, quorum, parentsDown })
+    out.node(node, to, { ...tally(node, clusterViews, quorum, true), quorum, parentsDown })
     node.announced = to
     node.since = out.now
     return true
@@ -236,6 +232,10 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     service.since = out.now
   }
 
+  function countPending(record: CheckRecord): void {
+    if (record.voter) record.voter.pendingChecks += record.pendingFailure ? 1 : -1
+  }
+
   /** A blind monitor, or a parent about to be judged: wait rather than blame this node. */
   function mustWait(node: NodeRecord): boolean {
     return watch.blind || node.parents.some((p) => p.pending)
@@ -255,7 +255,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
   function votesFresh(node: NodeRecord): boolean {
     const since = notBefore(node)
     if (since === 0) return true
-    for (const check of [...node.own, ...node.served, ...clusterSources])
+    for (const check of [...node.own, ...node.served, ...clusterViews])
       if (check.lastAt <= since && (check.vote === 'down' || check.viewsMembership)) return false
     return true
   }
@@ -283,7 +283,14 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     get blind() {
       return watch.blind
     },
-    snapshot: () => snapshotOf({ checks, nodes: order, services, blind: watch.blind }),
+    snapshot: () =>
+      snapshotOf({
+        checks,
+        nodes: order,
+        services,
+        blind: watch.blind,
+        votes: (node) => tally(node, clusterViews, quorum, true).votes,
+      }),
     warnings,
   }
 }
@@ -299,8 +306,8 @@ function newNode(name: string): NodeRecord {
     checks: [],
     announced: 'unknown',
     since: 0,
+    pendingChecks: 0,
     pending: false,
-    votes: [],
   }
 }
 

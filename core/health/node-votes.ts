@@ -17,9 +17,10 @@ export interface NodeRecord {
   checks: CheckRecord[]
   announced: HealthState
   since: number
+  /** How many vantage checks (own, served) count failures not yet confirmed. */
+  pendingChecks: number
   /** A vantage check is counting failures: the verdict may change within fall × interval. */
   pending: boolean
-  votes: VantageVote[]
 }
 
 /** The outcome of one count: the votes, and the verdict they support (undefined: no change). */
@@ -32,16 +33,19 @@ export interface Tally {
 
 /**
  * Counts the vantage points. Down needs `quorum` of them saying down; up needs one saying up
- * and fewer than `quorum` saying down; otherwise the node keeps its state.
+ * and fewer than `quorum` saying down; otherwise the node keeps its state. Evidence (the
+ * check states behind each vote) is only spelled out when asked for: a transition or a
+ * snapshot, never the steady state.
  */
 export function tally(
   node: NodeRecord,
   clusterViews: readonly CheckRecord[],
   quorum: number,
+  evidence = false,
 ): Tally {
   const votes: VantageVote[] = []
-  if (node.own.length > 0) votes.push(checksVote('monitor', node.own))
-  if (node.served.length > 0) votes.push(checksVote('services', node.served))
+  if (node.own.length > 0) votes.push(checksVote('monitor', node.own, evidence))
+  if (node.served.length > 0) votes.push(checksVote('services', node.served, evidence))
   for (const source of clusterViews) votes.push(clusterVote(source, node.name))
   let down = 0
   let up = 0
@@ -51,13 +55,6 @@ export function tally(
   }
   const verdict = down >= quorum ? 'down' : up > 0 ? 'up' : undefined
   return { votes, down, up, verdict }
-}
-
-/** True while any of the node's vantage checks counts toward a failure not yet confirmed. */
-export function isPending(node: NodeRecord): boolean {
-  for (const check of node.own) if (check.pendingFailure) return true
-  for (const check of node.served) if (check.pendingFailure) return true
-  return false
 }
 
 /** Orders nodes so every parent comes before its children; a dependency cycle is cut, not followed. */
@@ -85,17 +82,18 @@ export function dependencyOrder(
   return order
 }
 
-function checksVote(vantage: string, checks: CheckRecord[]): VantageVote {
-  let up = false
-  let allDown = true
-  const evidence: string[] = []
+function checksVote(vantage: string, checks: CheckRecord[], evidence: boolean): VantageVote {
+  let verdict: VantageVote['verdict'] = 'down'
   for (const check of checks) {
     const state = check.vote
-    if (state === 'up') up = true
-    if (state !== 'down') allDown = false
-    evidence.push(`${check.target.id}=${state}`)
+    if (state === 'up') {
+      verdict = 'up'
+      break
+    }
+    if (state !== 'down') verdict = 'none'
   }
-  return { vantage, verdict: up ? 'up' : allDown ? 'down' : 'none', evidence }
+  const detail = evidence ? checks.map((check) => `${check.target.id}=${check.vote}`) : []
+  return { vantage, verdict, evidence: detail }
 }
 
 function clusterVote(source: CheckRecord, node: string): VantageVote {

@@ -50,6 +50,7 @@ export function snapshotOf(parts: {
   nodes: NodeRecord[]
   services: ServiceRecord[]
   blind: boolean
+  votes(node: NodeRecord): VantageVote[]
 }): HealthSnapshot {
   return {
     blind: parts.blind,
@@ -59,7 +60,7 @@ export function snapshotOf(parts: {
       state: node.announced,
       since: node.since,
       pending: node.pending,
-      votes: node.votes,
+      votes: parts.votes(node),
     })),
     services: parts.services.map((record) => ({
       name: record.service.name,
@@ -75,7 +76,7 @@ export function snapshotOf(parts: {
 }
 
 function checkView(record: CheckRecord): CheckView {
-  const { target, last } = record
+  const { target } = record
   const view: CheckView = {
     id: target.id,
     node: target.node,
@@ -89,11 +90,11 @@ function checkView(record: CheckRecord): CheckView {
     since: record.since,
   }
   if (target.service) view.service = target.service
-  if (last)
+  if (record.lastStatus)
     view.last = {
-      status: last.status,
-      detail: last.detail,
-      latencyMs: last.latencyMs,
+      status: record.lastStatus,
+      detail: record.lastDetail,
+      latencyMs: record.lastLatencyMs,
       at: record.lastAt,
     }
   return view

@@ -191,6 +191,6 @@ function checkLabels(record: CheckRecord, severity: Severity): Record<string, st
 }
 
 function lastResult(record: CheckRecord): Record<string, unknown> | null {
-  const last = record.last
-  return last ? { status: last.status, detail: last.detail, latencyMs: last.latencyMs } : null
+  const { lastStatus: status, lastDetail: detail, lastLatencyMs: latencyMs } = record
+  return status ? { status, detail, latencyMs } : null
 }

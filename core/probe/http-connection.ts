@@ -26,6 +26,9 @@ export interface HttpConnectionOptions {
   keepBytes: number
 }
 
+/** Shared by every plain connection: reads are handled synchronously, one at a time. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
+
 /** A body longer than this is not drained for reuse: the connection is dropped instead. */
 const MAX_DRAIN_BYTES = 256 * 1024
 
@@ -57,7 +60,7 @@ export class HttpConnection {
   exchange(timeoutMs: number): Promise<HttpOutcome> {
     // The previous body may still be draining: that connection cannot carry this request.
     if (this.current) {
-      clearTimeout(this.timer)
+      this.disarm()
       this.current = undefined
       this.drop()
     }
@@ -90,15 +93,29 @@ export class HttpConnection {
   private open(): void {
     this.drop()
     const { address, port, tls } = this.options
+    // Plain sockets read into one shared buffer (no stream chunk per read); the reader copies
+    // whatever it keeps before the callback returns.
     const socket = tls
       ? connectTls({ ...tls, host: address, port })
-      : connectTcp({ host: address, port, noDelay: true })
+      : connectTcp({
+          host: address,
+          port,
+          noDelay: true,
+          onread: {
+            buffer: READ_BUFFER,
+            callback: (size: number, buffer: Uint8Array) => {
+              if (socket === this.socket)
+                this.onData(Buffer.from(buffer.buffer, buffer.byteOffset, size))
+              return true
+            },
+          },
+        })
     this.connected = false
     this.secured = !tls
     this.socket = socket
     socket.once('connect', () => (this.connected = true))
     if (tls) socket.once('secureConnect', () => (this.secured = true))
-    socket.on('data', (chunk: Buffer) => socket === this.socket && this.onData(chunk))
+    if (tls) socket.on('data', (chunk: Buffer) => socket === this.socket && this.onData(chunk))
     socket.on('error', (error) => socket === this.socket && this.onEnd(error))
     socket.on('close', () => socket === this.socket && this.onEnd())
   }
@@ -116,7 +133,7 @@ export class HttpConnection {
     else if (!reader.head) return
     else if (reader.overflow) this.finish(exchange, this.outcomeOf(reader))
     else if (reader.complete) {
-      clearTimeout(this.timer)
+      this.disarm()
       this.current = undefined
       if (!reader.head.keepAlive) this.drop()
       this.settle(exchange, this.outcomeOf(reader))
@@ -151,7 +168,7 @@ export class HttpConnection {
   }
 
   private finish(exchange: Exchange, outcome: HttpOutcome): void {
-    clearTimeout(this.timer)
+    this.disarm()
     this.current = undefined
     this.drop()
     this.settle(exchange, outcome)
@@ -178,6 +195,12 @@ export class HttpConnection {
   private newReader(): ResponseReader {
     const { headRequest, keepBytes } = this.options
     return new ResponseReader({ headRequest, keepBytes, maxBodyBytes: MAX_DRAIN_BYTES })
+  }
+
+  /** Clears the deadline and lets go of it: a kept timer would keep the whole exchange alive. */
+  private disarm(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
   }
 
   private drop(): void {

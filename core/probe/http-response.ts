@@ -43,7 +43,8 @@ export class ResponseReader {
     private readonly options: { headRequest: boolean; keepBytes: number; maxBodyBytes: number },
   ) {}
 
-  /** Feeds bytes as they arrive; returns false once reading must stop (done or failed). */
+  /** Feeds bytes as they arrive (they may be overwritten after the call: whatever is kept is
+   * copied); returns false once reading must stop (done or failed). */
   push(chunk: Buffer): boolean {
     if (this.complete || this.error || this.overflow) return false
     let data = chunk
@@ -85,7 +86,8 @@ export class ResponseReader {
       }
       if (end < 0) {
         if (data.length > MAX_HEAD_BYTES) this.error = 'response head larger than 16 KiB'
-        else this.pending = data
+        // A copy: the caller's buffer may be reused for the next read.
+        else this.pending = Buffer.from(data)
         return undefined
       }
       const head = this.parseHead(data.toString('latin1', 0, end))

@@ -146,6 +146,35 @@ describe('http probe', () => {
     ])
   })
 
+  it('keeps a head that arrives in pieces while other connections read in between', async () => {
+    // Plain connections share one read buffer: a partial head must survive other reads.
+    const slow = await rawServer((s) =>
+      s.once('data', async () => {
+        for (const piece of [
+          'HTTP/1.1 200 OK\r\nX-Pad: ',
+          'a'.repeat(300),
+          '\r\nContent-Length: 4\r\n\r\nfine',
+        ]) {
+          s.write(piece)
+          await new Promise((r) => setTimeout(r, 15))
+        }
+      }),
+    )
+    const { port: busy } = await httpServer((_req, res) => res.end('zzzzzzzzzzzzzzzzzzzzzzzz'))
+    const slowProbe = use(
+      createHttpProbe(
+        target({ kind: 'http', expect: { status: [200], body_contains: 'fine' } }, slow),
+      ),
+    )
+    const busyProbe = use(createHttpProbe(target({ kind: 'http' }, busy)))
+    const chatter = (async () => {
+      for (let i = 0; i < 20; i++) await busyProbe.run(2000)
+    })()
+    const r = await slowProbe.run(2000)
+    await chatter
+    expect(r).toMatchObject({ status: 'ok', detail: 'HTTP 200 OK' })
+  })
+
   it('judges a 1 GB body by its head and never reads it all', async () => {
     const huge = await rawServer((s) =>
       s.once('data', () => {

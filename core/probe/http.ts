@@ -39,6 +39,10 @@ export function createHttpProbe(target: CheckTarget, tls?: ConnectionOptions): H
     keepBytes: contains !== undefined || regex ? BODY_MATCH_BYTES : 0,
   })
   const expected = check.expect.status.join('|')
+  // The status line of the last response, reused while it stays the same (no new string per check).
+  let line = ''
+  let lineStatus = 0
+  let lineReason = ''
   return {
     async run(timeoutMs) {
       const startedAt = performance.now()
@@ -53,7 +57,11 @@ export function createHttpProbe(target: CheckTarget, tls?: ConnectionOptions): H
       return result('timeout', startedAt, `timeout after ${timeoutMs} ms (${outcome.timeout})`)
     const head = outcome.head
     if (!head) return result('critical', startedAt, outcome.failure ?? 'no response')
-    const line = `HTTP ${head.status}${head.reason ? ` ${printable(head.reason)}` : ''}`
+    if (head.status !== lineStatus || head.reason !== lineReason) {
+      lineStatus = head.status
+      lineReason = head.reason
+      line = `HTTP ${head.status}${head.reason ? ` ${printable(head.reason)}` : ''}`
+    }
     if (!expect.has(head.status))
       return result('critical', startedAt, `${line} (expected ${expected})`)
     if (contains !== undefined && !outcome.body?.includes(contains))

@@ -10,7 +10,7 @@ import { probePing } from './ping.ts'
 import { createPluginProbe, type PluginContextFactory } from './plugin-probe.ts'
 import { type ProbeResult, result } from './result.ts'
 import type { CheckTarget } from './targets.ts'
-import { probeTcp } from './tcp.ts'
+import { createTcpProbe } from './tcp.ts'
 
 export interface ProberOptions {
   /** Needed when a check's kind is a plugin probe. */
@@ -74,7 +74,7 @@ async function compile(
   const { kind } = target.check
   switch (kind) {
     case 'tcp':
-      return { run: (timeoutMs) => probeTcp(target.address, target.port!, timeoutMs) }
+      return { run: createTcpProbe(target.address, target.port!) }
     case 'ping':
       return { run: (timeoutMs) => probePing(target.address, timeoutMs) }
     case 'exec':

@@ -54,8 +54,8 @@ const LATE_MS = 100
  * Starts the scheduler. Each check runs at a fixed phase of its interval on the wall clock
  * (a hash of its id), so 10,000 checks with one interval spread evenly instead of firing
  * together, and keep their phase across restarts. A check is back on the wheel only after its
- * run has settled, so one check never runs twice at once; a run that overstays skips the
- * slots it missed instead of piling up.
+ * run has settled, so one check never runs twice at once; after a run that overstayed its
+ * interval the next one starts at once: one late run, never a pile of catch-up runs.
  *
  * @example
  * const scheduler = startScheduler({ targets, prober, maxConcurrency: 512,
@@ -142,9 +142,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     const at = now()
     results.push({ target: slot.target, result, at })
     const interval = slot.target.check.interval
-    let next = slot.due + interval
-    if (next <= at) next += Math.ceil((at - next + 1) / interval) * interval
-    slot.due = next
+    // A run that outlasted its interval is followed by the next one at once, not a slot later.
+    slot.due = Math.max(slot.due + interval, at)
     place(slot)
     pump(at)
   }
