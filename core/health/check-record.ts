@@ -81,12 +81,13 @@ export class CheckRecord {
       if (this.membership) this.viewsMembership = true
     }
     const { rise, fall } = this.target.check
+    // Counters saturate, so a check that keeps passing (or failing) stops changing state at all.
     if (pass) {
-      this.passes++
+      if (this.passes < this.keep) this.passes++
       this.fails = 0
       if (this.hard !== 'up' && this.passes >= rise) this.hard = 'up'
     } else {
-      this.fails++
+      if (this.fails < this.keep) this.fails++
       this.passes = 0
       if (this.hard !== 'down' && this.fails >= fall) this.hard = 'down'
     }
@@ -118,11 +119,32 @@ export class CheckRecord {
     slot.at = at
   }
 
-  /** Restores announced and hard state from a stored row; counters start fresh. */
-  restore(state: HealthState, since: number, flapping: boolean): void {
-    this.announced = state
-    this.since = since
-    this.hard = state === 'unreachable' ? 'down' : state
-    this.flap.flapping = flapping
+  /**
+   * Where the soft state stands, as stored: changes only while counting toward a new hard
+   * state (Nagios' soft states), never while a check keeps its state. Unknown checks (first
+   * results after start) are not tracked.
+   */
+  get softKey(): string {
+    if (this.hard === 'unknown' || !this.soft) return this.hard
+    return this.hard === 'up' ? `up/fails=${this.fails}` : `down/passes=${this.passes}`
   }
+
+  /** Restores announced and hard state, and the soft counters, from a stored row. */
+  restore(
+    row: { state: HealthState; since: number; flapping: boolean },
+    counters: { passes?: unknown; fails?: unknown } | null,
+  ): void {
+    this.announced = row.state
+    this.since = row.since
+    this.hard = row.state === 'unreachable' ? 'down' : row.state
+    this.flap.flapping = row.flapping
+    this.passes = counter(counters?.passes, this.keep)
+    this.fails = counter(counters?.fails, this.keep)
+  }
+}
+
+function counter(value: unknown, max: number): number {
+  return typeof value === 'number' && Number.isInteger(value)
+    ? Math.min(Math.max(value, 0), max)
+    : 0
 }

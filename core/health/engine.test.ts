@@ -3,6 +3,7 @@ import { Config, createInventory } from '../inventory/index.ts'
 import { type CheckTarget, type ProbeStatus, planTargets } from '../probe/index.ts'
 import { createHealthEngine, type HealthEngine } from './engine.ts'
 import type { TandemEvent } from './events.ts'
+import type { HealthRow } from './rows.ts'
 
 function setup(over: Record<string, unknown> = {}) {
   const inventory = createInventory(
@@ -367,6 +368,47 @@ describe('health engine', () => {
     expect(types(restarted.rounds(2, all))).toEqual(
       ['check.recovered web/node1/http', 'service.up web'].slice(0, 1),
     )
+  })
+
+  it('stores soft steps, so a new engine (a restart, a serverless tick) keeps counting', () => {
+    const { inventory, targets } = setup()
+    const first = new Driver(createHealthEngine({ inventory, targets }))
+    const all = healthy(targets)
+    const rows = new Map<string, HealthRow>()
+    const keep = (changes: { rows: HealthRow[] }) => {
+      for (const row of changes.rows) rows.set(row.target, row)
+    }
+    const feed = (engine: HealthEngine, results: Parameters<Driver['round']>[0]) => {
+      first.now += 1000
+      const batch = Object.entries(results).map(([id, r]) => ({
+        target: { id },
+        result:
+          typeof r === 'string'
+            ? { status: r, latencyMs: 1, detail: r }
+            : { ...r, latencyMs: 1, detail: '' },
+        at: first.now,
+      }))
+      const changes = engine.observe(batch, first.now)
+      keep(changes)
+      return changes
+    }
+    feed(first.engine, all)
+    feed(first.engine, all)
+    const failing = { ...all, 'web/node1/http': 'critical' } as const
+    feed(first.engine, failing)
+    const soft = feed(first.engine, failing).rows.find((r) => r.target === 'web/node1/http')
+    expect(soft).toMatchObject({ state: 'up', stateType: 'soft', detail: { fails: 2 } })
+    // A fresh engine from the stored rows: one more failure completes fall = 3.
+    const second = createHealthEngine({ inventory, targets, restore: [...rows.values()] })
+    const changes = feed(second, failing)
+    expect(types(changes.events)).toEqual(['check.failed web/node1/http'])
+    expect(changes.rows.find((r) => r.target === 'web/node1/http')).toMatchObject({
+      state: 'down',
+      stateType: 'hard',
+    })
+    // Failing on and on, and passing on and on, writes nothing more.
+    for (let i = 0; i < 5; i++) feed(second, failing)
+    expect(feed(second, failing).rows).toEqual([])
   })
 
   it('warns about nodes that can never reach the node-down quorum', () => {

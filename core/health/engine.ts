@@ -108,7 +108,9 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     const byTarget = new Map(rows.map((row) => [row.target, row]))
     for (const record of checks.values()) {
       const row = byTarget.get(record.target.id)
-      if (row?.kind === 'check') record.restore(row.state as HealthState, row.since, row.flapping)
+      if (row?.kind !== 'check') continue
+      record.restore({ ...row, state: row.state as HealthState }, row.detail)
+      if (record.pendingFailure) countPending(record)
     }
     for (const node of nodes.values()) {
       const row = byTarget.get(healthTarget.node(node.name))
@@ -136,8 +138,12 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
       if (!record) continue
       watch.update(record, record.passing, isPassing(result.status))
       const wasPending = record.pendingFailure
+      const softKey = record.softKey
       const flap = record.observe(result, at)
       if (wasPending !== record.pendingFailure) countPending(record)
+      // Soft steps are stored too (a restart or a serverless tick resumes the count).
+      if (record.softKey !== softKey && record.hard === record.announced && !record.flapping)
+        out.checkRow(record)
       if (record.viewsMembership && !clusterViews.includes(record)) clusterViews.push(record)
       if (flap) out.flapping(record, flap, record.service, monitor.flap)
       touched.push(record)

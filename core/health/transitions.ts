@@ -26,11 +26,25 @@ export class Transitions {
     return { events: this.events, rows: [...this.rows.values()] }
   }
 
+  /** The check's row as it stands (a soft step: counting toward a change, nothing announced). */
+  checkRow(record: CheckRecord, state: HealthState = record.announced): void {
+    const since = state === record.announced ? record.since : record.lastAt
+    this.row(
+      record.target.id,
+      'check',
+      state,
+      since || this.now,
+      record.flapping,
+      checkDetail(record),
+    )
+    this.rows.get(record.target.id)!.stateType = record.soft ? 'soft' : 'hard'
+  }
+
   check(record: CheckRecord, to: HealthState): void {
     const { target } = record
     const from = record.announced
     const at = record.lastAt || this.now
-    this.row(target.id, 'check', to, at, record.flapping, lastResult(record))
+    this.checkRow(record, to)
     const type: EventType | undefined =
       to === 'down'
         ? 'check.failed'
@@ -124,14 +138,7 @@ export class Transitions {
     flap: { window: number; high: number; low: number },
   ): void {
     const { target } = record
-    this.row(
-      target.id,
-      'check',
-      record.announced,
-      record.since || this.now,
-      change === 'start',
-      lastResult(record),
-    )
+    this.checkRow(record)
     const payload: FlappingEventPayload = {
       target: target.id,
       node: target.node,
@@ -190,7 +197,8 @@ function checkLabels(record: CheckRecord, severity: Severity): Record<string, st
   return labels
 }
 
-function lastResult(record: CheckRecord): Record<string, unknown> | null {
-  const { lastStatus: status, lastDetail: detail, lastLatencyMs: latencyMs } = record
-  return status ? { status, detail, latencyMs } : null
+/** A check row's detail: the last result, and the soft counters a restart resumes from. */
+function checkDetail(record: CheckRecord): Record<string, unknown> {
+  const { lastStatus: status, lastDetail: detail, lastLatencyMs: latencyMs, passes, fails } = record
+  return { status, detail, latencyMs, passes, fails }
 }

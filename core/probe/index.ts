@@ -13,6 +13,7 @@ export { PING_BINARY, probePing } from './ping.ts'
 export { createPluginProbe, type PluginContextFactory } from './plugin-probe.ts'
 export { createProber, type Prober, type ProberOptions } from './prober.ts'
 export { isPassing, type ProbeResult, type ProbeStatus } from './result.ts'
+export { runChecksOnce } from './run-once.ts'
 export {
   type CheckResult,
   type Scheduler,

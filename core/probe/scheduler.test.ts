@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import { createServer, type Server, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createProber } from './prober.ts'
+import { runChecksOnce } from './run-once.ts'
 import { type CheckResult, startScheduler } from './scheduler.ts'
 import type { CheckTarget } from './targets.ts'
 import { checkTarget } from './test-support.ts'
@@ -126,5 +127,18 @@ describe('scheduler', () => {
     expect(busy.queued).toBeGreaterThan(0)
     // Back-pressure is a queue, not a drop: every check got its turn.
     expect(accepts.every((a) => a.length >= 1)).toBe(true)
+  })
+})
+
+describe('runChecksOnce', () => {
+  it('runs each check once under the cap and returns results in target order', async () => {
+    const { ports, accepts } = await farm(6, false)
+    const list = targets(ports, { timeout: '1s' })
+    const prober = await createProber(list)
+    const results = await runChecksOnce(list, prober, 2)
+    prober.close()
+    expect(results.map((r) => r.target.id)).toEqual(list.map((t) => t.id))
+    expect(results.every((r) => r.result.status === 'ok')).toBe(true)
+    expect(accepts.map((a) => a.length)).toEqual([1, 1, 1, 1, 1, 1])
   })
 })
