@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startMonitoring, type TandemEvent } from '../core/health/index.ts'
 import { Config, createInventory } from '../core/inventory/index.ts'
-import { quietLog } from '../core/probe/test-support.ts'
+import { isAlive, quietLog } from '../core/probe/test-support.ts'
 import { openStore } from '../core/store/index.ts'
 
 const servers: Server[] = []
@@ -118,7 +118,8 @@ describe('hostile targets', () => {
     const deadline = Date.now() + 15_000
     while (seen.filter((e) => e.type === 'check.failed').length < 7 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50))
-    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length
+    const sockets = () =>
+      process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length
     expect(sockets()).toBeGreaterThan(handlesBefore) // kept-alive probe connections are open now
     await monitoring.stop()
     store.close()
@@ -169,12 +170,3 @@ describe('hostile targets', () => {
     expect(alive).toEqual([])
   })
 })
-
-/** Running or sleeping; a zombie waiting for init counts as dead. */
-function isAlive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch {
-    return false
-  }
-}

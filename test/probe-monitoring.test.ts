@@ -139,6 +139,17 @@ async function start(
   return monitoring
 }
 
+/** A world of `count` nodes, monitored, with every node up. */
+async function healthyWorld(count: number) {
+  const w = await world(count)
+  const store = await open(w.file)
+  const seen: TandemEvent[] = []
+  const monitoring = await start(w, store, seen)
+  const up = () => monitoring.snapshot().nodes.filter((n) => n.state === 'up').length
+  await until('nodes up', () => up() === count)
+  return { w, store, seen, monitoring }
+}
+
 async function open(file: string): Promise<Store> {
   const store = await openStore(`file:${file}`)
   cleanups.push(() => store.close())
@@ -223,14 +234,7 @@ describe('monitoring (scheduler + engine + store)', () => {
   })
 
   it('calls a node down when two vantage points agree, once, with the votes as evidence', async () => {
-    const w = await world(3)
-    const store = await open(w.file)
-    const seen: TandemEvent[] = []
-    const monitoring = await start(w, store, seen)
-    await until(
-      'nodes up',
-      () => monitoring.snapshot().nodes.filter((n) => n.state === 'up').length === 3,
-    )
+    const { w, seen } = await healthyWorld(3)
     // node3's backend stops listening: its own tcp check (monitor) and its real server
     // (services) both fail; the cluster still lists it. 2 of 3 is the quorum.
     w.backends[2]!.server.close()
@@ -247,14 +251,7 @@ describe('monitoring (scheduler + engine + store)', () => {
   })
 
   it('needs the cluster view to agree when only one vantage point sees a failure', async () => {
-    const w = await world(3)
-    const store = await open(w.file)
-    const seen: TandemEvent[] = []
-    const monitoring = await start(w, store, seen)
-    await until(
-      'nodes up',
-      () => monitoring.snapshot().nodes.filter((n) => n.state === 'up').length === 3,
-    )
+    const { w, seen } = await healthyWorld(3)
     w.backends[0]!.fail(true) // node1's http answers 500; its tcp port still accepts
     await until('check.failed', () => seen.some((e) => e.type === 'check.failed'))
     await new Promise((r) => setTimeout(r, 500))

@@ -91,6 +91,14 @@ const healthy = (targets: CheckTarget[]) =>
         : ('ok' as const),
     ]),
   )
+/** The switch and node3 behind it stop answering; everything else stays as it is. */
+const switchCut = (all: ReturnType<typeof healthy>) =>
+  ({
+    ...all,
+    'node/switch/icmp': 'timeout',
+    'node/node3/ssh': 'timeout',
+    'web/node3/http': 'timeout',
+  }) as const
 const types = (events: TandemEvent[]) => events.map((e) => `${e.type} ${e.subject}`)
 
 describe('health engine', () => {
@@ -224,12 +232,7 @@ describe('health engine', () => {
     const all = healthy(targets)
     d.rounds(2, all)
     // The switch and everything behind it (node3) stop answering in the same instant.
-    const cut = {
-      ...all,
-      'node/switch/icmp': 'timeout',
-      'node/node3/ssh': 'timeout',
-      'web/node3/http': 'timeout',
-    } as const
+    const cut = switchCut(all)
     const first = d.round(cut) // switch: 1 of fall 2; node3: 1 of fall 3
     expect(first).toEqual([])
     const events = d.rounds(4, cut)
@@ -272,12 +275,7 @@ describe('health engine', () => {
     const d = new Driver(createHealthEngine({ inventory, targets }))
     const all = healthy(targets)
     d.rounds(2, all)
-    const cut = {
-      ...all,
-      'node/switch/icmp': 'timeout',
-      'node/node3/ssh': 'timeout',
-      'web/node3/http': 'timeout',
-    } as const
+    const cut = switchCut(all)
     d.rounds(5, cut)
     expect(types(d.rounds(3, all))).toEqual([
       'node.up switch',

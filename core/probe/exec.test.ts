@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createExecProbe } from './exec.ts'
-import { checkTarget } from './test-support.ts'
+import { checkTarget, isAlive } from './test-support.ts'
 
 const PLUGINS = '/usr/lib/nagios/plugins'
 let server: Server
@@ -122,13 +122,3 @@ describe('exec probe (Nagios plugin API)', () => {
     })
   })
 })
-
-/** Running or sleeping; a zombie (killed, waiting for init to reap it) counts as dead. */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return !/^\d+ \(.*\) [ZX]/.test(stat)
-  } catch {
-    return false
-  }
-}

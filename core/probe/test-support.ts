@@ -1,4 +1,5 @@
 // Test helpers: check targets with schema defaults, and a plugin ctx whose runner really runs commands.
+import { readFileSync } from 'node:fs'
 import type { z } from 'zod'
 import { Check, Config, createInventory, type Inventory } from '../inventory/index.ts'
 import type { CommandRunner, Logger, PluginContext, PluginDefinition } from '../plugin/index.ts'
@@ -60,4 +61,13 @@ export function pluginContextFor(
     secrets: { resolve: async () => '' },
     dryRun: false,
   })
+}
+
+/** Running or sleeping; a zombie (killed, waiting for init to reap it) counts as dead. */
+export function isAlive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
 }
