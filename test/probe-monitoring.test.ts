@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createHealthClusterView } from '../core/act/index.ts'
 import {
   isMonitorBlind,
   type Monitoring,
@@ -196,7 +197,7 @@ describe('monitoring (scheduler + engine + store)', () => {
     expect(await writes(store)).toBe(before)
     expect(seen).toEqual([]) // coming up from unknown announces nothing
     const rows = await store.db.select().from(healthStates)
-    expect(rows.length).toBe(41 + 20 + 1) // checks, nodes, the service
+    expect(rows.length).toBe(41 + 20 + 1 + 1) // checks, nodes, the service, the cluster
   })
 
   it('stores each transition once, with ids, and resumes after a restart without repeating it', async () => {
@@ -265,6 +266,16 @@ describe('monitoring (scheduler + engine + store)', () => {
       }[]
     ).map((v) => `${v.vantage}=${v.verdict}`)
     expect(votes).toEqual(['monitor=up', 'services=down', 'cluster:node/director/members=down'])
+  })
+
+  it("writes the cluster's quorum and members where the executor's quorum guard reads them", async () => {
+    const { w, store, monitoring } = await healthyWorld(3)
+    const view = createHealthClusterView(store.db, w.inventory)
+    await until('quorate with 3 members', async () => (await view.snapshot()).members?.length === 3)
+    w.members(['node2'])
+    await until('node2 gone', async () => !(await view.snapshot()).members?.includes('node2'))
+    await monitoring.flush()
+    expect(await view.snapshot()).toMatchObject({ quorate: true, members: ['node1', 'node3'] })
   })
 
   it('stores the blind state so the executor can refuse destructive actions', async () => {

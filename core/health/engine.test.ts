@@ -409,6 +409,48 @@ describe('health engine', () => {
     expect(feed(second, failing).rows).toEqual([])
   })
 
+  it('keeps the cluster row (quorum and live members) as the freshest membership view says', () => {
+    const { inventory, targets } = setup()
+    const d = new Driver(createHealthEngine({ inventory, targets }))
+    const all = healthy(targets)
+    const cluster = (changes: { rows: HealthRow[] }) =>
+      changes.rows.find((r) => r.target === 'cluster')
+    const view = (quorate: boolean | null, members: string[]) => ({
+      status: quorate === false ? ('critical' as const) : ('ok' as const),
+      data: {
+        quorate,
+        members,
+        nodes: ['node1', 'node2', 'node3'].map((name) => ({
+          name,
+          online: members.includes(name),
+        })),
+      },
+    })
+    const rows: (HealthRow | undefined)[] = []
+    const step = (members: ReturnType<typeof view>) => {
+      d.now += 1000
+      const batch = [
+        {
+          target: { id: 'node/director/members' },
+          result: { ...members, latencyMs: 1, detail: '' },
+          at: d.now,
+        },
+      ]
+      rows.push(cluster(d.engine.observe(batch, d.now)))
+    }
+    d.round(all)
+    step(view(true, ['node1', 'node2', 'node3'])) // same as the first round: no new row
+    step(view(true, ['node1', 'node3']))
+    step(view(false, ['node1']))
+    step(view(null, []))
+    expect(rows.map((r) => r && [r.state, (r.detail as { members: string[] }).members])).toEqual([
+      undefined,
+      ['up', ['node1', 'node3']],
+      ['down', ['node1']],
+      ['unknown', []],
+    ])
+  })
+
   it('warns about nodes that can never reach the node-down quorum', () => {
     const { inventory, targets } = setup({ monitor: { node_down_quorum: 3 } })
     const engine = createHealthEngine({

@@ -64,6 +64,8 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
   const watch = new BlindWatch(monitor.blind_threshold)
   /** When the monitor last regained its sight: failures must be seen again after it. */
   let sightedAt = 0
+  /** The cluster row last written (state and members), so it is written on change only. */
+  let clusterKey = ''
 
   for (const node of inventory.config.nodes) nodes.set(node.name, newNode(node.name))
   const order = dependencyOrder(nodes, (name) => inventory.node(name)?.depends_on ?? [])
@@ -126,7 +128,9 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
         service.since = row.since
       }
     }
-    watch.blind = byTarget.get(healthTarget.monitor)?.state === 'blind'
+    watch.blind = byTarget.get(healthTarget.monitor)?.state === 'down'
+    const cluster = byTarget.get(healthTarget.cluster)
+    if (cluster) clusterKey = keyOf(cluster.state, cluster.detail?.members)
   }
 
   function observe(batch: readonly Observation[], now = Date.now()): HealthChanges {
@@ -149,6 +153,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
       touched.push(record)
       if (record.viewsMembership) views = true
     }
+    if (views) clusterRow(out)
     const sight = watch.evaluate()
     if (sight) out.monitor(sight, watch.payload())
     if (sight === 'sighted') sightedAt = now
@@ -238,6 +243,27 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     service.since = out.now
   }
 
+  /** Writes the cluster row from the freshest membership view, when quorum or members changed. */
+  function clusterRow(out: Transitions): void {
+    let latest: CheckRecord | undefined
+    for (const source of clusterViews)
+      if (source.membership && (!latest || source.lastAt > latest.lastAt)) latest = source
+    const view = latest?.membership
+    if (!view && !clusterViews.every((source) => source.hard === 'down')) return
+    const state: HealthState =
+      view?.quorate === true ? 'up' : view?.quorate === false ? 'down' : 'unknown'
+    const members = view
+      ? [...view.members]
+          .filter(([, live]) => live)
+          .map(([name]) => name)
+          .sort()
+      : []
+    const key = keyOf(state, members)
+    if (key === clusterKey) return
+    clusterKey = key
+    out.cluster(state, { members, source: latest?.target.id ?? null })
+  }
+
   function countPending(record: CheckRecord): void {
     if (record.voter) record.voter.pendingChecks += record.pendingFailure ? 1 : -1
   }
@@ -319,4 +345,8 @@ function newNode(name: string): NodeRecord {
 
 function isDownOrUnreachable(node: NodeRecord): boolean {
   return node.announced === 'down' || node.announced === 'unreachable'
+}
+
+function keyOf(state: string, members: unknown): string {
+  return `${state}|${Array.isArray(members) ? members.join(',') : ''}`
 }

@@ -27,6 +27,12 @@ export interface MonitoringOptions {
   onEvents?(events: TandemEvent[]): void
   /** Scheduler tick (ms); the default 20 ms bounds the added detection delay. */
   tickMs?: number
+  /**
+   * Shards: probe only the targets this instance owns (e.g. `shardView.owns`). The others stay
+   * `unknown` here; a node or service whose checks are split between instances gets no verdict
+   * from either (cross-instance votes are not read back from the store yet).
+   */
+  owns?: (targetId: string) => boolean
 }
 
 export interface Monitoring {
@@ -57,8 +63,9 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   const engine = createHealthEngine({ inventory, targets, restore })
   for (const warning of engine.warnings) log.warn(warning)
   const recorder = createRecorder(store, log, options.onEvents)
+  const owns = options.owns
   const scheduler = startScheduler({
-    targets,
+    targets: owns ? targets.filter((target) => owns(target.id)) : targets,
     prober,
     maxConcurrency: inventory.config.monitor.max_concurrency,
     tickMs: options.tickMs,

@@ -145,7 +145,7 @@ export async function isMonitorBlind(store: Store): Promise<boolean> {
     .select({ state: healthStates.state })
     .from(healthStates)
     .where(eq(healthStates.target, healthTarget.monitor))
-  return row?.state === 'blind'
+  return row?.state === 'down'
 }
 
 async function write(

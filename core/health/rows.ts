@@ -4,9 +4,9 @@ import type { HealthState } from './events.ts'
 /** A health_states row as the engine writes it (on transitions only). */
 export interface HealthRow {
   target: string
-  kind: 'check' | 'node' | 'service' | 'monitor'
-  /** HealthState for checks, nodes and services; `blind` or `sighted` for the monitor. */
-  state: HealthState | 'blind' | 'sighted'
+  kind: 'check' | 'node' | 'service' | 'monitor' | 'cluster'
+  /** The monitor's row is `down` while it is blind, `up` once it sees again. */
+  state: HealthState
   stateType: 'soft' | 'hard'
   flapping: boolean
   since: number
@@ -24,6 +24,15 @@ export interface HealthRow {
 export const healthTarget = {
   node: (name: string) => `node/${name}`,
   service: (name: string) => `service/${name}`,
-  /** The monitor's own row: state `blind` while tandem suspects its own eyes. */
+  /**
+   * The monitor's own row: `down` while tandem suspects its own eyes (monitor.blind), `up`
+   * again after monitor.sighted. The executor refuses destructive steps while it is down.
+   */
   monitor: 'monitor',
+  /**
+   * The cluster manager's word, from the freshest membership probe: `up` quorate, `down`
+   * inquorate, `unknown` when no probe can tell; `detail.members` lists the live members.
+   * The executor's quorum guard and the policies' `quorate` read it.
+   */
+  cluster: 'cluster',
 } as const

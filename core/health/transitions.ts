@@ -153,10 +153,19 @@ export class Transitions {
   }
 
   monitor(change: 'blind' | 'sighted', payload: BlindEventPayload): void {
-    this.row(healthTarget.monitor, 'monitor', change, this.now, false, { ...payload })
+    const state = change === 'blind' ? 'down' : 'up'
+    this.row(healthTarget.monitor, 'monitor', state, this.now, false, {
+      ...payload,
+      blind: change === 'blind',
+    })
     const type = change === 'blind' ? 'monitor.blind' : 'monitor.sighted'
     const severity = change === 'blind' ? 'critical' : 'info'
     this.event(type, 'monitor', this.now, { severity }, payload)
+  }
+
+  /** The cluster row (no event: losing quorum already fails the membership check itself). */
+  cluster(state: HealthState, detail: { members: string[]; source: string | null }): void {
+    this.row(healthTarget.cluster, 'cluster', state, this.now, false, detail)
   }
 
   private event(

@@ -49,7 +49,7 @@ const registry = createRegistry([labCluster])
 const contextFor = pluginContextFor()
 
 describe('plugin probes', () => {
-  it('runs the plugin with its with: block and the target node when its schema takes one', async () => {
+  it('runs the plugin with its with: block, placeholders filled from the target', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'tandem-plugin-')), 'members.json')
     writeFileSync(
       file,
@@ -59,7 +59,7 @@ describe('plugin probes', () => {
       ]),
     )
     const target = checkTarget(
-      { kind: 'labcluster.membership', with: { file } },
+      { kind: 'labcluster.membership', with: { file, node: '{node}' } },
       { scope: 'node', node: 'director' },
     )
     const r = await createPluginProbe(target, registry, contextFor)(2000)

@@ -15,8 +15,9 @@ export type PluginContextFactory = (
 const STATUSES = new Set<ProbeStatus>(['ok', 'warning', 'critical', 'unknown', 'timeout'])
 
 /**
- * Compiles a plugin-probe target. The probe's input is the check's `with:` block, plus those
- * of the target's `node`, `address`, `port` and `service` that the probe's input declares.
+ * Compiles a plugin-probe target. The probe's input is the check's `with:` block, where
+ * `{node}`, `{address}`, `{port}` and `{service}` in strings become the target's values
+ * (e.g. `with: { node: '{node}' }` asks the cluster about the node this check runs for).
  * Throws CONFIG_INVALID for an unknown probe kind or a `with:` block its schema refuses.
  *
  * @example
@@ -67,13 +68,7 @@ export function createPluginProbe(
 }
 
 function probeInput(target: CheckTarget, schema: z.ZodType): unknown {
-  const own = target.check.with ?? {}
-  // Target fields go in only where the probe's input declares them (strict schemas stay strict).
-  const declared = (schema as { shape?: Record<string, unknown> }).shape ?? {}
-  const where: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(targetFields(target)))
-    if (key in declared && value !== undefined) where[key] = value
-  const parsed = schema.safeParse({ ...where, ...own })
+  const parsed = schema.safeParse(substitute(target.check.with ?? {}, placeholders(target)))
   if (parsed.success) return parsed.data
   const issue = parsed.error.issues[0]
   const field = issue?.path.length ? `with.${issue.path.join('.')}: ` : 'with: '
@@ -84,8 +79,28 @@ function probeInput(target: CheckTarget, schema: z.ZodType): unknown {
   )
 }
 
-function targetFields(target: CheckTarget): Record<string, unknown> {
-  return { node: target.node, address: target.address, port: target.port, service: target.service }
+function placeholders(target: CheckTarget): Record<string, string> {
+  return {
+    '{node}': target.node,
+    '{address}': target.address,
+    '{port}': target.port === undefined ? '' : String(target.port),
+    '{service}': target.service ?? '',
+  }
+}
+
+/** Replaces placeholders in every string of a `with:` block (inventory data only). */
+function substitute(value: unknown, values: Record<string, string>): unknown {
+  if (typeof value === 'string') {
+    let out = value
+    for (const [key, replacement] of Object.entries(values)) out = out.replaceAll(key, replacement)
+    return out
+  }
+  if (Array.isArray(value)) return value.map((item) => substitute(item, values))
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, substitute(item, values)]),
+    )
+  return value
 }
 
 /** A plugin's result is data from outside core: keep only a well-formed one. */

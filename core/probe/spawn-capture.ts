@@ -1,5 +1,6 @@
 // Runs a program in its own process group with a deadline and an output cap, then reaps the group.
 import { spawn } from 'node:child_process'
+import { killGroup } from '../plugin/index.ts'
 
 /** What a finished (or killed) program left behind. */
 export interface Captured {
@@ -59,7 +60,7 @@ export function runCaptured(argv: string[], options: CaptureOptions): Promise<Ca
       done = true
       clearTimeout(deadline)
       clearTimeout(grace)
-      killGroup(child.pid)
+      if (child.pid) killGroup(child.pid, 'SIGKILL')
       child.stdout.destroy()
       child.stderr.destroy()
       out.stdout = stdout.text()
@@ -68,7 +69,7 @@ export function runCaptured(argv: string[], options: CaptureOptions): Promise<Ca
     }
     const deadline = setTimeout(() => {
       out.timedOut = true
-      killGroup(child.pid)
+      if (child.pid) killGroup(child.pid, 'SIGKILL')
       grace = setTimeout(finish, KILL_GRACE_MS)
     }, options.timeoutMs)
     child.on('error', (error) => {
@@ -82,15 +83,6 @@ export function runCaptured(argv: string[], options: CaptureOptions): Promise<Ca
     })
     child.on('close', finish)
   })
-}
-
-function killGroup(pid: number | undefined): void {
-  if (!pid) return
-  try {
-    process.kill(-pid, 'SIGKILL')
-  } catch {
-    // ESRCH: the group is already gone, which is what we want.
-  }
 }
 
 function collector(max: number, out: Captured) {

@@ -2,10 +2,14 @@
 import { readFileSync } from 'node:fs'
 import type { z } from 'zod'
 import { Check, Config, createInventory, type Inventory } from '../inventory/index.ts'
-import type { CommandRunner, Logger, PluginContext, PluginDefinition } from '../plugin/index.ts'
-import { pluginEnv } from './exec.ts'
+import {
+  type CommandRunner,
+  createLocalRunner,
+  type Logger,
+  type PluginContext,
+  type PluginDefinition,
+} from '../plugin/index.ts'
 import type { PluginContextFactory } from './plugin-probe.ts'
-import { runCaptured } from './spawn-capture.ts'
 import type { CheckTarget } from './targets.ts'
 
 export type CheckInput = Partial<z.input<typeof Check>>
@@ -24,26 +28,8 @@ export function checkTarget(check: CheckInput, over: Partial<CheckTarget> = {}):
   }
 }
 
-/** A local runner (argv, no shell, process-group kill) for plugin probes under test. */
-export const localRunner: CommandRunner = {
-  async run(spec) {
-    const started = performance.now()
-    const out = await runCaptured(spec.argv, {
-      timeoutMs: spec.timeoutMs ?? 10_000,
-      maxOutputBytes: spec.maxOutputBytes ?? 1024 * 1024,
-      env: { ...pluginEnv(), ...spec.env },
-    })
-    return {
-      code: out.code,
-      signal: out.signal,
-      stdout: out.stdout,
-      stderr: out.stderr || (out.spawnError ?? ''),
-      durationMs: performance.now() - started,
-      timedOut: out.timedOut,
-      truncated: out.truncated,
-    }
-  },
-}
+/** The engine's own local runner (argv, no shell, process-group kill), as the daemon uses it. */
+export const localRunner: CommandRunner = createLocalRunner({ killGraceMs: 200 })
 
 export const quietLog: Logger = { debug() {}, info() {}, warn() {}, error() {} }
 

@@ -7,8 +7,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { startMonitoring, type TandemEvent } from '../../core/health/index.ts'
 import { Config, createInventory, type Inventory } from '../../core/inventory/index.ts'
 import { openStore } from '../../core/store/index.ts'
-import { startFarm } from './probe-farm-control.ts'
-import { measureMonit } from './probe-monit.ts'
+import { startFarm } from './_probe-farm-control.ts'
+import { measureMonit } from './_probe-monit.ts'
 
 const TARGETS = Number(process.env.BENCH_TARGETS ?? 10_000)
 const INTERVAL_S = Number(process.env.BENCH_INTERVAL ?? 10)

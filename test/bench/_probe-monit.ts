@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Farm } from './probe-farm-control.ts'
+import type { Farm } from './_probe-farm-control.ts'
 
 export const MONIT = '/usr/bin/monit'
 
