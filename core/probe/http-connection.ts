@@ -80,8 +80,11 @@ export class HttpConnection {
 
   /** Drops the connection (stop, reload, or an outcome that leaves it in doubt). */
   close(): void {
+    const exchange = this.current
+    this.disarm()
+    this.current = undefined
     this.drop()
-    if (this.current) this.settle(this.current, { failure: 'closed' })
+    if (exchange) this.settle(exchange, { failure: 'closed' })
   }
 
   private send(exchange: Exchange, fresh: boolean): void {
@@ -113,8 +116,8 @@ export class HttpConnection {
     this.connected = false
     this.secured = !tls
     this.socket = socket
-    socket.once('connect', () => (this.connected = true))
-    if (tls) socket.once('secureConnect', () => (this.secured = true))
+    socket.once('connect', () => socket === this.socket && (this.connected = true))
+    if (tls) socket.once('secureConnect', () => socket === this.socket && (this.secured = true))
     if (tls) socket.on('data', (chunk: Buffer) => socket === this.socket && this.onData(chunk))
     socket.on('error', (error) => socket === this.socket && this.onEnd(error))
     socket.on('close', () => socket === this.socket && this.onEnd())
