@@ -29,15 +29,8 @@ export class Transitions {
   /** The check's row as it stands (a soft step: counting toward a change, nothing announced). */
   checkRow(record: CheckRecord, state: HealthState = record.announced): void {
     const since = state === record.announced ? record.since : record.lastAt
-    this.row(
-      record.target.id,
-      'check',
-      state,
-      since || this.now,
-      record.flapping,
-      checkDetail(record),
-    )
-    this.rows.get(record.target.id)!.stateType = record.soft ? 'soft' : 'hard'
+    const { target, flapping, soft } = record
+    this.row(target.id, 'check', state, since || this.now, flapping, checkDetail(record), soft)
   }
 
   check(record: CheckRecord, to: HealthState): void {
@@ -185,12 +178,13 @@ export class Transitions {
     since: number,
     flapping: boolean,
     detail: Record<string, unknown> | null,
+    soft = false,
   ): void {
     this.rows.set(target, {
       target,
       kind,
       state,
-      stateType: 'hard',
+      stateType: soft ? 'soft' : 'hard',
       flapping,
       since: Math.round(since),
       detail,
