@@ -1,0 +1,125 @@
+// What every per-server action starts from: the inventory target, the director, its current
+// table and the real server as the kernel holds it now.
+import { type PlannedCommand, PluginError, z } from '../../../core/plugin/index.ts'
+import { serverCommand } from '../commands.ts'
+import { type Director, type LvsContext, onDirector, readTable } from '../ipvsadm.ts'
+import {
+  findServer,
+  findService,
+  type IpvsTable,
+  type LiveServer,
+  type LiveService,
+  serverId,
+  serviceId,
+} from '../model.ts'
+import { type DesiredServer, type LvsTarget, resolveTarget, serverOn } from '../targets.ts'
+
+export const ServerInput = z.strictObject({
+  service: z.string().min(1),
+  node: z.string().min(1),
+})
+export type ServerInput = z.output<typeof ServerInput>
+
+/** A weight as ipvsadm (Debian's, up to INT_MAX) takes it; templated strings of digits too. */
+export const Weight = z
+  .union([z.number(), z.string().regex(/^\d+$/, 'expected a whole number').transform(Number)])
+  .pipe(z.number().int().min(0).max(2_147_483_647))
+
+export interface ServerState {
+  target: LvsTarget
+  desired: DesiredServer
+  director: Director
+  table: IpvsTable
+  service: LiveService | undefined
+  live: LiveServer | undefined
+}
+
+/** Resolves the input and reads the director's table (two ipvsadm reads). */
+export async function serverState(ctx: LvsContext, input: ServerInput): Promise<ServerState> {
+  const target = await resolveTarget(ctx.inventory, input.service)
+  const desired = serverOn(target, input.node)
+  const director = onDirector(ctx, target.director)
+  const table = await readTable(director)
+  const service = findService(table, target.service.ref)
+  const live = service ? findServer(service.servers, desired.server) : undefined
+  return { target, desired, director, table, service, live }
+}
+
+/**
+ * The live server, or the error ipvsadm itself would give for editing it: the service or the
+ * destination is missing from the kernel table.
+ */
+export function requireLive(state: ServerState): LiveServer {
+  const where = `${state.desired.node} ${serverId(state.desired.server)} in ${state.target.name}`
+  const context = `${where} (${serviceId(state.target.service.ref)} on ${state.director.node})`
+  if (!state.service)
+    throw new PluginError('lvs', 'NO_SUCH_SERVICE', 'Service not defined', { context })
+  if (!state.live)
+    throw new PluginError('lvs', 'NO_SUCH_DESTINATION', 'No such destination', { context })
+  return state.live
+}
+
+/**
+ * Sets the weight of one real server, passing back everything else the kernel holds for it
+ * (forwarding, thresholds, tunnel options). No command when it already has that weight.
+ */
+export async function applyWeight(
+  state: ServerState,
+  weight: number,
+  why: string,
+): Promise<{ previous: number; changed: boolean }> {
+  const live = requireLive(state)
+  if (live.weight === weight) return { previous: live.weight, changed: false }
+  const args = serverCommand('-e', state.target.service.ref, { ...live, weight })
+  await state.director.run(args, `${why} (weight ${live.weight} → ${weight})`)
+  return { previous: live.weight, changed: true }
+}
+
+/**
+ * The `-e` an action would run, for plans: exact when the table can be read, otherwise built
+ * from the inventory and saying so.
+ */
+export async function planWeight(
+  ctx: LvsContext,
+  input: ServerInput,
+  weightOf: (state: { desired: DesiredServer; live?: LiveServer }) => number,
+  why: string,
+): Promise<PlannedCommand[]> {
+  const target = await resolveTarget(ctx.inventory, input.service)
+  const desired = serverOn(target, input.node)
+  const director = onDirector(ctx, target.director)
+  let state: ServerState
+  try {
+    state = await serverState(ctx, input)
+  } catch (error) {
+    const weight = weightOf({ desired })
+    const args = serverCommand('-e', target.service.ref, { ...desired.server, weight })
+    return [
+      director.plan(
+        args,
+        `${why} (weight → ${weight}; current settings unread: ${message(error)})`,
+      ),
+    ]
+  }
+  const live = requireLive(state)
+  const weight = weightOf({ desired, live })
+  if (live.weight === weight) return []
+  const args = serverCommand('-e', target.service.ref, { ...live, weight })
+  return [director.plan(args, `${why} (weight ${live.weight} → ${weight})`)]
+}
+
+/** Reads the table again and checks one server's weight, nothing else. */
+export async function verifyWeight(ctx: LvsContext, input: ServerInput, expected: number) {
+  const state = await serverState(ctx, input)
+  const where = `${state.desired.node} ${serverId(state.desired.server)} in ${state.target.name}`
+  if (!state.live) return { ok: false, detail: `${where} is not in the IPVS table` }
+  const ok = state.live.weight === expected
+  return {
+    ok,
+    detail: `${where} has weight ${state.live.weight}${ok ? '' : `, expected ${expected}`}`,
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,104 @@
+// wait_drained: polls a real server's connection count until it reaches 0 or the time is up.
+// TCP (and fwmark) count active connections; UDP has no "active" state, so every entry counts.
+import { setTimeout as sleep } from 'node:timers/promises'
+import { defineAction, z } from '../../../core/plugin/index.ts'
+import { lvsError } from '../errors.ts'
+import { type Director, type LvsConfig, onDirector } from '../ipvsadm.ts'
+import { type ServiceRef, serverId, serviceArgs, serviceId } from '../model.ts'
+import { parseCount, parseListing } from '../parse.ts'
+import { type DesiredServer, resolveTarget, serverOn } from '../targets.ts'
+
+/** `30s`, `2m`, `500ms`, or milliseconds as a number. */
+const Timeout = z.union([
+  z.number().int().positive(),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'expected a duration such as "30s" or "2m"')
+    .transform((text) => {
+      const [, amount = '0', unit = 'ms'] = /^([\d.]+)(ms|s|m|h)$/.exec(text) ?? []
+      return Math.round(Number(amount) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[unit as 'ms'])
+    }),
+])
+
+const WaitInput = z.strictObject({
+  service: z.string().min(1),
+  node: z.string().min(1),
+  /** How long to wait; default: the step's own time limit less a second. */
+  timeout: Timeout.optional(),
+})
+
+export const waitDrained = defineAction<typeof WaitInput, LvsConfig>({
+  description: 'wait until a real server has no connections left (or fail when the time is up)',
+  input: WaitInput,
+  idempotent: true,
+  destructive: false,
+  target: (input) => `lvs/${input.service}/${input.node}`,
+  async describe(input, ctx) {
+    const lvs = await resolveTarget(ctx.inventory, input.service)
+    const { server } = serverOn(lvs, input.node)
+    const args = ['-Ln', ...serviceArgs(lvs.service.ref)]
+    const every = `${ctx.config.poll_interval_ms} ms`
+    return [
+      onDirector(ctx, lvs.director).plan(
+        args,
+        `read ${input.node} ${serverId(server)} connections every ${every} until 0`,
+      ),
+    ]
+  },
+  async run(input, ctx) {
+    const lvs = await resolveTarget(ctx.inventory, input.service)
+    const desired = serverOn(lvs, input.node)
+    const director = onDirector(ctx, lvs.director)
+    const limit = input.timeout ?? Math.max(1_000, ctx.timeoutMs - 1_000)
+    const started = Date.now()
+    for (;;) {
+      const left = await connectionsLeft(director, lvs.service.ref, desired)
+      if (left.count === 0)
+        return {
+          summary: `${input.node} in ${input.service} has no connections left (after ${Date.now() - started} ms)`,
+          data: { connections: 0, waited_ms: Date.now() - started, listed: left.listed },
+          commands: [],
+        }
+      if (Date.now() - started + ctx.config.poll_interval_ms > limit)
+        throw lvsError(
+          'DRAIN_TIMEOUT',
+          `${input.node} ${serverId(desired.server)} in ${input.service} still has ${left.count} connections after ${Date.now() - started} ms`,
+        )
+      await sleep(ctx.config.poll_interval_ms, undefined, { signal: ctx.signal })
+    }
+  },
+  async verify(input, ctx) {
+    const lvs = await resolveTarget(ctx.inventory, input.service)
+    const desired = serverOn(lvs, input.node)
+    const left = await connectionsLeft(onDirector(ctx, lvs.director), lvs.service.ref, desired)
+    const where = `${input.node} ${serverId(desired.server)} in ${input.service}`
+    return { ok: left.count === 0, detail: `${where} has ${left.count} connections` }
+  },
+})
+
+/** Connections that still matter for one server, from `ipvsadm -Ln -t ...` (one command). */
+export async function connectionsLeft(
+  director: Director,
+  ref: ServiceRef,
+  desired: DesiredServer,
+): Promise<{ count: number; listed: boolean }> {
+  const rows = parseListing(await director.run(['-Ln', ...serviceArgs(ref)]))
+  const columns = rows.get(serviceId(ref))?.servers.get(serverId(desired.server))
+  if (!columns) return { count: await orphanedConnections(director, ref, desired), listed: false }
+  const [, , active = 0, inactive = 0] = columns.map((c) => (/^\d/.test(c) ? parseCount(c) : 0))
+  return { count: ref.protocol === 'udp' ? active + inactive : active, listed: true }
+}
+
+/**
+ * A server taken out of the table keeps its connections (the kernel parks it until they end),
+ * so count its entries in the connection list instead.
+ */
+async function orphanedConnections(director: Director, ref: ServiceRef, desired: DesiredServer) {
+  const lines = (await director.run(['-Lnc'])).split('\n').slice(2)
+  const vip = ref.protocol === 'fwmark' ? undefined : serverId(ref)
+  return lines.filter((line) => {
+    const [protocol, , state, , virtual, destination] = line.trim().split(/\s+/)
+    if (destination !== serverId(desired.server) || (vip && virtual !== vip)) return false
+    return ref.protocol === 'udp' ? protocol === 'UDP' : state === 'ESTABLISHED'
+  }).length
+}
