@@ -29,7 +29,9 @@ export const tableProbe = defineProbe<typeof TableInput, LvsConfig>({
           if (problem) (problem.severe ? critical : warning).push(problem.text)
           services.push(describeService(target, live, director))
         }
-        const drift = planReconcile(group, table, { prune: !input.service, keepDrained: true })
+        // A missing service is reported once, not as every command that would recreate it.
+        const present = group.filter((t) => findService(table, t.service.ref))
+        const drift = planReconcile(present, table, { prune: !input.service, keepDrained: true })
         warning.push(...drift.map((c) => `drift: ${c.note}`))
       }
       const status = critical.length > 0 ? 'critical' : warning.length > 0 ? 'warning' : 'ok'
@@ -73,11 +75,11 @@ async function serverStats(ctx: LvsContext, target: LvsTarget) {
   const director = onDirector(ctx, target.director)
   const args = serviceArgs(target.service.ref)
   const id = serviceId(target.service.ref)
-  const [stats, rates, plain] = await Promise.all(
-    [['--stats', '--exact'], ['--rate', '--exact'], []].map(async (extra) =>
-      parseListing(await director.run(['-Ln', ...args, ...extra])).get(id),
-    ),
-  )
+  const read = async (extra: string[]) =>
+    parseListing(await director.run(['-Ln', ...args, ...extra])).get(id)
+  const stats = await read(['--stats', '--exact'])
+  const rates = await read(['--rate', '--exact'])
+  const plain = await read([])
   return [...(plain?.servers ?? [])].map(([address, columns]) => {
     const node = target.servers.find((s) => serverId(s.server) === address)?.node ?? null
     const [conns, inpkts, outpkts, inbytes, outbytes] = (stats?.servers.get(address) ?? []).map(

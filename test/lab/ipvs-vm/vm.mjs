@@ -80,7 +80,18 @@ export function shellQuote(arg) {
 function qemuArgs(lab, consoleLog) {
   return [
     ...['-nodefaults', '-no-reboot', '-display', 'none', '-machine', 'q35', '-accel', 'tcg'],
-    ...['-cpu', 'max', '-m', '256', '-smp', '1', '-kernel', lab.kernel, '-initrd', lab.initrd],
+    ...[
+      '-cpu',
+      process.env.TANDEM_IPVS_CPU ?? 'max',
+      '-m',
+      '256',
+      '-smp',
+      '1',
+      '-kernel',
+      lab.kernel,
+      '-initrd',
+      lab.initrd,
+    ],
     ...['-append', 'console=ttyS0 panic=-1 quiet mitigations=off'],
     // ttyS0: the kernel console, kept for diagnostics; ttyS1: the command channel (our stdio).
     ...['-serial', `file:${consoleLog}`, '-serial', 'stdio'],
@@ -193,26 +204,28 @@ function guestChannel(qemu) {
 }
 
 /**
- * A Unix socket the wrapper talks to: one JSON request `{ argv, stdin }` per connection.
+ * A Unix socket the wrapper (client.pl) talks to: one request per connection, framed as a count
+ * then `<byte length>\n<bytes>` fields; argv then stdin in, exit status then stdout, stderr out.
  * @param {string} path
  * @param {(script: string, stdin?: string) => Promise<GuestResult>} sh
  */
 function serveBroker(path, sh) {
-  const server = createServer((socket) => {
-    let body = ''
-    socket.setEncoding('utf8')
-    socket.on('data', (chunk) => {
-      body += chunk
-    })
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    /** @type {Buffer[]} */
+    const chunks = []
+    socket.on('data', (chunk) => chunks.push(chunk))
     socket.on('end', async () => {
       let reply
       try {
-        const { argv, stdin } = JSON.parse(body)
-        reply = await sh(`ipvsadm ${argv.map(shellQuote).join(' ')}\n`, stdin ?? '')
+        const [argc = 0, ...fields] = readFrames(Buffer.concat(chunks))
+        const argv = fields.slice(0, Number(argc))
+        const stdin = fields[Number(argc)] ?? ''
+        reply = await sh(`ipvsadm ${argv.map(shellQuote).join(' ')}\n`, stdin)
       } catch (error) {
         reply = { code: 125, stdout: '', stderr: `${/** @type {Error} */ (error).message}\n` }
       }
-      socket.end(JSON.stringify(reply))
+      const field = (/** @type {string} */ text) => `${Buffer.byteLength(text)}\n${text}`
+      socket.end(`${reply.code}\n${field(reply.stdout)}${field(reply.stderr)}`)
     })
     socket.on('error', () => {})
   })
@@ -222,13 +235,27 @@ function serveBroker(path, sh) {
   })
 }
 
+/** The request's fields: the count line, then each length-prefixed field, as strings. */
+function readFrames(/** @type {Buffer} */ data) {
+  const newline = data.indexOf(10)
+  const fields = [data.subarray(0, newline).toString()]
+  let at = newline + 1
+  while (at < data.length) {
+    const end = data.indexOf(10, at)
+    const length = Number(data.subarray(at, end).toString())
+    fields.push(data.subarray(end + 1, end + 1 + length).toString())
+    at = end + 1 + length
+  }
+  return fields
+}
+
 /** An executable `ipvsadm` whose every run is the guest's ipvsadm with the same argv and stdin. */
 /** @param {string} dir @param {string} socket */
 function writeWrapper(dir, socket) {
   const path = join(dir, 'ipvsadm')
-  const client = join(here, 'client.mjs')
+  const client = join(here, 'client.pl')
   const q = shellQuote
-  writeFileSync(path, `#!/bin/sh\nexec ${q(process.execPath)} ${q(client)} ${q(socket)} "$@"\n`)
+  writeFileSync(path, `#!/bin/sh\nexec perl ${q(client)} ${q(socket)} "$@"\n`)
   chmodSync(path, 0o755)
   return path
 }

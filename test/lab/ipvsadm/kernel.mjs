@@ -18,7 +18,7 @@ export const PERSISTENCE_ENGINES = ['sip']
  *   fwmark: number, sched: string, persistent: boolean, ops: boolean, schedFlags: number,
  *   timeout: number, netmask: string | number, pe: string, stats: Stats, rate: Rate,
  *   dests: Dest[] }} Service
- * @typedef {{ protocol: 'TCP' | 'UDP' | 'SCTP', service: string | null, dest: string,
+ * @typedef {{ protocol: 'TCP' | 'UDP' | 'SCTP', service: string, dest: string,
  *   client: string, virtual: string, destination: string, state: string, expiresAt: number }} Connection
  * @typedef {{ state: 'master' | 'backup', ifname: string, syncid: number }} SyncDaemon
  * @typedef {{ services: Service[], timeouts: { tcp: number, tcpfin: number, udp: number },
@@ -87,18 +87,20 @@ export function editService(/** @type {Table} */ table, /** @type {ServiceSpec} 
   return undefined
 }
 
-/** IPVS_CMD_DEL_SERVICE; its connections live on, attached to nothing. */
+/**
+ * IPVS_CMD_DEL_SERVICE. Its connections live on, and their destinations wait in the kernel's
+ * trash: the same service and server added again within their lifetime show them again.
+ */
 export function deleteService(/** @type {Table} */ table, /** @type {ServiceSpec} */ spec) {
   const service = findService(table, spec)
   if (!service) return 'ESRCH'
   table.services.splice(table.services.indexOf(service), 1)
-  detachConnections(table, serviceKey(service))
   return undefined
 }
 
-/** IPVS_CMD_FLUSH. @param {Table} table */
+/** IPVS_CMD_FLUSH (connections stay, as for deleteService). @param {Table} table */
 export function flush(table) {
-  for (const service of table.services.splice(0)) detachConnections(table, serviceKey(service))
+  table.services.splice(0)
 }
 
 /** IPVS_CMD_ZERO: counters and rates of one service (and its destinations), or of all. */
@@ -150,7 +152,7 @@ export function editDest(
   return undefined
 }
 
-/** IPVS_CMD_DEL_DEST; connections keep pointing at it, as the kernel's trash does. */
+/** IPVS_CMD_DEL_DEST; connections keep pointing at it (the kernel's trash), as for services. */
 export function deleteDest(
   /** @type {Table} */ table,
   /** @type {ServiceSpec} */ spec,
@@ -227,9 +229,4 @@ function serviceSettings(spec) {
 function destSettings(d) {
   const { fwd, weight, uthreshold, lthreshold, tunType, tunPort, tunFlags } = d
   return { fwd, weight, uthreshold, lthreshold, tunType, tunPort, tunFlags }
-}
-
-/** @param {Table} table @param {string} key */
-function detachConnections(table, key) {
-  for (const conn of table.conns) if (conn.service === key) conn.service = null
 }

@@ -1,0 +1,196 @@
+// The two IPVS labs the lvs plugin is tested against — the ipvsadm simulator and a real 6.1
+// kernel in a qemu VM — behind one interface, plus a real command runner and a plugin context.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createInventory, parseConfig } from '../core/inventory/index.ts'
+import type { CommandResult, CommandRunner, PluginContext } from '../core/plugin/index.ts'
+import { LvsConfig } from '../plugins/lvs/index.ts'
+import { startIpvsVm } from './lab/ipvs-vm/vm.mjs'
+import { closeConnection, openConnection } from './lab/ipvsadm/traffic.mjs'
+
+const SIMULATOR = fileURLToPath(new URL('./lab/bin/ipvsadm', import.meta.url))
+
+/** One ipvsadm run as the lab saw it (argv[0] shortened to `ipvsadm`). */
+export interface TraceEntry {
+  argv: string[]
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+type Endpoint = { address: string; port: number }
+
+export interface IpvsLab {
+  kind: 'simulator' | 'kernel'
+  /** The ipvsadm the plugin is pointed at. */
+  ipvsadm: string
+  runner: CommandRunner
+  /** Every command the runner ran, in order. */
+  trace: TraceEntry[]
+  /** Runs ipvsadm directly (set-up and read-back), outside the trace. */
+  ipvsadmRun(args: string[], stdin?: string): Promise<CommandResult>
+  /** Clears the table (`ipvsadm -C`); connections linger as in the kernel. */
+  reset(): Promise<void>
+  /** Opens a client connection through the virtual service to one real server. */
+  connect(vip: Endpoint, server: Endpoint): Promise<string>
+  disconnect(id: string): Promise<void>
+  stop(): Promise<void>
+}
+
+/** A runner like the daemon's: argv arrays, no shell, stdin, timeouts; records a trace. */
+export function labRunner(env: Record<string, string>, trace: TraceEntry[]): CommandRunner {
+  return {
+    run: (spec) =>
+      new Promise((resolve, reject) => {
+        const started = performance.now()
+        const [file = '', ...args] = spec.argv
+        const child = spawn(file, args, {
+          env: { PATH: process.env.PATH ?? '', ...env, ...spec.env },
+        })
+        let stdout = ''
+        let stderr = ''
+        let timedOut = false
+        const timer = setTimeout(() => {
+          timedOut = true
+          child.kill('SIGKILL')
+        }, spec.timeoutMs ?? 30_000)
+        child.stdout.on('data', (chunk) => {
+          stdout += chunk
+        })
+        child.stderr.on('data', (chunk) => {
+          stderr += chunk
+        })
+        child.on('error', (error) => {
+          clearTimeout(timer)
+          reject(error)
+        })
+        child.on('close', (code, signal) => {
+          clearTimeout(timer)
+          trace.push({ argv: ['ipvsadm', ...args], code, stdout, stderr })
+          const durationMs = Math.round(performance.now() - started)
+          resolve({ code, signal, stdout, stderr, durationMs, timedOut, truncated: false })
+        })
+        child.stdin.end(spec.stdin ?? '')
+      }),
+  }
+}
+
+/** The plugin's context for a lab: the given inventory, the lab's ipvsadm, a quiet logger. */
+export function lvsContext(
+  lab: IpvsLab,
+  inventoryYaml: string,
+  config: Partial<LvsConfig> = {},
+): PluginContext<LvsConfig> {
+  const inventory = createInventory(parseConfig('lab.yaml', inventoryYaml))
+  const quiet = () => {}
+  return {
+    config: LvsConfig.parse({ ipvsadm: lab.ipvsadm, poll_interval_ms: 100, ...config }),
+    inventory,
+    runner: lab.runner,
+    log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+    signal: new AbortController().signal,
+    timeoutMs: 10_000,
+    secrets: {
+      resolve: async (ref) => Promise.reject(new Error(`no secrets in the lab (${ref})`)),
+    },
+    dryRun: false,
+  }
+}
+
+/** The simulator with a world file of its own (set for this process too: traffic helpers). */
+export function simulatorLab(): IpvsLab {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-lvs-'))
+  const world = join(dir, 'world.json')
+  process.env.TANDEM_LAB_WORLD = world
+  const trace: TraceEntry[] = []
+  const env = { TANDEM_LAB_WORLD: world }
+  const direct = labRunner(env, [])
+  return {
+    kind: 'simulator',
+    ipvsadm: SIMULATOR,
+    runner: labRunner(env, trace),
+    trace,
+    ipvsadmRun: (args, stdin) => direct.run({ argv: [SIMULATOR, ...args], stdin }),
+    reset: async () => {
+      await direct.run({ argv: [SIMULATOR, '-C'] })
+    },
+    connect: async (vip, server) => {
+      process.env.TANDEM_LAB_WORLD = world
+      return openConnection({ service: { protocol: 'tcp', ...vip }, dest: server })
+    },
+    disconnect: async (id) => {
+      process.env.TANDEM_LAB_WORLD = world
+      closeConnection(id)
+    },
+    stop: async () => rmSync(dir, { recursive: true, force: true }),
+  }
+}
+
+/**
+ * The real kernel: boots the lab VM (built and cached on first use). Resolves to the reason
+ * instead when it cannot run here, so the suite can say why it is skipped.
+ */
+export async function kernelLab(): Promise<IpvsLab | { skipped: string }> {
+  let vm: Awaited<ReturnType<typeof startIpvsVm>>
+  try {
+    vm = await startIpvsVm({ log: (line) => console.log(`[ipvs-vm] ${line}`) })
+  } catch (error) {
+    return { skipped: error instanceof Error ? error.message : String(error) }
+  }
+  const trace: TraceEntry[] = []
+  const direct = labRunner({}, [])
+  const listeners = new Set<string>()
+  /** ESTABLISHED entries from the VIP to the server in `ipvsadm -Lnc`. */
+  const established = async (vip: Endpoint, server: Endpoint) => {
+    const { stdout } = await vm.sh('ipvsadm -Lnc')
+    return stdout.split('\n').filter((line) => {
+      const [, , state, , virtual, destination] = line.trim().split(/\s+/)
+      const same = (e: Endpoint, text?: string) => text === `${e.address}:${e.port}`
+      return state === 'ESTABLISHED' && same(vip, virtual) && same(server, destination)
+    }).length
+  }
+  const until = async (check: () => Promise<boolean>, what: string) => {
+    for (let i = 0; i < 100; i++) {
+      if (await check()) return
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new Error(`[ipvs-vm] ${what} did not happen within 10 s`)
+  }
+  const endpoints = new Map<string, [Endpoint, Endpoint]>()
+  return {
+    kind: 'kernel',
+    ipvsadm: vm.ipvsadm,
+    runner: labRunner({}, trace),
+    trace,
+    ipvsadmRun: (args, stdin) => direct.run({ argv: [vm.ipvsadm, ...args], stdin }),
+    reset: async () => {
+      await vm.sh('ipvsadm -C')
+    },
+    async connect(vip, server) {
+      const where = `${server.address}:${server.port}`
+      if (!listeners.has(where)) {
+        await vm.sh(`mkdir -p /tmp/www && httpd -p ${where} -h /tmp/www`)
+        listeners.add(where)
+      }
+      const before = await established(vip, server)
+      const started = await vm.sh(
+        `(sleep 3600 | nc ${vip.address} ${vip.port} >/dev/null 2>&1 & echo $! >/tmp/nc.pid); cat /tmp/nc.pid`,
+      )
+      const pid = started.stdout.trim()
+      endpoints.set(pid, [vip, server])
+      await until(async () => (await established(vip, server)) > before, 'connection')
+      return pid
+    },
+    async disconnect(pid) {
+      const [vip, server] = endpoints.get(pid) ?? []
+      if (!vip || !server) throw new Error(`no lab connection ${pid}`)
+      const before = await established(vip, server)
+      await vm.sh(`kill ${Number(pid)}`)
+      await until(async () => (await established(vip, server)) < before, 'disconnection')
+    },
+    stop: () => vm.stop(),
+  }
+}
