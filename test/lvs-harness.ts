@@ -9,6 +9,7 @@ import { createInventory, parseConfig } from '../core/inventory/index.ts'
 import type { CommandResult, CommandRunner, PluginContext } from '../core/plugin/index.ts'
 import { LvsConfig } from '../plugins/lvs/index.ts'
 import { startIpvsVm } from './lab/ipvs-vm/vm.mjs'
+import { runIpvsadm } from './lab/ipvsadm/run.mjs'
 import { closeConnection, openConnection } from './lab/ipvsadm/traffic.mjs'
 
 const SIMULATOR = fileURLToPath(new URL('./lab/bin/ipvsadm', import.meta.url))
@@ -37,6 +38,8 @@ export interface IpvsLab {
   /** Opens a client connection through the virtual service to one real server. */
   connect(vip: Endpoint, server: Endpoint): Promise<string>
   disconnect(id: string): Promise<void>
+  /** The kernel lab only: runs a shell script inside the VM. */
+  guest?: (script: string) => Promise<{ code: number; stdout: string; stderr: string }>
   stop(): Promise<void>
 }
 
@@ -78,6 +81,19 @@ export function labRunner(env: Record<string, string>, trace: TraceEntry[]): Com
   }
 }
 
+/** Calls the simulator's entry point directly, with its world file; records a trace. */
+function inProcessRunner(world: string, trace: TraceEntry[]): CommandRunner {
+  return {
+    async run(spec) {
+      process.env.TANDEM_LAB_WORLD = world
+      const argv = spec.argv.slice(1)
+      const result = runIpvsadm(argv, { stdin: () => spec.stdin ?? '' })
+      trace.push({ argv: ['ipvsadm', ...argv], ...result })
+      return { ...result, signal: null, durationMs: 0, timedOut: false, truncated: false }
+    },
+  }
+}
+
 /** The plugin's context for a lab: the given inventory, the lab's ipvsadm, a quiet logger. */
 export function lvsContext(
   lab: IpvsLab,
@@ -100,18 +116,22 @@ export function lvsContext(
   }
 }
 
-/** The simulator with a world file of its own (set for this process too: traffic helpers). */
-export function simulatorLab(): IpvsLab {
+/**
+ * The simulator with a world file of its own (set for this process too: traffic helpers).
+ * `inProcess` runs the simulator's code without a process per call (same table logic, same
+ * output): for the kernel diff, where the executable itself is not what is compared.
+ */
+export function simulatorLab(options: { inProcess?: boolean } = {}): IpvsLab {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-lvs-'))
   const world = join(dir, 'world.json')
   process.env.TANDEM_LAB_WORLD = world
   const trace: TraceEntry[] = []
   const env = { TANDEM_LAB_WORLD: world }
-  const direct = labRunner(env, [])
+  const direct = options.inProcess ? inProcessRunner(world, []) : labRunner(env, [])
   return {
     kind: 'simulator',
     ipvsadm: SIMULATOR,
-    runner: labRunner(env, trace),
+    runner: options.inProcess ? inProcessRunner(world, trace) : labRunner(env, trace),
     trace,
     ipvsadmRun: (args, stdin) => direct.run({ argv: [SIMULATOR, ...args], stdin }),
     reset: async () => {
@@ -184,13 +204,12 @@ export async function kernelLab(): Promise<IpvsLab | { skipped: string }> {
       await until(async () => (await established(vip, server)) > before, 'connection')
       return pid
     },
+    /** Ends the client; what IPVS makes of its FIN is for the test to watch. */
     async disconnect(pid) {
-      const [vip, server] = endpoints.get(pid) ?? []
-      if (!vip || !server) throw new Error(`no lab connection ${pid}`)
-      const before = await established(vip, server)
+      if (!endpoints.delete(pid)) throw new Error(`no lab connection ${pid}`)
       await vm.sh(`kill ${Number(pid)}`)
-      await until(async () => (await established(vip, server)) < before, 'disconnection')
     },
+    guest: (script) => vm.sh(script),
     stop: () => vm.stop(),
   }
 }

@@ -2,7 +2,7 @@
 // Boots the IPVS lab VM under qemu (TCG, no KVM needed) and lends its real kernel to the host:
 // a generated `ipvsadm` wrapper forwards argv and stdin to the guest and returns its output exactly.
 import { spawn } from 'node:child_process'
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -35,14 +35,20 @@ export async function startIpvsVm({ log = () => {}, bootTimeoutMs = 90_000 } = {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-ipvs-vm-'))
   const consoleLog = join(dir, 'console.log')
   const started = Date.now()
-  const qemu = spawn('qemu-system-x86_64', qemuArgs(lab, consoleLog), {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
+  // setpriv --pdeathsig: the VM dies with the process that started it, even on SIGKILL.
+  const argv = ['qemu-system-x86_64', ...qemuArgs(lab, consoleLog)]
+  const [file = '', ...args] = existsSync('/usr/bin/setpriv')
+    ? ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--', ...argv]
+    : argv
+  const qemu = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] })
+  const killOnExit = () => qemu.kill('SIGKILL')
+  process.once('exit', killOnExit)
   const channel = guestChannel(qemu)
   let stopped = false
   const stop = async () => {
     if (stopped) return
     stopped = true
+    process.removeListener('exit', killOnExit)
     await channel.close()
     rmSync(dir, { recursive: true, force: true })
   }

@@ -19,7 +19,8 @@ export const PERSISTENCE_ENGINES = ['sip']
  *   timeout: number, netmask: string | number, pe: string, stats: Stats, rate: Rate,
  *   dests: Dest[] }} Service
  * @typedef {{ protocol: 'TCP' | 'UDP' | 'SCTP', service: string, dest: string,
- *   client: string, virtual: string, destination: string, state: string, expiresAt: number }} Connection
+ *   client: string, virtual: string, destination: string, state: string, expiresAt: number,
+ *   closing?: boolean }} Connection
  * @typedef {{ state: 'master' | 'backup', ifname: string, syncid: number }} SyncDaemon
  * @typedef {{ services: Service[], timeouts: { tcp: number, tcpfin: number, udp: number },
  *   daemons: SyncDaemon[], conns: Connection[], interfaces: string[] }} Table
@@ -133,7 +134,22 @@ export function addDest(table, spec, d) {
     stats: zeroStats(),
     rate: zeroRate(),
   })
+  finishPendingCloses(table, serviceKey(service), destKey(d))
   return undefined
+}
+
+/**
+ * Clients that closed while their server was out of the table keep resending FIN; once it is
+ * back (revived from the trash) the next one gets through and the entry enters TIME_WAIT.
+ * @param {Table} table @param {string} service @param {string} dest
+ */
+function finishPendingCloses(table, service, dest) {
+  for (const conn of table.conns) {
+    if (!conn.closing || conn.service !== service || conn.dest !== dest) continue
+    conn.closing = false
+    conn.state = 'TIME_WAIT'
+    conn.expiresAt = Date.now() + 120_000
+  }
 }
 
 /** IPVS_CMD_SET_DEST: forwarding, weight, thresholds and tunnel settings all come from ipvsadm. */

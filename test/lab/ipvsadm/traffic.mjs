@@ -48,12 +48,19 @@ export function openConnection(conn, node = tableName()) {
 /**
  * The client closes: the entry goes to TIME_WAIT (inactive) and expires two minutes later
  * (`lingerMs` sooner, to show an entry that closed a while ago); a UDP entry just goes.
+ * While its real server is out of the table the kernel drops the client's FIN (sysctl
+ * expire_nodest_conn=0): the entry stays ESTABLISHED until the server is added back.
  * @param {string} client @param {string} [node] @param {{ lingerMs?: number }} [options]
  */
 export function closeConnection(client, node = tableName(), { lingerMs = TIME_WAIT_MS } = {}) {
   updateTable((table) => {
     const conn = table.conns.find((c) => c.client === client)
     if (!conn) throw new Error(`no lab connection from ${client}`)
+    const service = table.services.find((s) => serviceKey(s) === conn.service)
+    if (!service?.dests.some((d) => destKey(d) === conn.dest)) {
+      conn.closing = true
+      return
+    }
     conn.state = conn.protocol === 'UDP' ? 'UDP' : 'TIME_WAIT'
     conn.expiresAt = Date.now() + (conn.protocol === 'UDP' ? 0 : lingerMs)
   }, node)
