@@ -36,7 +36,7 @@ export async function startIpvsVm({ log = () => {}, bootTimeoutMs = 90_000 } = {
   const consoleLog = join(dir, 'console.log')
   const started = Date.now()
   // setpriv --pdeathsig: the VM dies with the process that started it, even on SIGKILL.
-  const argv = ['qemu-system-x86_64', ...qemuArgs(lab, consoleLog)]
+  const argv = [process.env.TANDEM_IPVS_QEMU ?? 'qemu-system-x86_64', ...qemuArgs(lab, consoleLog)]
   const [file = '', ...args] = existsSync('/usr/bin/setpriv')
     ? ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--', ...argv]
     : argv
