@@ -61,3 +61,8 @@ export function formatIssue(issue: SourceIssue): string {
   const where = `${issue.file}:${issue.line}:${issue.col}`
   return issue.field ? `${where}: ${issue.field}: ${issue.message}` : `${where}: ${issue.message}`
 }
+
+/** An issue about a file as a whole (unreadable, too large): positioned at its start. */
+export function fileIssue(file: string, message: string): SourceIssue {
+  return { file, line: 1, col: 1, field: '', message }
+}

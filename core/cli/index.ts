@@ -1,13 +1,33 @@
 // The `tandem` command line: one file per command in commands/, listed once here.
 import { ConfigError, TandemError } from '../errors.ts'
 import type { Command, Io } from './command.ts'
+import { approveCommand, denyCommand } from './commands/approve.ts'
 import { checkCommand } from './commands/check.ts'
+import { demoCommand } from './commands/demo.ts'
+import { execCommand } from './commands/exec.ts'
+import { journalCommand } from './commands/journal.ts'
+import { labCommand } from './commands/lab.ts'
+import { planCommand } from './commands/plan.ts'
 import { runCommand } from './commands/run.ts'
+import { simulateCommand } from './commands/simulate.ts'
+import { tokenCommand } from './commands/token.ts'
 
 export type { Command, Io } from './command.ts'
 
 /** Every command, in the order `tandem --help` lists them. */
-export const commands: Command[] = [checkCommand, runCommand]
+export const commands: Command[] = [
+  checkCommand,
+  runCommand,
+  demoCommand,
+  labCommand,
+  planCommand,
+  simulateCommand,
+  execCommand,
+  journalCommand,
+  approveCommand,
+  denyCommand,
+  tokenCommand,
+]
 
 const processIo: Io = {
   out: (text) => process.stdout.write(text),

@@ -1,9 +1,16 @@
 // Loads tandem.yaml: read, parse safely, validate with zod, check cross-references, all positioned.
 import { readFile, stat } from 'node:fs/promises'
-import { ConfigError, type SourceIssue } from '../errors.ts'
+import { ConfigError, fileIssue, type SourceIssue } from '../errors.ts'
 import { Config } from './schema.ts'
 import { crossReferenceIssues } from './xref.ts'
-import { MAX_FILE_BYTES, parseYaml, positionOf, zodIssues } from './yaml-source.ts'
+import {
+  fieldPath,
+  MAX_FILE_BYTES,
+  parseYaml,
+  positionOf,
+  tooLarge,
+  zodIssues,
+} from './yaml-source.ts'
 
 export const DEFAULT_CONFIG_FILE = 'tandem.yaml'
 
@@ -22,17 +29,14 @@ export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<Co
 export function parseConfig(file: string, text: string): Config {
   const source = parseYaml(file, text)
   if ('issues' in source) throw new ConfigError(source.issues)
-  const parsed = Config.safeParse(source.data ?? {})
+  const parsed = Config.safeParse(source.data ?? {}, { reportInput: true })
   if (!parsed.success) throw new ConfigError(zodIssues(source, parsed.error, Config))
   const xref = crossReferenceIssues(parsed.data)
   if (xref.length > 0) {
     const issues: SourceIssue[] = xref.map((issue) => ({
       file,
       ...positionOf(source, issue.path),
-      field: issue.path.reduce<string>(
-        (out, p) => (typeof p === 'number' ? `${out}[${p}]` : out ? `${out}.${p}` : p),
-        '',
-      ),
+      field: fieldPath(issue.path),
       message: issue.message,
     }))
     throw new ConfigError(issues)
@@ -46,25 +50,9 @@ export async function readSource(file: string): Promise<string> {
   try {
     size = (await stat(file)).size
   } catch (cause) {
-    throw new ConfigError([
-      {
-        file,
-        line: 1,
-        col: 1,
-        field: '',
-        message: `cannot read: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`,
-      },
-    ])
+    const code = (cause as NodeJS.ErrnoException).code ?? String(cause)
+    throw new ConfigError([fileIssue(file, `cannot read: ${code}`)])
   }
-  if (size > MAX_FILE_BYTES)
-    throw new ConfigError([
-      {
-        file,
-        line: 1,
-        col: 1,
-        field: '',
-        message: `file is larger than 1 MB (${size} bytes); refusing to read it`,
-      },
-    ])
+  if (size > MAX_FILE_BYTES) throw new ConfigError([fileIssue(file, tooLarge(size))])
   return readFile(file, 'utf8')
 }

@@ -35,10 +35,11 @@ export const CheckKind = z.enum(['tcp', 'http', 'https', 'exec', 'ping'])
 /** A health check, run against every real server of a service (or a node's address). */
 export const Check = z.strictObject({
   name: Name,
-  kind: z.union([
-    CheckKind,
-    z.string().regex(/^[a-z0-9-]+\.[a-z0-9_]+$/, 'plugin probe "plugin.probe"'),
-  ]),
+  kind: z
+    .string()
+    .refine((kind) => CheckKind.safeParse(kind).success || /^[a-z0-9-]+\.[a-z0-9_]+$/.test(kind), {
+      message: 'expected tcp, http, https, exec, ping, or a plugin probe such as "lvs.table"',
+    }),
   port: Port.optional(),
   interval: Duration.default(10_000),
   timeout: Duration.default(2_000),
@@ -212,12 +213,15 @@ export const FenceDevice = z
   })
   .superRefine((dev, ctx) => {
     for (const [key, value] of Object.entries(dev.options)) {
-      if (SECRET_OPTION.test(key) && !SecretRef.safeParse(value).success)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['options', key],
-          message: `"${key}" is a secret: reference it as "env:NAME" or "file:/path", never inline`,
-        })
+      if (!SECRET_OPTION.test(key) || SecretRef.safeParse(value).success) continue
+      const relativeFile = typeof value === 'string' && value.startsWith('file:')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['options', key],
+        message: relativeFile
+          ? `"${key}": a file: secret reference needs an absolute path, e.g. "file:/etc/tandem/${key}"`
+          : `"${key}" is a secret: reference it as "env:NAME" or "file:/path", never inline`,
+      })
     }
   })
 

@@ -3,7 +3,7 @@
 import type { Document, Pair, Node as YamlNode } from 'yaml'
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml'
 import type { z } from 'zod'
-import type { SourceIssue } from '../errors.ts'
+import { fileIssue, type SourceIssue } from '../errors.ts'
 import { nearestName, objectKeysAt } from './nearest.ts'
 
 /** Files larger than this are refused before parsing: a config is never that big. */
@@ -28,17 +28,7 @@ export interface YamlSource {
  */
 export function parseYaml(file: string, text: string): YamlSource | { issues: SourceIssue[] } {
   if (Buffer.byteLength(text) > MAX_FILE_BYTES)
-    return {
-      issues: [
-        {
-          file,
-          line: 1,
-          col: 1,
-          field: '',
-          message: `file is larger than 1 MB (${Buffer.byteLength(text)} bytes); refusing to read it`,
-        },
-      ],
-    }
+    return { issues: [fileIssue(file, tooLarge(Buffer.byteLength(text)))] }
   const lines = new LineCounter()
   const doc = parseDocument(text, {
     lineCounter: lines,
@@ -49,13 +39,11 @@ export function parseYaml(file: string, text: string): YamlSource | { issues: So
   const issues: SourceIssue[] = []
   for (const error of [...doc.errors, ...doc.warnings]) {
     const at = lines.linePos(error.pos[0])
-    issues.push({
-      file,
-      line: at.line,
-      col: at.col,
-      field: '',
-      message: yamlErrorMessage(error.code, error.message),
-    })
+    const message =
+      error.code === 'DUPLICATE_KEY'
+        ? `duplicate key "${/^[^:\n]*/.exec(text.slice(error.pos[0]))?.[0].trim()}": a key may appear once per mapping`
+        : firstLine(error.message)
+    issues.push({ file, line: at.line, col: at.col, field: '', message })
   }
   if (issues.length > 0) return { issues }
   issues.push(...yaml11Surprises(file, doc, lines))
@@ -64,19 +52,15 @@ export function parseYaml(file: string, text: string): YamlSource | { issues: So
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIASES })
   } catch (cause) {
-    return {
-      issues: [
-        {
-          file,
-          line: 1,
-          col: 1,
-          field: '',
-          message: `refused: ${(cause as Error).message} (anchors and aliases are limited to ${MAX_ALIASES} expansions)`,
-        },
-      ],
-    }
+    const why = `refused: ${(cause as Error).message} (anchors and aliases are limited to ${MAX_ALIASES} expansions)`
+    return { issues: [fileIssue(file, why)] }
   }
   return { file, data, doc, lines }
+}
+
+/** The message for a file over MAX_FILE_BYTES. */
+export function tooLarge(bytes: number): string {
+  return `file is larger than 1 MB (${bytes} bytes); refusing to read it`
 }
 
 /** Where a field path points in the source: the value's start, or its parent's when missing. */
@@ -157,15 +141,25 @@ export function fieldPath(path: readonly PropertyKey[], prefix = ''): string {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type') {
-    if (issue.input === undefined) return `required: expected ${issue.expected}`
-    return `expected ${issue.expected}, got ${describeValue(issue.input)}`
+  // A custom (cross-field) issue's input is the whole parent object: not worth echoing.
+  const got =
+    issue.code !== 'custom' && 'input' in issue && issue.input !== undefined
+      ? `, got ${describeValue(issue.input)}`
+      : ''
+  switch (issue.code) {
+    case 'invalid_type':
+      return 'input' in issue && issue.input === undefined
+        ? `required: expected ${issue.expected}`
+        : `expected ${issue.expected}${got}`
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}${got}`
+    case 'too_big':
+      return `must be at most ${issue.maximum}${issue.origin === 'array' ? ' items' : ''}${got}`
+    case 'too_small':
+      return `must be at least ${issue.minimum}${issue.origin === 'array' ? ' items' : ''}${got}`
+    default:
+      return `${issue.message}${got}`
   }
-  if (issue.code === 'invalid_value') {
-    const allowed = issue.values.map((v) => JSON.stringify(v)).join(', ')
-    return `expected one of ${allowed}, got ${describeValue(issue.input)}`
-  }
-  return issue.message
 }
 
 function describeValue(value: unknown): string {
@@ -192,10 +186,21 @@ const YAML11_BOOL = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/
 const YAML11_OCTAL = /^[-+]?0[0-9_]+$/
 const YAML11_SEXAGESIMAL = /^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$/
 
+/** The field path of a node from its ancestors (pairs give keys, sequences give indexes). */
+function pathOf(chain: readonly unknown[]): (string | number)[] {
+  const path: (string | number)[] = []
+  chain.forEach((node, i) => {
+    const next = chain[i + 1]
+    if (isPair(node) && isScalar(node.key)) path.push(String(node.key.value))
+    else if (isSeq(node) && next !== undefined) path.push(node.items.indexOf(next as never))
+  })
+  return path
+}
+
 function yaml11Surprises(file: string, doc: Document.Parsed, lines: LineCounter): SourceIssue[] {
   const issues: SourceIssue[] = []
   visit(doc, {
-    Scalar(key, node) {
+    Scalar(key, node, ancestors) {
       // Keys are always strings to us (`on:` in a policy is fine); only values are ambiguous.
       if (key === 'key' || node.type !== 'PLAIN' || !node.range) return
       const text = node.source ?? String(node.value)
@@ -208,21 +213,14 @@ function yaml11Surprises(file: string, doc: Document.Parsed, lines: LineCounter)
             : undefined
       if (!why) return
       const at = lines.linePos(node.range[0])
-      issues.push({
-        file,
-        line: at.line,
-        col: at.col,
-        field: '',
-        message: `ambiguous value ${text}: it ${why}; quote it (or write true/false)`,
-      })
+      const hint = YAML11_BOOL.test(text) ? 'quote it, or write true/false' : 'quote it'
+      const field = fieldPath(pathOf([...ancestors, node]))
+      issues.push({ file, ...at, field, message: `ambiguous value ${text}: it ${why}; ${hint}` })
     },
   })
   return issues
 }
 
-function yamlErrorMessage(code: string, message: string): string {
-  const first = message.split('\n')[0] ?? message
-  if (code === 'DUPLICATE_KEY')
-    return `duplicate key: ${first.replace(/^Map keys must be unique.*$/, 'a key appears twice in the same mapping')}`
-  return first.replace(/ at line \d+, column \d+:?$/, '')
+function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '')
 }

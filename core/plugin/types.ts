@@ -14,6 +14,10 @@ export interface CommandSpec {
   env?: Record<string, string>
   /** Output above this many bytes per stream is cut (and `truncated` set). */
   maxOutputBytes?: number
+  /** Aborting kills the command's whole process group (the engine passes `ctx.signal`). */
+  signal?: AbortSignal
+  /** Called with the pid once the process exists (the journal records it for crash recovery). */
+  onSpawn?(pid: number): void
 }
 
 export interface CommandResult {
@@ -102,11 +106,16 @@ export interface ActionDefinition<Input = unknown, Config = unknown> {
    * Nodes that must be confirmed fenced in this incident before this action may run
    * (fence-before-recover), e.g. the old owner of a GFS service being relocated.
    */
-  needsFence?(input: Input, ctx: PluginContext<Config>): string[]
+  needsFence?(input: Input, ctx: PluginContext<Config>): string[] | Promise<string[]>
   /** The node this action fences, when it is a fencing action (for the engine's fence state). */
   fences?(input: Input): string | undefined
   /** Target key for guards (cooldown, concurrency, blast radius), e.g. `node/node2`. */
   target?(input: Input): string
+  /**
+   * Real servers this action takes out of (`drained: true`) or puts back into an LVS pool;
+   * the blast-radius guard counts them (e.g. lvs.drain, lvs.remove_server, lvs.restore).
+   */
+  drains?(input: Input): { service: string; node: string; drained: boolean }[]
 }
 
 export type ProbeStatus = 'ok' | 'warning' | 'critical' | 'unknown' | 'timeout'

@@ -1,2 +1,65 @@
-// The policy area's public door: policy files → plans.
-export type { Guards, NoticeMoment, NotifySpec, OnFailure, Plan, PlanStep } from './plan.ts'
+// The policy area's public door: policy files → checked policies → matches → plans.
+export { CEL_LIMITS, type CelProgram, CelRunError, compileCel } from './cel.ts'
+export {
+  type CompiledPolicy,
+  type CompiledStep,
+  compilePolicy,
+  type PolicyDeps,
+} from './compile.ts'
+export { type FileState, loadPolicies, policyFiles, type Rejection } from './directory.ts'
+export {
+  conditionHolds,
+  type Evaluation,
+  evaluateEvent,
+  type PolicyMatch,
+  type PolicySkip,
+} from './evaluate.ts'
+export {
+  type GuardHistory,
+  type GuardVerdict,
+  type LabelMatcher,
+  matchLabels,
+  previewGuards,
+  span,
+  storeHistory,
+} from './guard-preview.ts'
+export { policyJsonSchema } from './json-schema.ts'
+export { createMatcher, type Matcher } from './matcher.ts'
+export type {
+  Guards,
+  NoticeMoment,
+  NotifySpec,
+  OnFailure,
+  Plan,
+  PlanStep,
+  SkippedStep,
+} from './plan.ts'
+export { createPlanContexts, type PlanContextOptions } from './plan-context.ts'
+export { incidentKey, type PlanOptions, planMatch } from './planner.ts'
+export {
+  createPolicySet,
+  type MatchResult,
+  type PolicySet,
+  type PolicySetOptions,
+  type PolicyStatus,
+  type ReloadResult,
+} from './policy-set.ts'
+export { createReadOnlyRunner, isReadOnlyCommand } from './read-only-runner.ts'
+export { Policy, type PolicyFile } from './schema.ts'
+export {
+  type ActionDifference,
+  type SimulatedRun,
+  type SimulationOptions,
+  type SimulationReport,
+  type SimulationSide,
+  simulate,
+} from './simulate.ts'
+export { type PendingTimer, RESOLVES } from './timers.ts'
+export {
+  everythingUp,
+  type HealthRow,
+  type HealthView,
+  healthView,
+  type InventoryView,
+  inventoryView,
+} from './views.ts'

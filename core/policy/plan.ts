@@ -20,6 +20,21 @@ export interface PlanStep {
   /** Items of one foreach share a group; at most `concurrency` of them run at once. */
   group?: string
   concurrency?: number
+  /**
+   * Why this step could not be planned: a template failed, an input is invalid, a name is not
+   * in the inventory. `input` is then empty. The executor must not run such a step: it fails
+   * it with this message, and `onFailure` decides what happens next.
+   */
+  error?: string
+  /** `describe` failed (e.g. a state read was refused or timed out): `commands` is empty. */
+  describeError?: string
+}
+
+/** A step that produced no plan steps, e.g. a foreach over an empty list. */
+export interface SkippedStep {
+  id: string
+  name: string
+  reason: string
 }
 
 /** Limits the executor enforces before and while running a plan. */
@@ -55,4 +70,6 @@ export interface Plan {
   guards: Guards
   notify: NotifySpec
   dryRun: boolean
+  /** Steps of the policy that expanded to nothing, so a plan reader sees why. */
+  skipped?: SkippedStep[]
 }

@@ -1,54 +1,36 @@
-// The long-running daemon: loads the config, opens the store, serves HTTP, runs until a signal.
+// The long-running daemon: an instance, its HTTP server, the leader loop and cron, until a signal.
 import { serve } from '@hono/node-server'
-import { Hono } from 'hono'
-import { createInventory, createSecretResolver, loadConfig } from '../inventory/index.ts'
-import { createLogger } from '../log.ts'
-import { openStore } from '../store/index.ts'
+import cron from 'node-cron'
+import { createInstance, type Instance, type InstanceOptions } from './instance.ts'
+import { createLeaseCoordinator } from './run-coordinator.ts'
 
-export interface DaemonOptions {
-  configFile: string
-  storeUrl?: string
+export interface DaemonOptions extends InstanceOptions {
   listen?: string
-  dryRun?: boolean
+  /** How often the leader loop runs (default 250 ms: it is a cheap query when idle). */
+  leadEveryMs?: number
 }
 
 export interface Daemon {
   url: string
+  instance: Instance
   stop(): Promise<void>
   /** Resolves when the daemon has stopped (signal or stop()). */
   stopped: Promise<void>
 }
 
 /**
- * Starts tandem: config → store (migrated) → HTTP. Stops cleanly on SIGINT/SIGTERM.
+ * Starts tandem: instance (config → store → plugins → policies → executor → API), HTTP, the
+ * leader loop. Stops cleanly on SIGINT/SIGTERM, letting runs in flight finish their step.
  *
  * @example
  * const daemon = await startDaemon({ configFile: 'tandem.yaml' })
  * await daemon.stop()
  */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
-  const secrets = createSecretResolver()
-  const log = createLogger({ redactValues: secrets.known })
-  const config = await loadConfig(options.configFile)
-  const inventory = createInventory(config)
-  const storeUrl = options.storeUrl ?? config.daemon.store
-  const authToken = config.daemon.store_auth_token
-    ? await secrets.resolve(config.daemon.store_auth_token)
-    : undefined
-  const store = await openStore(storeUrl, { authToken })
-  const startedAt = Date.now()
-
-  const app = new Hono()
-  app.get('/healthz', (c) =>
-    c.json({
-      status: 'ok',
-      uptimeMs: Date.now() - startedAt,
-      nodes: inventory.config.nodes.length,
-    }),
-  )
-
-  const [hostname, port] = splitListen(options.listen ?? config.daemon.listen)
-  const server = serve({ fetch: app.fetch, hostname, port })
+  const instance = await createInstance({ watch: true, ...options })
+  const { log, site } = instance
+  const [hostname, port] = splitListen(options.listen ?? site.config.daemon.listen)
+  const server = serve({ fetch: instance.app.fetch, hostname, port })
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', reject)
@@ -56,9 +38,30 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const address = server.address()
   const boundPort = typeof address === 'object' && address ? address.port : port
   const url = `http://${hostname}:${boundPort}/`
+
+  let leading: Promise<unknown> = Promise.resolve()
+  const leadTimer = setInterval(() => {
+    // One pass at a time; a slow pass delays the next instead of piling up.
+    leading = leading.then(() =>
+      instance
+        .lead()
+        .catch((error) => log.error('[runtime] leader pass failed', { error: String(error) })),
+    )
+  }, options.leadEveryMs ?? 250)
+  const housekeeping = cron.schedule(
+    '*/10 * * * *',
+    () => instance.policies.reload().then(() => undefined),
+    {
+      name: 'housekeeping',
+      distributed: true,
+      runCoordinator: createLeaseCoordinator(instance.store.db, instance.id),
+      noOverlap: true,
+    },
+  )
   log.info('tandem started', {
-    config: options.configFile,
-    store: store.kind,
+    instance: instance.id,
+    config: site.configFile,
+    store: instance.store.kind,
     url,
     dryRun: options.dryRun ?? false,
   })
@@ -67,21 +70,25 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const stopped = new Promise<void>((resolve) => {
     resolveStopped = resolve
   })
-  let stopping = false
-  const stop = async () => {
-    if (stopping) return stopped
-    stopping = true
-    log.info('tandem stopping')
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-    store.close()
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
-    resolveStopped()
+  let stopping: Promise<void> | undefined
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info('tandem stopping')
+      clearInterval(leadTimer)
+      await housekeeping.destroy()
+      await leading
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await instance.close()
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      resolveStopped()
+    })()
+    return stopping
   }
   const onSignal = () => void stop()
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
-  return { url, stop, stopped }
+  return { url, instance, stop, stopped }
 }
 
 function splitListen(listen: string): [string, number] {

@@ -1,3 +1,12 @@
 // The store area's public door: openStore() and the tables.
+
+export {
+  acquireLease,
+  assertLeaseToken,
+  type Lease,
+  leaseHolder,
+  pruneExpiredLeases,
+  releaseLease,
+} from './leases.ts'
 export { type Db, DEFAULT_STORE_URL, openStore, type Store, type StoreOptions } from './open.ts'
 export * from './schema.ts'

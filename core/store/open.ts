@@ -7,6 +7,7 @@ import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql'
 import { migrate } from 'drizzle-orm/libsql/migrator'
 import { TandemError } from '../errors.ts'
 import * as schema from './schema.ts'
+import { serializeClient } from './serialize.ts'
 
 export const DEFAULT_STORE_URL = 'file:./data/tandem.db'
 const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url))
@@ -56,13 +57,15 @@ export async function openStore(
   let client: Client
   try {
     // One connection per process for embedded files: SQLite has one writer anyway, and
-    // per-connection pragmas (busy timeout, synchronous) then hold for every statement.
-    client = createClient({
+    // per-connection pragmas (busy timeout, synchronous) then hold for every statement;
+    // serializeClient makes concurrent callers wait their turn instead of failing.
+    const raw = createClient({
       url: kind === 'memory' ? ':memory:' : url,
       authToken: options.authToken,
       concurrency: kind === 'remote' ? 20 : 1,
       timeout: BUSY_TIMEOUT_MS,
     })
+    client = kind === 'remote' ? raw : serializeClient(raw)
     if (kind === 'file') {
       await client.execute('PRAGMA journal_mode=WAL')
       await client.execute(`PRAGMA busy_timeout=${BUSY_TIMEOUT_MS}`)

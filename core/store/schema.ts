@@ -4,18 +4,32 @@ import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqli
 
 const json = <T>(name: string) => text(name, { mode: 'json' }).$type<T>()
 const timestamp = (name: string) => integer(name) // epoch milliseconds
+/**
+ * Set by drizzle on every insert and update, so the live stream can ask "what changed since t".
+ * Nullable because SQLite cannot add a NOT NULL column without a constant default, and a
+ * constant default would shadow the insert-time value.
+ */
+const updatedAt = () =>
+  integer('updated_at')
+    .$defaultFn(() => Date.now())
+    .$onUpdateFn(() => Date.now())
 
 /** Current health of one target (check on a real server, node, service). Written on change only. */
-export const healthStates = sqliteTable('health_states', {
-  target: text('target').primaryKey(),
-  kind: text('kind').notNull(), // check | node | service | vm
-  state: text('state').notNull(), // up | down | degraded | unreachable | unknown
-  stateType: text('state_type').notNull().default('hard'), // soft | hard
-  flapping: integer('flapping', { mode: 'boolean' }).notNull().default(false),
-  since: timestamp('since').notNull(),
-  detail: json<Record<string, unknown>>('detail'),
-  updatedAt: timestamp('updated_at').notNull(),
-})
+export const healthStates = sqliteTable(
+  'health_states',
+  {
+    target: text('target').primaryKey(),
+    kind: text('kind').notNull(), // check | node | service | vm
+    state: text('state').notNull(), // up | down | degraded | unreachable | unknown
+    stateType: text('state_type').notNull().default('hard'), // soft | hard
+    flapping: integer('flapping', { mode: 'boolean' }).notNull().default(false),
+    since: timestamp('since').notNull(),
+    detail: json<Record<string, unknown>>('detail'),
+    updatedAt: timestamp('updated_at').notNull(),
+  },
+  // The live stream and the dashboard ask "what changed since t".
+  (t) => [index('health_states_updated').on(t.updatedAt)],
+)
 
 /** Transitions and inputs: node.down, check.failed, alert.received, manual, config.invalid ... */
 export const events = sqliteTable(
@@ -61,14 +75,23 @@ export const runs = sqliteTable(
     incidentId: text('incident_id').references(() => incidents.id),
     policy: text('policy').notNull(),
     trigger: json<Record<string, unknown>>('trigger').notNull(),
-    status: text('status').notNull(), // planned | running | succeeded | failed | blocked | aborted
+    // queued (a manual request from the API, waiting for the executor) | planned | running |
+    // succeeded | failed | blocked | aborted
+    status: text('status').notNull(),
     dryRun: integer('dry_run', { mode: 'boolean' }).notNull().default(false),
     actor: text('actor').notNull(),
     leaderToken: integer('leader_token'),
+    /** The plan as the executor received it (secrets redacted), so a run resumes after a crash. */
+    plan: json<Record<string, unknown>>('plan'),
     startedAt: timestamp('started_at').notNull(),
     finishedAt: timestamp('finished_at'),
+    updatedAt: updatedAt(),
   },
-  (t) => [index('runs_policy_started').on(t.policy, t.startedAt)],
+  (t) => [
+    index('runs_policy_started').on(t.policy, t.startedAt),
+    index('runs_status').on(t.status),
+    index('runs_updated').on(t.updatedAt),
+  ],
 )
 
 export const runsRelations = relations(runs, ({ one, many }) => ({
@@ -94,14 +117,23 @@ export const steps = sqliteTable(
     attempt: integer('attempt').notNull().default(0),
     idempotencyKey: text('idempotency_key').notNull(),
     target: text('target'),
+    destructive: integer('destructive', { mode: 'boolean' }).notNull().default(false),
+    /** The node this step fences (fence actions), for the fence guards and fence state. */
+    fenceNode: text('fence_node'),
+    /** Processes the step spawned (pid + start time), so recovery can wait for orphans. */
+    processes: json<{ pid: number; startTicks?: number }[]>('processes'),
     result: json<Record<string, unknown>>('result'),
     error: text('error'),
     startedAt: timestamp('started_at'),
     finishedAt: timestamp('finished_at'),
+    updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex('steps_idempotency').on(t.idempotencyKey),
     index('steps_status').on(t.status),
+    index('steps_run').on(t.runId),
+    index('steps_updated').on(t.updatedAt),
+    index('steps_fence_started').on(t.fenceNode, t.startedAt),
   ],
 )
 
@@ -115,8 +147,22 @@ export const fenceStates = sqliteTable('fence_states', {
   state: text('state').notNull(),
   incidentId: text('incident_id'),
   method: text('method'),
+  /** Failed fence attempts since the node was last clean or fenced. */
+  failures: integer('failures').notNull().default(0),
   updatedAt: timestamp('updated_at').notNull(),
 })
+
+/** Real servers tandem has drained (weight 0 or removed) and not yet restored: blast radius. */
+export const drainedServers = sqliteTable(
+  'drained_servers',
+  {
+    service: text('service').notNull(),
+    node: text('node').notNull(),
+    incidentId: text('incident_id'),
+    since: timestamp('since').notNull(),
+  },
+  (t) => [uniqueIndex('drained_servers_pk').on(t.service, t.node)],
+)
 
 /** Append-only: who did what, why, with which argv (redacted), and which guard said no. */
 export const auditLog = sqliteTable(
@@ -203,18 +249,23 @@ export const silences = sqliteTable('silences', {
 })
 
 /** A step waiting for a human; single-use, expiring. */
-export const approvals = sqliteTable('approvals', {
-  id: text('id').primaryKey(),
-  stepId: text('step_id')
-    .notNull()
-    .references(() => steps.id),
-  status: text('status').notNull(), // pending | approved | denied | expired
-  requestedAt: timestamp('requested_at').notNull(),
-  expiresAt: timestamp('expires_at').notNull(),
-  decidedBy: text('decided_by'),
-  reason: text('reason'),
-  decidedAt: timestamp('decided_at'),
-})
+export const approvals = sqliteTable(
+  'approvals',
+  {
+    id: text('id').primaryKey(),
+    stepId: text('step_id')
+      .notNull()
+      .references(() => steps.id),
+    status: text('status').notNull(), // pending | approved | denied | expired
+    requestedAt: timestamp('requested_at').notNull(),
+    expiresAt: timestamp('expires_at').notNull(),
+    decidedBy: text('decided_by'),
+    reason: text('reason'),
+    decidedAt: timestamp('decided_at'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('approvals_status').on(t.status), index('approvals_updated').on(t.updatedAt)],
+)
 
 export const approvalsRelations = relations(approvals, ({ one }) => ({
   step: one(steps, { fields: [approvals.stepId], references: [steps.id] }),
@@ -240,13 +291,20 @@ export const idempotencyKeys = sqliteTable('idempotency_keys', {
 })
 
 /** Policy `for:` timers, so a pending condition survives a restart. */
-export const policyTimers = sqliteTable('policy_timers', {
-  key: text('key').primaryKey(),
-  policy: text('policy').notNull(),
-  eventId: integer('event_id'),
-  since: timestamp('since').notNull(),
-  dueAt: timestamp('due_at').notNull(),
-})
+export const policyTimers = sqliteTable(
+  'policy_timers',
+  {
+    key: text('key').primaryKey(),
+    policy: text('policy').notNull(),
+    eventId: integer('event_id'),
+    since: timestamp('since').notNull(),
+    dueAt: timestamp('due_at').notNull(),
+    /** The event that started the timer, re-evaluated when it is due (it may not be stored). */
+    event: json<Record<string, unknown>>('event'),
+    subject: text('subject'),
+  },
+  (t) => [index('policy_timers_due').on(t.dueAt), index('policy_timers_subject').on(t.subject)],
+)
 
 /** Loaded policy files: what is active and the last error of a rejected edit. */
 export const policyStates = sqliteTable('policy_states', {
@@ -256,4 +314,11 @@ export const policyStates = sqliteTable('policy_states', {
   loadedAt: timestamp('loaded_at'),
   lastError: text('last_error'),
   lastErrorAt: timestamp('last_error_at'),
+})
+
+/** Positions of readers that follow a table (the leader's place in `events`), kept across restarts. */
+export const cursors = sqliteTable('cursors', {
+  name: text('name').primaryKey(),
+  position: integer('position').notNull(),
+  updatedAt: timestamp('updated_at').notNull(),
 })

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 /**
- * @typedef {{ up: boolean, power: 'on' | 'off', partitioned?: boolean, address?: string }} LabNode
+ * @typedef {{ up: boolean, power: 'on' | 'off', partitioned?: boolean, address?: string, unhealthy?: number[], bootedAt?: number }} LabNode
  * @typedef {{ version: 1, nodes: Record<string, LabNode>, [section: string]: unknown }} World
  */
 

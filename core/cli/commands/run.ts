@@ -6,16 +6,19 @@ import { type Command, parseOptions } from '../command.ts'
 export const runCommand: Command = {
   name: 'run',
   summary: 'run the daemon: probes, policies, actions, notices, API and dashboard',
-  usage: 'tandem run [--config FILE] [--store URL] [--listen HOST:PORT] [--dry-run]',
+  usage:
+    'tandem run [--config FILE] [--policies DIR] [--store URL] [--listen HOST:PORT] [--dry-run]',
   async run(args, io) {
     const { values } = parseOptions(args, {
       config: { type: 'string', default: DEFAULT_CONFIG_FILE },
+      policies: { type: 'string', default: 'policies' },
       store: { type: 'string' },
       listen: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
     })
     const daemon = await startDaemon({
       configFile: values.config,
+      policiesDir: values.policies,
       storeUrl: values.store,
       listen: values.listen,
       dryRun: values['dry-run'],

@@ -1,0 +1,239 @@
+// Running a step: attempts with timeout and backoff, verify, and the outcome written to the journal.
+import { and, eq } from 'drizzle-orm'
+import type { ActionResult, VerifyResult } from '../plugin/index.ts'
+import type { PlanStep } from '../policy/index.ts'
+import { drainedServers } from '../store/index.ts'
+import { type StepObserver, stepContext } from './context.ts'
+import { backoff, errorText, type ResolvedAction, type RunScope } from './engine.ts'
+import { fenceFailed, fenceSucceeded } from './fence-state.ts'
+import {
+  appendAudit,
+  appendProcess,
+  markRunning,
+  type StepRow,
+  setStep,
+  type Tx,
+} from './journal.ts'
+import { redactDeep } from './redact.ts'
+import { audit, type StepOutcome } from './step.ts'
+
+export type RunnableAction = ResolvedAction & {
+  input: unknown
+  config: unknown
+  fenceNode: string | null
+}
+
+/** After a timeout, how long the aborted action may take to stop its commands. */
+const SETTLE_AFTER_ABORT_MS = 5_000
+
+type Attempt =
+  | { ok: true; result: ActionResult; commands: StepObserver['commands'] }
+  | { ok: false; error: string; timedOut: boolean; commands: StepObserver['commands'] }
+
+/**
+ * Runs a step already marked running (attempt 1 journaled) until it succeeds or its retries are
+ * spent. A non-idempotent action is retried only after `verify` says it did not take effect.
+ */
+export async function runAttempts(
+  scope: RunScope,
+  step: PlanStep,
+  row: StepRow,
+  action: RunnableAction,
+): Promise<StepOutcome> {
+  const { engine } = scope
+  let current = row
+  for (let n = 1; ; n++) {
+    let outcome = await attempt(scope, step, current, action)
+    if (outcome.ok) {
+      const check = await verifyAfter(scope, step, action)
+      if (check && !check.ok)
+        outcome = { ...outcome, ok: false, error: `verify: ${check.detail}`, timedOut: false }
+      else return succeed(scope, current, action, outcome.result, outcome.commands, check)
+    }
+    const spent = n > step.retry.count
+    if (!spent && !action.action.idempotent) {
+      // Did the failed attempt change the world anyway? Never re-fire blindly.
+      const check = await verify(scope, step, action)
+      if (check?.ok)
+        return succeed(
+          scope,
+          current,
+          action,
+          { summary: `took effect: ${check.detail}` },
+          outcome.commands,
+          check,
+        )
+      if (!check && outcome.timedOut)
+        return failStep(
+          scope,
+          current,
+          action,
+          `${outcome.error}; outcome unknown and no verify: not retried`,
+        )
+    }
+    if (spent) return failStep(scope, current, action, outcome.error)
+    engine.log.warn(`[act] ${step.uses} attempt ${n} failed, retrying: ${outcome.error}`, {
+      runId: scope.runId,
+    })
+    await engine.clock.sleep(backoff(step, n))
+    const now = engine.clock.now()
+    const attemptNo = await engine.tx((tx) =>
+      markRunning(tx, current, audit(scope, current, 'retry', { reason: outcome.error }), now),
+    )
+    current = { ...current, attempt: attemptNo }
+  }
+}
+
+/** Verify is always read back for fences (a fence counts only when confirmed off). */
+async function verifyAfter(scope: RunScope, step: PlanStep, action: RunnableAction) {
+  if (!action.fenceNode && !step.verify) return undefined
+  if (action.fenceNode && !action.action.verify)
+    return { ok: false, detail: 'the fence action cannot verify: node not confirmed off' }
+  return verify(scope, step, action)
+}
+
+async function verify(
+  scope: RunScope,
+  step: PlanStep,
+  action: RunnableAction,
+): Promise<VerifyResult | undefined> {
+  if (!action.action.verify) return undefined
+  const controller = new AbortController()
+  const ctx = stepContext(scope.engine.context, action.config, {
+    signal: controller.signal,
+    timeoutMs: step.timeoutMs,
+    dryRun: false,
+  })
+  try {
+    return await withTimeout(action.action.verify(action.input, ctx), step.timeoutMs, controller)
+  } catch (error) {
+    return { ok: false, detail: `verify failed: ${errorText(error)}` }
+  }
+}
+
+async function attempt(
+  scope: RunScope,
+  step: PlanStep,
+  row: StepRow,
+  action: RunnableAction,
+): Promise<Attempt> {
+  const { engine } = scope
+  const controller = new AbortController()
+  const spawned: Promise<void>[] = []
+  const observer: StepObserver = {
+    commands: [],
+    onSpawn: (proc) => {
+      spawned.push(engine.tx((tx) => appendProcess(tx, row, proc)))
+    },
+  }
+  const ctx = stepContext(engine.context, action.config, {
+    signal: controller.signal,
+    timeoutMs: step.timeoutMs,
+    dryRun: false,
+    observer,
+  })
+  const work = action.action.run(action.input, ctx)
+  try {
+    const result = await withTimeout(work, step.timeoutMs, controller)
+    await Promise.allSettled(spawned)
+    return { ok: true, result, commands: observer.commands }
+  } catch (error) {
+    const timedOut = controller.signal.aborted
+    // Let the killed commands finish dying before anyone verifies or retries.
+    if (timedOut) await settleWithin(work, SETTLE_AFTER_ABORT_MS)
+    await Promise.allSettled(spawned)
+    return {
+      ok: false,
+      error: timedOut ? `timed out after ${step.timeoutMs} ms` : errorText(error),
+      timedOut,
+      commands: observer.commands,
+    }
+  }
+}
+
+async function succeed(
+  scope: RunScope,
+  row: StepRow,
+  action: RunnableAction,
+  result: ActionResult,
+  commands: StepObserver['commands'],
+  check: VerifyResult | undefined,
+): Promise<StepOutcome> {
+  const { engine } = scope
+  const now = engine.clock.now()
+  const known = engine.secrets.known()
+  const detail = redactDeep(result.summary, known)
+  await engine.tx(async (tx) => {
+    await setStep(tx, row.id, {
+      status: 'succeeded',
+      error: null,
+      result: redactDeep({ ...result, ran: commands, verify: check ?? null }, known),
+      now,
+    })
+    if (action.fenceNode)
+      await fenceSucceeded(tx, action.fenceNode, scope.incidentId, row.uses, now)
+    for (const change of action.action.drains?.(action.input) ?? [])
+      await recordDrain(tx, scope, change, now)
+    await appendAudit(tx, audit(scope, row, 'succeeded', { reason: detail }))
+  })
+  return { status: 'succeeded', detail }
+}
+
+async function failStep(
+  scope: RunScope,
+  row: StepRow,
+  action: RunnableAction,
+  reason: string,
+): Promise<StepOutcome> {
+  const { engine } = scope
+  const now = engine.clock.now()
+  const error = redactDeep(reason, engine.secrets.known())
+  await engine.tx(async (tx) => {
+    await setStep(tx, row.id, { status: 'failed', error, now })
+    if (action.fenceNode) await fenceFailed(tx, action.fenceNode, scope.incidentId, now)
+    await appendAudit(tx, audit(scope, row, 'failed', { reason: error }))
+  })
+  return { status: 'failed', detail: error, escalate: action.fenceNode !== null }
+}
+
+async function recordDrain(
+  tx: Tx,
+  scope: RunScope,
+  change: { service: string; node: string; drained: boolean },
+  now: number,
+) {
+  const where = and(
+    eq(drainedServers.service, change.service),
+    eq(drainedServers.node, change.node),
+  )
+  if (!change.drained) return void (await tx.delete(drainedServers).where(where))
+  await tx
+    .insert(drainedServers)
+    .values({
+      service: change.service,
+      node: change.node,
+      incidentId: scope.incidentId,
+      since: now,
+    })
+    .onConflictDoNothing()
+}
+
+function settleWithin(work: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined
+  const limit = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms)
+  })
+  return Promise.race([work.catch(() => {}), limit]).finally(() => clearTimeout(timer))
+}
+
+/** The action's promise, or a rejection when its timeout passes (which also aborts its commands). */
+function withTimeout<T>(work: Promise<T>, ms: number, controller: AbortController): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort(new Error(`timed out after ${ms} ms`))
+      reject(new Error(`timed out after ${ms} ms`))
+    }, ms)
+  })
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+}

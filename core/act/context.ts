@@ -1,0 +1,86 @@
+// The PluginContext an action gets: its config, a runner bound to the step, secrets, dry-run flag.
+
+import { TandemError } from '../errors.ts'
+import type { SecretResolver } from '../inventory/index.ts'
+import {
+  type CommandRunner,
+  type Inventory,
+  type Logger,
+  type PluginContext,
+  type PluginDefinition,
+  processStartTicks,
+} from '../plugin/index.ts'
+import { redactDeep } from './redact.ts'
+
+/** What a step's runner observed: commands run (redacted) and processes spawned. */
+export interface StepObserver {
+  commands: { argv: string[]; node?: string }[]
+  onSpawn(proc: { pid: number; startTicks?: number }): void
+}
+
+export interface ContextDeps {
+  inventory: Inventory
+  runner: CommandRunner
+  secrets: SecretResolver
+  log: Logger
+  /** Plugin config blocks by plugin name, before parsing. */
+  pluginConfig: Record<string, unknown>
+}
+
+/** Parses and caches each plugin's own config block with its schema. */
+export function configCache(deps: ContextDeps) {
+  const parsed = new Map<string, unknown>()
+  return (plugin: PluginDefinition): unknown => {
+    if (parsed.has(plugin.name)) return parsed.get(plugin.name)
+    const result = plugin.config.safeParse(deps.pluginConfig[plugin.name] ?? {})
+    if (!result.success)
+      throw new TandemError(
+        'CONFIG_INVALID',
+        `[${plugin.name}] invalid plugin config: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        { cause: result.error },
+      )
+    parsed.set(plugin.name, result.data)
+    return result.data
+  }
+}
+
+/**
+ * A context for one attempt of one step: commands go through the shared runner with the
+ * step's abort signal and timeout, and every spawn is reported so the journal can record it.
+ */
+export function stepContext(
+  deps: ContextDeps,
+  config: unknown,
+  options: { signal: AbortSignal; timeoutMs: number; dryRun: boolean; observer?: StepObserver },
+): PluginContext {
+  const { observer } = options
+  const runner: CommandRunner = {
+    run: function runForStep(spec) {
+      observer?.commands.push(
+        redactDeep(
+          { argv: spec.argv, ...(spec.node ? { node: spec.node } : {}) },
+          deps.secrets.known(),
+        ),
+      )
+      return deps.runner.run({
+        ...spec,
+        signal: spec.signal ?? options.signal,
+        timeoutMs: spec.timeoutMs ?? options.timeoutMs,
+        onSpawn(pid) {
+          spec.onSpawn?.(pid)
+          observer?.onSpawn({ pid, startTicks: processStartTicks(pid) })
+        },
+      })
+    },
+  }
+  return {
+    config,
+    inventory: deps.inventory,
+    runner,
+    log: deps.log,
+    signal: options.signal,
+    timeoutMs: options.timeoutMs,
+    secrets: deps.secrets,
+    dryRun: options.dryRun,
+  }
+}

@@ -1,0 +1,146 @@
+// The executor's shared parts: dependencies with defaults, and the scope of one run.
+import type { SecretResolver } from '../inventory/index.ts'
+import {
+  type ActionDefinition,
+  type CommandRunner,
+  createCommandRunner,
+  type Inventory,
+  type Logger,
+  type PluginDefinition,
+  type Registry,
+} from '../plugin/index.ts'
+import type { Plan, PlanStep } from '../policy/index.ts'
+import { assertLeaseToken, type Db, type runs } from '../store/index.ts'
+import { type ContextDeps, configCache } from './context.ts'
+import type { Tx } from './journal.ts'
+import {
+  type Clock,
+  type ClusterView,
+  type ExecutorDeps,
+  type NoticeSink,
+  type Refusal,
+  systemClock,
+} from './types.ts'
+
+export interface Engine {
+  db: Db
+  /** Every journal read and write goes through here, one transaction at a time. */
+  tx<T>(work: (tx: Tx) => Promise<T>): Promise<T>
+  registry: Registry
+  inventory: Inventory
+  secrets: SecretResolver
+  log: Logger
+  notices: NoticeSink
+  clusterView: ClusterView
+  clock: Clock
+  runner: CommandRunner
+  context: ContextDeps
+  configOf(plugin: PluginDefinition): unknown
+  actor: string
+  dryRun: boolean
+  maxConcurrentRuns: number
+  blindThreshold: number
+}
+
+/** One run in progress: its plan, ids and the refusals collected for the notices. */
+export interface RunScope {
+  engine: Engine
+  plan: Plan
+  runId: string
+  incidentId: string
+  actor: string
+  dryRun: boolean
+  refused: { what: string; guard: string; reason: string }[]
+}
+
+export interface ResolvedAction {
+  plugin: PluginDefinition
+  action: ActionDefinition
+}
+
+export function createEngine(deps: ExecutorDeps): Engine {
+  const fencing = deps.fencing
+  const checkToken = async (db: Pick<Db, 'select'>) => {
+    if (fencing) await assertLeaseToken(db, fencing.lease, fencing.token() ?? -1)
+  }
+  const plain = deps.runner ?? createCommandRunner({ inventory: deps.inventory, log: deps.log })
+  const runner: CommandRunner = fencing
+    ? {
+        run: async (spec) => {
+          await checkToken(deps.store.db)
+          return plain.run(spec)
+        },
+      }
+    : plain
+  const context: ContextDeps = {
+    inventory: deps.inventory,
+    runner,
+    secrets: deps.secrets,
+    log: deps.log,
+    pluginConfig: deps.pluginConfig ?? deps.inventory.config.plugins,
+  }
+  return {
+    db: deps.store.db,
+    tx: (work) =>
+      deps.store.db.transaction(async (tx) => {
+        await checkToken(tx)
+        return work(tx)
+      }),
+    registry: deps.registry,
+    inventory: deps.inventory,
+    secrets: deps.secrets,
+    log: deps.log,
+    notices: deps.notices,
+    clusterView: deps.clusterView,
+    clock: deps.clock ?? systemClock,
+    runner,
+    context,
+    configOf: configCache(context),
+    actor: deps.actor ?? 'tandem',
+    dryRun: deps.dryRun ?? false,
+    maxConcurrentRuns: deps.maxConcurrentRuns ?? 16,
+    blindThreshold: deps.blindThreshold ?? deps.inventory.config.monitor.blind_threshold,
+  }
+}
+
+/**
+ * Labels a step is known by, for maintenance windows and notices: the event's labels, the
+ * policy and action, and the node/service/vm the step's input names.
+ */
+export function stepLabels(plan: Plan, step: PlanStep): Record<string, string> {
+  const labels: Record<string, string> = {
+    ...plan.event.labels,
+    policy: plan.policy,
+    action: step.uses,
+  }
+  for (const key of ['node', 'service', 'vm', 'host', 'resource', 'to'])
+    if (typeof step.input[key] === 'string') labels[key] = step.input[key] as string
+  return labels
+}
+
+/** Records a refusal for the run's notices. */
+export function noteRefusal(scope: RunScope, step: PlanStep, refusal: Refusal): void {
+  scope.refused.push({ what: `${step.name} (${step.uses})`, ...refusal })
+}
+
+/** Exponential backoff for retry `n` (1-based). */
+export function backoff(step: PlanStep, n: number): number {
+  return step.retry.backoffMs * 2 ** Math.max(0, n - 1)
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** The scope of a journaled run, rebuilt from its row (recovery and approvals). */
+export function scopeOf(engine: Engine, run: typeof runs.$inferSelect): RunScope {
+  return {
+    engine,
+    plan: run.plan as unknown as Plan,
+    runId: run.id,
+    incidentId: run.incidentId ?? '',
+    actor: run.actor,
+    dryRun: run.dryRun,
+    refused: [],
+  }
+}

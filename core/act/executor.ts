@@ -1,0 +1,216 @@
+// The executor: plans in, guarded and journaled actions out; resumes after a crash.
+import { and, eq } from 'drizzle-orm'
+import type { Plan } from '../policy/index.ts'
+import { runs } from '../store/index.ts'
+import { decidedBlockedSteps, expireApprovals } from './approvals.ts'
+import { createEngine, type Engine, type RunScope, scopeOf } from './engine.ts'
+import { runRefusal } from './guards.ts'
+import {
+  appendAudit,
+  finishRun,
+  insertRun,
+  type NewStep,
+  openIncident,
+  setStep,
+} from './journal.ts'
+import { type ManualOptions, manualPlan } from './manual.ts'
+import { recoverInterrupted } from './recover.ts'
+import { redactDeep } from './redact.ts'
+import { continueRun, notifyRun, reportOf } from './run.ts'
+import type { ExecutorDeps, Refusal, RunReport } from './types.ts'
+
+export interface Executor {
+  /** Runs one plan: guards, journal, plugins, verify, notices. */
+  execute(plan: Plan, options?: { actor?: string; incidentId?: string }): Promise<RunReport>
+  /** At start-up: in-flight steps become unknown, are verified, and their runs resume. */
+  recover(): Promise<RunReport[]>
+  /** Resumes runs whose approval was granted, ends those denied or expired. */
+  pollApprovals(): Promise<RunReport[]>
+  /** One action by hand (`tandem exec`), through the same guards, journal and audit. */
+  runManual(
+    uses: string,
+    input: Record<string, unknown>,
+    options?: ManualOptions,
+  ): Promise<RunReport>
+}
+
+/**
+ * Builds the executor the daemon runs (only the leader calls it).
+ *
+ * @example
+ * const executor = createExecutor({ store, registry, inventory, secrets, log, notices, clusterView })
+ * await executor.recover()
+ * const report = await executor.execute(plan)
+ */
+export function createExecutor(deps: ExecutorDeps): Executor {
+  const engine = createEngine(deps)
+  const active = new Set<string>()
+  const resume = async (scope: RunScope) => {
+    if (active.has(scope.runId)) return reportOf(scope, 'running')
+    active.add(scope.runId)
+    try {
+      return await continueRun(scope)
+    } finally {
+      active.delete(scope.runId)
+    }
+  }
+  const execute: Executor['execute'] = async (plan, options = {}) => {
+    const begun = await begin(engine, plan, options)
+    if (begun.refusal) {
+      const report = await reportOf(begun.scope, 'blocked')
+      await notifyRun(begun.scope, report, 'blocked')
+      return report
+    }
+    if (plan.notify.on.includes('started'))
+      await notifyRun(begun.scope, await reportOf(begun.scope, 'running'), 'started')
+    return resume(begun.scope)
+  }
+  return {
+    execute,
+    async recover() {
+      const scopes = await recoverInterrupted(engine)
+      const reports: RunReport[] = []
+      for (const scope of scopes) reports.push(await resume(scope))
+      return reports
+    },
+    async pollApprovals() {
+      const scopes = await decideApprovals(engine)
+      const reports: RunReport[] = []
+      for (const scope of scopes) reports.push(await resume(scope))
+      return reports
+    },
+    async runManual(uses, input, options = {}) {
+      const plan = await manualPlan(engine, uses, input, options)
+      return execute(plan, { actor: options.actor, incidentId: options.incidentId })
+    },
+  }
+}
+
+async function begin(
+  engine: Engine,
+  plan: Plan,
+  options: { actor?: string; incidentId?: string },
+): Promise<{ scope: RunScope; refusal?: Refusal }> {
+  const now = engine.clock.now()
+  const dryRun = plan.dryRun || engine.dryRun
+  const actor = options.actor ?? engine.actor
+  const known = engine.secrets.known()
+  const planned = plan.steps.map((step) => plannedStep(engine, step, known))
+  return engine.tx(async (tx) => {
+    const incidentId =
+      options.incidentId ??
+      (await openIncident(tx, plan.incidentKey, title(plan), plan.event.id, now))
+    const refusal = dryRun ? undefined : await runRefusal(tx, plan, now, engine.maxConcurrentRuns)
+    const stored = redactDeep(plan, known)
+    const runId = await insertRun(tx, { incidentId, plan: stored, actor, dryRun, now }, planned)
+    const scope: RunScope = { engine, plan, runId, incidentId, actor, dryRun, refused: [] }
+    if (!refusal) return { scope }
+    scope.refused.push({ what: `policy ${plan.policy}`, ...refusal })
+    for (const step of plan.steps)
+      await setStep(tx, `${runId}/${step.id}`, {
+        status: 'skipped',
+        blockedBy: refusal.guard,
+        error: refusal.reason,
+        now,
+      })
+    await finishRun(tx, runId, 'blocked', now)
+    await appendAudit(tx, {
+      at: now,
+      actor,
+      action: plan.policy,
+      target: plan.incidentKey,
+      decision: 'blocked',
+      guard: refusal.guard,
+      reason: refusal.reason,
+      argv: planned.flatMap((s) => s.commands),
+      runId,
+      stepId: null,
+    })
+    engine.log.warn(`[act] ${plan.policy} refused by ${refusal.guard}: ${refusal.reason}`)
+    return { scope, refusal }
+  })
+}
+
+function plannedStep(
+  engine: Engine,
+  step: Plan['steps'][number],
+  known: readonly string[],
+): NewStep {
+  let traits = {
+    target: null as string | null,
+    destructive: false,
+    fenceNode: null as string | null,
+  }
+  try {
+    const { action } = engine.registry.action(step.uses)
+    const input = action.input.safeParse(step.input)
+    const parsed = input.success ? input.data : undefined
+    traits = {
+      target: parsed !== undefined ? (action.target?.(parsed) ?? null) : null,
+      destructive: action.destructive,
+      fenceNode: parsed !== undefined ? (action.fences?.(parsed) ?? null) : null,
+    }
+  } catch {
+    // An unknown action is journaled as planned and fails when its turn comes, with the reason.
+  }
+  return {
+    planId: step.id,
+    name: step.name,
+    uses: step.uses,
+    input: redactDeep(step.input, known),
+    commands: redactDeep(
+      step.commands.map((c) => c.argv),
+      known,
+    ),
+    ...traits,
+  }
+}
+
+async function decideApprovals(engine: Engine): Promise<RunScope[]> {
+  const now = engine.clock.now()
+  const decided = await engine.tx(async (tx) => {
+    await expireApprovals(tx, now)
+    const rows = await decidedBlockedSteps(tx)
+    for (const row of rows) {
+      if (row.status === 'approved')
+        await setStep(tx, row.stepId, { status: 'pending', blockedBy: null, error: null })
+      else {
+        await setStep(tx, row.stepId, {
+          status: 'skipped',
+          blockedBy: 'approval',
+          error: `approval ${row.status}`,
+          now,
+        })
+        if (row.status === 'expired')
+          await appendAudit(tx, {
+            at: now,
+            actor: engine.actor,
+            action: row.uses,
+            target: row.target,
+            decision: 'expired',
+            guard: 'approval',
+            reason: 'nobody decided before the approval expired',
+            argv: row.commands,
+            runId: row.runId,
+            stepId: row.stepId,
+          })
+      }
+      await tx
+        .update(runs)
+        .set({ status: 'running' })
+        .where(and(eq(runs.id, row.runId)))
+    }
+    return rows
+  })
+  const runIds = [...new Set(decided.map((d) => d.runId))]
+  const scopes: RunScope[] = []
+  for (const id of runIds) {
+    const [run] = await engine.tx((tx) => tx.select().from(runs).where(eq(runs.id, id)))
+    if (run) scopes.push(scopeOf(engine, run))
+  }
+  return scopes
+}
+
+function title(plan: Plan): string {
+  return `${plan.event.type} ${plan.event.subject}`
+}

@@ -1,0 +1,10 @@
+// The act area's public door: the executor, its journal reads, approvals and the daemon interfaces.
+export { decideApproval } from './approvals.ts'
+export { createHealthClusterView, fixedClusterView } from './cluster-view.ts'
+export { createExecutor, type Executor } from './executor.ts'
+export { incidentTimeline, recentIncidents, resolveIncident } from './journal-view.ts'
+export type { ManualOptions } from './manual.ts'
+export { type LabelMatcher, matchesAll } from './matchers.ts'
+export { createLogNoticeSink } from './notices.ts'
+export { redactDeep } from './redact.ts'
+export * from './types.ts'

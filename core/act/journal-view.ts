@@ -1,0 +1,97 @@
+// Reading the journal back: recent incidents, one incident's runs, steps, approvals and audit.
+import { asc, count, desc, eq, inArray, or } from 'drizzle-orm'
+import { approvals, auditLog, type Db, incidents, runs, steps } from '../store/index.ts'
+import { closeIncident } from './journal.ts'
+
+export interface IncidentSummary {
+  id: string
+  key: string
+  title: string
+  status: string
+  openedAt: number
+  closedAt: number | null
+  runs: number
+}
+
+/**
+ * The newest incidents first, each with its number of runs.
+ *
+ * @example
+ * for (const i of await recentIncidents(store.db, 20)) console.log(i.key, i.runs)
+ */
+export async function recentIncidents(db: Db, limit = 20): Promise<IncidentSummary[]> {
+  const rows = await db
+    .select({
+      id: incidents.id,
+      key: incidents.key,
+      title: incidents.title,
+      status: incidents.status,
+      openedAt: incidents.openedAt,
+      closedAt: incidents.closedAt,
+      runs: count(runs.id),
+    })
+    .from(incidents)
+    .leftJoin(runs, eq(runs.incidentId, incidents.id))
+    .groupBy(incidents.id)
+    .orderBy(desc(incidents.openedAt))
+    .limit(limit)
+  return rows
+}
+
+/**
+ * Everything about one incident (by id, or the newest with that key): runs with their steps
+ * and approvals, and the audit entries of those runs, oldest first.
+ */
+export async function incidentTimeline(db: Db, idOrKey: string) {
+  const [incident] = await db
+    .select()
+    .from(incidents)
+    .where(or(eq(incidents.id, idOrKey), eq(incidents.key, idOrKey)))
+    .orderBy(desc(incidents.openedAt))
+    .limit(1)
+  if (!incident) return undefined
+  const runRows = await db
+    .select()
+    .from(runs)
+    .where(eq(runs.incidentId, incident.id))
+    .orderBy(asc(runs.startedAt))
+  const runIds = runRows.map((r) => r.id)
+  const stepRows = runIds.length
+    ? await db.select().from(steps).where(inArray(steps.runId, runIds)).orderBy(asc(steps.index))
+    : []
+  const stepIds = stepRows.map((s) => s.id)
+  const approvalRows = stepIds.length
+    ? await db.select().from(approvals).where(inArray(approvals.stepId, stepIds))
+    : []
+  const audit = runIds.length
+    ? await db
+        .select()
+        .from(auditLog)
+        .where(inArray(auditLog.runId, runIds))
+        .orderBy(asc(auditLog.id))
+    : []
+  return {
+    incident,
+    runs: runRows.map(({ plan: _plan, ...run }) => ({
+      ...run,
+      steps: stepRows
+        .filter((s) => s.runId === run.id)
+        .map(({ processes: _p, ...step }) => ({
+          ...step,
+          approvals: approvalRows.filter((a) => a.stepId === step.id),
+        })),
+    })),
+    audit,
+  }
+}
+
+/**
+ * Closes the open incident of `key` (the daemon calls it when the problem clears, e.g. on
+ * node.up); the next failure opens a new incident, which must fence again before recovering.
+ *
+ * @example
+ * await resolveIncident(store.db, 'node.down:node2', Date.now())
+ */
+export function resolveIncident(db: Db, key: string, now: number): Promise<boolean> {
+  return db.transaction((tx) => closeIncident(tx, key, now))
+}

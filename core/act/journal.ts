@@ -1,0 +1,194 @@
+// The journal: incidents → runs → steps, written durably (BEGIN IMMEDIATE) before anything runs.
+import { randomUUID } from 'node:crypto'
+import { and, asc, eq, gt, inArray, lt, or } from 'drizzle-orm'
+import type { Plan } from '../policy/index.ts'
+import { auditLog, type Db, incidents, runs, steps } from '../store/index.ts'
+import type { RunStatus, StepStatus } from './types.ts'
+
+export type StepRow = typeof steps.$inferSelect
+export type RunRow = typeof runs.$inferSelect
+/** A transaction handle or the database: journal helpers work inside either. */
+export type Tx = Pick<Db, 'select' | 'insert' | 'update' | 'delete'>
+
+/** One audit entry; `argv` must already be redacted. */
+export type AuditEntry = Omit<typeof auditLog.$inferInsert, 'id'>
+
+export interface NewStep {
+  planId: string
+  name: string
+  uses: string
+  input: Record<string, unknown>
+  commands: string[][]
+  target: string | null
+  destructive: boolean
+  fenceNode: string | null
+}
+
+/** The incident for `key`: the open one, or a new one. */
+export async function openIncident(
+  tx: Tx,
+  key: string,
+  title: string,
+  eventId: number | undefined,
+  now: number,
+): Promise<string> {
+  const open = await tx
+    .select({ id: incidents.id })
+    .from(incidents)
+    .where(and(eq(incidents.key, key), eq(incidents.status, 'open')))
+    .limit(1)
+  if (open[0]) return open[0].id
+  const id = `inc-${randomUUID()}`
+  await tx
+    .insert(incidents)
+    .values({ id, key, title, status: 'open', openedAt: now, eventId: eventId ?? null })
+  return id
+}
+
+/**
+ * Writes a run and every step's intent (pending). A step already done in this incident
+ * (same policy and step id) is written as skipped, so it never runs twice.
+ */
+export async function insertRun(
+  tx: Tx,
+  run: { incidentId: string; plan: Plan; actor: string; dryRun: boolean; now: number },
+  planned: NewStep[],
+): Promise<string> {
+  const runId = `run-${randomUUID()}`
+  await tx.insert(runs).values({
+    id: runId,
+    incidentId: run.incidentId,
+    policy: run.plan.policy,
+    trigger: { event: run.plan.event, incidentKey: run.plan.incidentKey },
+    plan: run.plan as unknown as Record<string, unknown>,
+    status: 'running',
+    dryRun: run.dryRun,
+    actor: run.actor,
+    startedAt: run.now,
+  })
+  for (const [index, step] of planned.entries()) {
+    const baseKey = `${run.incidentId}/${run.plan.policy}/${step.planId}`
+    const earlier = run.dryRun ? [] : await earlierSteps(tx, baseKey)
+    const done = earlier.find((s) => s.status === 'succeeded' || s.status === 'running')
+    await tx.insert(steps).values({
+      id: `${runId}/${step.planId}`,
+      runId,
+      index,
+      name: step.name,
+      uses: step.uses,
+      input: step.input,
+      commands: step.commands,
+      status: done ? 'skipped' : 'pending',
+      error: done ? `already ${done.status} in this incident (step ${done.id})` : null,
+      blockedBy: done ? 'idempotency' : null,
+      idempotencyKey: earlier.length === 0 && !run.dryRun ? baseKey : `${baseKey}@${runId}`,
+      target: step.target,
+      destructive: step.destructive,
+      fenceNode: step.fenceNode,
+    })
+  }
+  return runId
+}
+
+/** Marks a step running (one more attempt) and appends its audit entry, atomically. */
+export async function markRunning(
+  tx: Tx,
+  step: StepRow,
+  audit: AuditEntry,
+  now: number,
+): Promise<number> {
+  const attempt = step.attempt + 1
+  await tx.insert(auditLog).values(audit)
+  await tx
+    .update(steps)
+    .set({ status: 'running', attempt, startedAt: step.startedAt ?? now, error: null })
+    .where(eq(steps.id, step.id))
+  return attempt
+}
+
+export async function setStep(
+  tx: Tx,
+  id: string,
+  patch: {
+    status: StepStatus
+    blockedBy?: string | null
+    error?: string | null
+    result?: Record<string, unknown> | null
+    now?: number
+  },
+): Promise<void> {
+  const terminal = ['succeeded', 'failed', 'skipped'].includes(patch.status)
+  await tx
+    .update(steps)
+    .set({
+      status: patch.status,
+      ...(patch.blockedBy !== undefined ? { blockedBy: patch.blockedBy } : {}),
+      ...(patch.error !== undefined ? { error: patch.error } : {}),
+      ...(patch.result !== undefined ? { result: patch.result } : {}),
+      ...(terminal && patch.now !== undefined ? { finishedAt: patch.now } : {}),
+    })
+    .where(eq(steps.id, id))
+}
+
+export async function appendProcess(
+  tx: Tx,
+  step: StepRow,
+  proc: { pid: number; startTicks?: number },
+): Promise<void> {
+  const current = await tx
+    .select({ processes: steps.processes })
+    .from(steps)
+    .where(eq(steps.id, step.id))
+  const list = [...(current[0]?.processes ?? []), proc]
+  await tx.update(steps).set({ processes: list }).where(eq(steps.id, step.id))
+}
+
+export async function finishRun(
+  tx: Tx,
+  runId: string,
+  status: RunStatus,
+  now: number | null,
+): Promise<void> {
+  await tx.update(runs).set({ status, finishedAt: now }).where(eq(runs.id, runId))
+}
+
+export async function appendAudit(tx: Tx, entry: AuditEntry): Promise<void> {
+  await tx.insert(auditLog).values(entry)
+}
+
+export async function loadRun(
+  tx: Tx,
+  runId: string,
+): Promise<{ run: RunRow; steps: StepRow[] } | undefined> {
+  const [run] = await tx.select().from(runs).where(eq(runs.id, runId))
+  if (!run) return undefined
+  const rows = await tx.select().from(steps).where(eq(steps.runId, runId)).orderBy(asc(steps.index))
+  return { run, steps: rows }
+}
+
+export async function stepsWithStatus(tx: Tx, statuses: StepStatus[]): Promise<StepRow[]> {
+  return tx.select().from(steps).where(inArray(steps.status, statuses))
+}
+
+async function earlierSteps(tx: Tx, baseKey: string): Promise<StepRow[]> {
+  return tx
+    .select()
+    .from(steps)
+    .where(
+      or(
+        eq(steps.idempotencyKey, baseKey),
+        // `key@run` suffixes sort between `key@` and `keyA` ('@' is 0x40, 'A' 0x41).
+        and(gt(steps.idempotencyKey, `${baseKey}@`), lt(steps.idempotencyKey, `${baseKey}A`)),
+      ),
+    )
+}
+
+/** Closes the open incident of `key` (the daemon calls it when the problem clears). */
+export async function closeIncident(tx: Tx, key: string, now: number): Promise<boolean> {
+  const closed = await tx
+    .update(incidents)
+    .set({ status: 'resolved', closedAt: now })
+    .where(and(eq(incidents.key, key), eq(incidents.status, 'open')))
+    .returning({ id: incidents.id })
+  return closed.length > 0
+}

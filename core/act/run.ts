@@ -1,0 +1,174 @@
+// A run from its journaled steps to an outcome: order, foreach groups, on_failure, notices.
+import type { PlanStep } from '../policy/index.ts'
+import type { RunScope } from './engine.ts'
+import { finishRun, loadRun, type StepRow, setStep } from './journal.ts'
+import { executeStep, type StepOutcome } from './step.ts'
+import type { RunReport, RunStatus } from './types.ts'
+
+/**
+ * Executes every pending step of a journaled run, in plan order; items of one foreach group
+ * run side by side up to the group's concurrency. Returns the run's report.
+ */
+export async function continueRun(scope: RunScope): Promise<RunReport> {
+  const { engine, plan } = scope
+  const loaded = await engine.tx((tx) => loadRun(tx, scope.runId))
+  if (!loaded) throw new Error(`[act] run ${scope.runId} vanished from the journal`)
+  const rows = new Map(loaded.steps.map((row) => [row.id, row]))
+  const rowOf = (step: PlanStep) => rows.get(`${scope.runId}/${step.id}`) as StepRow
+  let stopped: { after: string; waiting: boolean } | undefined
+  for (const batch of batches(plan.steps)) {
+    const outcomes = await runBatch(batch, (step) => executeStep(scope, step, rowOf(step)))
+    for (const [i, outcome] of outcomes.entries()) {
+      const step = batch[i] as PlanStep
+      if (outcome.escalate || (outcome.status === 'failed' && step.onFailure === 'escalate'))
+        await escalate(scope, step, outcome)
+      if (outcome.status === 'blocked') stopped ??= { after: step.name, waiting: true }
+      else if ((outcome.status === 'failed' || outcome.refusal) && step.onFailure !== 'continue')
+        stopped ??= { after: step.name, waiting: false }
+    }
+    if (stopped) break
+  }
+  if (stopped && !stopped.waiting) await skipRest(scope, stopped.after)
+  return finish(scope, stopped?.waiting ?? false)
+}
+
+/** The run's report, rebuilt from the journal. */
+export async function reportOf(scope: RunScope, status: RunStatus): Promise<RunReport> {
+  const loaded = await scope.engine.tx((tx) => loadRun(tx, scope.runId))
+  return {
+    runId: scope.runId,
+    incidentId: scope.incidentId,
+    status,
+    dryRun: scope.dryRun,
+    steps: (loaded?.steps ?? []).map((row) => ({
+      id: row.id,
+      name: row.name,
+      uses: row.uses,
+      status: row.status as RunReport['steps'][number]['status'],
+      blockedBy: row.blockedBy,
+      detail: row.error ?? summaryOf(row),
+    })),
+    refused: scope.refused.map(({ guard, reason }) => ({ guard, reason })),
+  }
+}
+
+/** Sends a run update to the notice sink; started/succeeded only when the policy asks. */
+export async function notifyRun(
+  scope: RunScope,
+  report: RunReport,
+  moment: 'started' | 'succeeded' | 'failed' | 'blocked',
+) {
+  const { plan, engine } = scope
+  if ((moment === 'started' || moment === 'succeeded') && !plan.notify.on.includes(moment)) return
+  try {
+    await engine.notices.runUpdate({
+      incidentId: scope.incidentId,
+      runId: scope.runId,
+      policy: plan.policy,
+      moment,
+      status: report.status,
+      channels: plan.notify.channels,
+      labels: { ...plan.event.labels, policy: plan.policy },
+      steps: report.steps.map((s) => ({
+        step: s.name,
+        uses: s.uses,
+        status: s.status,
+        detail: s.detail,
+      })),
+      refused: scope.refused,
+      dryRun: scope.dryRun,
+      at: engine.clock.now(),
+    })
+  } catch (error) {
+    engine.log.error(`[act] notice for run ${scope.runId} failed: ${(error as Error).message}`)
+  }
+}
+
+async function finish(scope: RunScope, waiting: boolean): Promise<RunReport> {
+  const { engine } = scope
+  const loaded = await engine.tx((tx) => loadRun(tx, scope.runId))
+  const statuses = (loaded?.steps ?? []).map((s) => s.status)
+  const refused = (loaded?.steps ?? []).some(
+    (s) => s.blockedBy && !['dry_run', 'idempotency'].includes(s.blockedBy),
+  )
+  const status: RunStatus = waiting
+    ? 'blocked'
+    : statuses.includes('failed')
+      ? 'failed'
+      : refused
+        ? statuses.includes('succeeded')
+          ? 'aborted'
+          : 'blocked'
+        : 'succeeded'
+  await engine.tx((tx) => finishRun(tx, scope.runId, status, waiting ? null : engine.clock.now()))
+  const report = await reportOf(scope, status)
+  const moment = status === 'succeeded' ? 'succeeded' : status === 'failed' ? 'failed' : 'blocked'
+  await notifyRun(scope, report, moment)
+  return report
+}
+
+async function escalate(scope: RunScope, step: PlanStep, outcome: StepOutcome) {
+  const { engine, plan } = scope
+  try {
+    await engine.notices.escalate({
+      incidentId: scope.incidentId,
+      runId: scope.runId,
+      stepId: `${scope.runId}/${step.id}`,
+      severity: 'critical',
+      title: `${plan.policy}: ${step.name} (${step.uses}) ${outcome.refusal ? 'refused' : 'failed'}`,
+      detail: outcome.detail,
+      labels: { ...plan.event.labels, policy: plan.policy, action: step.uses },
+      refused: outcome.refusal ? [{ what: step.name, ...outcome.refusal }] : [],
+      at: engine.clock.now(),
+    })
+  } catch (error) {
+    engine.log.error(`[act] escalation for ${step.uses} failed: ${(error as Error).message}`)
+  }
+}
+
+async function skipRest(scope: RunScope, after: string) {
+  const { engine } = scope
+  const loaded = await engine.tx((tx) => loadRun(tx, scope.runId))
+  for (const row of loaded?.steps ?? [])
+    if (row.status === 'pending')
+      await engine.tx((tx) =>
+        setStep(tx, row.id, {
+          status: 'skipped',
+          error: `not run: the run stopped after "${after}"`,
+          now: engine.clock.now(),
+        }),
+      )
+}
+
+/** Consecutive steps of one foreach group form a batch; any other step is a batch of one. */
+function batches(steps: readonly PlanStep[]): PlanStep[][] {
+  const out: PlanStep[][] = []
+  for (const step of steps) {
+    const last = out.at(-1)
+    if (step.group && last?.[0]?.group === step.group) last.push(step)
+    else out.push([step])
+  }
+  return out
+}
+
+async function runBatch(
+  batch: PlanStep[],
+  run: (step: PlanStep) => Promise<StepOutcome>,
+): Promise<StepOutcome[]> {
+  const limit = Math.max(1, batch[0]?.concurrency ?? 1)
+  const results: StepOutcome[] = new Array(batch.length)
+  let next = 0
+  const worker = async () => {
+    while (next < batch.length) {
+      const i = next++
+      results[i] = await run(batch[i] as PlanStep)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, batch.length) }, worker))
+  return results
+}
+
+function summaryOf(row: StepRow): string {
+  const summary = (row.result as { summary?: unknown } | null)?.summary
+  return typeof summary === 'string' ? summary : row.status
+}

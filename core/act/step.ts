@@ -1,0 +1,250 @@
+// One step through the gates: dry run, already fenced, fence-before-recover, guards, approval.
+import type { PlanStep } from '../policy/index.ts'
+import { approvalState, DEFAULT_APPROVAL_TTL_MS, requestApproval } from './approvals.ts'
+import { runAttempts } from './attempt.ts'
+import { stepContext } from './context.ts'
+import { errorText, noteRefusal, type ResolvedAction, type RunScope, stepLabels } from './engine.ts'
+import { fenceConfirmed, fencedInIncident, fenceStarting } from './fence-state.ts'
+import { stepRefusal } from './guards.ts'
+import { appendAudit, markRunning, type StepRow, setStep } from './journal.ts'
+import { redactDeep } from './redact.ts'
+import type { ClusterSnapshot, Refusal, StepStatus } from './types.ts'
+
+export interface StepOutcome {
+  status: StepStatus
+  detail: string
+  /** Set when a guard, the fence rule or an approval stopped the step. */
+  refusal?: Refusal
+  /** A human must hear about this now (failed fence, recovery refused). */
+  escalate?: boolean
+}
+
+const UNKNOWN_CLUSTER: ClusterSnapshot = { quorate: null, members: null, source: 'not read' }
+
+/**
+ * Takes one journaled step from pending to an outcome. Every refusal is journaled and audited
+ * with the guard's name before this returns.
+ */
+export async function executeStep(
+  scope: RunScope,
+  step: PlanStep,
+  row: StepRow,
+): Promise<StepOutcome> {
+  if (['succeeded', 'failed', 'skipped'].includes(row.status)) return earlierOutcome(row)
+  // A step the planner could not resolve never runs, even if its (empty) input would parse.
+  if (step.error) return fail(scope, row, `not planned: ${step.error}`)
+  const { engine } = scope
+  let resolved: ResolvedAction & { input: unknown; config: unknown }
+  try {
+    const { plugin, action } = engine.registry.action(step.uses)
+    const parsed = action.input.safeParse(step.input)
+    if (!parsed.success) throw new Error(`[${step.uses}] invalid input: ${parsed.error.message}`)
+    resolved = { plugin, action, input: parsed.data, config: engine.configOf(plugin) }
+  } catch (error) {
+    return fail(scope, row, errorText(error))
+  }
+  if (scope.dryRun) return dryRun(scope, step, row, resolved)
+  const { action, input } = resolved
+  const fenceNode = action.fences?.(input) ?? null
+  const cluster = await readCluster(scope, action.destructive || !!action.needsFence)
+  const needs = await needsFence(scope, resolved)
+  const now = engine.clock.now()
+  // One transaction from the checks to the intent: nothing can change in between.
+  const decision = await engine.tx(async (tx) => {
+    if (fenceNode && (await fencedInIncident(tx, fenceNode, scope.incidentId)))
+      return { skip: `${fenceNode} is already fenced in this incident: not fencing twice` }
+    for (const node of needs) {
+      const confirmed = await fenceConfirmed(tx, node, scope.incidentId, cluster)
+      if (!confirmed.ok)
+        return { refusal: { guard: 'fence_before_recover', reason: confirmed.reason } }
+    }
+    const refusal = await stepRefusal(
+      tx,
+      scope.plan,
+      engine.inventory,
+      {
+        stepId: row.id,
+        uses: step.uses,
+        destructive: action.destructive,
+        fenceNode,
+        target: row.target,
+        drains: action.drains?.(input) ?? [],
+        labels: stepLabels(scope.plan, step),
+        cluster,
+        now,
+      },
+      engine.blindThreshold,
+    )
+    if (refusal) return { refusal }
+    if (scope.plan.guards.approval === 'required' && action.destructive) {
+      const approval = await approvalState(tx, row.id)
+      if (approval.state === 'none') {
+        const ttl = scope.plan.guards.approvalTtlMs ?? DEFAULT_APPROVAL_TTL_MS
+        return { approval: { state: 'pending', id: await requestApproval(tx, row.id, now, ttl) } }
+      }
+      if (approval.state !== 'approved') return { approval }
+    }
+    await markRunning(tx, row, audit(scope, row, 'executed', {}), now)
+    if (fenceNode) await fenceStarting(tx, fenceNode, scope.incidentId, now)
+    return {}
+  })
+  if (decision.skip) return skip(scope, row, decision.skip)
+  if (decision.refusal) return refuse(scope, step, row, decision.refusal)
+  if (decision.approval) return awaitApproval(scope, step, row, decision.approval)
+  return runAttempts(scope, step, { ...row, attempt: row.attempt + 1 }, { ...resolved, fenceNode })
+}
+
+/** Audit entry for a step, argv from the journaled (already redacted) commands. */
+export function audit(
+  scope: RunScope,
+  row: StepRow,
+  decision: string,
+  extra: { guard?: string; reason?: string },
+) {
+  return {
+    at: scope.engine.clock.now(),
+    actor: scope.actor,
+    action: row.uses,
+    target: row.target,
+    decision,
+    guard: extra.guard ?? null,
+    reason: extra.reason ? redactDeep(extra.reason, scope.engine.secrets.known()) : null,
+    argv: row.commands,
+    runId: scope.runId,
+    stepId: row.id,
+  }
+}
+
+async function dryRun(
+  scope: RunScope,
+  step: PlanStep,
+  row: StepRow,
+  resolved: ResolvedAction & { input: unknown; config: unknown },
+): Promise<StepOutcome> {
+  const { engine } = scope
+  const ctx = stepContext(engine.context, resolved.config, {
+    signal: new AbortController().signal,
+    timeoutMs: step.timeoutMs,
+    dryRun: true,
+  })
+  let commands: unknown
+  try {
+    commands = await resolved.action.describe(resolved.input, ctx)
+  } catch (error) {
+    return fail(scope, row, `describe failed: ${errorText(error)}`)
+  }
+  const needs = await needsFence(scope, resolved)
+  const detail = `dry run: would run ${Array.isArray(commands) ? commands.length : 0} command(s)${needs.length ? `; needs ${needs.join(', ')} confirmed fenced first` : ''}`
+  const known = engine.secrets.known()
+  await engine.tx(async (tx) => {
+    await setStep(tx, row.id, {
+      status: 'skipped',
+      blockedBy: 'dry_run',
+      error: null,
+      result: redactDeep({ summary: detail, dryRun: true, commands, needsFence: needs }, known),
+      now: engine.clock.now(),
+    })
+    await appendAudit(tx, audit(scope, row, 'dry_run', { reason: detail }))
+  })
+  return { status: 'skipped', detail }
+}
+
+async function needsFence(
+  scope: RunScope,
+  resolved: ResolvedAction & { input: unknown; config: unknown },
+) {
+  const { action, input, config } = resolved
+  if (!action.needsFence) return [] as string[]
+  const ctx = stepContext(scope.engine.context, config, {
+    signal: new AbortController().signal,
+    timeoutMs: 0,
+    dryRun: true,
+  })
+  return action.needsFence(input, ctx)
+}
+
+async function readCluster(scope: RunScope, needed: boolean): Promise<ClusterSnapshot> {
+  if (!needed) return UNKNOWN_CLUSTER
+  try {
+    return await scope.engine.clusterView.snapshot()
+  } catch (error) {
+    return { ...UNKNOWN_CLUSTER, source: `cluster view failed: ${errorText(error)}` }
+  }
+}
+
+async function refuse(
+  scope: RunScope,
+  step: PlanStep,
+  row: StepRow,
+  refusal: Refusal,
+): Promise<StepOutcome> {
+  const { engine } = scope
+  noteRefusal(scope, step, refusal)
+  engine.log.warn(`[act] ${step.uses} refused by ${refusal.guard}: ${refusal.reason}`, {
+    runId: scope.runId,
+    step: row.id,
+  })
+  await engine.tx(async (tx) => {
+    await setStep(tx, row.id, {
+      status: 'skipped',
+      blockedBy: refusal.guard,
+      error: refusal.reason,
+      now: engine.clock.now(),
+    })
+    await appendAudit(tx, audit(scope, row, 'blocked', refusal))
+  })
+  return {
+    status: 'skipped',
+    detail: refusal.reason,
+    refusal,
+    escalate: refusal.guard === 'fence_before_recover',
+  }
+}
+
+/** A step decided before (earlier in this run, before a restart, or by an approval). */
+function earlierOutcome(row: StepRow): StepOutcome {
+  const detail = row.error ?? 'done earlier'
+  const refused = row.blockedBy && !['dry_run', 'idempotency'].includes(row.blockedBy)
+  return {
+    status: row.status as StepStatus,
+    detail,
+    ...(refused ? { refusal: { guard: row.blockedBy as string, reason: detail } } : {}),
+  }
+}
+
+async function awaitApproval(
+  scope: RunScope,
+  step: PlanStep,
+  row: StepRow,
+  approval: { state: string; id?: string },
+): Promise<StepOutcome> {
+  if (approval.state !== 'pending')
+    return refuse(scope, step, row, { guard: 'approval', reason: `approval ${approval.state}` })
+  const { engine } = scope
+  const refusal = { guard: 'approval', reason: `waiting for approval ${approval.id}` }
+  noteRefusal(scope, step, refusal)
+  await engine.tx(async (tx) => {
+    await setStep(tx, row.id, { status: 'blocked', blockedBy: 'approval', error: refusal.reason })
+    await appendAudit(tx, audit(scope, row, 'blocked', refusal))
+  })
+  return { status: 'blocked', detail: refusal.reason, refusal }
+}
+
+async function skip(scope: RunScope, row: StepRow, reason: string): Promise<StepOutcome> {
+  const { engine } = scope
+  await engine.tx(async (tx) => {
+    await setStep(tx, row.id, { status: 'skipped', error: reason, now: engine.clock.now() })
+    await appendAudit(tx, audit(scope, row, 'skipped', { reason }))
+  })
+  return { status: 'skipped', detail: reason }
+}
+
+async function fail(scope: RunScope, row: StepRow, reason: string): Promise<StepOutcome> {
+  const { engine } = scope
+  const error = redactDeep(reason, engine.secrets.known())
+  await engine.tx(async (tx) => {
+    await setStep(tx, row.id, { status: 'failed', error, now: engine.clock.now() })
+    await appendAudit(tx, audit(scope, row, 'failed', { reason: error }))
+  })
+  return { status: 'failed', detail: error }
+}

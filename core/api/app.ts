@@ -1,0 +1,130 @@
+// createApp(): the hono app of tandem — REST API, ingest, /metrics and the dashboard, one route table.
+
+import type { Context } from 'hono'
+import { Hono } from 'hono'
+import { matchedRoutes } from 'hono/route'
+import type { z } from 'zod'
+import { allows, authenticate, type Caller } from './auth.ts'
+import { type ApiContext, type AppDeps, resolveDeps } from './deps.ts'
+import { errorHandler, HttpError } from './http-error.ts'
+import type { Access, ApiEnv, Route } from './route.ts'
+import { routeTable } from './routes.ts'
+import { collectStoreMetrics } from './store-metrics.ts'
+
+/**
+ * Builds the HTTP app. The daemon serves it with @hono/node-server; the serverless entry
+ * exports `app.fetch`. Nothing that matters is kept in memory: every request reads the store.
+ *
+ * @example
+ * const app = createApp({ store, inventory, metrics: createMetrics(), log, config: { linkSecret } })
+ * serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 8080 })
+ */
+export function createApp(deps: AppDeps): Hono<ApiEnv> {
+  const api = resolveDeps(deps)
+  const app = new Hono<ApiEnv>()
+  app.onError(errorHandler(api.log))
+  app.notFound((c) =>
+    c.json(
+      { error: { code: 'NOT_FOUND', message: `[api] no route ${c.req.method} ${c.req.path}` } },
+      404,
+    ),
+  )
+  app.use('*', async (c, next) => {
+    await next()
+    c.header('X-Content-Type-Options', 'nosniff')
+    c.header('Referrer-Policy', 'no-referrer')
+    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
+    const matched = matchedRoutes(c).findLast((r) => r.method !== 'ALL')
+    api.shared.httpRequests.inc({
+      route: matched?.path ?? 'unmatched',
+      status: `${String(c.res.status)[0]}xx`,
+    })
+  })
+  for (const entry of routeTable) mount(app, entry, api)
+  collectStoreMetrics(api)
+  return app
+}
+
+function mount(app: Hono<ApiEnv>, entry: Route, api: ApiContext): void {
+  const { endpoint } = entry
+  const limit = endpoint.largeBody ? api.config.maxIngestBytes : api.config.maxBodyBytes
+  app.on(entry.method, entry.path, async (c) => {
+    const caller = await authorize(c, entry.access, api)
+    c.set('caller', caller)
+    const rawBody = entry.method === 'GET' ? '' : await readJsonBody(c, limit)
+    const body = endpoint.body ? parse(endpoint.body, rawBody ? jsonOf(rawBody) : {}) : undefined
+    return endpoint.handler({
+      c,
+      params: parse(endpoint.params, c.req.param()),
+      query: parse(endpoint.query, queryOf(c)),
+      body,
+      rawBody,
+      caller,
+      api,
+    })
+  })
+}
+
+/** 401 without a valid token, 403 with one that lacks the scope; public and signed pass. */
+async function authorize(
+  c: Context<ApiEnv>,
+  access: Access,
+  api: ApiContext,
+): Promise<Caller | undefined> {
+  if (access === 'public' || access === 'signed') return undefined
+  const caller = await authenticate(api.store, c.req.header('authorization'), api.now())
+  if (!caller) throw new HttpError(401, 'UNAUTHORIZED', '[api] a valid bearer token is required')
+  if (!allows(caller.scopes, access))
+    throw new HttpError(403, 'FORBIDDEN', `[api] this route needs the "${access}" scope`)
+  return caller
+}
+
+/**
+ * State-changing routes take JSON only: a browser cannot send a cross-site JSON POST without
+ * a CORS preflight, which tandem never grants. The size limit holds for chunked bodies too.
+ */
+async function readJsonBody(c: Context<ApiEnv>, limit: number): Promise<string> {
+  const type = c.req.header('content-type') ?? ''
+  const hasBody =
+    c.req.header('content-length') !== undefined || c.req.header('transfer-encoding') !== undefined
+  // A DELETE names its target in the path and needs no body; a POST always sends JSON.
+  if (c.req.method === 'DELETE' && !hasBody) return ''
+  if (!/^application\/json\s*(;|$)/i.test(type))
+    throw new HttpError(415, 'BAD_REQUEST', '[api] send the body as application/json')
+  const declared = Number(c.req.header('content-length') ?? 0)
+  if (declared > limit) throw tooLarge(limit)
+  const stream = c.req.raw.body
+  if (!stream) return ''
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength
+    if (size > limit) throw tooLarge(limit)
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, 'BAD_REQUEST', `[api] body larger than ${limit} bytes`)
+}
+
+function jsonOf(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (cause) {
+    throw new HttpError(400, 'BAD_REQUEST', '[api] body is not valid JSON', { cause })
+  }
+}
+
+function parse<T extends z.ZodType | undefined>(schema: T, value: unknown) {
+  return (schema ? schema.parse(value) : value) as T extends z.ZodType ? z.output<T> : unknown
+}
+
+/** Single query values as strings, repeated ones (`?label=a&label=b`) as arrays. */
+function queryOf(c: Context<ApiEnv>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (const [key, values] of Object.entries(c.req.queries()))
+    out[key] = values.length === 1 ? (values[0] as string) : values
+  return out
+}

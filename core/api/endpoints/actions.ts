@@ -1,0 +1,225 @@
+// POST /api/v1/actions: a manual action or policy run, recorded once per Idempotency-Key and queued for the executor.
+import { createHash, randomUUID } from 'node:crypto'
+import { eq, sql } from 'drizzle-orm'
+import { z } from 'zod'
+import { auditLog, events, idempotencyKeys, runs } from '../../store/index.ts'
+import { allows, type Caller } from '../auth.ts'
+import type { ApiContext } from '../deps.ts'
+import { HttpError } from '../http-error.ts'
+import { endpoint } from '../route.ts'
+
+/** Actions that power nodes off or move workloads between hosts: they need the `fence` scope. */
+const FENCE_SCOPED = new Set([
+  'rgmanager.migrate',
+  'xen.migrate',
+  'xen.evacuate',
+  'xen.restart_elsewhere',
+  'pacemaker.standby',
+])
+
+const ActionRequest = z
+  .object({
+    /** A plugin action, e.g. `lvs.drain`. */
+    uses: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*\.[a-z][a-z0-9_]*$/, 'expected plugin.action')
+      .optional(),
+    /** Or a policy with a `manual` trigger, by name. */
+    policy: z.string().min(1).max(200).optional(),
+    with: z.record(z.string(), z.unknown()).default({}),
+    dryRun: z.boolean().default(false),
+    reason: z.string().trim().min(1).max(1000),
+  })
+  .refine((r) => (r.uses === undefined) !== (r.policy === undefined), {
+    message: 'give exactly one of uses or policy',
+    path: ['uses'],
+  })
+
+const ActionAccepted = z.object({
+  runId: z.string(),
+  eventId: z.number().int(),
+  status: z.literal('queued'),
+  dryRun: z.boolean(),
+  idempotencyKey: z.string(),
+})
+
+export const requestAction = endpoint({
+  summary: 'Queue a manual action (or a manual policy run) for the executor',
+  description:
+    'Requires an `Idempotency-Key` header: the same key again returns the first answer (with `Idempotent-Replayed: true`) and queues nothing; the same key with a different body is 422. Records a `manual` event and a run with status `queued`, which the executor picks up, plans and runs through the same guards, journal and audit as a policy. Fencing and migration actions need the `fence` scope.',
+  tag: 'actions',
+  body: ActionRequest,
+  response: ActionAccepted,
+  status: 202,
+  handler: async ({ c, api, body, caller }) => {
+    const key = c.req.header('idempotency-key')?.trim() ?? ''
+    if (!/^[A-Za-z0-9_.:-]{8,200}$/.test(key))
+      throw new HttpError(
+        400,
+        'BAD_REQUEST',
+        '[api] send an Idempotency-Key header (8–200 characters: letters, digits, _ . : -)',
+      )
+    if (body.uses) checkAction(api, caller, body.uses, body.with)
+    const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex')
+    const accepted = await queue(api, caller, body, key, requestHash)
+    if (accepted) {
+      api.shared.events.inc({ type: 'manual' })
+      return c.json(accepted, 202)
+    }
+    const [prior] = await api.store.db
+      .select()
+      .from(idempotencyKeys)
+      .where(eq(idempotencyKeys.key, `actions:${key}`))
+    if (!prior) throw new HttpError(409, 'STORE_CONFLICT', '[api] conflicting action request')
+    if (prior.response.requestHash !== requestHash)
+      throw new HttpError(
+        422,
+        'BAD_REQUEST',
+        '[api] this Idempotency-Key was used with a different request',
+      )
+    c.header('Idempotent-Replayed', 'true')
+    return c.json(prior.response.body as z.output<typeof ActionAccepted>, 202)
+  },
+})
+
+/**
+ * Writes the manual event, the queued run, the audit entry and the idempotency record in one
+ * atomic batch. A key seen before makes the batch fail on a unique index and nothing is
+ * written: the caller then answers with the stored response.
+ */
+async function queue(
+  api: ApiContext,
+  caller: Caller | undefined,
+  body: z.output<typeof ActionRequest>,
+  key: string,
+  requestHash: string,
+): Promise<z.output<typeof ActionAccepted> | undefined> {
+  const { db } = api.store
+  const now = api.now()
+  const runId = `run_${randomUUID()}`
+  const actor = `api:${caller?.name ?? 'unknown'}`
+  const subject = subjectOf(body.with) ?? body.uses ?? body.policy ?? 'manual'
+  const eventKey = `manual:${key}`
+  const eventId = sql`(SELECT id FROM events WHERE dedup_key = ${eventKey})`
+  const accepted = {
+    runId,
+    eventId: 0,
+    status: 'queued' as const,
+    dryRun: body.dryRun,
+    idempotencyKey: key,
+  }
+  const trigger = {
+    kind: 'manual',
+    uses: body.uses,
+    policy: body.policy,
+    with: body.with,
+    reason: body.reason,
+    requestedBy: actor,
+    idempotencyKey: key,
+  }
+  try {
+    const [inserted] = await db.batch([
+      db
+        .insert(events)
+        .values({
+          type: 'manual',
+          subject,
+          at: now,
+          // A policy request names its policy: that is how the matcher finds it.
+          labels: {
+            severity: 'info',
+            actor,
+            ...labelsOf(body.with),
+            ...(body.policy ? { policy: body.policy } : {}),
+          },
+          payload: {
+            uses: body.uses,
+            policy: body.policy,
+            with: body.with,
+            dryRun: body.dryRun,
+            reason: body.reason,
+            runId,
+          },
+          dedupKey: eventKey,
+        })
+        .returning({ id: events.id }),
+      db.insert(runs).values({
+        id: runId,
+        policy: body.policy ?? 'manual',
+        trigger: sql`json_set(${JSON.stringify(trigger)}, '$.eventId', ${eventId})`,
+        status: 'queued',
+        dryRun: body.dryRun,
+        actor,
+        startedAt: now,
+      }),
+      db.insert(auditLog).values({
+        at: now,
+        actor,
+        action: body.uses ?? `policy ${body.policy}`,
+        target: subject,
+        decision: 'allowed',
+        reason: body.reason,
+        runId,
+      }),
+      db.insert(idempotencyKeys).values({
+        key: `actions:${key}`,
+        scope: 'POST /api/v1/actions',
+        response: sql`json_set(${JSON.stringify({ requestHash, body: accepted })}, '$.body.eventId', ${eventId})`,
+        createdAt: now,
+      }),
+    ])
+    return { ...accepted, eventId: inserted[0]?.id ?? 0 }
+  } catch (error) {
+    if (isUniqueViolation(error)) return undefined
+    throw error
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as Error).cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) return true
+  }
+  return false
+}
+
+/** True when `uses` fences or moves workloads, so the caller needs the `fence` scope. */
+export function needsFenceScope(api: ApiContext, uses: string): boolean {
+  if (uses.startsWith('fence.') || FENCE_SCOPED.has(uses)) return true
+  try {
+    return typeof api.registry?.action(uses).action.fences === 'function'
+  } catch {
+    return false
+  }
+}
+
+function checkAction(
+  api: ApiContext,
+  caller: Caller | undefined,
+  uses: string,
+  input: Record<string, unknown>,
+): void {
+  if (needsFenceScope(api, uses) && !allows(caller?.scopes ?? [], 'fence'))
+    throw new HttpError(
+      403,
+      'FORBIDDEN',
+      `[api] ${uses} fences or migrates: it needs the "fence" scope`,
+    )
+  if (!api.registry) return
+  const { action } = api.registry.action(uses)
+  // Wrapped so the issues name the request field (`with.node`).
+  z.object({ with: action.input }).parse({ with: input })
+}
+
+function subjectOf(input: Record<string, unknown>): string | undefined {
+  for (const key of ['node', 'service', 'vm', 'host', 'resource'])
+    if (typeof input[key] === 'string') return input[key] as string
+  return undefined
+}
+
+function labelsOf(input: Record<string, unknown>): Record<string, string> {
+  const labels: Record<string, string> = {}
+  for (const key of ['node', 'service', 'vm'])
+    if (typeof input[key] === 'string') labels[key] = input[key] as string
+  return labels
+}

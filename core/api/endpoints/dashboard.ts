@@ -1,0 +1,44 @@
+// Dashboard routes: the public shell at `/`, and the HTML panels the client script fetches with its token.
+import { randomBytes } from 'node:crypto'
+import { createElement } from 'hono/jsx'
+import { z } from 'zod'
+import { IncidentView } from '../dashboard/incident-view.tsx'
+import { panelData } from '../dashboard/panel-data.ts'
+import { Panels } from '../dashboard/panels.tsx'
+import { dashboardCsp, Shell } from '../dashboard/shell.tsx'
+import { HttpError } from '../http-error.ts'
+import { endpoint } from '../route.ts'
+import { incidentDetail } from '../views/incident-detail.ts'
+
+export const dashboardShell = endpoint({
+  summary: 'The dashboard page (holds no data; sign in with a token)',
+  tag: 'dashboard',
+  produces: 'text/html',
+  handler: ({ c }) => {
+    const nonce = randomBytes(16).toString('base64')
+    c.header('Content-Security-Policy', dashboardCsp(nonce))
+    c.header('X-Frame-Options', 'DENY')
+    return c.html(`<!doctype html>${createElement(Shell, { nonce })}`)
+  },
+})
+
+export const dashboardPanels = endpoint({
+  summary: 'Dashboard panels as an HTML fragment',
+  tag: 'dashboard',
+  produces: 'text/html',
+  handler: async ({ c, api }) =>
+    c.html(String(createElement(Panels, { data: await panelData(api) }))),
+})
+
+export const dashboardIncident = endpoint({
+  summary: 'One incident timeline as an HTML fragment',
+  tag: 'dashboard',
+  params: z.object({ id: z.string().min(1).max(200) }),
+  produces: 'text/html',
+  handler: async ({ c, api, params }) => {
+    const now = api.now()
+    const detail = await incidentDetail(api.store, params.id, now)
+    if (!detail) throw new HttpError(404, 'NOT_FOUND', `[api] no incident ${params.id}`)
+    return c.html(String(createElement(IncidentView, { detail, now })))
+  },
+})

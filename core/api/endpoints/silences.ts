@@ -1,0 +1,144 @@
+// Silences (mute notices) and maintenance windows (mute notices and hold actions): list, create, expire.
+import { randomUUID } from 'node:crypto'
+import { and, asc, eq, gt, lte, type SQL } from 'drizzle-orm'
+import { z } from 'zod'
+import { Duration } from '../../inventory/index.ts'
+import { auditLog, silences } from '../../store/index.ts'
+import { HttpError } from '../http-error.ts'
+import { endpoint } from '../route.ts'
+import { Instant, Matcher, SilenceOut } from '../schemas.ts'
+
+const MAX_WINDOW_MS = 366 * 86_400_000
+
+const CreateSilence = z
+  .object({
+    kind: z.enum(['silence', 'maintenance']).default('silence'),
+    matchers: z.array(Matcher).min(1).max(32),
+    startsAt: Instant.optional(),
+    endsAt: Instant.optional(),
+    /** Instead of endsAt: `2h`, `30m` from the start. */
+    duration: Duration.optional(),
+    comment: z.string().trim().min(1).max(1000),
+  })
+  .superRefine((s, ctx) => {
+    if ((s.endsAt === undefined) === (s.duration === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endsAt'],
+        message: 'give exactly one of endsAt or duration',
+      })
+    s.matchers.forEach((m, i) => {
+      if (m.op !== '=~' && m.op !== '!~') return
+      try {
+        new RegExp(`^(?:${m.value})$`)
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['matchers', i, 'value'],
+          message: 'not a valid regular expression',
+        })
+      }
+    })
+  })
+
+export const listSilences = endpoint({
+  summary: 'Silences and maintenance windows',
+  tag: 'silences',
+  query: z.object({
+    state: z.enum(['active', 'pending', 'expired', 'current', 'all']).default('current'),
+    kind: z.enum(['silence', 'maintenance']).optional(),
+  }),
+  response: z.object({ items: z.array(SilenceOut) }),
+  handler: async ({ c, api, query }) => {
+    const now = api.now()
+    const when: Record<string, SQL | undefined> = {
+      active: and(lte(silences.startsAt, now), gt(silences.endsAt, now)),
+      pending: gt(silences.startsAt, now),
+      expired: lte(silences.endsAt, now),
+      current: gt(silences.endsAt, now),
+      all: undefined,
+    }
+    const rows = await api.store.db
+      .select()
+      .from(silences)
+      .where(and(when[query.state], query.kind ? eq(silences.kind, query.kind) : undefined))
+      .orderBy(asc(silences.startsAt))
+      .limit(1000)
+    return c.json({ items: rows.map((r) => silenceOut(r, now)) })
+  },
+})
+
+export const createSilence = endpoint({
+  summary: 'Create a silence or a maintenance window',
+  tag: 'silences',
+  body: CreateSilence,
+  response: SilenceOut,
+  status: 201,
+  handler: async ({ c, api, body, caller }) => {
+    const now = api.now()
+    const startsAt = body.startsAt ?? now
+    const endsAt = body.endsAt ?? startsAt + (body.duration ?? 0)
+    if (endsAt <= startsAt || endsAt <= now)
+      throw new HttpError(
+        400,
+        'BAD_REQUEST',
+        '[api] endsAt must be after startsAt and in the future',
+      )
+    if (endsAt - startsAt > MAX_WINDOW_MS)
+      throw new HttpError(400, 'BAD_REQUEST', '[api] a silence lasts at most 366 days')
+    const row = {
+      id: `sil_${randomUUID()}`,
+      kind: body.kind,
+      matchers: body.matchers,
+      startsAt,
+      endsAt,
+      createdBy: caller?.name ?? 'unknown',
+      comment: body.comment,
+    }
+    await api.store.db.batch([
+      api.store.db.insert(silences).values(row),
+      api.store.db.insert(auditLog).values({
+        at: now,
+        actor: `api:${row.createdBy}`,
+        action: `${row.kind}.create`,
+        target: row.id,
+        decision: 'allowed',
+        reason: row.comment,
+      }),
+    ])
+    return c.json(silenceOut(row, now), 201)
+  },
+})
+
+export const expireSilence = endpoint({
+  summary: 'Expire a silence or maintenance window now',
+  tag: 'silences',
+  params: z.object({ id: z.string().min(1).max(200) }),
+  response: SilenceOut,
+  handler: async ({ c, api, params, caller }) => {
+    const now = api.now()
+    const [updated] = await api.store.db
+      .update(silences)
+      .set({ endsAt: now })
+      .where(and(eq(silences.id, params.id), gt(silences.endsAt, now)))
+      .returning()
+    if (updated) {
+      await api.store.db.insert(auditLog).values({
+        at: now,
+        actor: `api:${caller?.name ?? 'unknown'}`,
+        action: `${updated.kind}.expire`,
+        target: updated.id,
+        decision: 'allowed',
+      })
+      return c.json(silenceOut(updated, now))
+    }
+    const [existing] = await api.store.db.select().from(silences).where(eq(silences.id, params.id))
+    if (!existing) throw new HttpError(404, 'NOT_FOUND', `[api] no silence ${params.id}`)
+    return c.json(silenceOut(existing, now))
+  },
+})
+
+function silenceOut(row: typeof silences.$inferSelect, now: number): z.output<typeof SilenceOut> {
+  const state = row.endsAt <= now ? 'expired' : row.startsAt > now ? 'pending' : 'active'
+  return { ...row, kind: row.kind === 'maintenance' ? 'maintenance' : 'silence', state }
+}

@@ -1,0 +1,289 @@
+// The cluster at a glance, from the inventory and the store: what the status route and the dashboard show.
+import { and, count, eq, gt, inArray, isNotNull, lte } from 'drizzle-orm'
+import type { Inventory, Service } from '../../inventory/index.ts'
+import {
+  approvals,
+  fenceStates,
+  healthStates,
+  incidents,
+  type Store,
+  silences,
+} from '../../store/index.ts'
+import { readHealth } from './health-snapshot.ts'
+
+export type TargetState = 'up' | 'down' | 'degraded' | 'unreachable' | 'unknown'
+
+/** A target's health; `flapping` and `soft` appear only when true, to keep 10,000 targets small. */
+export interface Health {
+  state: TargetState
+  since: number | null
+  flapping?: true
+  soft?: true
+}
+
+export interface RealServerStatus {
+  node: string
+  address: string
+  port: number
+  forwarding: string
+  weight: number
+  /** The weight IPVS has now, when a probe reported it (service detail `realServers`). */
+  liveWeight: number | null
+  health: Health
+  /** Check name → state, e.g. `{ http: 'up' }`. */
+  checks: Record<string, TargetState>
+}
+
+export interface ServiceStatus {
+  name: string
+  health: Health
+  lvs: {
+    director: string
+    protocol: string
+    address: string | null
+    port: number | null
+    fwmark: number | null
+    scheduler: string
+    forwarding: string
+  } | null
+  realServers: RealServerStatus[]
+  cluster: {
+    manager: 'rgmanager' | 'pacemaker'
+    name: string
+    owner: string | null
+    preferred: string[]
+  } | null
+  storage: string[]
+  sharedStorage: boolean
+}
+
+export interface NodeStatus {
+  name: string
+  address: string
+  roles: string[]
+  health: Health
+  fence: {
+    state: string
+    method: string | null
+    incidentId: string | null
+    updatedAt: number
+  } | null
+  /** Fence devices by level (names only: options hold credentials and never leave). */
+  fenceLevels: string[][]
+  guests: { name: string; state: TargetState; memoryMib: number }[]
+  clusterServices: string[]
+  /** `service:port` of every real server on this node. */
+  serves: string[]
+}
+
+export interface VmStatus {
+  name: string
+  host: string
+  declaredHost: string
+  toolstack: string
+  memoryMib: number
+  health: Health
+}
+
+export interface ClusterStatus {
+  cluster: { name: string | null; manager: string | null }
+  generatedAt: number
+  summary: {
+    targets: number
+    byState: Record<string, number>
+    openIncidents: number
+    pendingApprovals: number
+    activeSilences: number
+  }
+  nodes: NodeStatus[]
+  services: ServiceStatus[]
+  vms: VmStatus[]
+  storage: { name: string; kind: string; where: string; health: Health }[]
+  /** Targets not up (checks included), worst first, at most 200. */
+  problems: ({ target: string; kind: string; since: number } & Omit<Health, 'since'>)[]
+}
+
+const UNKNOWN: Health = { state: 'unknown', since: null }
+const DETAIL_KINDS = ['node', 'service', 'vm', 'storage']
+
+/**
+ * Reads every health row once (as one text, see readHealth) plus the details of nodes,
+ * services, VMs and storage, and lays them over the inventory.
+ *
+ * @example
+ * const status = await clusterStatus(store, inventory, Date.now())
+ */
+export async function clusterStatus(
+  store: Store,
+  inv: Inventory,
+  now: number,
+): Promise<ClusterStatus> {
+  const { db } = store
+  const [rows, detailRows, fences, [openInc], [pending], [silenced]] = await Promise.all([
+    readHealth(store),
+    db
+      .select({ target: healthStates.target, detail: healthStates.detail })
+      .from(healthStates)
+      .where(and(inArray(healthStates.kind, DETAIL_KINDS), isNotNull(healthStates.detail))),
+    db.select().from(fenceStates),
+    db.select({ n: count() }).from(incidents).where(eq(incidents.status, 'open')),
+    db
+      .select({ n: count() })
+      .from(approvals)
+      .where(and(eq(approvals.status, 'pending'), gt(approvals.expiresAt, now))),
+    db
+      .select({ n: count() })
+      .from(silences)
+      .where(and(lte(silences.startsAt, now), gt(silences.endsAt, now))),
+  ])
+  const health = new Map(rows.map((r) => [r.target, r.health]))
+  const details = new Map(detailRows.map((r) => [r.target, r.detail ?? {}]))
+  const fenceOf = new Map(fences.map((f) => [f.node, f]))
+  const h = (target: string): Health => health.get(target) ?? UNKNOWN
+  const byState: Record<string, number> = {}
+  for (const r of rows) byState[r.health.state] = (byState[r.health.state] ?? 0) + 1
+  const services = inv.config.services.map((s) => serviceStatus(s, inv, h, details))
+  const vms = inv.config.vms.map((vm) => ({
+    name: vm.name,
+    host: stringField(details.get(vm.name), 'host') ?? vm.host,
+    declaredHost: vm.host,
+    toolstack: vm.toolstack,
+    memoryMib: vm.memory_mib,
+    health: h(vm.name),
+  }))
+  const perNode = groupByNode(services, vms)
+  return {
+    cluster: {
+      name: inv.config.cluster?.name ?? null,
+      manager: inv.config.cluster?.manager ?? null,
+    },
+    generatedAt: now,
+    summary: {
+      targets: rows.length,
+      byState,
+      openIncidents: openInc?.n ?? 0,
+      pendingApprovals: pending?.n ?? 0,
+      activeSilences: silenced?.n ?? 0,
+    },
+    nodes: inv.config.nodes.map((node) => ({
+      name: node.name,
+      address: node.address,
+      roles: node.roles,
+      health: h(node.name),
+      fence: fenceView(fenceOf.get(node.name)),
+      fenceLevels: (inv.fencingOf(node.name)?.levels ?? []).map((level) =>
+        level.map((entry) => (typeof entry === 'string' ? entry : entry.device)),
+      ),
+      guests: perNode.guests.get(node.name) ?? [],
+      clusterServices: perNode.owned.get(node.name) ?? [],
+      serves: perNode.serves.get(node.name) ?? [],
+    })),
+    services,
+    vms,
+    storage: inv.config.storage.map((st) => ({
+      name: st.name,
+      kind: st.kind,
+      where: st.kind === 'gnbd' ? `${st.server}:${st.export}` : `${st.on} on ${st.mountpoint}`,
+      health: h(st.name),
+    })),
+    problems: rows
+      .filter((r) => r.health.state !== 'up')
+      .sort(
+        (a, b) =>
+          severity(b.health.state) - severity(a.health.state) ||
+          (a.health.since ?? 0) - (b.health.since ?? 0),
+      )
+      .slice(0, 200)
+      .map((r) => ({ target: r.target, kind: r.kind, ...r.health, since: r.health.since ?? 0 })),
+  }
+}
+
+function serviceStatus(
+  s: Service,
+  inv: Inventory,
+  h: (target: string) => Health,
+  details: Map<string, Record<string, unknown>>,
+): ServiceStatus {
+  const detail = details.get(s.name)
+  const live = (detail?.realServers ?? {}) as Record<string, { weight?: unknown }>
+  const manager = s.cluster?.rgmanager ? 'rgmanager' : 'pacemaker'
+  return {
+    name: s.name,
+    health: h(s.name),
+    lvs: s.lvs
+      ? {
+          director: s.lvs.director,
+          protocol: s.lvs.protocol,
+          address: s.lvs.address ?? null,
+          port: s.lvs.port ?? null,
+          fwmark: s.lvs.fwmark ?? null,
+          scheduler: s.lvs.scheduler,
+          forwarding: s.lvs.forwarding,
+        }
+      : null,
+    realServers: s.real_servers.map((rs) => {
+      const checks: Record<string, TargetState> = {}
+      let worst: Health = UNKNOWN
+      for (const c of s.checks) {
+        const ch = h(`${s.name}/${rs.node}/${c.name}`)
+        checks[c.name] = ch.state
+        if (worst === UNKNOWN || severity(ch.state) > severity(worst.state)) worst = ch
+      }
+      const liveWeight = live[rs.node]?.weight
+      return {
+        node: rs.node,
+        address: inv.node(rs.node)?.address ?? '',
+        port: rs.port ?? s.lvs?.port ?? 0,
+        forwarding: rs.forwarding ?? s.lvs?.forwarding ?? 'route',
+        weight: rs.weight,
+        liveWeight: typeof liveWeight === 'number' ? liveWeight : null,
+        health: worst,
+        checks,
+      }
+    }),
+    cluster: s.cluster
+      ? {
+          manager,
+          name: s.cluster.rgmanager?.service ?? s.cluster.pacemaker?.resource ?? s.name,
+          owner: stringField(detail, 'owner') ?? stringField(detail, 'node') ?? null,
+          preferred: s.cluster.preferred,
+        }
+      : null,
+    storage: s.storage,
+    sharedStorage: inv.usesSharedStorage(s),
+  }
+}
+
+/** One pass over services and VMs instead of a search per node (thousands of nodes). */
+function groupByNode(services: ServiceStatus[], vms: VmStatus[]) {
+  const push = <T>(map: Map<string, T[]>, key: string, value: T) => {
+    const list = map.get(key)
+    if (list) list.push(value)
+    else map.set(key, [value])
+  }
+  const guests = new Map<string, NodeStatus['guests']>()
+  const owned = new Map<string, string[]>()
+  const serves = new Map<string, string[]>()
+  for (const vm of vms)
+    push(guests, vm.host, { name: vm.name, state: vm.health.state, memoryMib: vm.memoryMib })
+  for (const s of services) {
+    if (s.cluster?.owner) push(owned, s.cluster.owner, s.name)
+    for (const r of s.realServers) push(serves, r.node, `${s.name}:${r.port}`)
+  }
+  return { guests, owned, serves }
+}
+
+function fenceView(row: typeof fenceStates.$inferSelect | undefined): NodeStatus['fence'] {
+  return row
+    ? { state: row.state, method: row.method, incidentId: row.incidentId, updatedAt: row.updatedAt }
+    : null
+}
+
+function severity(state: string): number {
+  return { up: 0, unknown: 1, degraded: 2, unreachable: 3, down: 4 }[state] ?? 1
+}
+
+function stringField(detail: Record<string, unknown> | undefined, key: string): string | undefined {
+  const value = detail?.[key]
+  return typeof value === 'string' ? value : undefined
+}

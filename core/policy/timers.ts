@@ -1,0 +1,126 @@
+// `for:` timers: a condition that must hold a while waits in the store, so a restart loses nothing.
+import { eq, inArray, lte } from 'drizzle-orm'
+import type { EventType, TandemEvent } from '../health/index.ts'
+import { policyTimers, type Store } from '../store/index.ts'
+
+/** A policy waiting for its `for:` duration on one subject. */
+export interface PendingTimer {
+  /** `policy|type|subject`: the first event starts it, repeats do not restart it. */
+  key: string
+  policy: string
+  event: TandemEvent
+  since: number
+  dueAt: number
+}
+
+export interface TimerStore {
+  /** Starts a timer unless one is already running for its key; true when started. */
+  start(timer: PendingTimer): Promise<boolean>
+  /** Drops the timers an event resolves (a `node.up` ends the wait of a `node.down`). */
+  cancelResolved(event: TandemEvent): Promise<PendingTimer[]>
+  /** Takes the timers due at `now` out of the store; only one caller gets each. */
+  claimDue(now: number): Promise<PendingTimer[]>
+  list(): Promise<PendingTimer[]>
+}
+
+/** For each event type, the waiting event types it resolves on the same subject. */
+export const RESOLVES: Partial<Record<EventType, EventType[]>> = {
+  'node.up': ['node.down', 'node.unreachable'],
+  'service.up': ['service.down', 'service.degraded'],
+  'check.recovered': ['check.failed'],
+  'vm.up': ['vm.down'],
+  'alert.resolved': ['alert.received'],
+  'flapping.stop': ['flapping.start'],
+  'monitor.sighted': ['monitor.blind'],
+}
+
+export function timerKey(policy: string, event: TandemEvent): string {
+  return `${policy}|${event.type}|${event.subject}`
+}
+
+/**
+ * Timers in the store's `policy_timers` table.
+ *
+ * @example
+ * const timers = storeTimers(await openStore(url))
+ * for (const t of await timers.claimDue(Date.now())) ...
+ */
+export function storeTimers(store: Store): TimerStore {
+  const { db } = store
+  const toTimer = (row: typeof policyTimers.$inferSelect): PendingTimer => ({
+    key: row.key,
+    policy: row.policy,
+    event: row.event as unknown as TandemEvent,
+    since: row.since,
+    dueAt: row.dueAt,
+  })
+  return {
+    async start(timer) {
+      const inserted = await db
+        .insert(policyTimers)
+        .values({
+          key: timer.key,
+          policy: timer.policy,
+          eventId: timer.event.id ?? null,
+          since: timer.since,
+          dueAt: timer.dueAt,
+          event: timer.event as unknown as Record<string, unknown>,
+          subject: timer.event.subject,
+        })
+        .onConflictDoNothing()
+        .returning({ key: policyTimers.key })
+      return inserted.length > 0
+    },
+    async cancelResolved(event) {
+      const types = RESOLVES[event.type]
+      if (!types) return []
+      const waiting = await db
+        .select({ key: policyTimers.key, event: policyTimers.event })
+        .from(policyTimers)
+        .where(eq(policyTimers.subject, event.subject))
+      const keys = waiting
+        .filter((row) => types.includes((row.event as { type: EventType }).type))
+        .map((row) => row.key)
+      if (keys.length === 0) return []
+      const rows = await db.delete(policyTimers).where(inArray(policyTimers.key, keys)).returning()
+      return rows.map(toTimer)
+    },
+    async claimDue(now) {
+      const rows = await db.delete(policyTimers).where(lte(policyTimers.dueAt, now)).returning()
+      return rows.map(toTimer)
+    },
+    async list() {
+      return (await db.select().from(policyTimers)).map(toTimer)
+    },
+  }
+}
+
+/** The same timers in memory, for replays (`tandem simulate`) that must not touch the store. */
+export function memoryTimers(): TimerStore {
+  const timers = new Map<string, PendingTimer>()
+  return {
+    async start(timer) {
+      if (timers.has(timer.key)) return false
+      timers.set(timer.key, timer)
+      return true
+    },
+    async cancelResolved(event) {
+      const types = RESOLVES[event.type] ?? []
+      const gone = [...timers.values()].filter(
+        (t) => t.event.subject === event.subject && types.includes(t.event.type),
+      )
+      for (const t of gone) timers.delete(t.key)
+      return gone
+    },
+    async claimDue(now) {
+      const due = [...timers.values()]
+        .filter((t) => t.dueAt <= now)
+        .sort((a, b) => a.dueAt - b.dueAt)
+      for (const t of due) timers.delete(t.key)
+      return due
+    },
+    async list() {
+      return [...timers.values()]
+    },
+  }
+}

@@ -1,0 +1,182 @@
+// The view classes CEL sees (`event`, `inventory`, `health`) and their CEL type declarations.
+
+/* CEL maps a value to a declared type by its constructor, so each view kind has its own class. */
+
+export class EventView {
+  constructor(
+    readonly type: string,
+    readonly subject: string,
+    readonly at: bigint,
+    readonly labels: Record<string, string>,
+    readonly payload: Record<string, unknown>,
+  ) {}
+}
+
+export class RealServerView {
+  constructor(
+    readonly service: string,
+    readonly node: string,
+    readonly port: bigint,
+    readonly weight: bigint,
+    readonly forwarding: string,
+  ) {}
+}
+
+export class NodeView {
+  constructor(
+    readonly name: string,
+    readonly address: string,
+    readonly roles: string[],
+    readonly labels: Record<string, string>,
+    readonly depends_on: string[],
+    /** Guests whose declared home is this node. */
+    readonly guests: string[],
+    /** Real servers on this node across every LVS service. */
+    readonly real_servers: RealServerView[],
+    /** Cluster services that may run here. */
+    readonly cluster_services: string[],
+  ) {}
+}
+
+export class ServiceView {
+  constructor(
+    readonly name: string,
+    readonly labels: Record<string, string>,
+    /** The LVS director node; empty when the service is not load-balanced. */
+    readonly director: string,
+    readonly real_servers: RealServerView[],
+    /** `rgmanager`, `pacemaker`, or empty when the cluster does not place it. */
+    readonly cluster_manager: string,
+    readonly preferred: string[],
+    readonly storage: string[],
+    readonly shared_storage: boolean,
+    readonly min_healthy: bigint,
+  ) {}
+}
+
+export class VmView {
+  constructor(
+    readonly name: string,
+    readonly host: string,
+    readonly toolstack: string,
+    readonly live_migrate: boolean,
+    readonly memory_mib: bigint,
+    readonly preferred: string[],
+    readonly labels: Record<string, string>,
+  ) {}
+}
+
+export class InventoryView {
+  constructor(
+    readonly nodes: Record<string, NodeView>,
+    readonly services: Record<string, ServiceView>,
+    readonly vms: Record<string, VmView>,
+    readonly cluster_name: string,
+    readonly cluster_manager: string,
+  ) {}
+}
+
+export class HealthView {
+  constructor(
+    readonly nodes: Record<string, string>,
+    readonly services: Record<string, string>,
+    readonly vms: Record<string, string>,
+    readonly checks: Record<string, string>,
+    /**
+     * Cluster service → the node running it: what the cluster manager reported (a service
+     * row's `detail.owner`), else its first preferred node.
+     */
+    readonly owners: Record<string, string>,
+    /**
+     * The cluster's quorum: the health row of target `cluster` (the membership probe) when
+     * there is one, else more than half of the cluster nodes up as tandem sees them.
+     */
+    readonly quorate: boolean,
+  ) {}
+}
+
+/** One row of current health, as the store's health_states table keeps it. */
+export interface HealthRow {
+  target: string
+  kind: string
+  state: string
+  detail?: Record<string, unknown> | null
+}
+
+/** The CEL declarations of the view classes, field by field. */
+export const VIEW_TYPES = {
+  Event: {
+    ctor: EventView,
+    fields: {
+      type: 'string',
+      subject: 'string',
+      at: 'int',
+      labels: 'map<string, string>',
+      payload: 'map<string, dyn>',
+    },
+  },
+  RealServer: {
+    ctor: RealServerView,
+    fields: { service: 'string', node: 'string', port: 'int', weight: 'int', forwarding: 'string' },
+  },
+  Node: {
+    ctor: NodeView,
+    fields: {
+      name: 'string',
+      address: 'string',
+      roles: 'list<string>',
+      labels: 'map<string, string>',
+      depends_on: 'list<string>',
+      guests: 'list<string>',
+      real_servers: 'list<RealServer>',
+      cluster_services: 'list<string>',
+    },
+  },
+  Service: {
+    ctor: ServiceView,
+    fields: {
+      name: 'string',
+      labels: 'map<string, string>',
+      director: 'string',
+      real_servers: 'list<RealServer>',
+      cluster_manager: 'string',
+      preferred: 'list<string>',
+      storage: 'list<string>',
+      shared_storage: 'bool',
+      min_healthy: 'int',
+    },
+  },
+  Vm: {
+    ctor: VmView,
+    fields: {
+      name: 'string',
+      host: 'string',
+      toolstack: 'string',
+      live_migrate: 'bool',
+      memory_mib: 'int',
+      preferred: 'list<string>',
+      labels: 'map<string, string>',
+    },
+  },
+  Inventory: {
+    ctor: InventoryView,
+    fields: {
+      nodes: 'map<string, Node>',
+      services: 'map<string, Service>',
+      vms: 'map<string, Vm>',
+      cluster_name: 'string',
+      cluster_manager: 'string',
+    },
+  },
+  Health: {
+    ctor: HealthView,
+    fields: {
+      nodes: 'map<string, string>',
+      services: 'map<string, string>',
+      vms: 'map<string, string>',
+      checks: 'map<string, string>',
+      owners: 'map<string, string>',
+      quorate: 'bool',
+    },
+  },
+} as const

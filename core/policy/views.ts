@@ -1,0 +1,181 @@
+// Builds the views CEL sees from the inventory, health rows and events, with CEL's integer type.
+import type { TandemEvent } from '../health/index.ts'
+import type { Inventory } from '../inventory/index.ts'
+import {
+  EventView,
+  type HealthRow,
+  HealthView,
+  InventoryView,
+  NodeView,
+  RealServerView,
+  ServiceView,
+  VIEW_TYPES,
+  VmView,
+} from './view-types.ts'
+
+export * from './view-types.ts'
+
+/**
+ * The `inventory` CEL sees: maps by name, with the relations policies ask for precomputed.
+ *
+ * @example
+ * inventoryView(inv).nodes.node2.real_servers.map((r) => r.service)
+ */
+export function inventoryView(inv: Inventory): InventoryView {
+  const { config } = inv
+  const realServer = (service: string, r: ReturnType<Inventory['realServersOn']>[number]) =>
+    new RealServerView(
+      service,
+      r.server.node,
+      BigInt(r.port),
+      BigInt(r.server.weight),
+      r.forwarding,
+    )
+  const nodes: Record<string, NodeView> = {}
+  for (const node of config.nodes) {
+    nodes[node.name] = new NodeView(
+      node.name,
+      node.address,
+      [...node.roles],
+      { ...node.labels },
+      [...node.depends_on],
+      inv.guestsOf(node.name).map((vm) => vm.name),
+      inv.realServersOn(node.name).map((r) => realServer(r.service.name, r)),
+      inv.clusterServicesFor(node.name).map((s) => s.name),
+    )
+  }
+  const services: Record<string, ServiceView> = {}
+  for (const service of config.services) {
+    const servers = config.nodes
+      .flatMap((n) => inv.realServersOn(n.name))
+      .filter((r) => r.service.name === service.name)
+    services[service.name] = new ServiceView(
+      service.name,
+      { ...service.labels },
+      service.lvs?.director ?? '',
+      servers.map((r) => realServer(service.name, r)),
+      service.cluster ? (service.cluster.rgmanager ? 'rgmanager' : 'pacemaker') : '',
+      [...(service.cluster?.preferred ?? [])],
+      [...service.storage],
+      inv.usesSharedStorage(service),
+      BigInt(service.min_healthy ?? 0),
+    )
+  }
+  const vms: Record<string, VmView> = {}
+  for (const vm of config.vms) {
+    vms[vm.name] = new VmView(
+      vm.name,
+      vm.host,
+      vm.toolstack,
+      vm.live_migrate,
+      BigInt(vm.memory_mib),
+      [...vm.preferred],
+      { ...vm.labels },
+    )
+  }
+  return new InventoryView(
+    nodes,
+    services,
+    vms,
+    config.cluster?.name ?? '',
+    config.cluster?.manager ?? '',
+  )
+}
+
+/**
+ * The `health` CEL sees: every inventory node, service and VM with its state (`unknown` when
+ * never probed), check states by target, and quorum as tandem sees it unless the caller knows.
+ *
+ * @example
+ * healthView([{ target: 'node2', kind: 'node', state: 'down' }], inv).nodes.node2 // 'down'
+ */
+export function healthView(
+  rows: readonly HealthRow[],
+  inv: Inventory,
+  options: { quorate?: boolean } = {},
+): HealthView {
+  const { config } = inv
+  const nodes = Object.fromEntries(config.nodes.map((n) => [n.name, 'unknown']))
+  const services = Object.fromEntries(config.services.map((s) => [s.name, 'unknown']))
+  const vms = Object.fromEntries(config.vms.map((v) => [v.name, 'unknown']))
+  const checks: Record<string, string> = {}
+  const owners = Object.fromEntries(
+    config.services.filter((s) => s.cluster).map((s) => [s.name, s.cluster?.preferred[0] ?? '']),
+  )
+  const byKind: Record<string, Record<string, string>> = { node: nodes, service: services, vm: vms }
+  for (const row of rows) {
+    const table = byKind[row.kind]
+    const name = row.target.replace(/^(node|service|vm)\//, '')
+    if (table) table[name] = row.state
+    else checks[row.target] = row.state
+    const owner = row.detail?.owner
+    if (row.kind === 'service' && typeof owner === 'string' && name in owners) owners[name] = owner
+  }
+  const members = config.nodes.filter((n) => n.roles.includes('cluster'))
+  const up = members.filter((n) => nodes[n.name] === 'up').length
+  // The membership probe's word (target `cluster`, as the executor reads it) beats counting.
+  const reported = rows.find((r) => r.target === 'cluster')?.state
+  const quorate =
+    options.quorate ??
+    (reported === 'up' || reported === 'down'
+      ? reported === 'up'
+      : members.length > 0 && up > members.length / 2)
+  return new HealthView(nodes, services, vms, checks, owners, quorate)
+}
+
+/** Health rows saying every node, service and VM of the inventory is up (replays, plans). */
+export function everythingUp(inventory: Inventory): HealthRow[] {
+  const { config } = inventory
+  return [
+    ...config.nodes.map((n) => ({ target: n.name, kind: 'node', state: 'up' })),
+    ...config.services.map((s) => ({ target: s.name, kind: 'service', state: 'up' })),
+    ...config.vms.map((v) => ({ target: v.name, kind: 'vm', state: 'up' })),
+  ]
+}
+
+/** The `event` CEL sees; whole numbers in the payload become CEL ints. */
+export function eventView(event: TandemEvent): EventView {
+  return new EventView(
+    event.type,
+    event.subject,
+    BigInt(event.at),
+    event.labels,
+    celValue(event.payload, 0) as Record<string, unknown>,
+  )
+}
+
+/** A CEL result as plain JSON-like data: ints become numbers, views become objects. */
+export function plainValue(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER))
+      throw new RangeError(`integer ${value} is too large`)
+    return Number(value)
+  }
+  if (Array.isArray(value)) return value.map(plainValue)
+  if (value instanceof Map)
+    return Object.fromEntries([...value].map(([k, v]) => [String(k), plainValue(v)]))
+  if (value && typeof value === 'object') {
+    if (value instanceof Uint8Array || value instanceof Date || !isPlainish(value))
+      throw new TypeError(`a ${value.constructor?.name ?? 'value'} cannot be an action input`)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainValue(v)]))
+  }
+  return value
+}
+
+function isPlainish(value: object): boolean {
+  const proto = Object.getPrototypeOf(value)
+  return (
+    proto === Object.prototype ||
+    proto === null ||
+    Object.values(VIEW_TYPES).some((t) => value instanceof t.ctor)
+  )
+}
+
+function celValue(value: unknown, depth: number): unknown {
+  if (depth > 20) return null
+  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value)
+  if (Array.isArray(value)) return value.map((v) => celValue(v, depth + 1))
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, celValue(v, depth + 1)]))
+  return value
+}

@@ -1,0 +1,236 @@
+// One tandem instance assembled from a config: store, plugins, policies, executor, API, leadership.
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import { eq } from 'drizzle-orm'
+import {
+  createExecutor,
+  createHealthClusterView,
+  createLogNoticeSink,
+  type Executor,
+} from '../act/index.ts'
+import { createApp } from '../api/index.ts'
+import type { TandemEvent } from '../health/index.ts'
+import { createSecretResolver, type SecretResolver } from '../inventory/index.ts'
+import { createLogger, type Logger } from '../log.ts'
+import { createMetrics } from '../metrics/index.ts'
+import { createCommandRunner } from '../plugin/index.ts'
+import {
+  createPlanContexts,
+  createPolicySet,
+  createReadOnlyRunner,
+  type Plan,
+  type PolicySet,
+} from '../policy/index.ts'
+import { openStore, runs, type Store } from '../store/index.ts'
+import { followEvents } from './follow.ts'
+import { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts'
+import { loadSite, type Site } from './site.ts'
+
+export interface InstanceOptions {
+  configFile: string
+  /** Policies directory (default `policies/` beside the working directory). */
+  policiesDir?: string
+  storeUrl?: string
+  dryRun?: boolean
+  instanceId?: string
+  log?: Logger
+  secrets?: SecretResolver
+  /** Hot-reload policy files (the daemon); the serverless tick reloads per call instead. */
+  watch?: boolean
+  /** Leader lease length; failover happens within two of these. */
+  leaseMs?: number
+}
+
+/** What the daemon and the serverless entry drive. Nothing that matters lives only in memory. */
+export interface Instance {
+  id: string
+  site: Site
+  store: Store
+  log: Logger
+  app: ReturnType<typeof createApp>
+  executor: Executor
+  policies: PolicySet
+  leadership: Leadership
+  /**
+   * One pass of the leader's work: renew the lease, resume after a takeover, follow new events
+   * into policies and the executor, fire due `for:` timers, pick up approvals.
+   * `wait`: also wait for the runs it started (the serverless tick must finish its work).
+   */
+  lead(options?: { wait?: boolean }): Promise<{ leading: boolean; events: number }>
+  /** Runs started and not yet finished (the daemon waits for them before exiting). */
+  settle(): Promise<void>
+  close(): Promise<void>
+}
+
+const EVENTS_CURSOR = 'events:remediation'
+
+/**
+ * Builds an instance. Several may share one store: only the lease holder remediates.
+ *
+ * @example
+ * const instance = await createInstance({ configFile: 'tandem.yaml' })
+ * setInterval(() => instance.lead(), 1_000)
+ */
+export async function createInstance(options: InstanceOptions): Promise<Instance> {
+  const secrets = options.secrets ?? createSecretResolver()
+  const log = options.log ?? createLogger({ redactValues: secrets.known })
+  const site = await loadSite(options.configFile)
+  const { config, inventory, registry } = site
+  const authToken = config.daemon.store_auth_token
+    ? await secrets.resolve(config.daemon.store_auth_token)
+    : undefined
+  const store = await openStore(options.storeUrl ?? config.daemon.store, { authToken })
+  const id = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
+  const leaseMs = options.leaseMs ?? 10_000
+  const leadership = createLeadership(store, id, leaseMs, log)
+  const executor = createExecutor({
+    store,
+    registry,
+    inventory,
+    secrets,
+    log,
+    notices: createLogNoticeSink(log),
+    clusterView: createHealthClusterView(store.db, inventory),
+    dryRun: options.dryRun,
+    actor: `tandem:${id}`,
+    fencing: { lease: LEADER_LEASE, token: leadership.token },
+  })
+  const policies = await createPolicySet({
+    dir: options.policiesDir ?? 'policies',
+    registry,
+    inventory,
+    store,
+    log,
+    watch: options.watch ?? false,
+  })
+  const metrics = createMetrics()
+  const app = createApp({
+    store,
+    inventory,
+    registry,
+    metrics,
+    log,
+    config: { publicUrl: config.daemon.public_url },
+  })
+
+  const inFlight = new Set<Promise<unknown>>()
+  const track = (work: Promise<unknown>) => {
+    const settled = work.catch((error) =>
+      log.error('[runtime] run failed', { error: String(error) }),
+    )
+    inFlight.add(settled)
+    void settled.finally(() => inFlight.delete(settled))
+  }
+  const planContext = () =>
+    createPlanContexts({
+      registry,
+      config,
+      inventory,
+      runner: createReadOnlyRunner(createCommandRunner({ inventory, log })),
+      log,
+    })
+  const execute = (plan: Plan) => track(executor.execute(plan))
+  const remediate = async (batch: TandemEvent[]) => {
+    for (const event of batch) {
+      const manual = manualRequest(event)
+      if (manual) {
+        track(runQueuedAction(store, executor, manual))
+        continue
+      }
+      const { fire } = await policies.match(event)
+      for (const match of fire) execute(await policies.plan(match, { context: planContext() }))
+    }
+  }
+
+  return {
+    id,
+    site,
+    store,
+    log,
+    app,
+    executor,
+    policies,
+    leadership,
+    async lead({ wait = false } = {}) {
+      const { leading, gained } = await leadership.renew()
+      if (!leading) return { leading, events: 0 }
+      if (gained)
+        for (const report of await executor.recover())
+          log.info('[runtime] resumed run', { run: report.runId })
+      const events = await followEvents(store, EVENTS_CURSOR, remediate)
+      for (const match of await policies.due())
+        execute(await policies.plan(match, { context: planContext() }))
+      await executor.pollApprovals()
+      if (wait) await settle()
+      return { leading, events }
+    },
+    settle,
+    async close() {
+      await settle()
+      await policies.close()
+      await leadership.release().catch(() => {})
+      store.close()
+    },
+  }
+
+  async function settle() {
+    while (inFlight.size > 0) await Promise.all([...inFlight])
+  }
+}
+
+interface ManualRequest {
+  runId?: string
+  uses: string
+  input: Record<string, unknown>
+  actor: string
+  dryRun: boolean
+  reason?: string
+}
+
+/** An API `POST /actions` for one action (a policy request is matched like any event). */
+function manualRequest(event: TandemEvent): ManualRequest | undefined {
+  if (event.type !== 'manual' || typeof event.payload.uses !== 'string') return undefined
+  return {
+    runId: typeof event.payload.runId === 'string' ? event.payload.runId : undefined,
+    uses: event.payload.uses,
+    input: (event.payload.with ?? {}) as Record<string, unknown>,
+    actor: event.labels.actor ?? 'api',
+    dryRun: event.payload.dryRun === true,
+    reason: typeof event.payload.reason === 'string' ? event.payload.reason : undefined,
+  }
+}
+
+/** Runs a queued API action and records on the queued row which run carried it out. */
+async function runQueuedAction(
+  store: Store,
+  executor: Executor,
+  request: ManualRequest,
+): Promise<void> {
+  const report = await executor
+    .runManual(request.uses, request.input, {
+      actor: request.actor,
+      dryRun: request.dryRun,
+      reason: request.reason,
+    })
+    .catch((error: Error) => ({ runId: undefined, status: 'failed', error: error.message }))
+  if (!request.runId) return
+  const [row] = await store.db.select().from(runs).where(eq(runs.id, request.runId))
+  if (!row) return
+  await store.db
+    .update(runs)
+    .set({
+      status:
+        report.status === 'succeeded'
+          ? 'succeeded'
+          : report.status === 'blocked'
+            ? 'blocked'
+            : 'failed',
+      trigger: {
+        ...row.trigger,
+        executedBy: report.runId,
+        error: 'error' in report ? report.error : undefined,
+      },
+      finishedAt: Date.now(),
+    })
+    .where(eq(runs.id, request.runId))
+}

@@ -1,0 +1,49 @@
+// A site as every entry point loads it: the config file, its inventory and the plugin registry.
+import { dirname } from 'node:path'
+import { builtinPlugins } from '../../plugins/index.ts'
+import { type Config, createInventory, type Inventory, loadConfig } from '../inventory/index.ts'
+import {
+  createRegistry,
+  loadPluginModules,
+  type PluginDefinition,
+  type Registry,
+} from '../plugin/index.ts'
+
+export interface Site {
+  configFile: string
+  config: Config
+  inventory: Inventory
+  registry: Registry
+}
+
+/**
+ * Loads and checks the config, then builds the registry from the built-in plugins (or the given
+ * ones, in tests) plus the third-party modules the config names.
+ *
+ * @example
+ * const { inventory, registry } = await loadSite('tandem.yaml')
+ */
+export async function loadSite(
+  configFile: string,
+  plugins?: readonly PluginDefinition[],
+): Promise<Site> {
+  const config = await loadConfig(configFile)
+  return {
+    configFile,
+    config,
+    inventory: createInventory(config),
+    registry: await registryFor(config, configFile, plugins),
+  }
+}
+
+/** The built-in plugins (or the given ones) plus the modules the config names. */
+export async function registryFor(
+  config: Config,
+  configFile: string,
+  plugins: readonly PluginDefinition[] = builtinPlugins,
+): Promise<Registry> {
+  return createRegistry([
+    ...plugins,
+    ...(await loadPluginModules(config.plugins, dirname(configFile))),
+  ])
+}

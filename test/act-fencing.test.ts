@@ -1,0 +1,50 @@
+// Several instances: a leader whose lease was taken over can neither write the journal nor act.
+import { afterEach, beforeEach, expect, it } from 'vitest'
+import { acquireLease, runs, type Store } from '../core/store/index.ts'
+import {
+  collectNotices,
+  failoverPlan,
+  labDir,
+  labExecutor,
+  labWorld,
+  openStore,
+  setHealth,
+} from './fixtures/act-lab.ts'
+
+let lab: ReturnType<typeof labDir>
+let store: Store
+beforeEach(async () => {
+  lab = labDir()
+  store = await openStore(lab.store)
+})
+afterEach(() => {
+  store.close()
+  lab.cleanup()
+})
+
+it('refuses a stale leader: no journal row, no fence agent spawned', async () => {
+  await setHealth(store, { quorate: true, nodes: { node2: 'down' } })
+  const old = (await acquireLease(store.db, 'leader', 'A', 1_000, Date.now() - 5_000))!
+  // A was paused past its lease; B took over with a higher token.
+  await acquireLease(store.db, 'leader', 'B', 60_000)
+  const executor = labExecutor(store, {
+    notices: collectNotices(),
+    fencing: { lease: 'leader', token: () => old.token },
+  })
+  await expect(executor.execute(failoverPlan('node2'))).rejects.toThrow(
+    /leader token \d+ is no longer current/,
+  )
+  expect(await store.db.select().from(runs)).toEqual([])
+  expect(labWorld().testFence.calls ?? []).toEqual([])
+})
+
+it('lets the current leader act with its token', async () => {
+  await setHealth(store, { quorate: true, nodes: { node2: 'down' } })
+  const lease = (await acquireLease(store.db, 'leader', 'B', 60_000))!
+  const executor = labExecutor(store, {
+    notices: collectNotices(),
+    fencing: { lease: 'leader', token: () => lease.token },
+  })
+  const report = await executor.execute(failoverPlan('node2'))
+  expect(report.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded'])
+})

@@ -1,0 +1,159 @@
+// The example policies in policies/ on the demo inventory: what each does for its seed scenario.
+import { readFile } from 'node:fs/promises'
+import { describe, expect, it } from 'vitest'
+import type { TandemEvent } from '../../core/health/index.ts'
+import { createRegistry, type PluginDefinition } from '../../core/plugin/index.ts'
+import {
+  createMatcher,
+  evaluateEvent,
+  type HealthRow,
+  healthView,
+  inventoryView,
+  loadPolicies,
+  planMatch,
+} from '../../core/policy/index.ts'
+import { builtinPlugins } from '../../plugins/index.ts'
+import { demo, event } from './fixtures.ts'
+import { testPlugins } from './plugins.ts'
+
+const dir = new URL('../../policies', import.meta.url).pathname
+const nodes = (states: Record<string, string>): HealthRow[] =>
+  Object.entries(states).map(([target, state]) => ({ target, kind: 'node', state }))
+const allUp = nodes({ node1: 'up', node2: 'up', node3: 'up' })
+
+interface Scenario {
+  name: string
+  event: TandemEvent
+  health: HealthRow[]
+  /** policy → [uses, input subset] of each planned step; absent policy: does not act. */
+  expected: Record<string, [string, Record<string, unknown>][]>
+}
+
+const web = (node: string, check = 'http') =>
+  ({ service: 'web', node, check }) satisfies Record<string, string>
+
+const scenarios: Scenario[] = [
+  {
+    name: 'node2 dies: fence, drain, relocate, restart guests',
+    event: event('node.down', 'node2'),
+    health: nodes({ node1: 'up', node2: 'down', node3: 'up' }),
+    expected: {
+      'node-down-failover': [
+        ['fence.fence', { node: 'node2' }],
+        ['lvs.drain', { service: 'web', node: 'node2' }],
+        ['rgmanager.relocate', { service: 'db', node: 'node3' }],
+        ['xen.restart_elsewhere', { vm: 'guest1' }],
+      ],
+    },
+  },
+  {
+    name: 'a web real server fails its check: drain it',
+    event: event('check.failed', 'web/node2/http', web('node2')),
+    health: allUp,
+    expected: { 'real-server-failed': [['lvs.drain', { service: 'web', node: 'node2' }]] },
+  },
+  {
+    name: 'a db check fails: db is not load-balanced, nothing to drain',
+    event: event('check.failed', 'db/node2/pg', { service: 'db', node: 'node2', check: 'pg' }),
+    health: allUp,
+    expected: {},
+  },
+  {
+    name: 'the web real server recovers: restore its weight',
+    event: event('check.recovered', 'web/node2/http', { ...web('node2'), severity: 'info' }),
+    health: allUp,
+    expected: { 'real-server-recovered': [['lvs.restore', { service: 'web', node: 'node2' }]] },
+  },
+  {
+    name: 'planned maintenance of node1: drain, wait, live-migrate guests',
+    event: event('manual', 'planned-maintenance', { node: 'node1' }),
+    health: allUp,
+    expected: {
+      'planned-maintenance': [
+        ['lvs.drain', { service: 'web', node: 'node1' }],
+        ['lvs.wait_drained', { service: 'web', node: 'node1' }],
+        ['xen.migrate', { vm: 'guest2', to: 'node3' }],
+      ],
+    },
+  },
+  {
+    name: 'maintenance of node1 ends: restore',
+    event: event('manual', 'maintenance-end', { node: 'node1' }),
+    health: allUp,
+    expected: { 'maintenance-end': [['lvs.restore', { service: 'web', node: 'node1' }]] },
+  },
+  {
+    name: 'Alertmanager: a backend answers with errors',
+    event: event('alert.received', 'fp-1', {
+      alertname: 'WebBackendErrors',
+      service: 'web',
+      node: 'node3',
+    }),
+    health: allUp,
+    expected: { 'alert-backend-errors': [['lvs.drain', { service: 'web', node: 'node3' }]] },
+  },
+  {
+    name: 'Alertmanager: the same alert without a node label does nothing',
+    event: event('alert.received', 'fp-2', { alertname: 'WebBackendErrors', service: 'web' }),
+    health: allUp,
+    expected: {},
+  },
+]
+
+async function plans(plugins: readonly PluginDefinition[], scenario: Scenario) {
+  const { inventory } = await demo()
+  const registry = createRegistry(plugins)
+  const policies = await loadPolicies(dir, { registry, inventory })
+  const { matches } = evaluateEvent(createMatcher(policies), scenario.event, {
+    inventory: inventoryView(inventory),
+    health: healthView(scenario.health, inventory),
+  })
+  const out: Record<string, [string, Record<string, unknown>][]> = {}
+  for (const match of matches) {
+    const plan = await planMatch(match, { inventory })
+    for (const step of plan.steps)
+      expect(step.error, `${plan.policy} step ${step.id}`).toBeUndefined()
+    out[plan.policy] = plan.steps.map((s) => [s.uses, s.input])
+  }
+  return out
+}
+
+describe('example policies with the contract test plugins', () => {
+  it('are six, each documented by a comment at the top', async () => {
+    const { readdir } = await import('node:fs/promises')
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml'))
+    expect(files).toHaveLength(6)
+    for (const f of files) expect(await readFile(`${dir}/${f}`, 'utf8')).toMatch(/^# /)
+  })
+  for (const scenario of scenarios)
+    it(scenario.name, async () => expectPlans(await plans(testPlugins, scenario), scenario))
+})
+
+const needed = [
+  'fence.fence',
+  'lvs.drain',
+  'lvs.restore',
+  'lvs.wait_drained',
+  'rgmanager.relocate',
+  'xen.migrate',
+  'xen.restart_elsewhere',
+]
+const available = createRegistry(builtinPlugins).actionNames()
+const missing = needed.filter((a) => !available.includes(a))
+
+describe.skipIf(missing.length > 0)(
+  `example policies with the built-in plugins${missing.length > 0 ? ` (skipped: plugins/index.ts does not register ${missing.join(', ')} yet)` : ''}`,
+  () => {
+    for (const scenario of scenarios)
+      it(scenario.name, async () => expectPlans(await plans(builtinPlugins, scenario), scenario))
+  },
+)
+
+/** The same policies act, with the same steps; inputs may carry more (defaults, options). */
+function expectPlans(got: Awaited<ReturnType<typeof plans>>, scenario: Scenario) {
+  expect(Object.keys(got)).toEqual(Object.keys(scenario.expected))
+  for (const [policy, steps] of Object.entries(scenario.expected))
+    expect(got[policy]).toEqual(
+      steps.map(([uses, input]) => [uses, expect.objectContaining(input)]),
+    )
+}
