@@ -5,9 +5,7 @@ import { deleteServerCommand, serverCommand } from '../commands.ts'
 import { type LvsConfig, onDirector } from '../ipvsadm.ts'
 import { serverId } from '../model.ts'
 import { resolveTarget, serverOn } from '../targets.ts'
-import { ServerInput, serverState } from './server-state.ts'
-
-const target = (input: ServerInput) => `lvs/${input.service}/${input.node}`
+import { ServerInput, serverState, serverTarget } from './server-state.ts'
 
 export const addServer = defineAction<typeof ServerInput, LvsConfig>({
   description:
@@ -15,7 +13,7 @@ export const addServer = defineAction<typeof ServerInput, LvsConfig>({
   input: ServerInput,
   idempotent: true,
   destructive: true,
-  target,
+  target: serverTarget,
   async describe(input, ctx) {
     const lvs = await resolveTarget(ctx.inventory, input.service)
     const { server } = serverOn(lvs, input.node)
@@ -56,7 +54,7 @@ export const removeServer = defineAction<typeof ServerInput, LvsConfig>({
   input: ServerInput,
   idempotent: true,
   destructive: true,
-  target,
+  target: serverTarget,
   async describe(input, ctx) {
     const lvs = await resolveTarget(ctx.inventory, input.service)
     const { server } = serverOn(lvs, input.node)

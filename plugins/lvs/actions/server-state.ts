@@ -20,6 +20,10 @@ export const ServerInput = z.strictObject({
 })
 export type ServerInput = z.output<typeof ServerInput>
 
+/** Guards (cooldown, concurrency, blast radius) count changes per real server of a service. */
+export const serverTarget = (input: { service: string; node: string }) =>
+  `lvs/${input.service}/${input.node}`
+
 /** A weight as ipvsadm (Debian's, up to INT_MAX) takes it; templated strings of digits too. */
 export const Weight = z
   .union([z.number(), z.string().regex(/^\d+$/, 'expected a whole number').transform(Number)])

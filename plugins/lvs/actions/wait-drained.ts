@@ -7,6 +7,7 @@ import { type Director, type LvsConfig, onDirector } from '../ipvsadm.ts'
 import { type ServiceRef, serverId, serviceArgs, serviceId } from '../model.ts'
 import { parseCount, parseListing } from '../parse.ts'
 import { type DesiredServer, resolveTarget, serverOn } from '../targets.ts'
+import { serverTarget } from './server-state.ts'
 
 /** `30s`, `2m`, `500ms`, or milliseconds as a number. */
 const Timeout = z.union([
@@ -32,7 +33,7 @@ export const waitDrained = defineAction<typeof WaitInput, LvsConfig>({
   input: WaitInput,
   idempotent: true,
   destructive: false,
-  target: (input) => `lvs/${input.service}/${input.node}`,
+  target: serverTarget,
   async describe(input, ctx) {
     const lvs = await resolveTarget(ctx.inventory, input.service)
     const { server } = serverOn(lvs, input.node)

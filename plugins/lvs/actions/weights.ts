@@ -8,11 +8,10 @@ import {
   planWeight,
   ServerInput,
   serverState,
+  serverTarget,
   verifyWeight,
   Weight,
 } from './server-state.ts'
-
-const target = (input: ServerInput) => `lvs/${input.service}/${input.node}`
 
 const SetWeightInput = ServerInput.extend({ weight: Weight })
 
@@ -21,7 +20,7 @@ export const setWeight = defineAction<typeof SetWeightInput, LvsConfig>({
   input: SetWeightInput,
   idempotent: true,
   destructive: true,
-  target,
+  target: serverTarget,
   describe: (input, ctx) =>
     planWeight(ctx, input, () => input.weight, `set ${input.node} in ${input.service}`),
   async run(input, ctx) {
@@ -45,7 +44,7 @@ export const drain = defineAction<typeof ServerInput, LvsConfig>({
   input: ServerInput,
   idempotent: true,
   destructive: true,
-  target,
+  target: serverTarget,
   describe: (input, ctx) =>
     planWeight(ctx, input, () => 0, `drain ${input.node} from ${input.service}`),
   async run(input, ctx) {
@@ -80,7 +79,7 @@ export const restore = defineAction<typeof RestoreInput, LvsConfig>({
   input: RestoreInput,
   idempotent: true,
   destructive: true,
-  target,
+  target: serverTarget,
   describe: (input, ctx) =>
     planWeight(
       ctx,
