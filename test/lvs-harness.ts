@@ -1,18 +1,25 @@
 // The two IPVS labs the lvs plugin is tested against — the ipvsadm simulator and a real 6.1
 // kernel in a qemu VM — behind one interface, plus a real command runner and a plugin context.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createInventory, parseConfig } from '../core/inventory/index.ts'
-import type { CommandResult, CommandRunner, PluginContext } from '../core/plugin/index.ts'
+import { Config, createInventory, type Inventory, parseConfig } from '../core/inventory/index.ts'
+import {
+  type CommandResult,
+  type CommandRunner,
+  createCommandRunner,
+  createLocalRunner,
+  type PluginContext,
+} from '../core/plugin/index.ts'
 import { LvsConfig } from '../plugins/lvs/index.ts'
 import { startIpvsVm } from './lab/ipvs-vm/vm.mjs'
 import { runIpvsadm } from './lab/ipvsadm/run.mjs'
 import { closeConnection, openConnection } from './lab/ipvsadm/traffic.mjs'
+import { LAB_SSH, labRunner } from './lab/plugin-context.ts'
 
 const SIMULATOR = fileURLToPath(new URL('./lab/bin/ipvsadm', import.meta.url))
+const NO_NODES = createInventory(Config.parse({}))
 
 /** One ipvsadm run as the lab saw it (argv[0] shortened to `ipvsadm`). */
 export interface TraceEntry {
@@ -28,7 +35,8 @@ export interface IpvsLab {
   kind: 'simulator' | 'kernel'
   /** The ipvsadm the plugin is pointed at. */
   ipvsadm: string
-  runner: CommandRunner
+  /** The engine's runner for an inventory (local, or the lab ssh for nodes with `ssh`), traced. */
+  runnerFor(inventory: Inventory): CommandRunner
   /** Every command the runner ran, in order. */
   trace: TraceEntry[]
   /** Runs ipvsadm directly (set-up and read-back), outside the trace. */
@@ -43,41 +51,15 @@ export interface IpvsLab {
   stop(): Promise<void>
 }
 
-/** A runner like the daemon's: argv arrays, no shell, stdin, timeouts; records a trace. */
-export function labRunner(env: Record<string, string>, trace: TraceEntry[]): CommandRunner {
+/** The runner with every ipvsadm run recorded in `trace` (argv[0] shortened to `ipvsadm`). */
+function tracing(runner: CommandRunner, trace: TraceEntry[]): CommandRunner {
   return {
-    run: (spec) =>
-      new Promise((resolve, reject) => {
-        const started = performance.now()
-        const [file = '', ...args] = spec.argv
-        const child = spawn(file, args, {
-          env: { PATH: process.env.PATH ?? '', ...env, ...spec.env },
-        })
-        let stdout = ''
-        let stderr = ''
-        let timedOut = false
-        const timer = setTimeout(() => {
-          timedOut = true
-          child.kill('SIGKILL')
-        }, spec.timeoutMs ?? 30_000)
-        child.stdout.on('data', (chunk) => {
-          stdout += chunk
-        })
-        child.stderr.on('data', (chunk) => {
-          stderr += chunk
-        })
-        child.on('error', (error) => {
-          clearTimeout(timer)
-          reject(error)
-        })
-        child.on('close', (code, signal) => {
-          clearTimeout(timer)
-          trace.push({ argv: ['ipvsadm', ...args], code, stdout, stderr })
-          const durationMs = Math.round(performance.now() - started)
-          resolve({ code, signal, stdout, stderr, durationMs, timedOut, truncated: false })
-        })
-        child.stdin.end(spec.stdin ?? '')
-      }),
+    async run(spec) {
+      const result = await runner.run(spec)
+      const { code, stdout, stderr } = result
+      trace.push({ argv: ['ipvsadm', ...spec.argv.slice(1)], code, stdout, stderr })
+      return result
+    },
   }
 }
 
@@ -105,7 +87,7 @@ export function lvsContext(
   return {
     config: LvsConfig.parse({ ipvsadm: lab.ipvsadm, poll_interval_ms: 100, ...config }),
     inventory,
-    runner: lab.runner,
+    runner: lab.runnerFor(inventory),
     log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
     signal: new AbortController().signal,
     timeoutMs: 10_000,
@@ -126,12 +108,14 @@ export function simulatorLab(options: { inProcess?: boolean } = {}): IpvsLab {
   const world = join(dir, 'world.json')
   process.env.TANDEM_LAB_WORLD = world
   const trace: TraceEntry[] = []
-  const env = { TANDEM_LAB_WORLD: world }
-  const direct = options.inProcess ? inProcessRunner(world, []) : labRunner(env, [])
+  const direct = options.inProcess ? inProcessRunner(world, []) : labRunner(NO_NODES, world)
   return {
     kind: 'simulator',
     ipvsadm: SIMULATOR,
-    runner: options.inProcess ? inProcessRunner(world, trace) : labRunner(env, trace),
+    runnerFor: (inventory) =>
+      options.inProcess
+        ? inProcessRunner(world, trace)
+        : tracing(labRunner(inventory, world), trace),
     trace,
     ipvsadmRun: (args, stdin) => direct.run({ argv: [SIMULATOR, ...args], stdin }),
     reset: async () => {
@@ -161,7 +145,7 @@ export async function kernelLab(): Promise<IpvsLab | { skipped: string }> {
     return { skipped: error instanceof Error ? error.message : String(error) }
   }
   const trace: TraceEntry[] = []
-  const direct = labRunner({}, [])
+  const direct = createLocalRunner()
   const listeners = new Set<string>()
   /** ESTABLISHED entries from the VIP to the server in `ipvsadm -Lnc`. */
   const established = async (vip: Endpoint, server: Endpoint) => {
@@ -183,7 +167,7 @@ export async function kernelLab(): Promise<IpvsLab | { skipped: string }> {
   return {
     kind: 'kernel',
     ipvsadm: vm.ipvsadm,
-    runner: labRunner({}, trace),
+    runnerFor: (inventory) => tracing(createCommandRunner({ inventory, ssh: LAB_SSH }), trace),
     trace,
     ipvsadmRun: (args, stdin) => direct.run({ argv: [vm.ipvsadm, ...args], stdin }),
     reset: async () => {

@@ -50,7 +50,8 @@ export function onDirector(ctx: LvsContext, node: string): Director {
       const argv = [ctx.config.ipvsadm, ...args]
       let result: Awaited<ReturnType<typeof ctx.runner.run>>
       try {
-        result = await ctx.runner.run({ argv, node, timeoutMs: ctx.config.command_timeout_ms })
+        const timeoutMs = ctx.config.command_timeout_ms
+        result = await ctx.runner.run({ argv, node, timeoutMs, signal: ctx.signal })
       } catch (cause) {
         throw lvsError(
           'COMMAND_FAILED',

@@ -1,6 +1,6 @@
 // Probes: lvs.table (the IPVS table against the inventory: missing services, no capacity,
 // drift) and lvs.stats (per real server counters, rates and connection counts) for policies.
-import { defineProbe, PluginError, type ProbeResult, z } from '../../core/plugin/index.ts'
+import { defineProbe, Name, PluginError, type ProbeResult, z } from '../../core/plugin/index.ts'
 import { type LvsConfig, type LvsContext, onDirector, readTable } from './ipvsadm.ts'
 import { findService, type LiveService, serverId, serviceArgs, serviceId } from './model.ts'
 import { parseCount, parseListing } from './parse.ts'
@@ -41,10 +41,7 @@ export const tableProbe = defineProbe<typeof TableInput, LvsConfig>({
     }),
 })
 
-const StatsInput = z.strictObject({
-  service: z.string().min(1),
-  node: z.string().min(1).optional(),
-})
+const StatsInput = z.strictObject({ service: Name, node: Name.optional() })
 
 export const statsProbe = defineProbe<typeof StatsInput, LvsConfig>({
   description: 'counters, rates and connections of a service and its real servers',

@@ -14,6 +14,7 @@ export const addServer = defineAction<typeof ServerInput, LvsConfig>({
   idempotent: true,
   destructive: true,
   target: serverTarget,
+  drains: (input) => [{ service: input.service, node: input.node, drained: false }],
   async describe(input, ctx) {
     const lvs = await resolveTarget(ctx.inventory, input.service)
     const { server } = serverOn(lvs, input.node)
@@ -55,6 +56,7 @@ export const removeServer = defineAction<typeof ServerInput, LvsConfig>({
   idempotent: true,
   destructive: true,
   target: serverTarget,
+  drains: (input) => [{ service: input.service, node: input.node, drained: true }],
   async describe(input, ctx) {
     const lvs = await resolveTarget(ctx.inventory, input.service)
     const { server } = serverOn(lvs, input.node)

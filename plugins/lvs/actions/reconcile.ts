@@ -1,13 +1,19 @@
 // reconcile: make each director's IPVS table match the inventory — read `ipvsadm -S -n`, diff,
 // apply the fewest commands. describe() reads the same table and shows the diff before anything runs.
-import { defineAction, type PlannedCommand, PluginError, z } from '../../../core/plugin/index.ts'
+import {
+  defineAction,
+  Name,
+  type PlannedCommand,
+  PluginError,
+  z,
+} from '../../../core/plugin/index.ts'
 import { type LvsConfig, type LvsContext, onDirector, readTable } from '../ipvsadm.ts'
 import { type Change, planReconcile } from '../reconcile-plan.ts'
 import { type LvsTarget, resolveTarget } from '../targets.ts'
 
 const ReconcileInput = z.strictObject({
   /** One service; absent: every LVS service, and services the inventory does not declare go. */
-  service: z.string().min(1).optional(),
+  service: Name.optional(),
   /** Leave servers at weight 0 drained (and a sorry server in place): for scheduled runs. */
   keep_drained: z.boolean().default(false),
 })

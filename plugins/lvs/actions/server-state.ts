@@ -1,6 +1,6 @@
 // What every per-server action starts from: the inventory target, the director, its current
 // table and the real server as the kernel holds it now.
-import { type PlannedCommand, PluginError, z } from '../../../core/plugin/index.ts'
+import { Name, type PlannedCommand, PluginError, z } from '../../../core/plugin/index.ts'
 import { serverCommand } from '../commands.ts'
 import { type Director, type LvsContext, onDirector, readTable } from '../ipvsadm.ts'
 import {
@@ -14,10 +14,8 @@ import {
 } from '../model.ts'
 import { type DesiredServer, type LvsTarget, resolveTarget, serverOn } from '../targets.ts'
 
-export const ServerInput = z.strictObject({
-  service: z.string().min(1),
-  node: z.string().min(1),
-})
+/** Inventory names only: anything else is refused before it could reach an argv. */
+export const ServerInput = z.strictObject({ service: Name, node: Name })
 export type ServerInput = z.output<typeof ServerInput>
 
 /** Guards (cooldown, concurrency, blast radius) count changes per real server of a service. */

@@ -1,6 +1,6 @@
 // sorry_server: when no real server of a service can take traffic (all drained or gone), the
 // configured fallback joins the service; when one is back, it leaves again.
-import { defineAction, z } from '../../../core/plugin/index.ts'
+import { defineAction, Name, z } from '../../../core/plugin/index.ts'
 import { deleteServerCommand, serverCommand } from '../commands.ts'
 import { lvsError } from '../errors.ts'
 import { type LvsConfig, type LvsContext, onDirector, readTable } from '../ipvsadm.ts'
@@ -8,7 +8,7 @@ import { findServer, findService, type LiveService, serverId } from '../model.ts
 import { type LvsTarget, resolveTarget } from '../targets.ts'
 
 const SorryInput = z.strictObject({
-  service: z.string().min(1),
+  service: Name,
   /** true: put the sorry server in; false: take it out; absent: decide from the table. */
   enable: z.boolean().optional(),
 })

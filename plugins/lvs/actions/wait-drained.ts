@@ -1,31 +1,17 @@
 // wait_drained: polls a real server's connection count until it reaches 0 or the time is up.
 // TCP (and fwmark) count active connections; UDP has no "active" state, so every entry counts.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { defineAction, z } from '../../../core/plugin/index.ts'
+import { Duration, defineAction, z } from '../../../core/plugin/index.ts'
 import { lvsError } from '../errors.ts'
 import { type Director, type LvsConfig, onDirector } from '../ipvsadm.ts'
 import { type ServiceRef, serverId, serviceArgs, serviceId } from '../model.ts'
 import { parseCount, parseListing } from '../parse.ts'
 import { type DesiredServer, resolveTarget, serverOn } from '../targets.ts'
-import { serverTarget } from './server-state.ts'
+import { ServerInput, serverTarget } from './server-state.ts'
 
-/** `30s`, `2m`, `500ms`, or milliseconds as a number. */
-const Timeout = z.union([
-  z.number().int().positive(),
-  z
-    .string()
-    .regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'expected a duration such as "30s" or "2m"')
-    .transform((text) => {
-      const [, amount = '0', unit = 'ms'] = /^([\d.]+)(ms|s|m|h)$/.exec(text) ?? []
-      return Math.round(Number(amount) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[unit as 'ms'])
-    }),
-])
-
-const WaitInput = z.strictObject({
-  service: z.string().min(1),
-  node: z.string().min(1),
-  /** How long to wait; default: the step's own time limit less a second. */
-  timeout: Timeout.optional(),
+const WaitInput = ServerInput.extend({
+  /** How long to wait (`30s`, `10m`, or milliseconds); default: the step's limit less a second. */
+  timeout: z.union([z.number().int().positive(), Duration]).optional(),
 })
 
 export const waitDrained = defineAction<typeof WaitInput, LvsConfig>({

@@ -21,6 +21,7 @@ export const setWeight = defineAction<typeof SetWeightInput, LvsConfig>({
   idempotent: true,
   destructive: true,
   target: serverTarget,
+  drains: (input) => [{ service: input.service, node: input.node, drained: input.weight === 0 }],
   describe: (input, ctx) =>
     planWeight(ctx, input, () => input.weight, `set ${input.node} in ${input.service}`),
   async run(input, ctx) {
@@ -45,6 +46,7 @@ export const drain = defineAction<typeof ServerInput, LvsConfig>({
   idempotent: true,
   destructive: true,
   target: serverTarget,
+  drains: (input) => [{ service: input.service, node: input.node, drained: true }],
   describe: (input, ctx) =>
     planWeight(ctx, input, () => 0, `drain ${input.node} from ${input.service}`),
   async run(input, ctx) {
@@ -80,6 +82,7 @@ export const restore = defineAction<typeof RestoreInput, LvsConfig>({
   idempotent: true,
   destructive: true,
   target: serverTarget,
+  drains: (input) => [{ service: input.service, node: input.node, drained: input.weight === 0 }],
   describe: (input, ctx) =>
     planWeight(
       ctx,
