@@ -2,10 +2,9 @@
 // it, or take it out. Both are no-ops when the table already says so.
 import { defineAction } from '../../../core/plugin/index.ts'
 import { deleteServerCommand, serverCommand } from '../commands.ts'
-import { type LvsConfig, onDirector } from '../ipvsadm.ts'
+import type { LvsConfig } from '../ipvsadm.ts'
 import { serverId } from '../model.ts'
-import { resolveTarget, serverOn } from '../targets.ts'
-import { ServerInput, serverState, serverTarget } from './server-state.ts'
+import { resolveServer, ServerInput, serverState, serverTarget } from './server-state.ts'
 
 export const addServer = defineAction<typeof ServerInput, LvsConfig>({
   description:
@@ -16,11 +15,11 @@ export const addServer = defineAction<typeof ServerInput, LvsConfig>({
   target: serverTarget,
   drains: (input) => [{ service: input.service, node: input.node, drained: false }],
   async describe(input, ctx) {
-    const lvs = await resolveTarget(ctx.inventory, input.service)
-    const { server } = serverOn(lvs, input.node)
-    const args = serverCommand('-a', lvs.service.ref, server)
+    const { target, desired, director } = await resolveServer(ctx, input)
+    const { server } = desired
+    const args = serverCommand('-a', target.service.ref, server)
     const note = `add ${input.node} ${serverId(server)} to ${input.service} (${server.forwarding}, weight ${server.weight})`
-    return [onDirector(ctx, lvs.director).plan(args, note)]
+    return [director.plan(args, note)]
   },
   async run(input, ctx) {
     const state = await serverState(ctx, input)
@@ -58,15 +57,10 @@ export const removeServer = defineAction<typeof ServerInput, LvsConfig>({
   target: serverTarget,
   drains: (input) => [{ service: input.service, node: input.node, drained: true }],
   async describe(input, ctx) {
-    const lvs = await resolveTarget(ctx.inventory, input.service)
-    const { server } = serverOn(lvs, input.node)
-    const args = deleteServerCommand(lvs.service.ref, server)
-    return [
-      onDirector(ctx, lvs.director).plan(
-        args,
-        `remove ${input.node} ${serverId(server)} from ${input.service}`,
-      ),
-    ]
+    const { target, desired, director } = await resolveServer(ctx, input)
+    const { server } = desired
+    const args = deleteServerCommand(target.service.ref, server)
+    return [director.plan(args, `remove ${input.node} ${serverId(server)} from ${input.service}`)]
   },
   async run(input, ctx) {
     const state = await serverState(ctx, input)

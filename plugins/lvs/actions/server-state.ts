@@ -36,15 +36,29 @@ export interface ServerState {
   live: LiveServer | undefined
 }
 
-/** Resolves the input and reads the director's table (two ipvsadm reads). */
-export async function serverState(ctx: LvsContext, input: ServerInput): Promise<ServerState> {
+/** The inventory side of a per-server action: which service, server and director. */
+export async function resolveServer(ctx: LvsContext, input: ServerInput) {
   const target = await resolveTarget(ctx.inventory, input.service)
-  const desired = serverOn(target, input.node)
-  const director = onDirector(ctx, target.director)
-  const table = await readTable(director)
-  const service = findService(table, target.service.ref)
-  const live = service ? findServer(service.servers, desired.server) : undefined
-  return { target, desired, director, table, service, live }
+  return {
+    target,
+    desired: serverOn(target, input.node),
+    director: onDirector(ctx, target.director),
+  }
+}
+
+/** Reads the director's table (two ipvsadm reads) and finds the server in it. */
+export async function readServer(
+  resolved: Awaited<ReturnType<typeof resolveServer>>,
+): Promise<ServerState> {
+  const table = await readTable(resolved.director)
+  const service = findService(table, resolved.target.service.ref)
+  const live = service ? findServer(service.servers, resolved.desired.server) : undefined
+  return { ...resolved, table, service, live }
+}
+
+/** Resolves the input and reads the director's table. */
+export async function serverState(ctx: LvsContext, input: ServerInput): Promise<ServerState> {
+  return readServer(await resolveServer(ctx, input))
 }
 
 /**
@@ -87,21 +101,16 @@ export async function planWeight(
   weightOf: (state: { desired: DesiredServer; live?: LiveServer }) => number,
   why: string,
 ): Promise<PlannedCommand[]> {
-  const target = await resolveTarget(ctx.inventory, input.service)
-  const desired = serverOn(target, input.node)
-  const director = onDirector(ctx, target.director)
+  const resolved = await resolveServer(ctx, input)
+  const { target, desired, director } = resolved
   let state: ServerState
   try {
-    state = await serverState(ctx, input)
+    state = await readServer(resolved)
   } catch (error) {
     const weight = weightOf({ desired })
     const args = serverCommand('-e', target.service.ref, { ...desired.server, weight })
-    return [
-      director.plan(
-        args,
-        `${why} (weight → ${weight}; current settings unread: ${message(error)})`,
-      ),
-    ]
+    const unread = `current settings unread: ${message(error)}`
+    return [director.plan(args, `${why} (weight → ${weight}; ${unread})`)]
   }
   const live = requireLive(state)
   const weight = weightOf({ desired, live })

@@ -3,11 +3,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Duration, defineAction, z } from '../../../core/plugin/index.ts'
 import { lvsError } from '../errors.ts'
-import { type Director, type LvsConfig, onDirector } from '../ipvsadm.ts'
+import type { Director, LvsConfig } from '../ipvsadm.ts'
 import { type ServiceRef, serverId, serviceArgs, serviceId } from '../model.ts'
 import { parseCount, parseListing } from '../parse.ts'
-import { type DesiredServer, resolveTarget, serverOn } from '../targets.ts'
-import { ServerInput, serverTarget } from './server-state.ts'
+import type { DesiredServer } from '../targets.ts'
+import { resolveServer, ServerInput, serverTarget } from './server-state.ts'
 
 const WaitInput = ServerInput.extend({
   /** How long to wait (`30s`, `10m`, or milliseconds); default: the step's limit less a second. */
@@ -21,25 +21,18 @@ export const waitDrained = defineAction<typeof WaitInput, LvsConfig>({
   destructive: false,
   target: serverTarget,
   async describe(input, ctx) {
-    const lvs = await resolveTarget(ctx.inventory, input.service)
-    const { server } = serverOn(lvs, input.node)
-    const args = ['-Ln', ...serviceArgs(lvs.service.ref)]
+    const { target, desired, director } = await resolveServer(ctx, input)
+    const args = ['-Ln', ...serviceArgs(target.service.ref)]
     const every = `${ctx.config.poll_interval_ms} ms`
-    return [
-      onDirector(ctx, lvs.director).plan(
-        args,
-        `read ${input.node} ${serverId(server)} connections every ${every} until 0`,
-      ),
-    ]
+    const where = `${input.node} ${serverId(desired.server)}`
+    return [director.plan(args, `read ${where} connections every ${every} until 0`)]
   },
   async run(input, ctx) {
-    const lvs = await resolveTarget(ctx.inventory, input.service)
-    const desired = serverOn(lvs, input.node)
-    const director = onDirector(ctx, lvs.director)
+    const { target, desired, director } = await resolveServer(ctx, input)
     const limit = input.timeout ?? Math.max(1_000, ctx.timeoutMs - 1_000)
     const started = Date.now()
     for (;;) {
-      const left = await connectionsLeft(director, lvs.service.ref, desired)
+      const left = await connectionsLeft(director, target.service.ref, desired)
       if (left.count === 0)
         return {
           summary: `${input.node} in ${input.service} has no connections left (after ${Date.now() - started} ms)`,
@@ -55,9 +48,8 @@ export const waitDrained = defineAction<typeof WaitInput, LvsConfig>({
     }
   },
   async verify(input, ctx) {
-    const lvs = await resolveTarget(ctx.inventory, input.service)
-    const desired = serverOn(lvs, input.node)
-    const left = await connectionsLeft(onDirector(ctx, lvs.director), lvs.service.ref, desired)
+    const { target, desired, director } = await resolveServer(ctx, input)
+    const left = await connectionsLeft(director, target.service.ref, desired)
     const where = `${input.node} ${serverId(desired.server)} in ${input.service}`
     return { ok: left.count === 0, detail: `${where} has ${left.count} connections` }
   },

@@ -2,10 +2,10 @@
 // drain reports the weight it replaced (`saved_weight`) so restore can put it back after a restart.
 import { defineAction } from '../../../core/plugin/index.ts'
 import type { LvsConfig } from '../ipvsadm.ts'
-import { resolveTarget, serverOn } from '../targets.ts'
 import {
   applyWeight,
   planWeight,
+  resolveServer,
   ServerInput,
   serverState,
   serverTarget,
@@ -105,7 +105,7 @@ export const restore = defineAction<typeof RestoreInput, LvsConfig>({
     }
   },
   async verify(input, ctx) {
-    const inventoryWeight = serverOn(await resolveTarget(ctx.inventory, input.service), input.node)
-    return verifyWeight(ctx, input, input.weight ?? inventoryWeight.server.weight)
+    const { desired } = await resolveServer(ctx, input)
+    return verifyWeight(ctx, input, input.weight ?? desired.server.weight)
   },
 })
