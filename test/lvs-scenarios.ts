@@ -434,10 +434,14 @@ export const scenarios: Scenario[] = [
         },
       ])
       expect(await plan(ctx, 'reconcile', { service: 'web' })).toEqual([])
-      const sorry = await plan(ctx, 'sorry_server', { service: 'web' })
-      expect(sorry[0]?.note).toBe(
-        'remove sorry server 127.0.3.99:8080 of web: a real server has weight',
-      )
+      expect(await plan(ctx, 'sorry_server', { service: 'web' })).toEqual([])
+      const sorry = await plan(ctx, 'sorry_server', { service: 'web', enable: true })
+      expect(sorry.map((c) => [c.argv.slice(1), c.note])).toEqual([
+        [
+          ['-a', '-t', '127.0.2.10:80', '-r', '127.0.3.99:8080', '-m', '-w', '1'],
+          'add sorry server 127.0.3.99:8080 of web: as asked',
+        ],
+      ])
       expect(await views(lab)).toEqual(before)
     },
   },

@@ -4,7 +4,14 @@ import { defineAction, Name, z } from '../../../core/plugin/index.ts'
 import { deleteServerCommand, serverCommand } from '../commands.ts'
 import { lvsError } from '../errors.ts'
 import { type LvsConfig, type LvsContext, onDirector, readTable } from '../ipvsadm.ts'
-import { findServer, findService, type LiveService, serverId } from '../model.ts'
+import {
+  findServer,
+  findService,
+  type IpvsTable,
+  type LiveService,
+  type RealServer,
+  serverId,
+} from '../model.ts'
 import { type LvsTarget, resolveTarget } from '../targets.ts'
 
 const SorryInput = z.strictObject({
@@ -22,32 +29,26 @@ export const sorryServer = defineAction<typeof SorryInput, LvsConfig>({
   async describe(input, ctx) {
     const { lvs, sorry } = await sorryTarget(ctx, input.service)
     const director = onDirector(ctx, lvs.director)
-    let enable = input.enable
-    let reason = 'as asked'
-    if (enable === undefined) {
-      try {
-        const service = findService(await readTable(director), lvs.service.ref)
-        enable = service ? !hasCapacity(service, lvs) : true
-        reason = enable ? 'no real server has weight' : 'a real server has weight'
-      } catch (error) {
-        reason = `table unread (${error instanceof Error ? error.message : error}); assuming every real server is down`
-        enable = true
+    let decision: Decision
+    try {
+      decision = decide(input.enable, lvs, await readTable(director))
+    } catch (error) {
+      const unread = error instanceof Error ? error.message : String(error)
+      decision = {
+        enable: input.enable ?? true,
+        present: !(input.enable ?? true),
+        reason: `table unread: ${unread}`,
       }
     }
-    const args = enable
-      ? serverCommand('-a', lvs.service.ref, sorry)
-      : deleteServerCommand(lvs.service.ref, sorry)
-    const verb = enable ? 'add' : 'remove'
-    return [
-      director.plan(args, `${verb} sorry server ${serverId(sorry)} of ${input.service}: ${reason}`),
-    ]
+    if (decision.enable === decision.present) return []
+    const verb = decision.enable ? 'add' : 'remove'
+    const note = `${verb} sorry server ${serverId(sorry)} of ${input.service}: ${decision.reason}`
+    return [director.plan(change(decision.enable, lvs, sorry), note)]
   },
   async run(input, ctx) {
     const { lvs, sorry } = await sorryTarget(ctx, input.service)
     const director = onDirector(ctx, lvs.director)
-    const service = findService(await readTable(director), lvs.service.ref)
-    const enable = input.enable ?? !(service && hasCapacity(service, lvs))
-    const present = service ? findServer(service.servers, sorry) !== undefined : false
+    const { enable, present } = decide(input.enable, lvs, await readTable(director))
     const where = `sorry server ${serverId(sorry)} of ${input.service}`
     if (enable === present)
       return {
@@ -55,8 +56,7 @@ export const sorryServer = defineAction<typeof SorryInput, LvsConfig>({
         data: { enabled: enable },
         commands: [],
       }
-    if (enable) await director.run(serverCommand('-a', lvs.service.ref, sorry), `add ${where}`)
-    else await director.run(deleteServerCommand(lvs.service.ref, sorry), `remove ${where}`)
+    await director.run(change(enable, lvs, sorry), `${enable ? 'add' : 'remove'} ${where}`)
     return {
       summary: `${enable ? 'added' : 'removed'} ${where}`,
       data: { enabled: enable },
@@ -65,13 +65,34 @@ export const sorryServer = defineAction<typeof SorryInput, LvsConfig>({
   },
   async verify(input, ctx) {
     const { lvs, sorry } = await sorryTarget(ctx, input.service)
-    const service = findService(await readTable(onDirector(ctx, lvs.director)), lvs.service.ref)
-    const present = service ? findServer(service.servers, sorry) !== undefined : false
-    const wanted = input.enable ?? !(service && hasCapacity(service, lvs))
+    const table = await readTable(onDirector(ctx, lvs.director))
+    const { enable, present } = decide(input.enable, lvs, table)
     const where = `sorry server ${serverId(sorry)} of ${input.service}`
-    return { ok: present === wanted, detail: `${where} is ${present ? 'in' : 'out'}` }
+    return { ok: present === enable, detail: `${where} is ${present ? 'in' : 'out'}` }
   },
 })
+
+interface Decision {
+  enable: boolean
+  present: boolean
+  reason: string
+}
+
+/** Whether the sorry server should be in (as asked, or: no real server has weight) and is. */
+function decide(enable: boolean | undefined, lvs: LvsTarget, table: IpvsTable): Decision {
+  const service = findService(table, lvs.service.ref)
+  const present = !!(service && lvs.sorry && findServer(service.servers, lvs.sorry))
+  if (enable !== undefined) return { enable, present, reason: 'as asked' }
+  const capacity = service !== undefined && hasCapacity(service, lvs)
+  const reason = capacity ? 'a real server has weight' : 'no real server has weight'
+  return { enable: !capacity, present, reason }
+}
+
+function change(enable: boolean, lvs: LvsTarget, sorry: RealServer): string[] {
+  return enable
+    ? serverCommand('-a', lvs.service.ref, sorry)
+    : deleteServerCommand(lvs.service.ref, sorry)
+}
 
 /** Some real server other than the sorry server itself has a weight above 0. */
 function hasCapacity(service: LiveService, lvs: LvsTarget): boolean {
