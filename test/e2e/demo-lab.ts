@@ -61,6 +61,9 @@ export async function startDemoLab(options: {
     storeUrl: `file:${join(dir, 'tandem.db')}`,
     log: silentLog(),
   })
+  await daemon.instance.ready(30_000) // quorum known: destructive steps are allowed
+  await daemon.instance.lead() // only the leader acts
+  await daemon.instance.executor.runManual('lvs.reconcile', {}, { actor: 'demo' })
   const db = daemon.instance.store.db
   const newestRun = async (policy: string) =>
     (

@@ -41,6 +41,12 @@ export const demoCommand: Command = {
       storeUrl: values.store,
       listen: values.listen,
     })
+    // The director's IPVS table starts empty, as after a boot: tandem makes it match the inventory.
+    if (!values['keep-world']) {
+      await daemon.instance.ready(30_000) // quorum known: destructive steps are allowed
+      await daemon.instance.lead() // only the leader acts
+      await daemon.instance.executor.runManual('lvs.reconcile', {}, { actor: 'demo' })
+    }
     io.out(
       [
         'tandem demo is running.',
