@@ -1,2 +1,14 @@
-// The health area's public door: per-target state machines and the events they emit.
-export { EVENT_TYPES, type EventType, TandemEvent } from './events.ts'
+// The health area's public door: the engine, the monitoring loop, stored state and the event types.
+export {
+  createHealthEngine,
+  type HealthChanges,
+  type HealthEngine,
+  type HealthEngineOptions,
+  type Observation,
+} from './engine.ts'
+export * from './events.ts'
+export { type MembershipView, membershipOf } from './membership.ts'
+export { type Monitoring, type MonitoringOptions, startMonitoring } from './monitoring.ts'
+export { createRecorder, isMonitorBlind, loadHealthRows, type Recorder } from './recorder.ts'
+export { type HealthRow, healthTarget } from './rows.ts'
+export type { CheckView, HealthSnapshot, NodeView, ServiceView } from './snapshot.ts'

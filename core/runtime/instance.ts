@@ -2,17 +2,13 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { eq } from 'drizzle-orm'
-import {
-  createExecutor,
-  createHealthClusterView,
-  createLogNoticeSink,
-  type Executor,
-} from '../act/index.ts'
+import { createExecutor, createHealthClusterView, type Executor } from '../act/index.ts'
 import { createApp } from '../api/index.ts'
 import type { TandemEvent } from '../health/index.ts'
 import { createSecretResolver, type SecretResolver } from '../inventory/index.ts'
 import { createLogger, type Logger } from '../log.ts'
 import { createMetrics } from '../metrics/index.ts'
+import { createNotifier, type Notifier } from '../notify/index.ts'
 import { createCommandRunner } from '../plugin/index.ts'
 import {
   createPlanContexts,
@@ -50,6 +46,7 @@ export interface Instance {
   app: ReturnType<typeof createApp>
   executor: Executor
   policies: PolicySet
+  notifier: Notifier
   leadership: Leadership
   /**
    * One pass of the leader's work: renew the lease, resume after a takeover, follow new events
@@ -63,6 +60,7 @@ export interface Instance {
 }
 
 const EVENTS_CURSOR = 'events:remediation'
+const NOTIFY_CURSOR = 'events:notify'
 
 /**
  * Builds an instance. Several may share one store: only the lease holder remediates.
@@ -83,13 +81,14 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   const id = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
   const leaseMs = options.leaseMs ?? 10_000
   const leadership = createLeadership(store, id, leaseMs, log)
+  const notifier = createNotifier({ store, inventory, registry, secrets, log })
   const executor = createExecutor({
     store,
     registry,
     inventory,
     secrets,
     log,
-    notices: createLogNoticeSink(log),
+    notices: notifier,
     clusterView: createHealthClusterView(store.db, inventory),
     dryRun: options.dryRun,
     actor: `tandem:${id}`,
@@ -113,6 +112,8 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     config: { publicUrl: config.daemon.public_url },
   })
 
+  // Every instance delivers the outbox (rows are claimed atomically); only the leader fills it.
+  notifier.start()
   const inFlight = new Set<Promise<unknown>>()
   const track = (work: Promise<unknown>) => {
     const settled = work.catch((error) =>
@@ -150,6 +151,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     app,
     executor,
     policies,
+    notifier,
     leadership,
     async lead({ wait = false } = {}) {
       const { leading, gained } = await leadership.renew()
@@ -157,6 +159,8 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
       if (gained)
         for (const report of await executor.recover())
           log.info('[runtime] resumed run', { run: report.runId })
+      // Notices first: an alert is worth sending even when remediation then refuses to act.
+      await followEvents(store, NOTIFY_CURSOR, (batch) => notifier.onEvents(batch))
       const events = await followEvents(store, EVENTS_CURSOR, remediate)
       for (const match of await policies.due())
         execute(await policies.plan(match, { context: planContext() }))
@@ -167,6 +171,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     settle,
     async close() {
       await settle()
+      await notifier.stop()
       await policies.close()
       await leadership.release().catch(() => {})
       store.close()

@@ -8,6 +8,8 @@ import {
   type PluginDefinition,
   z,
 } from '../../core/plugin/index.ts'
+import email from '../../plugins/email/index.ts'
+import webhook from '../../plugins/webhook/index.ts'
 
 const ServiceName = z.string().min(1)
 const NodeName = z.string().min(1)
@@ -228,11 +230,13 @@ export const xen: PluginDefinition<{ bin: string }> = definePlugin({
   },
 })
 
-/** Every test plugin, in the order plugins/index.ts will list the real ones. */
+/** Every test plugin, in the order plugins/index.ts will list the real ones (notifiers are real). */
 export const testPlugins: PluginDefinition[] = [
   lvs,
   rgmanager,
   pacemaker,
   fence,
   xen,
+  email,
+  webhook,
 ] as PluginDefinition[]

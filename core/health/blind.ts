@@ -1,0 +1,76 @@
+// Self-suspicion: when most targets fail at once, the likelier fault is tandem's own network or probes.
+import type { CheckRecord } from './check-record.ts'
+import type { BlindEventPayload } from './events.ts'
+
+/** Leaving blindness needs the failing share to fall well below the threshold (hysteresis). */
+const SIGHTED_FACTOR = 0.75
+const SAMPLE = 5
+
+/**
+ * Counts failing targets incrementally (latest raw result, not hard state: blindness must be
+ * seen before the fall thresholds turn it into a wave of node.down verdicts).
+ */
+export class BlindWatch {
+  blind = false
+  private failing = 0
+  private seen = 0
+  private readonly failingByNode = new Map<string, number>()
+  private readonly failingChecks = new Set<CheckRecord>()
+
+  constructor(private readonly threshold: number) {}
+
+  /** Call before a check records a result, with its previous and new pass/fail. */
+  update(check: CheckRecord, before: boolean | undefined, after: boolean): void {
+    if (before === undefined) this.seen++
+    if (before === after) return
+    const node = check.target.node
+    if (after === false) {
+      this.failing++
+      this.failingChecks.add(check)
+      this.failingByNode.set(node, (this.failingByNode.get(node) ?? 0) + 1)
+    } else if (before === false) {
+      this.failing--
+      this.failingChecks.delete(check)
+      const left = (this.failingByNode.get(node) ?? 1) - 1
+      if (left === 0) this.failingByNode.delete(node)
+      else this.failingByNode.set(node, left)
+    }
+  }
+
+  /**
+   * Blind when more than `threshold` of the targets with a result fail, across more than one
+   * node (one dead node is a dead node, not a blind monitor). Returns the change, if any.
+   */
+  evaluate(): 'blind' | 'sighted' | undefined {
+    const fraction = this.fraction()
+    if (!this.blind && fraction > this.threshold && this.failingByNode.size >= 2) {
+      this.blind = true
+      return 'blind'
+    }
+    if (this.blind && fraction <= this.threshold * SIGHTED_FACTOR) {
+      this.blind = false
+      return 'sighted'
+    }
+    return undefined
+  }
+
+  payload(): BlindEventPayload {
+    const sample: string[] = []
+    for (const check of this.failingChecks) {
+      if (sample.length >= SAMPLE) break
+      sample.push(check.target.id)
+    }
+    return {
+      failing: this.failing,
+      total: this.seen,
+      fraction: Math.round(this.fraction() * 1000) / 1000,
+      threshold: this.threshold,
+      nodes: this.failingByNode.size,
+      sample,
+    }
+  }
+
+  private fraction(): number {
+    return this.seen === 0 ? 0 : this.failing / this.seen
+  }
+}

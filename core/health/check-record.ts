@@ -1,0 +1,150 @@
+// One check's state machine: rise/fall counting to hard states (Nagios soft/hard), flap history, evidence.
+import type { CheckTarget, ProbeResult } from '../probe/index.ts'
+import { isPassing } from '../probe/index.ts'
+import type { HealthState, ProbeEvidence } from './events.ts'
+import { FlapHistory } from './flap.ts'
+import { type MembershipView, membershipOf } from './membership.ts'
+import type { NodeRecord } from './node-votes.ts'
+import type { ServiceRecord } from './service-health.ts'
+
+/** Live state of one check target. `hard` is what rise/fall confirmed; `announced` what was said. */
+export class CheckRecord {
+  hard: HealthState = 'unknown'
+  announced: HealthState = 'unknown'
+  since = 0
+  passes = 0
+  fails = 0
+  /** The latest result, copied: holding the result object itself would age it into the old heap. */
+  lastStatus: ProbeResult['status'] | undefined
+  lastDetail = ''
+  lastLatencyMs = 0
+  lastAt = 0
+  /** The latest raw result passed (undefined before the first one): what blindness counts. */
+  passing: boolean | undefined
+  membership: MembershipView | undefined
+  /** Set once this check's data was a membership view: it is a cluster vantage point from then on. */
+  viewsMembership = false
+  /** The node whose vote this check is part of (own and real-server checks of LVS services). */
+  voter: NodeRecord | undefined
+  /** The service whose health this check feeds. */
+  service: ServiceRecord | undefined
+  readonly flap: FlapHistory
+  /** The last `keep` results as reused slots (a ring), oldest at `next` once full. */
+  private readonly evidence: ProbeEvidence[] = []
+  private next = 0
+  private readonly keep: number
+
+  constructor(
+    readonly target: CheckTarget,
+    flap: { window: number; high: number; low: number },
+  ) {
+    this.flap = new FlapHistory(flap.window, flap.high, flap.low)
+    this.keep = Math.max(target.check.rise, target.check.fall)
+  }
+
+  get flapping(): boolean {
+    return this.flap.flapping
+  }
+
+  /** Counting toward a change not yet confirmed (Nagios' soft state). */
+  get soft(): boolean {
+    if (this.hard === 'up') return this.fails > 0
+    if (this.hard === 'down') return this.passes > 0
+    return true
+  }
+
+  /** A failure being counted while still up: the node's verdict may change within fall × interval. */
+  get pendingFailure(): boolean {
+    return this.hard !== 'down' && this.fails > 0
+  }
+
+  /**
+   * What this check tells a node's vote: the announced state while flapping, `unknown` while a
+   * down check is passing again (recovering), else its hard state.
+   */
+  get vote(): HealthState {
+    if (this.flapping) return this.announced
+    return this.hard === 'down' && this.passes > 0 ? 'unknown' : this.hard
+  }
+
+  /** Feeds one result; returns a flapping verdict change, if any. */
+  observe(result: ProbeResult, at: number): 'start' | 'stop' | undefined {
+    const pass = isPassing(result.status)
+    this.lastStatus = result.status
+    this.lastDetail = result.detail
+    this.lastLatencyMs = result.latencyMs
+    this.lastAt = at
+    this.passing = pass
+    this.remember(result, at)
+    if (this.target.check.kind.includes('.')) {
+      this.membership = membershipOf(result.data)
+      if (this.membership) this.viewsMembership = true
+    }
+    const { rise, fall } = this.target.check
+    // Counters saturate, so a check that keeps passing (or failing) stops changing state at all.
+    if (pass) {
+      if (this.passes < this.keep) this.passes++
+      this.fails = 0
+      if (this.hard !== 'up' && this.passes >= rise) this.hard = 'up'
+    } else {
+      if (this.fails < this.keep) this.fails++
+      this.passes = 0
+      if (this.hard !== 'down' && this.fails >= fall) this.hard = 'down'
+    }
+    return this.flap.push(pass)
+  }
+
+  /** The results that agreed on the current hard state, oldest first (copies). */
+  agreeing(): ProbeEvidence[] {
+    const count = Math.min(this.hard === 'up' ? this.passes : this.fails, this.evidence.length)
+    const size = this.evidence.length
+    const out: ProbeEvidence[] = []
+    for (let i = size - count; i < size; i++)
+      out.push({ ...this.evidence[(this.next + i) % size]! })
+    return out
+  }
+
+  private remember(result: ProbeResult, at: number): void {
+    let slot: ProbeEvidence
+    if (this.evidence.length < this.keep) {
+      slot = { target: this.target.id, status: result.status, latencyMs: 0, detail: '', at }
+      this.evidence.push(slot)
+    } else {
+      slot = this.evidence[this.next]!
+      this.next = (this.next + 1) % this.keep
+    }
+    slot.status = result.status
+    slot.latencyMs = result.latencyMs
+    slot.detail = result.detail
+    slot.at = at
+  }
+
+  /**
+   * Where the soft state stands, as stored: changes only while counting toward a new hard
+   * state (Nagios' soft states), never while a check keeps its state. Unknown checks (first
+   * results after start) are not tracked.
+   */
+  get softKey(): string {
+    if (this.hard === 'unknown' || !this.soft) return this.hard
+    return this.hard === 'up' ? `up/fails=${this.fails}` : `down/passes=${this.passes}`
+  }
+
+  /** Restores announced and hard state, and the soft counters, from a stored row. */
+  restore(
+    row: { state: HealthState; since: number; flapping: boolean },
+    counters: { passes?: unknown; fails?: unknown } | null,
+  ): void {
+    this.announced = row.state
+    this.since = row.since
+    this.hard = row.state === 'unreachable' ? 'down' : row.state
+    this.flap.flapping = row.flapping
+    this.passes = counter(counters?.passes, this.keep)
+    this.fails = counter(counters?.fails, this.keep)
+  }
+}
+
+function counter(value: unknown, max: number): number {
+  return typeof value === 'number' && Number.isInteger(value)
+    ? Math.min(Math.max(value, 0), max)
+    : 0
+}

@@ -1,0 +1,467 @@
+import { describe, expect, it } from 'vitest'
+import { Config, createInventory } from '../inventory/index.ts'
+import { type CheckTarget, type ProbeStatus, planTargets } from '../probe/index.ts'
+import { createHealthEngine, type HealthEngine } from './engine.ts'
+import type { TandemEvent } from './events.ts'
+import type { HealthRow } from './rows.ts'
+
+function setup(over: Record<string, unknown> = {}) {
+  const inventory = createInventory(
+    Config.parse({
+      monitor: { node_down_quorum: 2, flap: { window: 10, high: 50, low: 25 } },
+      nodes: [
+        {
+          name: 'director',
+          address: '127.0.1.10',
+          roles: ['director', 'monitor'],
+          checks: [{ name: 'members', kind: 'lab.membership' }],
+        },
+        {
+          name: 'switch',
+          address: '127.0.1.30',
+          checks: [{ name: 'icmp', kind: 'ping', rise: 1, fall: 2 }],
+        },
+        ...['node1', 'node2', 'node3'].map((name, i) => ({
+          name,
+          address: `127.0.1.${i + 1}`,
+          depends_on: name === 'node3' ? ['switch'] : [],
+          checks: [{ name: 'ssh', kind: 'tcp', port: 22, rise: 2, fall: 3 }],
+        })),
+      ],
+      services: [
+        {
+          name: 'web',
+          lvs: { director: 'director', address: '127.0.2.1', port: 80 },
+          real_servers: ['node1', 'node2', 'node3'].map((node) => ({ node, port: 8080 })),
+          min_healthy: 2,
+          checks: [{ name: 'http', kind: 'http', rise: 2, fall: 3 }],
+        },
+      ],
+      ...over,
+    }),
+  )
+  const targets = planTargets(inventory)
+  return { inventory, targets }
+}
+
+/** Drives an engine with results, one batch per round, and collects every event. */
+class Driver {
+  now = 1_000_000
+  events: TandemEvent[] = []
+  rows = 0
+  constructor(readonly engine: HealthEngine) {}
+
+  round(
+    results: Record<string, ProbeStatus | { status: ProbeStatus; data: Record<string, unknown> }>,
+  ): TandemEvent[] {
+    this.now += 1000
+    const batch = Object.entries(results).map(([id, r]) => {
+      const { status, data } = typeof r === 'string' ? { status: r, data: undefined } : r
+      return {
+        target: { id },
+        result: { status, latencyMs: 1, detail: status, ...(data ? { data } : {}) },
+        at: this.now,
+      }
+    })
+    const changes = this.engine.observe(batch, this.now)
+    this.events.push(...changes.events)
+    this.rows += changes.rows.length
+    return changes.events
+  }
+
+  rounds(n: number, results: Parameters<Driver['round']>[0]): TandemEvent[] {
+    const out: TandemEvent[] = []
+    for (let i = 0; i < n; i++) out.push(...this.round(results))
+    return out
+  }
+}
+
+const healthy = (targets: CheckTarget[]) =>
+  Object.fromEntries(
+    targets.map((t) => [
+      t.id,
+      t.check.kind === 'lab.membership'
+        ? {
+            status: 'ok' as const,
+            data: {
+              quorate: true,
+              members: ['node1', 'node2', 'node3'].map((name) => ({ name, online: true })),
+            },
+          }
+        : ('ok' as const),
+    ]),
+  )
+/** The switch and node3 behind it stop answering; everything else stays as it is. */
+const switchCut = (all: ReturnType<typeof healthy>) =>
+  ({
+    ...all,
+    'node/switch/icmp': 'timeout',
+    'node/node3/ssh': 'timeout',
+    'web/node3/http': 'timeout',
+  }) as const
+const types = (events: TandemEvent[]) => events.map((e) => `${e.type} ${e.subject}`)
+
+describe('health engine', () => {
+  it('confirms a failure after `fall` results, with evidence, and a recovery after `rise`', () => {
+    const { inventory, targets } = setup()
+    const d = new Driver(createHealthEngine({ inventory, targets }))
+    expect(d.rounds(2, healthy(targets))).toEqual([]) // unknown → up is written, not announced
+    const all = healthy(targets)
+    expect(d.rounds(2, { ...all, 'web/node1/http': 'critical' })).toEqual([])
+    const soft = d.engine.snapshot().checks.find((c) => c.id === 'web/node1/http')!
+    expect([soft.state, soft.hard, soft.stateType]).toEqual(['up', 'up', 'soft'])
+    const [failed] = d.round({ ...all, 'web/node1/http': 'critical' })
+    expect(failed).toMatchObject({
+      type: 'check.failed',
+      subject: 'web/node1/http',
+      labels: { severity: 'warning', node: 'node1', service: 'web', check: 'http' },
+      payload: {
+        from: 'up',
+        to: 'down',
+        attempts: 3,
+        threshold: 3,
+        port: 8080,
+        address: '127.0.1.1',
+      },
+    })
+    expect((failed!.payload.evidence as unknown[]).length).toBe(3)
+    expect(d.round(all)).toEqual([])
+    expect(types(d.round(all))).toEqual(['check.recovered web/node1/http'])
+  })
+
+  it('writes nothing at all in steady state', () => {
+    const { inventory, targets } = setup()
+    const d = new Driver(createHealthEngine({ inventory, targets }))
+    d.rounds(3, healthy(targets))
+    const warm = d.rows
+    expect(warm).toBeGreaterThan(0)
+    expect(d.rounds(500, healthy(targets))).toEqual([])
+    expect(d.rows).toBe(warm)
+  })
+
+  it('derives service health from real servers: up, degraded below min_healthy, down', () => {
+    const { inventory, targets } = setup()
+    const d = new Driver(createHealthEngine({ inventory, targets }))
+    const all = healthy(targets)
+    d.rounds(2, all)
+    expect(types(d.rounds(3, { ...all, 'web/node1/http': 'critical' }))).toEqual([
+      'check.failed web/node1/http',
+    ])
+    const both = { ...all, 'web/node1/http': 'critical', 'web/node2/http': 'timeout' } as const
+    const degraded = d.rounds(3, both)
+    expect(types(degraded)).toEqual(['check.failed web/node2/http', 'service.degraded web'])
+    expect(degraded[1]!.payload).toMatchObject({
+      healthy: 1,
+      total: 3,
+      minHealthy: 2,
+      from: 'up',
+      to: 'degraded',
+    })
+    expect(types(d.rounds(3, { ...both, 'web/node3/http': 'critical' }))).toEqual([
+      'check.failed web/node3/http',
+      'service.down web',
+    ])
+    expect(types(d.rounds(2, all))).toEqual([
+      'check.recovered web/node1/http',
+      'check.recovered web/node2/http',
+      'check.recovered web/node3/http',
+      'service.up web',
+    ])
+  })
+
+  it('calls a node down only when the quorum of vantage points agrees, and says who voted', () => {
+    const { inventory, targets } = setup()
+    const d = new Driver(createHealthEngine({ inventory, targets }))
+    const all = healthy(targets)
+    d.rounds(2, all)
+    // The monitor's own ssh check fails: one vantage point of three, no verdict.
+    const sshDown = { ...all, 'node/node2/ssh': 'critical' } as const
+    expect(types(d.rounds(5, sshDown))).toEqual(['check.failed node/node2/ssh'])
+    expect(d.engine.snapshot().nodes.find((n) => n.name === 'node2')!.state).toBe('up')
+    // The cluster says node2 left: two of three.
+    const offline = {
+      status: 'ok' as const,
+      data: {
+        quorate: true,
+        members: [
+          { name: 'node1', online: true },
+          { name: 'node2', online: false },
+          { name: 'node3', online: true },
+        ],
+      },
+    }
+    const [down] = d.round({ ...sshDown, 'node/director/members': offline })
+    expect(down).toMatchObject({
+      type: 'node.down',
+      subject: 'node2',
+      labels: { severity: 'critical', node: 'node2' },
+      payload: {
+        from: 'up',
+        to: 'down',
+        quorum: { required: 2, down: 2, up: 1, vantagePoints: 3 },
+      },
+    })
+    expect(
+      (down!.payload.votes as { vantage: string; verdict: string }[]).map(
+        (v) => `${v.vantage}=${v.verdict}`,
+      ),
+    ).toEqual(['monitor=down', 'services=up', 'cluster:node/director/members=down'])
+    expect(types(d.rounds(2, all))).toEqual(['node.up node2', 'check.recovered node/node2/ssh'])
+  })
+
+  it('ignores the membership view of an inquorate partition', () => {
+    const { inventory, targets } = setup()
+    const d = new Driver(createHealthEngine({ inventory, targets }))
+    const all = healthy(targets)
+    d.rounds(2, all)
+    const inquorate = {
+      status: 'ok' as const,
+      data: { quorate: false, members: [{ name: 'node2', online: false }] },
+    }
+    const events = d.rounds(4, {
+      ...all,
+      'node/node2/ssh': 'critical',
+      'node/director/members': inquorate,
+    })
+    expect(types(events)).toEqual(['check.failed node/node2/ssh'])
+  })
+
+  it('marks children of a down parent unreachable and holds their failures, not down', () => {
+    const { inventory, targets } = setup({ monitor: { node_down_quorum: 1 } })
+    const d = new Driver(createHealthEngine({ inventory, targets }))
+    const all = healthy(targets)
+    d.rounds(2, all)
+    // The switch and everything behind it (node3) stop answering in the same instant.
+    const cut = switchCut(all)
+    const first = d.round(cut) // switch: 1 of fall 2; node3: 1 of fall 3
+    expect(first).toEqual([])
+    const events = d.rounds(4, cut)
+    expect(types(events)).toEqual([
+      'node.down switch',
+      'check.failed node/switch/icmp',
+      'node.unreachable node3',
+    ])
+    expect(events[2]!.payload).toMatchObject({ parentsDown: ['switch'], to: 'unreachable' })
+    const node3 = d.engine
+      .snapshot()
+      .checks.filter((c) => c.node === 'node3')
+      .map((c) => c.state)
+    expect(node3).toEqual(['unreachable', 'unreachable'])
+    // Service web keeps node1 and node2, its min_healthy: still up.
+    expect(d.engine.snapshot().services[0]!.state).toBe('up')
+    // The switch answers again before node3's checks ran again: node3's old failures
+    // predate the path coming back and prove nothing.
+    expect(types(d.round({ 'node/switch/icmp': 'ok' }))).toEqual([
+      'node.up switch',
+      'check.recovered node/switch/icmp',
+    ])
+    expect(d.engine.snapshot().nodes.find((n) => n.name === 'node3')!.state).toBe('unreachable')
+    // Fresh results: node3 itself is dead after all. Now it is down, not unreachable.
+    const dead = { ...all, 'node/node3/ssh': 'timeout', 'web/node3/http': 'timeout' } as const
+    expect(types(d.round(dead))).toEqual([
+      'node.down node3',
+      'check.failed node/node3/ssh',
+      'check.failed web/node3/http',
+    ])
+    expect(types(d.rounds(2, all))).toEqual([
+      'node.up node3',
+      'check.recovered node/node3/ssh',
+      'check.recovered web/node3/http',
+    ])
+  })
+
+  it('brings children of a recovered parent back up without a false down', () => {
+    const { inventory, targets } = setup({ monitor: { node_down_quorum: 1 } })
+    const d = new Driver(createHealthEngine({ inventory, targets }))
+    const all = healthy(targets)
+    d.rounds(2, all)
+    const cut = switchCut(all)
+    d.rounds(5, cut)
+    expect(types(d.rounds(3, all))).toEqual([
+      'node.up switch',
+      'node.up node3',
+      'check.recovered node/switch/icmp',
+    ])
+  })
+
+  it("detects flapping, holds the check's events while it lasts and catches up when it stops", () => {
+    const { inventory, targets } = setup({ monitor: { flap: { window: 10, high: 30, low: 15 } } })
+    const d = new Driver(createHealthEngine({ inventory, targets }))
+    const all = healthy(targets)
+    d.rounds(2, all)
+    // Down after 3 failures, up after 2 passes, again and again.
+    const events: TandemEvent[] = []
+    for (let i = 0; i < 4; i++) {
+      events.push(...d.rounds(3, { ...all, 'web/node1/http': 'critical' }))
+      events.push(...d.rounds(2, all))
+    }
+    const start = events.findIndex((e) => e.type === 'flapping.start')
+    expect(start).toBeGreaterThan(0)
+    expect(events[start]).toMatchObject({
+      subject: 'web/node1/http',
+      labels: { severity: 'warning', service: 'web' },
+      payload: { high: 30, low: 15, window: 10, state: 'up' },
+    })
+    expect(types(events.slice(0, start))).toEqual([
+      'check.failed web/node1/http',
+      'check.recovered web/node1/http',
+    ])
+    expect(events.slice(start + 1)).toEqual([])
+    // It settles (failed): flapping stops and the state it ended in is announced once.
+    const after = d.rounds(12, { ...all, 'web/node1/http': 'critical' })
+    expect(types(after)).toEqual(['flapping.stop web/node1/http', 'check.failed web/node1/http'])
+    expect(d.engine.snapshot().checks.find((c) => c.id === 'web/node1/http')).toMatchObject({
+      state: 'down',
+      flapping: false,
+    })
+  })
+
+  it('goes blind when most targets fail at once, holds new failures, and sees again', () => {
+    const { inventory, targets } = setup()
+    const d = new Driver(createHealthEngine({ inventory, targets }))
+    const all = healthy(targets)
+    d.rounds(2, all)
+    const dark = Object.fromEntries(targets.map((t) => [t.id, 'timeout' as const]))
+    const [blind, ...rest] = d.round(dark)
+    expect(blind).toMatchObject({
+      type: 'monitor.blind',
+      labels: { severity: 'critical' },
+      payload: { failing: 8, total: 8, threshold: 0.5, nodes: 5 },
+    })
+    expect(rest).toEqual([])
+    expect(d.engine.blind).toBe(true)
+    expect(d.rounds(5, dark)).toEqual([]) // no wave of node.down / check.failed from a blind monitor
+    expect(types(d.round(all))).toEqual(['monitor.sighted monitor'])
+    expect(d.engine.blind).toBe(false)
+  })
+
+  it('resumes from stored rows without announcing what was already announced', () => {
+    const { inventory, targets } = setup()
+    const first = createHealthEngine({ inventory, targets })
+    const d1 = new Driver(first)
+    const all = healthy(targets)
+    d1.rounds(2, all)
+    const failing = { ...all, 'web/node1/http': 'critical' } as const
+    d1.rounds(3, failing)
+    const rows = new Map<string, ReturnType<HealthEngine['observe']>['rows'][number]>()
+    // Replay every row the first engine produced, last one wins (as the store keeps them).
+    const replay = createHealthEngine({ inventory, targets })
+    const d0 = new Driver(replay)
+    for (const r of [all, all, failing, failing, failing]) {
+      d0.now += 1000
+      const batch = Object.entries(r).map(([id, s]) => ({
+        target: { id },
+        result:
+          typeof s === 'string'
+            ? { status: s, latencyMs: 1, detail: '' }
+            : { ...s, latencyMs: 1, detail: '' },
+        at: d0.now,
+      }))
+      for (const row of replay.observe(batch, d0.now).rows) rows.set(row.target, row)
+    }
+    const restarted = new Driver(
+      createHealthEngine({ inventory, targets, restore: [...rows.values()] }),
+    )
+    expect(restarted.rounds(4, failing)).toEqual([])
+    expect(types(restarted.rounds(2, all))).toEqual(
+      ['check.recovered web/node1/http', 'service.up web'].slice(0, 1),
+    )
+  })
+
+  it('stores soft steps, so a new engine (a restart, a serverless tick) keeps counting', () => {
+    const { inventory, targets } = setup()
+    const first = new Driver(createHealthEngine({ inventory, targets }))
+    const all = healthy(targets)
+    const rows = new Map<string, HealthRow>()
+    const keep = (changes: { rows: HealthRow[] }) => {
+      for (const row of changes.rows) rows.set(row.target, row)
+    }
+    const feed = (engine: HealthEngine, results: Parameters<Driver['round']>[0]) => {
+      first.now += 1000
+      const batch = Object.entries(results).map(([id, r]) => ({
+        target: { id },
+        result:
+          typeof r === 'string'
+            ? { status: r, latencyMs: 1, detail: r }
+            : { ...r, latencyMs: 1, detail: '' },
+        at: first.now,
+      }))
+      const changes = engine.observe(batch, first.now)
+      keep(changes)
+      return changes
+    }
+    feed(first.engine, all)
+    feed(first.engine, all)
+    const failing = { ...all, 'web/node1/http': 'critical' } as const
+    feed(first.engine, failing)
+    const soft = feed(first.engine, failing).rows.find((r) => r.target === 'web/node1/http')
+    expect(soft).toMatchObject({ state: 'up', stateType: 'soft', detail: { fails: 2 } })
+    // A fresh engine from the stored rows: one more failure completes fall = 3.
+    const second = createHealthEngine({ inventory, targets, restore: [...rows.values()] })
+    const changes = feed(second, failing)
+    expect(types(changes.events)).toEqual(['check.failed web/node1/http'])
+    expect(changes.rows.find((r) => r.target === 'web/node1/http')).toMatchObject({
+      state: 'down',
+      stateType: 'hard',
+    })
+    // Failing on and on, and passing on and on, writes nothing more.
+    for (let i = 0; i < 5; i++) feed(second, failing)
+    expect(feed(second, failing).rows).toEqual([])
+  })
+
+  it('keeps the cluster row (quorum and live members) as the freshest membership view says', () => {
+    const { inventory, targets } = setup()
+    const d = new Driver(createHealthEngine({ inventory, targets }))
+    const all = healthy(targets)
+    const cluster = (changes: { rows: HealthRow[] }) =>
+      changes.rows.find((r) => r.target === 'cluster')
+    const view = (quorate: boolean | null, members: string[]) => ({
+      status: quorate === false ? ('critical' as const) : ('ok' as const),
+      data: {
+        quorate,
+        members,
+        nodes: ['node1', 'node2', 'node3'].map((name) => ({
+          name,
+          online: members.includes(name),
+        })),
+      },
+    })
+    const rows: (HealthRow | undefined)[] = []
+    const step = (members: ReturnType<typeof view>) => {
+      d.now += 1000
+      const batch = [
+        {
+          target: { id: 'node/director/members' },
+          result: { ...members, latencyMs: 1, detail: '' },
+          at: d.now,
+        },
+      ]
+      rows.push(cluster(d.engine.observe(batch, d.now)))
+    }
+    d.round(all)
+    step(view(true, ['node1', 'node2', 'node3'])) // same as the first round: no new row
+    step(view(true, ['node1', 'node3']))
+    step(view(false, ['node1']))
+    step(view(null, []))
+    expect(rows.map((r) => r && [r.state, (r.detail as { members: string[] }).members])).toEqual([
+      undefined,
+      ['up', ['node1', 'node3']],
+      ['down', ['node1']],
+      ['unknown', []],
+    ])
+  })
+
+  it('warns about nodes that can never reach the node-down quorum', () => {
+    const { inventory, targets } = setup({ monitor: { node_down_quorum: 3 } })
+    const engine = createHealthEngine({
+      inventory,
+      targets: targets.filter((t) => t.check.kind !== 'lab.membership'),
+    })
+    expect(engine.warnings).toEqual([
+      '[health] node switch has fewer vantage points than monitor.node_down_quorum (3): it will never be declared down; its checks still report',
+      '[health] node node1 has fewer vantage points than monitor.node_down_quorum (3): it will never be declared down; its checks still report',
+      '[health] node node2 has fewer vantage points than monitor.node_down_quorum (3): it will never be declared down; its checks still report',
+      '[health] node node3 has fewer vantage points than monitor.node_down_quorum (3): it will never be declared down; its checks still report',
+    ])
+  })
+})

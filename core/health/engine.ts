@@ -1,0 +1,352 @@
+// The health engine: results in, transitions out (events and health_states rows). Pure: no timers, no I/O.
+import type { Inventory } from '../inventory/index.ts'
+import { type CheckTarget, isBuiltinKind, isPassing, type ProbeResult } from '../probe/index.ts'
+import { BlindWatch } from './blind.ts'
+import { CheckRecord } from './check-record.ts'
+import type { HealthState, TandemEvent } from './events.ts'
+import { dependencyOrder, type NodeRecord, tally } from './node-votes.ts'
+import { type HealthRow, healthTarget } from './rows.ts'
+import { assess, defaultMinHealthy, type ServiceRecord } from './service-health.ts'
+import { type HealthSnapshot, snapshotOf } from './snapshot.ts'
+import { Transitions } from './transitions.ts'
+
+/** One probe result for the engine (the scheduler's CheckResult is one). */
+export interface Observation {
+  target: { id: string }
+  result: ProbeResult
+  at: number
+}
+
+export interface HealthEngineOptions {
+  inventory: Inventory
+  /** planTargets(inventory): the checks whose results will be observed. */
+  targets: readonly CheckTarget[]
+  /** health_states rows from the store: the engine resumes from them without re-announcing. */
+  restore?: readonly HealthRow[]
+}
+
+/** What one batch of results changed; empty in steady state. */
+export interface HealthChanges {
+  events: TandemEvent[]
+  rows: HealthRow[]
+}
+
+export interface HealthEngine {
+  /** Feeds a batch of results; returns only what changed. */
+  observe(batch: readonly Observation[], now?: number): HealthChanges
+  /** True while more than monitor.blind_threshold of all targets fail at once. */
+  readonly blind: boolean
+  snapshot(): HealthSnapshot
+  /** Configuration that weakens a verdict, e.g. a node with fewer vantage points than the quorum. */
+  readonly warnings: readonly string[]
+}
+
+/**
+ * Builds the engine for an inventory. Feed it results (from the scheduler, the serverless
+ * tick, or recorded events in `tandem simulate`); persist what it returns.
+ *
+ * @example
+ * const engine = createHealthEngine({ inventory, targets: planTargets(inventory), restore: rows })
+ * const { events, rows } = engine.observe(results)
+ */
+export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
+  const { inventory } = options
+  const monitor = inventory.config.monitor
+  const quorum = monitor.node_down_quorum
+  const checks = new Map<string, CheckRecord>()
+  const nodes = new Map<string, NodeRecord>()
+  const services: ServiceRecord[] = []
+  const clusterSources: CheckRecord[] = []
+  /** The cluster sources that have delivered a membership view: vantage points of every node. */
+  const clusterViews: CheckRecord[] = []
+  const heldChecks = new Set<CheckRecord>()
+  const heldNodes = new Set<NodeRecord>()
+  const watch = new BlindWatch(monitor.blind_threshold)
+  /** When the monitor last regained its sight: failures must be seen again after it. */
+  let sightedAt = 0
+  /** The cluster row last written (state and members), so it is written on change only. */
+  let clusterKey = ''
+
+  for (const node of inventory.config.nodes) nodes.set(node.name, newNode(node.name))
+  const order = dependencyOrder(nodes, (name) => inventory.node(name)?.depends_on ?? [])
+  for (const target of options.targets) addCheck(target)
+  for (const service of inventory.config.services) addService(service.name)
+  restore(options.restore ?? [])
+  const warnings = weakNodes()
+
+  function addCheck(target: CheckTarget): void {
+    const record = new CheckRecord(target, monitor.flap)
+    checks.set(target.id, record)
+    const node = nodes.get(target.node)
+    if (!node) return
+    node.checks.push(record)
+    const service = target.service ? inventory.service(target.service) : undefined
+    if (!isBuiltinKind(target.check.kind)) clusterSources.push(record)
+    else if (target.scope === 'node') node.own.push(record)
+    else if (service?.lvs || !service?.cluster) node.served.push(record)
+    if (node.own.at(-1) === record || node.served.at(-1) === record) record.voter = node
+  }
+
+  function addService(name: string): void {
+    const service = inventory.service(name)!
+    if (service.checks.length === 0 || service.real_servers.length === 0) return
+    const record: ServiceRecord = {
+      service,
+      servers: service.real_servers.map((server) => ({
+        node: server.node,
+        checks: service.checks
+          .map((check) => checks.get(`${service.name}/${server.node}/${check.name}`))
+          .filter((check): check is CheckRecord => check !== undefined),
+      })),
+      minHealthy: defaultMinHealthy(service),
+      announced: 'unknown',
+      since: 0,
+    }
+    services.push(record)
+    for (const server of record.servers) for (const check of server.checks) check.service = record
+  }
+
+  function restore(rows: readonly HealthRow[]): void {
+    const byTarget = new Map(rows.map((row) => [row.target, row]))
+    for (const record of checks.values()) {
+      const row = byTarget.get(record.target.id)
+      if (row?.kind !== 'check') continue
+      record.restore({ ...row, state: row.state as HealthState }, row.detail)
+      if (record.pendingFailure) countPending(record)
+    }
+    for (const node of nodes.values()) {
+      const row = byTarget.get(healthTarget.node(node.name))
+      if (row?.kind === 'node') {
+        node.announced = row.state as HealthState
+        node.since = row.since
+      }
+    }
+    for (const service of services) {
+      const row = byTarget.get(healthTarget.service(service.service.name))
+      if (row?.kind === 'service') {
+        service.announced = row.state as HealthState
+        service.since = row.since
+      }
+    }
+    watch.blind = byTarget.get(healthTarget.monitor)?.state === 'down'
+    const cluster = byTarget.get(healthTarget.cluster)
+    if (cluster) clusterKey = keyOf(cluster.state, cluster.detail?.members)
+  }
+
+  function observe(batch: readonly Observation[], now = Date.now()): HealthChanges {
+    const out = new Transitions(now)
+    const touched: CheckRecord[] = []
+    let views = false
+    for (const { target, result, at } of batch) {
+      const record = checks.get(target.id)
+      if (!record) continue
+      watch.update(record, record.passing, isPassing(result.status))
+      const wasPending = record.pendingFailure
+      const softKey = record.softKey
+      const flap = record.observe(result, at)
+      if (wasPending !== record.pendingFailure) countPending(record)
+      // Soft steps are stored too (a restart or a serverless tick resumes the count).
+      if (record.softKey !== softKey && record.hard === record.announced && !record.flapping)
+        out.checkRow(record)
+      if (record.viewsMembership && !clusterViews.includes(record)) clusterViews.push(record)
+      if (flap) out.flapping(record, flap, record.service, monitor.flap)
+      touched.push(record)
+      if (record.viewsMembership) views = true
+    }
+    if (views) clusterRow(out)
+    const sight = watch.evaluate()
+    if (sight) out.monitor(sight, watch.payload())
+    if (sight === 'sighted') sightedAt = now
+    const dirtyNodes = new Set<NodeRecord>(heldNodes)
+    if (views || sight) for (const node of nodes.values()) dirtyNodes.add(node)
+    else for (const record of touched) addNode(dirtyNodes, record.target.node)
+    const dirtyChecks = new Set<CheckRecord>([...touched, ...heldChecks])
+    evaluateNodes(dirtyNodes, dirtyChecks, out)
+    const dirtyServices = new Set<ServiceRecord>()
+    for (const record of dirtyChecks) {
+      if (publish(record, out) && record.service) dirtyServices.add(record.service)
+    }
+    for (const service of dirtyServices) evaluateService(service, out)
+    return out.result()
+  }
+
+  function evaluateNodes(
+    dirty: Set<NodeRecord>,
+    dirtyChecks: Set<CheckRecord>,
+    out: Transitions,
+  ): void {
+    let pass = [...dirty].sort((a, b) => a.index - b.index)
+    while (pass.length > 0) {
+      const next: NodeRecord[] = []
+      for (const node of pass) {
+        if (!evaluateNode(node, out)) continue
+        for (const check of node.checks) dirtyChecks.add(check)
+        for (const child of node.children) {
+          next.push(child)
+          for (const check of child.checks) dirtyChecks.add(check)
+        }
+      }
+      pass = next.sort((a, b) => a.index - b.index)
+    }
+  }
+
+  /** Re-counts a node's votes; true when its state or its pending flag changed. */
+  function evaluateNode(node: NodeRecord, out: Transitions): boolean {
+    const wasPending = node.pending
+    node.pending = node.pendingChecks > 0
+    const count = tally(node, clusterViews, quorum)
+    let to = node.announced
+    const parentsDown = node.parents.filter(isDownOrUnreachable).map((p) => p.name)
+    heldNodes.delete(node)
+    if (count.verdict === 'up') to = 'up'
+    else if (count.verdict === 'down') {
+      if (parentsDown.length > 0) to = 'unreachable'
+      else if (mustWait(node) || !votesFresh(node)) heldNodes.add(node)
+      else to = 'down'
+    }
+    if (to === node.announced) return wasPending !== node.pending
+    out.node(node, to, { ...tally(node, clusterViews, quorum, true), quorum, parentsDown })
+    node.announced = to
+    node.since = out.now
+    return true
+  }
+
+  /** Publishes a check's hard state unless flapping or held; true when the announced state changed. */
+  function publish(record: CheckRecord, out: Transitions): boolean {
+    heldChecks.delete(record)
+    if (record.flapping || record.hard === 'unknown') return false
+    let to = record.hard
+    if (to === 'down') {
+      const node = nodes.get(record.target.node)
+      if (node && (node.announced === 'unreachable' || node.parents.some(isDownOrUnreachable)))
+        to = 'unreachable'
+      else if (
+        record.passes > 0 ||
+        (node && (mustWait(node) || record.lastAt <= notBefore(node)))
+      ) {
+        heldChecks.add(record)
+        return false
+      }
+    }
+    if (to === record.announced) return false
+    out.check(record, to)
+    record.announced = to
+    record.since = record.lastAt || out.now
+    return true
+  }
+
+  function evaluateService(service: ServiceRecord, out: Transitions): void {
+    const verdict = assess(service)
+    if (!verdict || verdict.to === service.announced) return
+    out.service(service, verdict)
+    service.announced = verdict.to
+    service.since = out.now
+  }
+
+  /** Writes the cluster row from the freshest membership view, when quorum or members changed. */
+  function clusterRow(out: Transitions): void {
+    let latest: CheckRecord | undefined
+    for (const source of clusterViews)
+      if (source.membership && (!latest || source.lastAt > latest.lastAt)) latest = source
+    const view = latest?.membership
+    if (!view && !clusterViews.every((source) => source.hard === 'down')) return
+    const state: HealthState =
+      view?.quorate === true ? 'up' : view?.quorate === false ? 'down' : 'unknown'
+    const members = view
+      ? [...view.members]
+          .filter(([, live]) => live)
+          .map(([name]) => name)
+          .sort()
+      : []
+    const key = keyOf(state, members)
+    if (key === clusterKey) return
+    clusterKey = key
+    out.cluster(state, { members, source: latest?.target.id ?? null })
+  }
+
+  function countPending(record: CheckRecord): void {
+    if (record.voter) record.voter.pendingChecks += record.pendingFailure ? 1 : -1
+  }
+
+  /** A blind monitor, or a parent about to be judged: wait rather than blame this node. */
+  function mustWait(node: NodeRecord): boolean {
+    return watch.blind || node.parents.some((p) => p.pending)
+  }
+
+  /**
+   * Failures seen before the monitor regained its sight, or before a parent came back, say
+   * nothing about this node: a down verdict needs results newer than that.
+   */
+  function notBefore(node: NodeRecord): number {
+    let since = sightedAt
+    for (const parent of node.parents)
+      if (parent.announced === 'up' && parent.since > since) since = parent.since
+    return since
+  }
+
+  function votesFresh(node: NodeRecord): boolean {
+    const since = notBefore(node)
+    if (since === 0) return true
+    for (const check of [...node.own, ...node.served, ...clusterViews])
+      if (check.lastAt <= since && (check.vote === 'down' || check.viewsMembership)) return false
+    return true
+  }
+
+  function addNode(set: Set<NodeRecord>, name: string): void {
+    const node = nodes.get(name)
+    if (node) set.add(node)
+  }
+
+  function weakNodes(): string[] {
+    const views = clusterSources.length
+    return order
+      .filter((node) => node.checks.length > 0)
+      .filter(
+        (node) => (node.own.length > 0 ? 1 : 0) + (node.served.length > 0 ? 1 : 0) + views < quorum,
+      )
+      .map(
+        (node) =>
+          `[health] node ${node.name} has fewer vantage points than monitor.node_down_quorum (${quorum}): it will never be declared down; its checks still report`,
+      )
+  }
+
+  return {
+    observe,
+    get blind() {
+      return watch.blind
+    },
+    snapshot: () =>
+      snapshotOf({
+        checks,
+        nodes: order,
+        services,
+        blind: watch.blind,
+        votes: (node) => tally(node, clusterViews, quorum, true).votes,
+      }),
+    warnings,
+  }
+}
+
+function newNode(name: string): NodeRecord {
+  return {
+    name,
+    index: 0,
+    parents: [],
+    children: [],
+    own: [],
+    served: [],
+    checks: [],
+    announced: 'unknown',
+    since: 0,
+    pendingChecks: 0,
+    pending: false,
+  }
+}
+
+function isDownOrUnreachable(node: NodeRecord): boolean {
+  return node.announced === 'down' || node.announced === 'unreachable'
+}
+
+function keyOf(state: string, members: unknown): string {
+  return `${state}|${Array.isArray(members) ? members.join(',') : ''}`
+}

@@ -1,0 +1,38 @@
+// Keys and rows of health_states: one row per check, node, service, and the monitor itself.
+import type { HealthState } from './events.ts'
+
+/** A health_states row as the engine writes it (on transitions only). */
+export interface HealthRow {
+  target: string
+  kind: 'check' | 'node' | 'service' | 'monitor' | 'cluster'
+  /** The monitor's row is `down` while it is blind, `up` once it sees again. */
+  state: HealthState
+  stateType: 'soft' | 'hard'
+  flapping: boolean
+  since: number
+  detail: Record<string, unknown> | null
+  updatedAt: number
+}
+
+/**
+ * The `target` keys of health_states. Checks use their subject (`web/node1/http`,
+ * `node/node1/ssh`); nodes and services are prefixed so names never collide.
+ *
+ * @example
+ * db.select().from(healthStates).where(eq(healthStates.target, healthTarget.node('node2')))
+ */
+export const healthTarget = {
+  node: (name: string) => `node/${name}`,
+  service: (name: string) => `service/${name}`,
+  /**
+   * The monitor's own row: `down` while tandem suspects its own eyes (monitor.blind), `up`
+   * again after monitor.sighted. The executor refuses destructive steps while it is down.
+   */
+  monitor: 'monitor',
+  /**
+   * The cluster manager's word, from the freshest membership probe: `up` quorate, `down`
+   * inquorate, `unknown` when no probe can tell; `detail.members` lists the live members.
+   * The executor's quorum guard and the policies' `quorate` read it.
+   */
+  cluster: 'cluster',
+} as const

@@ -1,0 +1,214 @@
+// One kept-alive HTTP/1.1 connection per target: reused between checks, dropped on any doubt.
+import { connect as connectTcp, type Socket } from 'node:net'
+import { type ConnectionOptions, connect as connectTls } from 'node:tls'
+import { type ResponseHead, ResponseReader } from './http-response.ts'
+
+/** What one exchange ended with; `head` is set when a response head arrived in time. */
+export interface HttpOutcome {
+  head?: ResponseHead
+  /** The kept start of the body (only when body matching asked for it). */
+  body?: string
+  /** Set when the exchange failed: `connect ECONNREFUSED`, `tls CERT_HAS_EXPIRED`, ... */
+  failure?: string
+  /** Set when the deadline passed: the phase it was in. */
+  timeout?: 'connect' | 'tls' | 'response' | 'body'
+}
+
+export interface HttpConnectionOptions {
+  address: string
+  port: number
+  /** TLS settings for https; absent for plain http. */
+  tls?: ConnectionOptions
+  /** The serialized request, built once per target. */
+  request: Buffer
+  headRequest: boolean
+  /** Body bytes to keep for matching; 0 settles the outcome as soon as the head arrives. */
+  keepBytes: number
+}
+
+/** Shared by every plain connection: reads are handled synchronously, one at a time. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
+
+/** A body longer than this is not drained for reuse: the connection is dropped instead. */
+const MAX_DRAIN_BYTES = 256 * 1024
+
+interface Exchange {
+  reader: ResponseReader
+  reused: boolean
+  retried: boolean
+  settled: boolean
+  resolve(outcome: HttpOutcome): void
+}
+
+/**
+ * A target's connection. `exchange` sends the request on the idle connection when there is
+ * one (retrying once on a fresh connection if the server had closed it), else connects.
+ *
+ * @example
+ * const conn = new HttpConnection({ address, port, request, headRequest: false, keepBytes: 0 })
+ * const outcome = await conn.exchange(2000)
+ */
+export class HttpConnection {
+  private socket: Socket | undefined
+  private connected = false
+  private secured = false
+  private current: Exchange | undefined
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(private readonly options: HttpConnectionOptions) {}
+
+  exchange(timeoutMs: number): Promise<HttpOutcome> {
+    // The previous body may still be draining: that connection cannot carry this request.
+    if (this.current) {
+      this.disarm()
+      this.current = undefined
+      this.drop()
+    }
+    return new Promise((resolve) => {
+      const exchange: Exchange = {
+        reader: this.newReader(),
+        reused: false,
+        retried: false,
+        settled: false,
+        resolve,
+      }
+      this.current = exchange
+      this.timer = setTimeout(() => this.onDeadline(exchange), timeoutMs)
+      this.send(exchange, false)
+    })
+  }
+
+  /** Drops the connection (stop, reload, or an outcome that leaves it in doubt). */
+  close(): void {
+    const exchange = this.current
+    this.disarm()
+    this.current = undefined
+    this.drop()
+    if (exchange) this.settle(exchange, { failure: 'closed' })
+  }
+
+  private send(exchange: Exchange, fresh: boolean): void {
+    exchange.reused = !fresh && this.socket !== undefined
+    if (!exchange.reused) this.open()
+    this.socket!.write(this.options.request)
+  }
+
+  private open(): void {
+    this.drop()
+    const { address, port, tls } = this.options
+    // Plain sockets read into one shared buffer (no stream chunk per read); the reader copies
+    // whatever it keeps before the callback returns.
+    const socket = tls
+      ? connectTls({ ...tls, host: address, port })
+      : connectTcp({
+          host: address,
+          port,
+          noDelay: true,
+          onread: {
+            buffer: READ_BUFFER,
+            callback: (size: number, buffer: Uint8Array) => {
+              if (socket === this.socket)
+                this.onData(Buffer.from(buffer.buffer, buffer.byteOffset, size))
+              return true
+            },
+          },
+        })
+    this.connected = false
+    this.secured = !tls
+    this.socket = socket
+    socket.once('connect', () => socket === this.socket && (this.connected = true))
+    if (tls) socket.once('secureConnect', () => socket === this.socket && (this.secured = true))
+    if (tls) socket.on('data', (chunk: Buffer) => socket === this.socket && this.onData(chunk))
+    socket.on('error', (error) => socket === this.socket && this.onEnd(error))
+    socket.on('close', () => socket === this.socket && this.onEnd())
+  }
+
+  private onData(chunk: Buffer): void {
+    const exchange = this.current
+    // Bytes while idle: the server is not speaking HTTP/1.1 keep-alive as we think.
+    if (!exchange) {
+      this.drop()
+      return
+    }
+    const { reader } = exchange
+    reader.push(chunk)
+    if (reader.error) this.finish(exchange, { failure: `response ${reader.error}` })
+    else if (!reader.head) return
+    else if (reader.overflow) this.finish(exchange, this.outcomeOf(reader))
+    else if (reader.complete) {
+      this.disarm()
+      this.current = undefined
+      if (!reader.head.keepAlive) this.drop()
+      this.settle(exchange, this.outcomeOf(reader))
+    } else if (!this.options.keepBytes) this.settle(exchange, this.outcomeOf(reader))
+  }
+
+  private onEnd(error?: Error): void {
+    const exchange = this.current
+    const phase = exchange ? this.phaseOf(exchange.reader) : 'response'
+    this.drop()
+    if (!exchange) return
+    const { reader } = exchange
+    // A kept-alive connection the server closed while idle: try once more on a new one.
+    if (exchange.reused && !exchange.retried && !reader.started && !exchange.settled) {
+      exchange.retried = true
+      exchange.reader = this.newReader()
+      this.send(exchange, true)
+      return
+    }
+    reader.end()
+    if (reader.complete) this.finish(exchange, this.outcomeOf(reader))
+    else {
+      const why = error ? ((error as NodeJS.ErrnoException).code ?? error.message) : reader.error
+      this.finish(exchange, { failure: `${phase} ${why}` })
+    }
+  }
+
+  private onDeadline(exchange: Exchange): void {
+    if (exchange !== this.current) return
+    const phase = this.phaseOf(exchange.reader)
+    this.finish(exchange, { timeout: phase })
+  }
+
+  private finish(exchange: Exchange, outcome: HttpOutcome): void {
+    this.disarm()
+    this.current = undefined
+    this.drop()
+    this.settle(exchange, outcome)
+  }
+
+  private settle(exchange: Exchange, outcome: HttpOutcome): void {
+    if (exchange.settled) return
+    exchange.settled = true
+    exchange.resolve(outcome)
+  }
+
+  private outcomeOf(reader: ResponseReader): HttpOutcome {
+    return this.options.keepBytes
+      ? { head: reader.head, body: reader.bodyText() }
+      : { head: reader.head }
+  }
+
+  private phaseOf(reader: ResponseReader): 'connect' | 'tls' | 'response' | 'body' {
+    if (!this.connected) return 'connect'
+    if (!this.secured) return 'tls'
+    return reader.head ? 'body' : 'response'
+  }
+
+  private newReader(): ResponseReader {
+    const { headRequest, keepBytes } = this.options
+    return new ResponseReader({ headRequest, keepBytes, maxBodyBytes: MAX_DRAIN_BYTES })
+  }
+
+  /** Clears the deadline and lets go of it: a kept timer would keep the whole exchange alive. */
+  private disarm(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  private drop(): void {
+    const socket = this.socket
+    this.socket = undefined
+    socket?.destroy()
+  }
+}

@@ -1,0 +1,117 @@
+// The http/https probe: a prebuilt request on a kept-alive connection, judged by status and body.
+import { isIPv6 } from 'node:net'
+import type { ConnectionOptions } from 'node:tls'
+import { TandemError } from '../errors.ts'
+import { HttpConnection, type HttpOutcome } from './http-connection.ts'
+import { type ProbeResult, result } from './result.ts'
+import type { CheckTarget } from './targets.ts'
+
+/** Body bytes searched by body_contains / body_regex; a match further in is not seen. */
+export const BODY_MATCH_BYTES = 64 * 1024
+const TOKEN = /^[\x21-\x7e]+$/
+
+/** A compiled http(s) check: `run` never throws and settles within the timeout. */
+export interface HttpProbe {
+  run(timeoutMs: number): Promise<ProbeResult>
+  close(): void
+}
+
+/**
+ * Compiles one http(s) target: the request bytes, the expectations and its connection.
+ * Throws CONFIG_INVALID for a path, Host header or body_regex that cannot be used.
+ *
+ * @example
+ * const probe = createHttpProbe(target)
+ * const r = await probe.run(2000) // { status: 'ok', detail: 'HTTP 200 OK', ... }
+ */
+export function createHttpProbe(target: CheckTarget, tls?: ConnectionOptions): HttpProbe {
+  const { check } = target
+  const port = target.port!
+  const expect = new Set(check.expect.status)
+  const contains = check.expect.body_contains
+  const regex = compileRegex(target, check.expect.body_regex)
+  const connection = new HttpConnection({
+    address: target.address,
+    port,
+    tls,
+    request: buildRequest(target, port),
+    headRequest: check.method === 'HEAD',
+    keepBytes: contains !== undefined || regex ? BODY_MATCH_BYTES : 0,
+  })
+  const expected = check.expect.status.join('|')
+  // The status line of the last response, reused while it stays the same (no new string per check).
+  let line = ''
+  let lineStatus = 0
+  let lineReason = ''
+  return {
+    async run(timeoutMs) {
+      const startedAt = performance.now()
+      const outcome = await connection.exchange(timeoutMs)
+      return judge(outcome, startedAt, timeoutMs)
+    },
+    close: () => connection.close(),
+  }
+
+  function judge(outcome: HttpOutcome, startedAt: number, timeoutMs: number): ProbeResult {
+    if (outcome.timeout)
+      return result('timeout', startedAt, `timeout after ${timeoutMs} ms (${outcome.timeout})`)
+    const head = outcome.head
+    if (!head) return result('critical', startedAt, outcome.failure ?? 'no response')
+    if (head.status !== lineStatus || head.reason !== lineReason) {
+      lineStatus = head.status
+      lineReason = head.reason
+      line = `HTTP ${head.status}${head.reason ? ` ${printable(head.reason)}` : ''}`
+    }
+    if (!expect.has(head.status))
+      return result('critical', startedAt, `${line} (expected ${expected})`)
+    if (contains !== undefined && !outcome.body?.includes(contains))
+      return result('critical', startedAt, `${line} but the body lacks ${JSON.stringify(contains)}`)
+    if (regex && !regex.test(outcome.body ?? ''))
+      return result('critical', startedAt, `${line} but the body does not match /${regex.source}/`)
+    return result('ok', startedAt, line)
+  }
+}
+
+function buildRequest(target: CheckTarget, port: number): Buffer {
+  const { check } = target
+  const secure = check.kind === 'https'
+  const host = check.host_header ?? hostHeader(target.address, port, secure)
+  for (const [field, value] of [
+    ['path', check.path],
+    ['host_header', host],
+  ] as const) {
+    if (!TOKEN.test(value))
+      throw new TandemError(
+        'CONFIG_INVALID',
+        `[probe] ${target.id}: ${field} must be printable ASCII without spaces`,
+      )
+  }
+  const body = check.method === 'POST' || check.method === 'OPTIONS' ? 'Content-Length: 0\r\n' : ''
+  return Buffer.from(
+    `${check.method} ${check.path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: tandem-probe\r\n` +
+      `Accept: */*\r\nConnection: keep-alive\r\n${body}\r\n`,
+    'latin1',
+  )
+}
+
+function hostHeader(address: string, port: number, secure: boolean): string {
+  const host = isIPv6(address) ? `[${address}]` : address
+  return port === (secure ? 443 : 80) ? host : `${host}:${port}`
+}
+
+function compileRegex(target: CheckTarget, source: string | undefined): RegExp | undefined {
+  if (source === undefined) return undefined
+  try {
+    return new RegExp(source)
+  } catch (cause) {
+    throw new TandemError(
+      'CONFIG_INVALID',
+      `[probe] ${target.id}: expect.body_regex: ${(cause as Error).message}`,
+      { cause },
+    )
+  }
+}
+
+function printable(text: string): string {
+  return JSON.stringify(text.slice(0, 60)).slice(1, -1)
+}
