@@ -116,8 +116,13 @@ export class HttpConnection {
     this.connected = false
     this.secured = !tls
     this.socket = socket
-    socket.once('connect', () => socket === this.socket && (this.connected = true))
-    if (tls) socket.once('secureConnect', () => socket === this.socket && (this.secured = true))
+    socket.once('connect', () => {
+      if (socket === this.socket) this.connected = true
+    })
+    if (tls)
+      socket.once('secureConnect', () => {
+        if (socket === this.socket) this.secured = true
+      })
     if (tls) socket.on('data', (chunk: Buffer) => socket === this.socket && this.onData(chunk))
     socket.on('error', (error) => socket === this.socket && this.onEnd(error))
     socket.on('close', () => socket === this.socket && this.onEnd())
