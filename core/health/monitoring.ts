@@ -71,7 +71,14 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
     prober,
     maxConcurrency: inventory.config.monitor.max_concurrency,
     tickMs: options.tickMs,
-    onResults: (batch) => recorder.record(engine.observe(batch)),
+    onResults(batch) {
+      try {
+        recorder.record(engine.observe(batch))
+      } catch (error) {
+        // A bug in the engine must not stop the probing (or the process): say it loudly.
+        log.error('[health] cannot evaluate results', { error: (error as Error).stack })
+      }
+    },
   })
   log.info('[health] monitoring started', {
     checks: targets.length,
