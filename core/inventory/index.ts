@@ -1,9 +1,16 @@
 // The inventory area's public door: schema, loader, lookups, secrets and safe YAML reading.
-export { DEFAULT_CONFIG_FILE, loadConfig, parseConfig, readSource } from './load.ts'
+export {
+  DEFAULT_CONFIG_FILE,
+  type LoadOptions,
+  loadConfig,
+  parseConfig,
+  readSource,
+} from './load.ts'
 export { createInventory, type Inventory, type RealServerRef } from './model.ts'
-export { nearestName, objectKeysAt } from './nearest.ts'
+export { nearestName, objectKeysAt, unknownKeyMessage } from './nearest.ts'
 export * from './schema.ts'
 export { createSecretResolver, redact, type SecretResolver } from './secrets.ts'
+export type { XrefIssue } from './xref.ts'
 export {
   fieldPath,
   MAX_FILE_BYTES,

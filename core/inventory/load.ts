@@ -2,7 +2,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { ConfigError, fileIssue, type SourceIssue } from '../errors.ts'
 import { Config } from './schema.ts'
-import { crossReferenceIssues } from './xref.ts'
+import { crossReferenceIssues, type XrefIssue } from './xref.ts'
 import {
   fieldPath,
   MAX_FILE_BYTES,
@@ -21,17 +21,31 @@ export const DEFAULT_CONFIG_FILE = 'tandem.yaml'
  * @example
  * const config = await loadConfig('tandem.yaml')
  */
-export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<Config> {
-  return parseConfig(file, await readSource(file))
+export async function loadConfig(
+  file: string = DEFAULT_CONFIG_FILE,
+  options: LoadOptions = {},
+): Promise<Config> {
+  return parseConfig(file, await readSource(file), options)
+}
+
+/**
+ * Checks a caller adds on top of the schema and cross-references, e.g. each channel's `with:`
+ * against its notifier plugin (the inventory itself never imports plugins). Their issues are
+ * positioned in the file like every other problem.
+ */
+export interface LoadOptions {
+  checks?: readonly ((config: Config) => XrefIssue[])[]
 }
 
 /** Validates config text already in memory (tests, the API, hot reload). */
-export function parseConfig(file: string, text: string): Config {
+export function parseConfig(file: string, text: string, options: LoadOptions = {}): Config {
   const source = parseYaml(file, text)
   if ('issues' in source) throw new ConfigError(source.issues)
   const parsed = Config.safeParse(source.data ?? {}, { reportInput: true })
   if (!parsed.success) throw new ConfigError(zodIssues(source, parsed.error, Config))
   const xref = crossReferenceIssues(parsed.data)
+  // Extra checks only run on a config that hangs together, so they may trust its names.
+  if (xref.length === 0) for (const check of options.checks ?? []) xref.push(...check(parsed.data))
   if (xref.length > 0) {
     const issues: SourceIssue[] = xref.map((issue) => ({
       file,

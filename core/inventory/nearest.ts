@@ -16,6 +16,23 @@ export function nearestName(input: string, candidates: readonly string[]): strin
   return bestDistance <= limit ? best : undefined
 }
 
+/** `unknown key "x"; did you mean "y"?` (or the valid keys) for a key `schema` rejects at `path`. */
+export function unknownKeyMessage(
+  key: string,
+  schema: z.ZodType,
+  data: unknown,
+  path: readonly PropertyKey[],
+): string {
+  const valid = objectKeysAt(schema, data, path)
+  const near = nearestName(key, valid)
+  const hint = near
+    ? `; did you mean "${near}"?`
+    : valid.length
+      ? `; valid keys: ${valid.join(', ')}`
+      : ''
+  return `unknown key "${key}"${hint}`
+}
+
 /** The keys an object schema accepts at `path` of `data` (unions resolved by the data). */
 export function objectKeysAt(
   schema: z.ZodType,

@@ -1,26 +1,9 @@
 // The inventory schema: nodes, services, VMs, storage, fencing, channels and plugins, declared once.
 import { z } from 'zod'
+import { Duration, Name, SecretRef } from './primitives.ts'
+import { Routes } from './routes.ts'
 
-/** `5s`, `250ms`, `2m`, `1h`: parsed to milliseconds. Bare numbers are refused (seconds or ms?). */
-export const Duration = z
-  .string()
-  .regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'expected a duration such as "250ms", "5s", "2m", "1h"')
-  .transform(parseDuration)
-
-/** A reference to a secret kept outside the file: `env:NAME` or `file:/absolute/path`. */
-export const SecretRef = z
-  .string()
-  .regex(
-    /^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/\S+)$/,
-    'secrets are referenced, never inline: use "env:NAME" or "file:/absolute/path"',
-  )
-
-export const Name = z
-  .string()
-  .regex(
-    /^[a-z0-9]([a-z0-9._-]{0,62})$/,
-    'expected a name of lower-case letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit',
-  )
+export { Duration, Name, parseDuration, SecretRef } from './primitives.ts'
 
 const Host = z
   .string()
@@ -247,7 +230,18 @@ export const Channel = z.strictObject({
   name: Name,
   /** The notifier plugin that delivers it, e.g. `email` or `webhook`. */
   type: z.string().min(1),
+  /** Checked against the notifier's own `channel` schema when the plugins are loaded. */
   with: z.record(z.string(), z.unknown()).default({}),
+  /** One delivery attempt may take this long (connect, send, answer). */
+  timeout: Duration.default(10_000),
+  /** Failed deliveries are retried with exponential backoff and jitter, then dead-lettered. */
+  retry: z
+    .strictObject({
+      max_attempts: z.number().int().min(1).max(100).default(12),
+      initial: Duration.default(5_000),
+      max: Duration.default(900_000),
+    })
+    .default({ max_attempts: 12, initial: 5_000, max: 900_000 }),
 })
 
 const PluginConfig = z.looseObject({
@@ -298,6 +292,8 @@ export const Config = z.strictObject({
   storage: z.array(Storage).default([]),
   fencing: Fencing.default({ devices: [], nodes: [] }),
   channels: z.array(Channel).default([]),
+  /** Which channels hear about what (absent: only the channels a policy names in `notify`). */
+  routes: Routes.optional(),
   plugins: z.record(Name, PluginConfig).default({}),
 })
 
@@ -312,11 +308,4 @@ export type FenceDevice = z.output<typeof FenceDevice>
 export type NodeFencing = z.output<typeof NodeFencing>
 export type Check = z.output<typeof Check>
 export type Channel = z.output<typeof Channel>
-
-/** Milliseconds from a duration string; the schema has already checked its form. */
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text)
-  if (!match) throw new Error(`not a duration: ${text}`)
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms']
-  return Math.round(Number(match[1]) * unit)
-}
+export { type LabelMatcher, parseMatcher, Route, Routes } from './routes.ts'

@@ -1,6 +1,7 @@
 // Cross-reference checks: every name a section uses must exist, once, and GFS users must be fenceable.
 
 import { nearestName } from './nearest.ts'
+import type { Route } from './routes.ts'
 import type { Config } from './schema.ts'
 
 /** One broken reference, pointing at the field that holds it. */
@@ -34,6 +35,7 @@ export function crossReferenceIssues(config: Config): XrefIssue[] {
   for (let i = 0; i < config.services.length; i++) checkService(config, issues, i, mustBeNode)
   checkStorage(config, issues, mustBeNode)
   checkFencing(config, issues, mustBeNode)
+  checkRoutes(config, issues)
   return issues
 }
 
@@ -138,6 +140,23 @@ function checkFencing(
       })
     })
   })
+}
+
+/** Every receiver a route names (and the escalation receiver) must be a declared channel. */
+function checkRoutes(config: Config, issues: XrefIssue[]): void {
+  if (!config.routes) return
+  const channels = names(config.channels)
+  const mustBeChannel = (name: string | undefined, path: (string | number)[]) => {
+    if (name !== undefined) mustExist(issues, channels, 'channel', name, path)
+  }
+  mustBeChannel(config.routes.receiver, ['routes', 'receiver'])
+  mustBeChannel(config.routes.escalation, ['routes', 'escalation'])
+  const walk = (routes: Route[], at: (string | number)[]) =>
+    routes.forEach((route, i) => {
+      mustBeChannel(route.receiver, [...at, i, 'receiver'])
+      walk(route.routes, [...at, i, 'routes'])
+    })
+  walk(config.routes.routes, ['routes', 'routes'])
 }
 
 function names(items: readonly { name: string }[]): Set<string> {

@@ -4,7 +4,7 @@ import type { Document, Pair, Node as YamlNode } from 'yaml'
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml'
 import type { z } from 'zod'
 import { fileIssue, type SourceIssue } from '../errors.ts'
-import { nearestName, objectKeysAt } from './nearest.ts'
+import { unknownKeyMessage } from './nearest.ts'
 
 /** Files larger than this are refused before parsing: a config is never that big. */
 export const MAX_FILE_BYTES = 1024 * 1024
@@ -103,18 +103,11 @@ export function zodIssues(
       for (const key of issue.keys) {
         const path = [...issue.path, key]
         const at = positionOf(source, path, true)
-        const valid = objectKeysAt(schema, source.data, issue.path)
-        const near = nearestName(key, valid)
-        const hint = near
-          ? `; did you mean "${near}"?`
-          : valid.length
-            ? `; valid keys: ${valid.join(', ')}`
-            : ''
         out.push({
           file: source.file,
           ...at,
           field: fieldPath(path, fieldPrefix),
-          message: `unknown key "${key}"${hint}`,
+          message: unknownKeyMessage(key, schema, source.data, issue.path),
         })
       }
       continue

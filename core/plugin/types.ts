@@ -144,13 +144,32 @@ export interface Notice {
   severity: 'info' | 'warning' | 'critical'
   title: string
   summary: string
+  /** Labels every alert of the notice shares (Alertmanager's commonLabels). */
   labels: Record<string, string>
+  /** The labels the group was formed on (Alertmanager's groupLabels). */
+  groupLabels?: Record<string, string>
   /** What happened, what tandem did, what it refused and why, where to look. */
-  events: { type: string; subject: string; at: number; detail: string }[]
+  events: NoticeEvent[]
   actions: { step: string; uses: string; status: string; detail: string }[]
   refused: { what: string; guard: string; reason: string }[]
   links: { label: string; url: string }[]
+  /** Set on notices about a remediation: where it stands. */
+  outcome?: 'handling' | 'succeeded' | 'failed' | 'blocked' | 'escalated'
+  incident?: { id: string; runId?: string; policy?: string }
   createdAt: number
+}
+
+/** One alert or event a notice reports. */
+export interface NoticeEvent {
+  type: string
+  subject: string
+  at: number
+  detail: string
+  /** The alert's own state (a group notice may carry firing and resolved alerts together). */
+  status?: 'firing' | 'resolved'
+  labels?: Record<string, string>
+  /** When it stopped (resolved alerts). */
+  endedAt?: number
 }
 
 export interface DeliveryResult {
@@ -164,12 +183,33 @@ export interface DeliveryResult {
   detail: string
 }
 
+/** A notice rendered by tandem's templates; notifiers put it into their medium as is. */
+export interface RenderedNotice {
+  /** One line, no control characters: safe for a mail Subject or a chat title. */
+  subject: string
+  text: string
+  html: string
+}
+
+/** What a notifier's `send` receives: the plugin context plus the rendered notice. */
+export interface NotifierContext<Config = unknown> extends PluginContext<Config> {
+  rendered: RenderedNotice
+  /** The channel's name (the receiver), for logs and per-channel connection pools. */
+  channelName: string
+}
+
 /** A notifier delivers notices for channels of its `type`. */
 export interface NotifierDefinition<ChannelConfig = unknown, Config = unknown> {
   description: string
   /** Schema of a channel's `with:` block. */
   channel: z.ZodType<ChannelConfig>
-  send(notice: Notice, channel: ChannelConfig, ctx: PluginContext<Config>): Promise<DeliveryResult>
+  /** Honours `ctx.signal` (the channel's timeout); never throws for a delivery failure. */
+  send(
+    notice: Notice,
+    channel: ChannelConfig,
+    ctx: NotifierContext<Config>,
+  ): Promise<DeliveryResult>
+  /** Closes pooled connections (at shutdown, or when the config changes). */
   close?(): Promise<void>
 }
 

@@ -27,7 +27,7 @@ export interface Daemon {
  * await daemon.stop()
  */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
-  const instance = await createInstance({ watch: true, ...options })
+  const instance = await createInstance({ watch: true, probe: true, ...options })
   const { log, site } = instance
   const [hostname, port] = splitListen(options.listen ?? site.config.daemon.listen)
   const server = serve({ fetch: instance.app.fetch, hostname, port })

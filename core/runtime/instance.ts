@@ -2,18 +2,14 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { eq } from 'drizzle-orm'
-import {
-  createExecutor,
-  createHealthClusterView,
-  createLogNoticeSink,
-  type Executor,
-} from '../act/index.ts'
+import { createExecutor, createHealthClusterView, type Executor } from '../act/index.ts'
 import { createApp } from '../api/index.ts'
-import type { TandemEvent } from '../health/index.ts'
+import { type Monitoring, startMonitoring, type TandemEvent } from '../health/index.ts'
 import { createSecretResolver, type SecretResolver } from '../inventory/index.ts'
 import { createLogger, type Logger } from '../log.ts'
 import { createMetrics } from '../metrics/index.ts'
-import { createCommandRunner } from '../plugin/index.ts'
+import { createNotifier, type Notifier } from '../notify/index.ts'
+import { createCommandRunner, type PluginContext, type PluginDefinition } from '../plugin/index.ts'
 import {
   createPlanContexts,
   createPolicySet,
@@ -21,7 +17,7 @@ import {
   type Plan,
   type PolicySet,
 } from '../policy/index.ts'
-import { openStore, runs, type Store } from '../store/index.ts'
+import { healthStates, openStore, runs, type Store } from '../store/index.ts'
 import { followEvents } from './follow.ts'
 import { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts'
 import { loadSite, type Site } from './site.ts'
@@ -39,6 +35,8 @@ export interface InstanceOptions {
   watch?: boolean
   /** Leader lease length; failover happens within two of these. */
   leaseMs?: number
+  /** Run the probes (the daemon); the serverless tick probes on its own schedule. */
+  probe?: boolean
 }
 
 /** What the daemon and the serverless entry drive. Nothing that matters lives only in memory. */
@@ -50,7 +48,10 @@ export interface Instance {
   app: ReturnType<typeof createApp>
   executor: Executor
   policies: PolicySet
+  notifier: Notifier
   leadership: Leadership
+  /** The probes and health state machine, when this instance probes. */
+  monitoring?: Monitoring
   /**
    * One pass of the leader's work: renew the lease, resume after a takeover, follow new events
    * into policies and the executor, fire due `for:` timers, pick up approvals.
@@ -59,10 +60,16 @@ export interface Instance {
   lead(options?: { wait?: boolean }): Promise<{ leading: boolean; events: number }>
   /** Runs started and not yet finished (the daemon waits for them before exiting). */
   settle(): Promise<void>
+  /**
+   * Resolves once health has a verdict on the cluster (quorum known), or after `timeoutMs`:
+   * until then the executor rightly refuses destructive steps for want of quorum.
+   */
+  ready(timeoutMs: number): Promise<boolean>
   close(): Promise<void>
 }
 
 const EVENTS_CURSOR = 'events:remediation'
+const NOTIFY_CURSOR = 'events:notify'
 
 /**
  * Builds an instance. Several may share one store: only the lease holder remediates.
@@ -83,13 +90,14 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   const id = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
   const leaseMs = options.leaseMs ?? 10_000
   const leadership = createLeadership(store, id, leaseMs, log)
+  const notifier = createNotifier({ store, inventory, registry, secrets, log })
   const executor = createExecutor({
     store,
     registry,
     inventory,
     secrets,
     log,
-    notices: createLogNoticeSink(log),
+    notices: notifier,
     clusterView: createHealthClusterView(store.db, inventory),
     dryRun: options.dryRun,
     actor: `tandem:${id}`,
@@ -113,6 +121,39 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     config: { publicUrl: config.daemon.public_url },
   })
 
+  // Every instance delivers the outbox (rows are claimed atomically); only the leader fills it.
+  notifier.start()
+  const probeRunner = createCommandRunner({ inventory, log })
+  const pluginConfigs = new Map<string, unknown>()
+  const probeContext = (
+    plugin: PluginDefinition,
+    run: { signal: AbortSignal; timeoutMs: number },
+  ): PluginContext => {
+    if (!pluginConfigs.has(plugin.name)) {
+      const { module: _module, ...block } = config.plugins[plugin.name] ?? {}
+      pluginConfigs.set(plugin.name, plugin.config.parse(block))
+    }
+    return {
+      config: pluginConfigs.get(plugin.name),
+      inventory,
+      runner: probeRunner,
+      log,
+      secrets,
+      dryRun: false,
+      ...run,
+    }
+  }
+  // Transitions are stored by the recorder; the leader picks them up from the events table.
+  const monitoring = options.probe
+    ? await startMonitoring({
+        inventory,
+        store,
+        log,
+        registry,
+        secrets,
+        pluginContext: probeContext,
+      })
+    : undefined
   const inFlight = new Set<Promise<unknown>>()
   const track = (work: Promise<unknown>) => {
     const settled = work.catch((error) =>
@@ -150,13 +191,17 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     app,
     executor,
     policies,
+    notifier,
     leadership,
+    monitoring,
     async lead({ wait = false } = {}) {
       const { leading, gained } = await leadership.renew()
       if (!leading) return { leading, events: 0 }
       if (gained)
         for (const report of await executor.recover())
           log.info('[runtime] resumed run', { run: report.runId })
+      // Notices first: an alert is worth sending even when remediation then refuses to act.
+      await followEvents(store, NOTIFY_CURSOR, (batch) => notifier.onEvents(batch))
       const events = await followEvents(store, EVENTS_CURSOR, remediate)
       for (const match of await policies.due())
         execute(await policies.plan(match, { context: planContext() }))
@@ -165,8 +210,22 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
       return { leading, events }
     },
     settle,
+    async ready(timeoutMs) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const [row] = await store.db
+          .select()
+          .from(healthStates)
+          .where(eq(healthStates.target, 'cluster'))
+        if (row && row.state !== 'unknown') return true
+        if (Date.now() > deadline) return false
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    },
     async close() {
+      await monitoring?.stop()
       await settle()
+      await notifier.stop()
       await policies.close()
       await leadership.release().catch(() => {})
       store.close()

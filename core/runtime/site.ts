@@ -2,6 +2,7 @@
 import { dirname } from 'node:path'
 import { builtinPlugins } from '../../plugins/index.ts'
 import { type Config, createInventory, type Inventory, loadConfig } from '../inventory/index.ts'
+import { checkChannels } from '../notify/index.ts'
 import {
   createRegistry,
   loadPluginModules,
@@ -27,13 +28,12 @@ export async function loadSite(
   configFile: string,
   plugins?: readonly PluginDefinition[],
 ): Promise<Site> {
-  const config = await loadConfig(configFile)
-  return {
-    configFile,
-    config,
-    inventory: createInventory(config),
-    registry: await registryFor(config, configFile, plugins),
-  }
+  const first = await loadConfig(configFile)
+  const registry = await registryFor(first, configFile, plugins)
+  // Only now are the notifier plugins known: each channel's `with:` is checked against its
+  // plugin, with errors positioned in the file like every other config error.
+  const config = await loadConfig(configFile, { checks: [(c) => checkChannels(c, registry)] })
+  return { configFile, config, inventory: createInventory(config), registry }
 }
 
 /** The built-in plugins (or the given ones) plus the modules the config names. */

@@ -202,15 +202,62 @@ export const outbox = sqliteTable(
 )
 
 /** Aggregation groups (Alertmanager's group_by): what was last sent for a group and when. */
-export const notifyGroups = sqliteTable('notify_groups', {
-  key: text('key').primaryKey(),
-  receiver: text('receiver').notNull(),
+export const notifyGroups = sqliteTable(
+  'notify_groups',
+  {
+    key: text('key').primaryKey(),
+    receiver: text('receiver').notNull(),
+    labels: json<Record<string, string>>('labels').notNull(),
+    firstAt: timestamp('first_at').notNull(),
+    lastSentAt: timestamp('last_sent_at'),
+    lastHash: text('last_hash'),
+    pending: json<Record<string, unknown>[]>('pending').notNull(),
+    resolved: integer('resolved', { mode: 'boolean' }).notNull().default(false),
+    /** The route (path in the tree, e.g. `0.1`) whose timers apply. */
+    route: text('route').notNull().default(''),
+    /** When the group must next be looked at (group_wait, group_interval, repeat_interval). */
+    dueAt: timestamp('due_at'),
+    /** Changes on every write: a writer that read an older rev lost a race and retries. */
+    rev: text('rev').notNull().default(''),
+  },
+  (t) => [index('notify_groups_due').on(t.dueAt)],
+)
+
+/** Alerts as notifications see them: what fired, with which labels, and where it was grouped. */
+export const notifyAlerts = sqliteTable('notify_alerts', {
+  key: text('key').primaryKey(), // node:node2, check:web/node2/http ...
+  status: text('status').notNull(), // firing | resolved
   labels: json<Record<string, string>>('labels').notNull(),
-  firstAt: timestamp('first_at').notNull(),
-  lastSentAt: timestamp('last_sent_at'),
-  lastHash: text('last_hash'),
-  pending: json<Record<string, unknown>[]>('pending').notNull(),
-  resolved: integer('resolved', { mode: 'boolean' }).notNull().default(false),
+  title: text('title').notNull(),
+  detail: text('detail').notNull(),
+  startsAt: timestamp('starts_at').notNull(),
+  endsAt: timestamp('ends_at'),
+  /** The notify groups it was put in (a resolution goes to the same ones). */
+  groups: json<string[]>('groups').notNull(),
+  /** The incident thread that absorbed it while a remediation handles the problem. */
+  thread: text('thread'),
+  updatedAt: timestamp('updated_at').notNull(),
+})
+
+/** One notice thread per incident: "handling it", then the outcome, then resolved. */
+export const notifyThreads = sqliteTable('notify_threads', {
+  key: text('key').primaryKey(), // the incident id
+  runId: text('run_id').notNull(),
+  policy: text('policy').notNull(),
+  phase: text('phase').notNull(), // handling | succeeded | failed | blocked
+  title: text('title').notNull(),
+  labels: json<Record<string, string>>('labels').notNull(),
+  /** Alerts whose labels include all of these belong to the thread (e.g. `{ node: node2 }`). */
+  covers: json<Record<string, string>>('covers').notNull(),
+  receivers: json<string[]>('receivers').notNull(),
+  /** Keys of the alerts it absorbed. */
+  alerts: json<string[]>('alerts').notNull(),
+  detail: json<Record<string, unknown>>('detail').notNull(),
+  openedAt: timestamp('opened_at').notNull(),
+  updatedAt: timestamp('updated_at').notNull(),
+  /** A failed or blocked thread whose alerts still fire is repeated at this time. */
+  remindAt: timestamp('remind_at'),
+  rev: text('rev').notNull().default(''),
 })
 
 /** Disabled receivers (e.g. a webhook answered 410 Gone), shown on the dashboard. */

@@ -124,7 +124,9 @@ async function startWebhook(
       // A receiver that de-duplicates by webhook-id, as the spec asks of receivers.
       if (!verified || seen.has(id)) return void res.writeHead(verified ? 200 : 401).end()
       seen.add(id)
-      const title = (JSON.parse(body) as { title?: string }).title ?? ''
+      // tandem's payload (v1) keeps the title under `data`; other formats at the top.
+      const parsed = JSON.parse(body) as { title?: string; data?: { title?: string } }
+      const title = parsed.data?.title ?? parsed.title ?? ''
       keep({ channel: 'webhook', at: Date.now(), subject: title, id, verified, body }).then(
         () => res.writeHead(204).end(),
         () => res.writeHead(500).end(),

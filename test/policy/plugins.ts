@@ -8,6 +8,8 @@ import {
   type PluginDefinition,
   z,
 } from '../../core/plugin/index.ts'
+import email from '../../plugins/email/index.ts'
+import webhook from '../../plugins/webhook/index.ts'
 
 const ServiceName = z.string().min(1)
 const NodeName = z.string().min(1)
@@ -123,7 +125,11 @@ export const lvs: PluginDefinition<{ bin: string }> = definePlugin({
 })
 
 const svc = z.object({ service: ServiceName })
-const svcNode = z.object({ service: ServiceName, node: NodeName.optional() })
+const svcNode = z.object({
+  service: ServiceName,
+  node: NodeName.optional(),
+  from: NodeName.optional(),
+})
 
 export const rgmanager: PluginDefinition<{ bin: string }> = definePlugin({
   name: 'rgmanager',
@@ -221,18 +227,20 @@ export const xen: PluginDefinition<{ bin: string }> = definePlugin({
       (i, ctx) => [{ argv: [ctx.config.bin, 'evacuate', i.host] }],
     ),
     restart_elsewhere: action(
-      z.object({ vm: z.string(), to: NodeName.optional() }),
+      z.object({ vm: z.string(), to: NodeName.optional(), from: NodeName.optional() }),
       (i, ctx) => [{ argv: [ctx.config.bin, 'create', i.vm, i.to ?? 'auto'] }],
       { verify },
     ),
   },
 })
 
-/** Every test plugin, in the order plugins/index.ts will list the real ones. */
+/** Every test plugin, in the order plugins/index.ts will list the real ones (notifiers are real). */
 export const testPlugins: PluginDefinition[] = [
   lvs,
   rgmanager,
   pacemaker,
   fence,
   xen,
+  email,
+  webhook,
 ] as PluginDefinition[]

@@ -2,15 +2,10 @@
 
 import { builtinPlugins } from '../../../plugins/index.ts'
 import { ConfigError, formatIssue, type SourceIssue } from '../../errors.ts'
-import {
-  type Config,
-  createInventory,
-  DEFAULT_CONFIG_FILE,
-  loadConfig,
-} from '../../inventory/index.ts'
-import type { PluginDefinition } from '../../plugin/index.ts'
+import { type Config, createInventory, DEFAULT_CONFIG_FILE } from '../../inventory/index.ts'
+import type { PluginDefinition, Registry } from '../../plugin/index.ts'
 import { loadPolicies } from '../../policy/index.ts'
-import { registryFor } from '../../runtime/index.ts'
+import { loadSite } from '../../runtime/index.ts'
 import { type Command, parseOptions } from '../command.ts'
 import { DEFAULT_POLICIES_DIR, isDirectory } from '../policy-world.ts'
 
@@ -29,8 +24,11 @@ export function createCheckCommand(plugins: readonly PluginDefinition[] = builti
       const issues: SourceIssue[] = []
       const summary: string[] = []
       let config: Config | undefined
+      let registry: Registry | undefined
       try {
-        config = await loadConfig(values.config)
+        const site = await loadSite(values.config, plugins)
+        config = site.config
+        registry = site.registry
         summary.push(
           `${values.config}: ok (${config.nodes.length} nodes, ${config.services.length} services, ${config.vms.length} vms, ${config.storage.length} volumes, ${config.fencing.devices.length} fence devices)`,
         )
@@ -41,9 +39,8 @@ export function createCheckCommand(plugins: readonly PluginDefinition[] = builti
       const dir =
         values.policies ??
         ((await isDirectory(DEFAULT_POLICIES_DIR)) ? DEFAULT_POLICIES_DIR : undefined)
-      if (dir && config) {
+      if (dir && config && registry) {
         try {
-          const registry = await registryFor(config, values.config, plugins)
           const policies = await loadPolicies(dir, { registry, inventory: createInventory(config) })
           summary.push(
             `${dir}: ok (${policies.length} ${policies.length === 1 ? 'policy' : 'policies'})`,

@@ -1,34 +1,71 @@
-// `tandem demo` (what `npm start` runs): the daemon on the bundled demo inventory and lab.
+// `tandem demo` (what `npm start` runs): the daemon on the bundled demo inventory and the lab.
 import { mkdir } from 'node:fs/promises'
 import { delimiter, resolve } from 'node:path'
+import { createApiToken } from '../../api/index.ts'
+import { loadConfig } from '../../inventory/index.ts'
 import { startDaemon } from '../../runtime/index.ts'
 import { type Command, parseOptions } from '../command.ts'
+
+const WEBHOOK_SECRET = 'whsec_ZGVtby13ZWJob29rLXNlY3JldA=='
 
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'start tandem on the bundled demo inventory (tandem.yaml) and the lab simulators',
-  usage: 'tandem demo [--listen HOST:PORT] [--store URL]',
+  usage: 'tandem demo [--listen HOST:PORT] [--store URL] [--keep-world]',
   async run(args, io) {
     const { values } = parseOptions(args, {
       listen: { type: 'string' },
       store: { type: 'string', default: 'file:./data/demo.db' },
+      'keep-world': { type: 'boolean', default: false },
     })
     await mkdir('data', { recursive: true })
     // The lab's simulated cluster tools come first on PATH and share one world file.
     process.env.PATH = `${resolve('test/lab/bin')}${delimiter}${process.env.PATH ?? ''}`
     process.env.TANDEM_LAB_WORLD ??= resolve('data/lab-world.json')
-    // Demo-only secrets, so the demo config can reference them like a real site would.
+    // Demo-only secrets, referenced by tandem.yaml the way a real site references its own.
     process.env.TANDEM_DEMO_IPMI_PASSWORD ??= 'demo-ipmi-password'
-    process.env.TANDEM_DEMO_WEBHOOK_SECRET ??= 'whsec_ZGVtby13ZWJob29rLXNlY3JldA=='
+    process.env.TANDEM_DEMO_WEBHOOK_SECRET ??= WEBHOOK_SECRET
+    const config = await loadConfig('tandem.yaml')
+    const lab = await import('../../../test/lab/demo-world.ts')
+    const { startNodeServers } = await import('../../../test/lab/node-servers.ts')
+    const { startInbox } = await import('../../../test/lab/inbox.ts')
+    if (!values['keep-world']) lab.resetWorld(config)
+    const servers = await startNodeServers(config)
+    const inbox = await startInbox({
+      file: resolve('data/lab-inbox.jsonl'),
+      smtpPort: 2525,
+      webhookPort: 8089,
+      webhookSecret: process.env.TANDEM_DEMO_WEBHOOK_SECRET,
+    })
     const daemon = await startDaemon({
       configFile: 'tandem.yaml',
       storeUrl: values.store,
       listen: values.listen,
     })
+    // The director's IPVS table starts empty, as after a boot: tandem makes it match the inventory.
+    if (!values['keep-world']) {
+      await daemon.instance.ready(30_000) // quorum known: destructive steps are allowed
+      await daemon.instance.lead() // only the leader acts
+      await daemon.instance.executor.runManual('lvs.reconcile', {}, { actor: 'demo' })
+    }
+    // A fresh admin token for this demo run, so the dashboard opens without any set-up.
+    const { token } = await createApiToken(daemon.instance.store, {
+      name: `demo-${Date.now()}`,
+      scopes: ['admin'],
+    })
     io.out(
-      `tandem demo is running.\n  dashboard: ${daemon.url}\n  lab world: ${process.env.TANDEM_LAB_WORLD}\nPress Ctrl-C to stop.\n`,
+      [
+        'tandem demo is running.',
+        `  dashboard:  ${daemon.url}  (token: ${token})`,
+        `  lab world:  ${process.env.TANDEM_LAB_WORLD}`,
+        `  mail/hooks: ${resolve('data/lab-inbox.jsonl')} (SMTP 127.0.0.1:2525, webhook ${inbox.webhookUrl})`,
+        'Try: npx tandem lab fail node2    (then watch the dashboard; `npx tandem lab reset` to undo)',
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
     )
     await daemon.stopped
+    await Promise.all([servers.close(), inbox.close()])
     return 0
   },
 }

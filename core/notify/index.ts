@@ -1,0 +1,23 @@
+// The notify area's public door: routing, grouping, silences, the outbox worker and templates.
+export { checkChannels, createChannelResolver, type ResolvedChannel } from './channels.ts'
+export type { DeliveryReport } from './deliver.ts'
+export { matchesAll } from './matchers.ts'
+export {
+  createNotifier,
+  type Escalation,
+  type Notifier,
+  type NotifierDeps,
+} from './notifier.ts'
+export type { OutboxStats } from './operator.ts'
+export { renderNotice, subjectOf } from './render.ts'
+export { matchRoutes, type RouteMatch } from './route.ts'
+export {
+  activeSilences,
+  addSilence,
+  expireSilence,
+  inMaintenance,
+  mutingSilence,
+  type Silence,
+  type SilenceInput,
+} from './silences.ts'
+export type { RunUpdate } from './threads.ts'

@@ -1,0 +1,116 @@
+// The demo, started the way `npm start` starts it, on a private copy: lab world, node ports, inbox, daemon.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { delimiter, join, resolve } from 'node:path'
+import { desc, eq } from 'drizzle-orm'
+import { loadConfig } from '../../core/inventory/index.ts'
+import { type Daemon, startDaemon } from '../../core/runtime/index.ts'
+import { runs, steps } from '../../core/store/index.ts'
+import { resetWorld } from '../lab/demo-world.ts'
+import { type Inbox, startInbox } from '../lab/inbox.ts'
+import { type NodeServers, startNodeServers } from '../lab/node-servers.ts'
+import { readWorld } from '../lab/world.mjs'
+
+export interface DemoLab {
+  dir: string
+  daemon: Daemon
+  inbox: Inbox
+  servers: NodeServers
+  /** Steps of the newest run of `policy`, in journal order. */
+  steps(policy: string): Promise<(typeof steps.$inferSelect)[]>
+  runStatus(policy: string): Promise<string | undefined>
+  world: typeof readWorld
+  close(): Promise<void>
+}
+
+const WEBHOOK_SECRET = 'whsec_ZGVtby13ZWJob29rLXNlY3JldA=='
+
+/**
+ * Starts the demo on its own loopback addresses (`127.0.<net>.x`) and ports, so several test
+ * files can run at once and a developer's `npm start` does not collide with them.
+ */
+export async function startDemoLab(options: {
+  net: number
+  smtpPort: number
+  webhookPort: number
+}): Promise<DemoLab> {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-e2e-'))
+  const text = readFileSync('tandem.yaml', 'utf8')
+    .replaceAll('127.0.1.', `127.0.${options.net}.`)
+    .replace('port: 2525', `port: ${options.smtpPort}`)
+    .replace('127.0.0.1:8089', `127.0.0.1:${options.webhookPort}`)
+    .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
+  const configFile = join(dir, 'tandem.yaml')
+  writeFileSync(configFile, text)
+  process.env.PATH = `${resolve('test/lab/bin')}${delimiter}${process.env.PATH ?? ''}`
+  process.env.TANDEM_LAB_WORLD = join(dir, 'world.json')
+  process.env.TANDEM_DEMO_IPMI_PASSWORD = 'demo-ipmi-password'
+  process.env.TANDEM_DEMO_WEBHOOK_SECRET = WEBHOOK_SECRET
+  const config = await loadConfig(configFile)
+  resetWorld(config)
+  const servers = await startNodeServers(config, { pollMs: 100 })
+  const inbox = await startInbox({
+    file: join(dir, 'inbox.jsonl'),
+    smtpPort: options.smtpPort,
+    webhookPort: options.webhookPort,
+    webhookSecret: WEBHOOK_SECRET,
+  })
+  const daemon = await startDaemon({
+    configFile,
+    policiesDir: resolve('policies'),
+    storeUrl: `file:${join(dir, 'tandem.db')}`,
+    log: silentLog(),
+  })
+  await daemon.instance.ready(30_000) // quorum known: destructive steps are allowed
+  await daemon.instance.lead() // only the leader acts
+  await daemon.instance.executor.runManual('lvs.reconcile', {}, { actor: 'demo' })
+  const db = daemon.instance.store.db
+  const newestRun = async (policy: string) =>
+    (
+      await db
+        .select()
+        .from(runs)
+        .where(eq(runs.policy, policy))
+        .orderBy(desc(runs.startedAt))
+        .limit(1)
+    )[0]
+  return {
+    dir,
+    daemon,
+    inbox,
+    servers,
+    async steps(policy) {
+      const run = await newestRun(policy)
+      return run
+        ? db.select().from(steps).where(eq(steps.runId, run.id)).orderBy(steps.index, steps.id)
+        : []
+    },
+    runStatus: async (policy) => (await newestRun(policy))?.status,
+    world: readWorld,
+    async close() {
+      await daemon.stop()
+      await Promise.all([servers.close(), inbox.close()])
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Polls `check` until it returns a value (not undefined/false) or `ms` pass. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const value = await check()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+function silentLog() {
+  const noop = () => {}
+  return { debug: noop, info: noop, warn: noop, error: noop }
+}
