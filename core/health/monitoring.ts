@@ -14,6 +14,9 @@ import type { TandemEvent } from './events.ts'
 import { createRecorder, loadHealthRows } from './recorder.ts'
 import type { HealthSnapshot } from './snapshot.ts'
 
+/** How long stop() waits for the last transitions to reach the store. */
+const STOP_FLUSH_MS = 5_000
+
 export interface MonitoringOptions {
   inventory: Inventory
   store: Store
@@ -95,7 +98,13 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
       stopping ??= (async () => {
         prober.close()
         await scheduler.stop()
-        await recorder.flush()
+        // A store that is down must not hold the shutdown: wait a little, then say what is lost.
+        let timer: NodeJS.Timeout | undefined
+        const waited = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, STOP_FLUSH_MS)
+        })
+        await Promise.race([recorder.flush(), waited])
+        clearTimeout(timer)
         recorder.stop()
         log.info('[health] monitoring stopped')
       })()
