@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { describePlacement, findResource, parseCrmMon } from './crm-mon.ts'
 
-const REFERENCE = new URL('../../../shared/reference/pacemaker-crm_mon.xml', import.meta.url)
+// A copy of ../shared/reference/pacemaker-crm_mon.xml, kept in the repository so CI has it.
+const REFERENCE = new URL('../../test/fixtures/pacemaker-crm_mon.xml', import.meta.url)
 
 function crmMonAvailable(): boolean {
   try {
