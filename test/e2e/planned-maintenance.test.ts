@@ -95,4 +95,20 @@ it('drains node1, waits for its last connection, live-migrates guest2, then rest
   const requested = await lab.rows("SELECT status, trigger FROM runs WHERE actor = 'api:e2e'")
   expect(requested.map((r) => r.status)).toEqual(['succeeded', 'succeeded'])
   for (const r of requested) expect(JSON.parse(String(r.trigger)).executedBy).toMatch(/^run-/)
+  // A request the policy refuses (its if: is false) is closed as blocked, saying why.
+  const refused = await lab.requestAction(
+    { policy: 'maintenance-end', with: { node: 'no-such-node' }, reason: 'typo' },
+    ['operate'],
+  )
+  const { runId } = (await refused.json()) as { runId: string }
+  const [closed] = await eventually(
+    async () => {
+      const rows = await lab.rows(`SELECT status, trigger FROM runs WHERE id = '${runId}'`)
+      return rows[0]?.status === 'queued' ? undefined : rows
+    },
+    15_000,
+    'the refused request to be closed',
+  )
+  expect(closed?.status).toBe('blocked')
+  expect(JSON.parse(String(closed?.trigger)).error).toMatch(/did not fire/)
 }, 120_000)
