@@ -182,10 +182,10 @@ export async function seedIncident(store: Store, now = Date.now(), suffix = '1')
   await store.db
     .insert(healthStates)
     .values([
-      health('node2', 'node', 'down', now - 60_000),
+      health('node/node2', 'node', 'down', now - 60_000),
       health('web/node2/http', 'check', 'down', now - 61_000),
       health('web/node1/http', 'check', 'up', now - 3_600_000),
-      { ...health('db', 'service', 'up', now - 40_000), detail: { owner: 'node3' } },
+      { ...health('service/db', 'service', 'up', now - 40_000), detail: { owner: 'node3' } },
     ])
     .onConflictDoNothing()
   await store.db.insert(silences).values({

@@ -19,7 +19,7 @@ beforeAll(async () => {
   })
   await h.store.db.insert(healthStates).values([
     {
-      ...health('web', 'service', 'degraded', now - 30_000),
+      ...health('service/web', 'service', 'degraded', now - 30_000),
       detail: { realServers: { node2: { weight: 0 }, node1: { weight: 5 } } },
     },
     { ...health('guest1', 'vm', 'up', now - 10_000), detail: { host: 'node3' } },
@@ -94,7 +94,7 @@ describe('GET /api/v1/status', () => {
       activeSilences: 1,
     })
     expect(status.problems.map((p: any) => p.target)).toEqual(
-      expect.arrayContaining(['node2', 'web/node2/http', 'web']),
+      expect.arrayContaining(['node/node2', 'web/node2/http', 'service/web']),
     )
   })
 
@@ -112,7 +112,7 @@ describe('GET /api/v1/status', () => {
     })
     expect(
       (await get<any>('/api/v1/targets?state=down')).items.map((t: any) => t.target).sort(),
-    ).toEqual(['node2', 'web/node2/http'])
+    ).toEqual(['node/node2', 'web/node2/http'])
   })
 })
 

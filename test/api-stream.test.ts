@@ -79,7 +79,7 @@ describe('GET /api/v1/stream', () => {
         })
         await h.store.db
           .insert(healthStates)
-          .values(health('node3', 'node', 'down', Date.now()))
+          .values(health('node/node3', 'node', 'down', Date.now()))
           .onConflictDoUpdate({
             target: healthStates.target,
             set: { state: 'down', updatedAt: Date.now() },
@@ -94,7 +94,7 @@ describe('GET /api/v1/stream', () => {
     )
     expect(JSON.parse(step!.data)).toMatchObject({ status: 'running', uses: 'rgmanager.relocate' })
     expect(
-      messages.find((m) => m.event === 'health' && JSON.parse(m.data).target === 'node3'),
+      messages.find((m) => m.event === 'health' && JSON.parse(m.data).target === 'node/node3'),
     ).toBeDefined()
   })
 

@@ -107,15 +107,15 @@ async function seedHealthyDemo(h: Harness) {
   const since = Date.now() - 3 * 3_600_000
   const rows = [
     ...['director', 'storage1', 'node1', 'node2', 'node3'].map((n) =>
-      health(n, 'node', 'up', since),
+      health(`node/${n}`, 'node', 'up', since),
     ),
     ...['node1', 'node2', 'node3'].map((n) => health(`web/${n}/http`, 'check', 'up', since)),
     ...['node1', 'node2', 'node3'].map((n) => health(`db/${n}/pg`, 'check', 'up', since)),
     {
-      ...health('web', 'service', 'up', since),
+      ...health('service/web', 'service', 'up', since),
       detail: { realServers: { node1: { weight: 5 }, node2: { weight: 5 }, node3: { weight: 3 } } },
     },
-    { ...health('db', 'service', 'up', since), detail: { owner: 'node2' } },
+    { ...health('service/db', 'service', 'up', since), detail: { owner: 'node2' } },
     { ...health('guest1', 'vm', 'up', since), detail: { host: 'node2' } },
     { ...health('guest2', 'vm', 'up', since), detail: { host: 'node1' } },
     health('gfs-data', 'storage', 'up', since),
@@ -132,7 +132,7 @@ async function writeNode2Failure(h: Harness) {
   const now = Date.now()
   const { db } = h.store
   const down = { state: 'down', since: now - 20_000, updatedAt: now }
-  for (const target of ['node2', 'web/node2/http', 'db/node2/pg'])
+  for (const target of ['node/node2', 'web/node2/http', 'db/node2/pg'])
     await db.update(healthStates).set(down).where(eq(healthStates.target, target))
   await db
     .update(healthStates)

@@ -1,5 +1,6 @@
 // The guards: every reason tandem may refuse to act, checked inside the deciding transaction.
 import type { Inventory } from '../inventory/index.ts'
+import { matchesAll } from '../inventory/index.ts'
 import type { Plan } from '../policy/index.ts'
 import {
   actedRunsSince,
@@ -12,7 +13,6 @@ import {
   runningRuns,
 } from './facts.ts'
 import type { Tx } from './journal.ts'
-import { matchesAll } from './matchers.ts'
 import type { ClusterSnapshot, Refusal } from './types.ts'
 
 /** Guards that decide whether a run may start at all: cooldown, rate, concurrency. */
@@ -73,7 +73,7 @@ export async function stepRefusal(
   const { guards } = plan
   if (guards.maintenanceAware) {
     for (const window of await activeMaintenance(tx, facts.now))
-      if (matchesAll(window.matchers, facts.labels))
+      if (matchesAll(facts.labels, window.matchers))
         return {
           guard: 'maintenance',
           reason: `maintenance window ${window.id} (${window.comment}) until ${new Date(window.endsAt).toISOString()}`,

@@ -14,6 +14,9 @@ import type { TandemEvent } from './events.ts'
 import { createRecorder, loadHealthRows } from './recorder.ts'
 import type { HealthSnapshot } from './snapshot.ts'
 
+/** How long stop() waits for the last transitions to reach the store. */
+const STOP_FLUSH_MS = 5_000
+
 export interface MonitoringOptions {
   inventory: Inventory
   store: Store
@@ -38,6 +41,8 @@ export interface MonitoringOptions {
 export interface Monitoring {
   readonly engine: HealthEngine
   snapshot(): HealthSnapshot & { scheduler: SchedulerStats }
+  /** The scheduler's counters alone (cheap: for metrics, unlike a 10,000-target snapshot). */
+  stats(): SchedulerStats
   /** Resolves once every transition so far is in the store. */
   flush(): Promise<void>
   /** Stops probing, drops kept-alive connections, writes what is pending. */
@@ -69,7 +74,14 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
     prober,
     maxConcurrency: inventory.config.monitor.max_concurrency,
     tickMs: options.tickMs,
-    onResults: (batch) => recorder.record(engine.observe(batch)),
+    onResults(batch) {
+      try {
+        recorder.record(engine.observe(batch))
+      } catch (error) {
+        // A bug in the engine must not stop the probing (or the process): say it loudly.
+        log.error('[health] cannot evaluate results', { error: (error as Error).stack })
+      }
+    },
   })
   log.info('[health] monitoring started', {
     checks: targets.length,
@@ -80,12 +92,19 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   return {
     engine,
     snapshot: () => ({ ...engine.snapshot(), scheduler: scheduler.stats() }),
+    stats: () => scheduler.stats(),
     flush: () => recorder.flush(),
     stop() {
       stopping ??= (async () => {
         prober.close()
         await scheduler.stop()
-        await recorder.flush()
+        // A store that is down must not hold the shutdown: wait a little, then say what is lost.
+        let timer: NodeJS.Timeout | undefined
+        const waited = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, STOP_FLUSH_MS)
+        })
+        await Promise.race([recorder.flush(), waited])
+        clearTimeout(timer)
         recorder.stop()
         log.info('[health] monitoring stopped')
       })()

@@ -107,6 +107,11 @@ export function createRecorder(
       return new Promise((resolve) => waiters.push(resolve))
     },
     stop() {
+      if (!idle())
+        log.error('[health] stopping with transitions not yet stored', {
+          events: queuedEvents.length,
+          rows: queuedRows.size,
+        })
       stopped = true
       clearTimeout(retry)
       retry = undefined

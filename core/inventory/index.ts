@@ -1,4 +1,6 @@
 // The inventory area's public door: schema, loader, lookups, secrets and safe YAML reading.
+
+export { hasLabels, matchesAll } from './labels.ts'
 export {
   DEFAULT_CONFIG_FILE,
   type LoadOptions,

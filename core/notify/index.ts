@@ -1,7 +1,6 @@
 // The notify area's public door: routing, grouping, silences, the outbox worker and templates.
 export { checkChannels, createChannelResolver, type ResolvedChannel } from './channels.ts'
 export type { DeliveryReport } from './deliver.ts'
-export { matchesAll } from './matchers.ts'
 export {
   createNotifier,
   type Escalation,

@@ -1,10 +1,10 @@
 // Events in: alerts fire or resolve, land in their route groups, or join an incident thread.
 import type { TandemEvent } from '../health/index.ts'
+import { hasLabels } from '../inventory/index.ts'
 import { type AlertChange, alertFromEvent } from './alert.ts'
 import { type NotifyContext, timersOf } from './context.ts'
 import { loadDispatch } from './dispatch.ts'
 import { type GroupState, newGroup, putAlert } from './groups.ts'
-import { hasLabels } from './matchers.ts'
 import type { Guard } from './outbox.ts'
 import { groupKeyOf, groupLabelsOf, matchRoutes, type RouteMatch } from './route.ts'
 import {

@@ -1,6 +1,6 @@
 // Walks the route tree for a set of labels: which receivers hear about it, grouped how, on which timers.
 import type { Route, Routes } from '../inventory/index.ts'
-import { matchesAll } from './matchers.ts'
+import { matchesAll } from '../inventory/index.ts'
 
 /** One route that matched, with every inherited setting resolved. */
 export interface RouteMatch {

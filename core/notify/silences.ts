@@ -2,9 +2,8 @@
 import { randomUUID } from 'node:crypto'
 import { and, desc, eq, gt, lte } from 'drizzle-orm'
 import { TandemError } from '../errors.ts'
-import { type LabelMatcher, parseMatcher } from '../inventory/index.ts'
+import { type LabelMatcher, matchesAll, parseMatcher } from '../inventory/index.ts'
 import { type Db, silences } from '../store/index.ts'
-import { matchesAll } from './matchers.ts'
 
 export type Silence = typeof silences.$inferSelect
 

@@ -1,11 +1,11 @@
 // Incident threads: one "handling it" notice per remediation, then its outcome, then resolved.
 import type { Config } from '../inventory/index.ts'
+import { hasLabels } from '../inventory/index.ts'
 import type { Notice } from '../plugin/index.ts'
 import { alertTitle } from './alert.ts'
 import type { NotifyContext } from './context.ts'
 import { type Dispatch, loadDispatch, recordNotice } from './dispatch.ts'
 import { type GroupState, takeUnnotified } from './groups.ts'
-import { hasLabels } from './matchers.ts'
 import { threadNotice } from './notice.ts'
 import type { Guard } from './outbox.ts'
 import { matchRoutes } from './route.ts'

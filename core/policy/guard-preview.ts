@@ -1,17 +1,10 @@
 // Which guards would stop a plan, judged from history: what `tandem plan` shows and `simulate` applies.
 import { and, eq, gte, lte } from 'drizzle-orm'
-import type { Inventory } from '../inventory/index.ts'
+import { type Inventory, type LabelMatcher, matchesAll } from '../inventory/index.ts'
 import type { Registry } from '../plugin/index.ts'
 import { incidents, runs, type Store, silences, steps } from '../store/index.ts'
 import type { Plan } from './plan.ts'
 import type { HealthView } from './views.ts'
-
-/** A label matcher of a maintenance window (the store's silences table). */
-export interface LabelMatcher {
-  label: string
-  op: '=' | '!=' | '=~' | '!~'
-  value: string
-}
 
 /** The past a guard looks at. The store has one; a replay keeps its own. */
 export interface GuardHistory {
@@ -76,7 +69,7 @@ export async function previewGuards(plan: Plan, context: GuardContext): Promise<
     out.push(block('quorum', 'the cluster is not quorate: no destructive step runs'))
   if (guards.maintenanceAware) {
     const windows = await history.maintenance(now)
-    if (windows.some((matchers) => matchLabels(matchers, plan.event.labels)))
+    if (windows.some((matchers) => matchesAll(plan.event.labels, matchers)))
       out.push(block('maintenance', `${plan.event.subject} is inside a maintenance window`))
   }
   out.push(...drainVerdicts(plan, context))
@@ -143,25 +136,6 @@ export function storeHistory(store: Store): GuardHistory {
       return rows.map((r) => r.matchers)
     },
   }
-}
-
-/** Alertmanager-style matching, as the executor's guards do it: every matcher must hold. */
-export function matchLabels(
-  matchers: readonly LabelMatcher[],
-  labels: Record<string, string>,
-): boolean {
-  return matchers.every((m) => {
-    const value = labels[m.label] ?? ''
-    if (m.op === '=') return value === m.value
-    if (m.op === '!=') return value !== m.value
-    let re: RegExp
-    try {
-      re = new RegExp(`^(?:${m.value})$`)
-    } catch {
-      return false // as the executor does: a broken matcher matches nothing
-    }
-    return m.op === '=~' ? re.test(value) : !re.test(value)
-  })
 }
 
 /**

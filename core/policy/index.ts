@@ -17,8 +17,6 @@ export {
 export {
   type GuardHistory,
   type GuardVerdict,
-  type LabelMatcher,
-  matchLabels,
   previewGuards,
   span,
   storeHistory,

@@ -61,14 +61,14 @@ describe('planMatch', () => {
         '3.0',
         'relocate its cluster services [db]',
         'rgmanager.relocate',
-        { service: 'db', node: 'node3' },
+        { service: 'db', from: 'node2', node: 'node3' },
         [['clusvcadm', '-r', 'db', '-m', 'node3']],
       ],
       [
         '4.0',
         'restart its guests on a survivor [guest1]',
         'xen.restart_elsewhere',
-        { vm: 'guest1' },
+        { vm: 'guest1', from: 'node2' },
         [['xl', 'create', 'guest1', 'auto']],
       ],
     ])

@@ -20,7 +20,7 @@ export interface SchedulerOptions {
   onResults(batch: CheckResult[]): void
   /** Wheel resolution: due checks are started, and results delivered, once per tick. */
   tickMs?: number
-  /** Wall clock, for tests that start many schedulers in step. */
+  /** A monotonic clock in ms (default performance.now): a wall-clock step must not stall checks. */
   now?: () => number
 }
 
@@ -64,7 +64,7 @@ const LATE_MS = 100
  */
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const tickMs = options.tickMs ?? 20
-  const now = options.now ?? Date.now
+  const now = options.now ?? (() => performance.now())
   const wheel = new Map<number, Slot[]>()
   const ready: Slot[] = []
   let readyHead = 0
@@ -75,11 +75,13 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   let onIdle: (() => void) | undefined
   const stats = { started: 0, completed: 0, late: 0, maxLagMs: 0 }
 
+  // Phases are fixed on the wall clock (stable across restarts); scheduling runs on `now`.
   const start = now()
+  const wall = Date.now()
   for (const target of options.targets) {
     const interval = target.check.interval
     const phase = Math.floor((spread(target.id) / 2 ** 32) * interval)
-    place({ target, due: start + ((((phase - start) % interval) + interval) % interval) })
+    place({ target, due: start + ((((phase - wall) % interval) + interval) % interval) })
   }
   const timer = setInterval(tick, tickMs)
 
@@ -140,7 +142,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       return
     }
     const at = now()
-    results.push({ target: slot.target, result, at })
+    results.push({ target: slot.target, result, at: Date.now() })
     const interval = slot.target.check.interval
     // A run that outlasted its interval is followed by the next one at once, not a slot later.
     slot.due = Math.max(slot.due + interval, at)

@@ -125,7 +125,11 @@ export const lvs: PluginDefinition<{ bin: string }> = definePlugin({
 })
 
 const svc = z.object({ service: ServiceName })
-const svcNode = z.object({ service: ServiceName, node: NodeName.optional() })
+const svcNode = z.object({
+  service: ServiceName,
+  node: NodeName.optional(),
+  from: NodeName.optional(),
+})
 
 export const rgmanager: PluginDefinition<{ bin: string }> = definePlugin({
   name: 'rgmanager',
@@ -223,7 +227,7 @@ export const xen: PluginDefinition<{ bin: string }> = definePlugin({
       (i, ctx) => [{ argv: [ctx.config.bin, 'evacuate', i.host] }],
     ),
     restart_elsewhere: action(
-      z.object({ vm: z.string(), to: NodeName.optional() }),
+      z.object({ vm: z.string(), to: NodeName.optional(), from: NodeName.optional() }),
       (i, ctx) => [{ argv: [ctx.config.bin, 'create', i.vm, i.to ?? 'auto'] }],
       { verify },
     ),

@@ -1,5 +1,7 @@
 // The cluster at a glance, from the inventory and the store: what the status route and the dashboard show.
+
 import { and, count, eq, gt, inArray, isNotNull, lte } from 'drizzle-orm'
+import { healthTarget } from '../../health/index.ts'
 import type { Inventory, Service } from '../../inventory/index.ts'
 import {
   approvals,
@@ -169,7 +171,7 @@ export async function clusterStatus(
       name: node.name,
       address: node.address,
       roles: node.roles,
-      health: h(node.name),
+      health: h(healthTarget.node(node.name)),
       fence: fenceView(fenceOf.get(node.name)),
       fenceLevels: (inv.fencingOf(node.name)?.levels ?? []).map((level) =>
         level.map((entry) => (typeof entry === 'string' ? entry : entry.device)),
@@ -204,12 +206,12 @@ function serviceStatus(
   h: (target: string) => Health,
   details: Map<string, Record<string, unknown>>,
 ): ServiceStatus {
-  const detail = details.get(s.name)
+  const detail = details.get(healthTarget.service(s.name))
   const live = (detail?.realServers ?? {}) as Record<string, { weight?: unknown }>
   const manager = s.cluster?.rgmanager ? 'rgmanager' : 'pacemaker'
   return {
     name: s.name,
-    health: h(s.name),
+    health: h(healthTarget.service(s.name)),
     lvs: s.lvs
       ? {
           director: s.lvs.director,

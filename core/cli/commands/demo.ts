@@ -1,6 +1,7 @@
 // `tandem demo` (what `npm start` runs): the daemon on the bundled demo inventory and the lab.
 import { mkdir } from 'node:fs/promises'
 import { delimiter, resolve } from 'node:path'
+import { createApiToken } from '../../api/index.ts'
 import { loadConfig } from '../../inventory/index.ts'
 import { startDaemon } from '../../runtime/index.ts'
 import { type Command, parseOptions } from '../command.ts'
@@ -47,10 +48,15 @@ export const demoCommand: Command = {
       await daemon.instance.lead() // only the leader acts
       await daemon.instance.executor.runManual('lvs.reconcile', {}, { actor: 'demo' })
     }
+    // A fresh admin token for this demo run, so the dashboard opens without any set-up.
+    const { token } = await createApiToken(daemon.instance.store, {
+      name: `demo-${Date.now()}`,
+      scopes: ['admin'],
+    })
     io.out(
       [
         'tandem demo is running.',
-        `  dashboard:  ${daemon.url}`,
+        `  dashboard:  ${daemon.url}  (token: ${token})`,
         `  lab world:  ${process.env.TANDEM_LAB_WORLD}`,
         `  mail/hooks: ${resolve('data/lab-inbox.jsonl')} (SMTP 127.0.0.1:2525, webhook ${inbox.webhookUrl})`,
         'Try: npx tandem lab fail node2    (then watch the dashboard; `npx tandem lab reset` to undo)',

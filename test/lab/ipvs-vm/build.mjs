@@ -11,6 +11,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs'
 import { homedir } from 'node:os'
@@ -110,8 +111,12 @@ async function fetchKernel(kernelPackage, kernelDir, log) {
       renameSync(file, join(staging, 'modules', `${module.split('/').at(-1)}.ko`))
     }
     writeFileSync(join(staging, 'done'), `${release}\n`)
-    rmSync(kernelDir, { recursive: true, force: true })
-    renameSync(staging, kernelDir)
+    try {
+      renameSync(staging, kernelDir)
+    } catch (error) {
+      // Another test process fetched the same kernel first: use theirs.
+      if (!existsSync(join(kernelDir, 'done'))) throw error
+    }
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
@@ -149,10 +154,14 @@ async function buildInitrd(kernelDir, log) {
   const initrd = join(kernelDir, `initrd-${hash.digest('hex').slice(0, 16)}.cpio.gz`)
   if (existsSync(initrd)) return initrd
   log(`writing ${initrd}`)
-  for (const old of readdirSync(kernelDir).filter((f) => f.startsWith('initrd-')))
-    rmSync(join(kernelDir, old))
-  writeFileSync(`${initrd}.tmp`, gzipSync(cpioArchive(entries), { level: 6 }))
-  renameSync(`${initrd}.tmp`, initrd)
+  // Other checkouts may boot other versions right now: only week-old ones go.
+  for (const old of readdirSync(kernelDir).filter((f) => f.startsWith('initrd-'))) {
+    const path = join(kernelDir, old)
+    if (Date.now() - statSync(path).mtimeMs > 7 * 86_400_000) rmSync(path, { force: true })
+  }
+  const temp = `${initrd}.${process.pid}.tmp`
+  writeFileSync(temp, gzipSync(cpioArchive(entries), { level: 6 }))
+  renameSync(temp, initrd)
   return initrd
 }
 

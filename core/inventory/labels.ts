@@ -1,5 +1,6 @@
-// Label matching for routes and silences, with Alertmanager's semantics: regexes anchored, a missing label is "".
-import type { LabelMatcher } from '../inventory/index.ts'
+// Label matching for routes, silences and maintenance windows (Alertmanager's semantics: regexes
+// anchored, a missing label is ""), shared by notify, the executor and the policy preview.
+import type { LabelMatcher } from './routes.ts'
 
 const compiled = new Map<string, RegExp>()
 
