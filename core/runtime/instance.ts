@@ -17,9 +17,16 @@ import {
   type Plan,
   type PolicySet,
 } from '../policy/index.ts'
-import { healthStates, openStore, runs, type Store } from '../store/index.ts'
+import { healthStates, openStore, type Store } from '../store/index.ts'
 import { followEvents } from './follow.ts'
 import { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts'
+import {
+  manualRequest,
+  notMatched,
+  queuedPolicyRun,
+  runQueuedAction,
+  settleQueued,
+} from './manual-requests.ts'
 import { loadSite, type Site } from './site.ts'
 
 export interface InstanceOptions {
@@ -179,7 +186,12 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
         continue
       }
       const { fire } = await policies.match(event)
-      for (const match of fire) execute(await policies.plan(match, { context: planContext() }))
+      const queued = queuedPolicyRun(event)
+      if (queued && fire.length === 0) track(settleQueued(store, queued, notMatched(event)))
+      for (const match of fire) {
+        const run = executor.execute(await policies.plan(match, { context: planContext() }))
+        track(queued ? run.then((report) => settleQueued(store, queued, report)) : run)
+      }
     }
   }
 
@@ -235,61 +247,4 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   async function settle() {
     while (inFlight.size > 0) await Promise.all([...inFlight])
   }
-}
-
-interface ManualRequest {
-  runId?: string
-  uses: string
-  input: Record<string, unknown>
-  actor: string
-  dryRun: boolean
-  reason?: string
-}
-
-/** An API `POST /actions` for one action (a policy request is matched like any event). */
-function manualRequest(event: TandemEvent): ManualRequest | undefined {
-  if (event.type !== 'manual' || typeof event.payload.uses !== 'string') return undefined
-  return {
-    runId: typeof event.payload.runId === 'string' ? event.payload.runId : undefined,
-    uses: event.payload.uses,
-    input: (event.payload.with ?? {}) as Record<string, unknown>,
-    actor: event.labels.actor ?? 'api',
-    dryRun: event.payload.dryRun === true,
-    reason: typeof event.payload.reason === 'string' ? event.payload.reason : undefined,
-  }
-}
-
-/** Runs a queued API action and records on the queued row which run carried it out. */
-async function runQueuedAction(
-  store: Store,
-  executor: Executor,
-  request: ManualRequest,
-): Promise<void> {
-  const report = await executor
-    .runManual(request.uses, request.input, {
-      actor: request.actor,
-      dryRun: request.dryRun,
-      reason: request.reason,
-    })
-    .catch((error: Error) => ({ runId: undefined, status: 'failed', error: error.message }))
-  if (!request.runId) return
-  const [row] = await store.db.select().from(runs).where(eq(runs.id, request.runId))
-  if (!row) return
-  await store.db
-    .update(runs)
-    .set({
-      status:
-        report.status === 'succeeded'
-          ? 'succeeded'
-          : report.status === 'blocked'
-            ? 'blocked'
-            : 'failed',
-      trigger: {
-        ...row.trigger,
-        executedBy: report.runId,
-        error: 'error' in report ? report.error : undefined,
-      },
-      finishedAt: Date.now(),
-    })
-    .where(eq(runs.id, request.runId))
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join, resolve } from 'node:path'
 import { desc, eq } from 'drizzle-orm'
+import { createApiToken, type Scope } from '../../core/api/index.ts'
 import { loadConfig } from '../../core/inventory/index.ts'
 import { type Daemon, startDaemon } from '../../core/runtime/index.ts'
 import { runs, steps } from '../../core/store/index.ts'
@@ -20,6 +21,14 @@ export interface DemoLab {
   steps(policy: string): Promise<(typeof steps.$inferSelect)[]>
   runStatus(policy: string): Promise<string | undefined>
   world: typeof readWorld
+  /** Waits until the daemon's health view has `count` targets up (rise thresholds met). */
+  healthy(count?: number): Promise<void>
+  /** Waits for the newest run of `policy` to end; returns its status. */
+  finished(policy: string, ms?: number): Promise<string>
+  /** `POST /api/v1/actions` over real HTTP with a fresh token of `scopes`; returns the answer. */
+  requestAction(body: Record<string, unknown>, scopes: Scope[]): Promise<Response>
+  /** Rows of a journal table (`runs`, `steps`, `audit_log`, `fence_states`, `events`, `outbox`). */
+  rows(sql: string): Promise<Record<string, unknown>[]>
   close(): Promise<void>
 }
 
@@ -87,6 +96,44 @@ export async function startDemoLab(options: {
     },
     runStatus: async (policy) => (await newestRun(policy))?.status,
     world: readWorld,
+    async healthy(count = 5) {
+      await eventually(
+        async () =>
+          ((
+            await daemon.instance.store.client.execute(
+              "SELECT count(*) FROM health_states WHERE state = 'up'",
+            )
+          ).rows[0]?.[0] as number) > count,
+        30_000,
+        'a healthy fleet',
+      )
+    },
+    finished(policy, ms = 90_000) {
+      return eventually(
+        async () => {
+          const s = (await newestRun(policy))?.status
+          return s === 'succeeded' || s === 'failed' || s === 'blocked' ? s : undefined
+        },
+        ms,
+        `the ${policy} run to finish`,
+      )
+    },
+    async requestAction(body, scopes) {
+      const { token } = await createApiToken(daemon.instance.store, { name: 'e2e', scopes })
+      return fetch(new URL('api/v1/actions', daemon.url), {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'idempotency-key': `e2e-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+        },
+        body: JSON.stringify(body),
+      })
+    },
+    async rows(sql) {
+      const result = await daemon.instance.store.client.execute(sql)
+      return result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c, row[i]])))
+    },
     async close() {
       await daemon.stop()
       await Promise.all([servers.close(), inbox.close()])

@@ -23,27 +23,11 @@ interface LabWorld {
 
 it('fences node2, drains it from LVS, relocates db, restarts guest1, verifies, and tells people once', async () => {
   // Wait for the first healthy view (rise thresholds) before breaking anything.
-  await eventually(
-    async () =>
-      ((
-        await lab.daemon.instance.store.client.execute(
-          "SELECT count(*) FROM health_states WHERE state = 'up'",
-        )
-      ).rows[0]?.[0] as number) > 5,
-    30_000,
-    'a healthy fleet',
-  )
+  await lab.healthy()
   const failedAt = Date.now()
   failNode('node2')
 
-  const status = await eventually(
-    async () => {
-      const s = await lab.runStatus('node-down-failover')
-      return s === 'succeeded' || s === 'failed' || s === 'blocked' ? s : undefined
-    },
-    90_000,
-    'the node-down-failover run to finish',
-  )
+  const status = await lab.finished('node-down-failover')
   const restoredAt = Date.now()
   const steps = await lab.steps('node-down-failover')
   expect(status, JSON.stringify(steps.map((s) => [s.uses, s.status, s.error]))).toBe('succeeded')

@@ -1,0 +1,73 @@
+// A flapping real server on the demo: node3:8080 fails and recovers again and again; weight changes stay bounded.
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { setServerHealth } from '../lab/demo-world.ts'
+import { type DemoLab, startDemoLab } from './demo-lab.ts'
+
+const TOGGLES = 8
+let lab: DemoLab
+beforeAll(async () => {
+  lab = await startDemoLab({ net: 25, smtpPort: 25325, webhookPort: 28325 })
+})
+afterAll(() => lab?.close())
+
+interface LabWorld {
+  ipvs: { tables: Record<string, { services: { port: number; dests: Dest[] }[] }> }
+}
+interface Dest {
+  addr: string
+  weight: number
+  fwd: string
+}
+
+it('drains and restores node3 at most once each within the cooldowns, and says why it held back', async () => {
+  await lab.healthy()
+  // `tandem lab flap node3 --times 8`: failing long enough to trip fall (3 × 2 s), healthy long
+  // enough to meet rise (2 × 2 s), so every swing is a real check.failed / check.recovered.
+  for (let i = 0; i < TOGGLES; i++) {
+    const healthy = i % 2 === 1
+    setServerHealth('node3', 8080, healthy)
+    await new Promise((r) => setTimeout(r, healthy ? 5_000 : 7_000))
+  }
+  setServerHealth('node3', 8080, true)
+  await lab.daemon.instance.settle()
+
+  // Every weight the director saw change, from the journal of lvs.* steps that ran commands.
+  const edits = await lab.rows(
+    `SELECT r.policy, s.uses, s.status, s.commands FROM steps s JOIN runs r ON r.id = s.run_id
+     WHERE s.uses IN ('lvs.drain', 'lvs.restore') AND s.status = 'succeeded' ORDER BY s.started_at`,
+  )
+  const swings = await lab.rows(
+    "SELECT type FROM events WHERE type IN ('check.failed', 'check.recovered') AND subject LIKE '%node3%'",
+  )
+  const failed = swings.filter((e) => e.type === 'check.failed').length
+  console.log(
+    `[e2e] ${TOGGLES} toggles → ${failed} check.failed, ${swings.length - failed} check.recovered → ${edits.length} weight edits`,
+  )
+  expect(failed, 'the flapping was seen more than once').toBeGreaterThanOrEqual(2)
+  // Cooldown 2m on both policies: one drain and one restore at most, however often it flaps.
+  expect(edits.filter((e) => e.uses === 'lvs.drain').length).toBeLessThanOrEqual(1)
+  expect(edits.filter((e) => e.uses === 'lvs.restore').length).toBeLessThanOrEqual(1)
+  expect(edits.length).toBeGreaterThanOrEqual(1)
+
+  // Every run the guards stopped left an audit row naming the guard and the reason.
+  const refused = await lab.rows(
+    "SELECT action, guard, reason FROM audit_log WHERE decision = 'blocked'",
+  )
+  expect(refused.length).toBeGreaterThanOrEqual(failed - 1)
+  expect(refused.map((r) => r.guard)).toContain('cooldown')
+  for (const row of refused) {
+    expect(row.guard).toBeTruthy()
+    expect(row.reason).toBeTruthy()
+  }
+  const blockedRuns = await lab.rows("SELECT id FROM runs WHERE status = 'blocked'")
+  const audited = await lab.rows(
+    "SELECT DISTINCT run_id FROM audit_log WHERE decision = 'blocked' AND run_id IS NOT NULL",
+  )
+  expect(audited.length).toBe(blockedRuns.length)
+
+  // node3's forwarding method is kept through every edit.
+  const web = (lab.world() as unknown as LabWorld).ipvs.tables.director?.services.find(
+    (s) => s.port === 80,
+  )
+  expect(web?.dests.find((d) => d.addr === '127.0.25.3')?.fwd).toBe('masq')
+}, 120_000)

@@ -1,0 +1,57 @@
+// The monitor's own network is cut on the demo: tandem says it is blind and touches nothing.
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { partition } from '../lab/demo-world.ts'
+import { type DemoLab, eventually, startDemoLab } from './demo-lab.ts'
+
+let lab: DemoLab
+beforeAll(async () => {
+  lab = await startDemoLab({ net: 24, smtpPort: 25324, webhookPort: 28324 })
+})
+afterAll(() => lab?.close())
+
+interface LabWorld {
+  nodes: Record<string, { power: string }>
+  rgmanager: { services: Record<string, { state: string; owner: string | null }> }
+  xen: { domains: Record<string, { host: string; state: string }> }
+  fence: { calls: unknown[] }
+}
+
+it('raises monitor.blind when every node vanishes at once, and fences, drains and moves nothing', async () => {
+  await lab.healthy()
+  const before = lab.world() as unknown as LabWorld
+  partition() // no node named: tandem's own network is gone
+
+  await eventually(
+    async () => (await lab.rows("SELECT id FROM events WHERE type = 'monitor.blind'")).length > 0,
+    40_000,
+    'a monitor.blind event',
+  )
+  // Give node-down-failover's `for: 20s` (after fall × interval = 6 s) time to expire while blind: it must still not act.
+  await new Promise((r) => setTimeout(r, 30_000))
+
+  const world = lab.world() as unknown as LabWorld
+  expect(world.fence.calls).toEqual([])
+  for (const node of ['node1', 'node2', 'node3']) expect(world.nodes[node]?.power).toBe('on')
+  expect(world.rgmanager.services).toEqual(before.rgmanager.services)
+  expect(world.xen.domains.guest1?.host).toBe('node2')
+  expect(world.xen.domains.guest2?.host).toBe('node1')
+  // Nothing destructive was even attempted; whatever was considered was refused by a named guard.
+  const executed = await lab.rows(
+    "SELECT action FROM audit_log WHERE decision IN ('executed', 'failed') AND action <> 'lvs.reconcile'",
+  )
+  expect(executed).toEqual([])
+  const refused = await lab.rows("SELECT guard, reason FROM audit_log WHERE decision = 'blocked'")
+  for (const row of refused) expect(row.guard).toBeTruthy()
+  const fenceStates = await lab.rows("SELECT state FROM fence_states WHERE state <> 'clean'")
+  expect(fenceStates).toEqual([])
+
+  // People are still told that tandem cannot see.
+  const notice = await eventually(
+    async () => (await lab.inbox.messages()).find((m) => /cannot see/i.test(m.subject)),
+    30_000,
+    'a monitor-blind notice',
+  )
+  expect(notice).toMatchObject({ channel: 'email' }) // critical: the on-call's mail
+  expect(notice.subject).toMatch(/actions are held/)
+  expect(notice.body).toContain('monitor.blind')
+}, 120_000)
