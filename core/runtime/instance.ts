@@ -20,6 +20,7 @@ import {
 import { healthStates, openStore, runs, type Store } from '../store/index.ts'
 import { followEvents } from './follow.ts'
 import { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts'
+import { heartbeat, startSharding } from './shards.ts'
 import { loadSite, type Site } from './site.ts'
 
 export interface InstanceOptions {
@@ -144,7 +145,10 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     }
   }
   // Transitions are stored by the recorder; the leader picks them up from the events table.
-  const monitoring = options.probe
+  // Probes are sharded between the live instances by node group (core/runtime/shards.ts).
+  const beatMs = Math.min(leaseMs / 2, 5_000)
+  const first = options.probe ? await heartbeat(store.db, id, 3 * beatMs) : undefined
+  const monitoring = first
     ? await startMonitoring({
         inventory,
         store,
@@ -152,8 +156,13 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
         registry,
         secrets,
         pluginContext: probeContext,
+        owns: first.owns,
       })
     : undefined
+  const sharding =
+    first && monitoring
+      ? startSharding(store.db, first, monitoring, { everyMs: beatMs, log })
+      : undefined
   const inFlight = new Set<Promise<unknown>>()
   const track = (work: Promise<unknown>) => {
     const settled = work.catch((error) =>
@@ -223,6 +232,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
       }
     },
     async close() {
+      await sharding?.stop()
       await monitoring?.stop()
       await settle()
       await notifier.stop()
