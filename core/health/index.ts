@@ -13,3 +13,4 @@ export { createRecorder, isMonitorBlind, loadHealthRows, type Recorder } from '.
 export { type HealthRow, healthTarget } from './rows.ts'
 export { CLUSTER_WIDE, planShards, type ShardOwner, type ShardPlan } from './shard-plan.ts'
 export type { CheckView, HealthSnapshot, NodeView, ServiceView } from './snapshot.ts'
+export { type TickOptions, tick } from './tick.ts'

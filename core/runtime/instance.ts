@@ -17,6 +17,7 @@ import {
   type Plan,
   type PolicySet,
 } from '../policy/index.ts'
+import type { PluginContextFactory } from '../probe/index.ts'
 import { healthStates, openStore, runs, type Store } from '../store/index.ts'
 import { followEvents } from './follow.ts'
 import { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts'
@@ -28,6 +29,8 @@ export interface InstanceOptions {
   /** Policies directory (default `policies/` beside the working directory). */
   policiesDir?: string
   storeUrl?: string
+  /** Auth token of a remote libSQL store (else config daemon.store_auth_token). */
+  storeAuthToken?: string
   dryRun?: boolean
   instanceId?: string
   log?: Logger
@@ -51,6 +54,8 @@ export interface Instance {
   policies: PolicySet
   notifier: Notifier
   leadership: Leadership
+  /** Plugin contexts for probes (the serverless tick probes through them). */
+  probeContext: PluginContextFactory
   /** The probes and health state machine, when this instance probes. */
   monitoring?: Monitoring
   /**
@@ -84,9 +89,11 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   const log = options.log ?? createLogger({ redactValues: secrets.known })
   const site = await loadSite(options.configFile)
   const { config, inventory, registry } = site
-  const authToken = config.daemon.store_auth_token
-    ? await secrets.resolve(config.daemon.store_auth_token)
-    : undefined
+  const authToken =
+    options.storeAuthToken ??
+    (config.daemon.store_auth_token
+      ? await secrets.resolve(config.daemon.store_auth_token)
+      : undefined)
   const store = await openStore(options.storeUrl ?? config.daemon.store, { authToken })
   const id = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
   const leaseMs = options.leaseMs ?? 10_000
@@ -202,6 +209,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     policies,
     notifier,
     leadership,
+    probeContext,
     monitoring,
     async lead({ wait = false } = {}) {
       const { leading, gained } = await leadership.renew()
