@@ -121,11 +121,13 @@ export class CheckRecord {
 
   /**
    * Where the soft state stands, as stored: changes only while counting toward a new hard
-   * state (Nagios' soft states), never while a check keeps its state. Unknown checks (first
-   * results after start) are not tracked.
+   * state (Nagios' soft states), never while a check keeps its state. A check still unknown
+   * stores its count too (rise-1 writes per check at the very start), so a tick that restores
+   * the engine from the store on every call (the serverless entry) can reach a first verdict.
    */
   get softKey(): string {
-    if (this.hard === 'unknown' || !this.soft) return this.hard
+    if (this.hard === 'unknown') return `unknown/passes=${this.passes}/fails=${this.fails}`
+    if (!this.soft) return this.hard
     return this.hard === 'up' ? `up/fails=${this.fails}` : `down/passes=${this.passes}`
   }
 

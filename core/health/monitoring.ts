@@ -12,6 +12,7 @@ import type { Store } from '../store/index.ts'
 import { createHealthEngine, type HealthEngine } from './engine.ts'
 import type { TandemEvent } from './events.ts'
 import { createRecorder, loadHealthRows } from './recorder.ts'
+import { planShards, type ShardOwner } from './shard-plan.ts'
 import type { HealthSnapshot } from './snapshot.ts'
 
 /** How long stop() waits for the last transitions to reach the store. */
@@ -31,11 +32,11 @@ export interface MonitoringOptions {
   /** Scheduler tick (ms); the default 20 ms bounds the added detection delay. */
   tickMs?: number
   /**
-   * Shards: probe only the targets this instance owns (e.g. `shardView.owns`). The others stay
-   * `unknown` here; a node or service whose checks are split between instances gets no verdict
-   * from either (cross-instance votes are not read back from the store yet).
+   * Shards (several instances on one store): probe only the node groups this instance owns
+   * (plus every cluster-wide probe) and record only its own transitions. See planShards.
+   * Absent: this instance probes and records everything.
    */
-  owns?: (targetId: string) => boolean
+  owns?: ShardOwner
 }
 
 export interface Monitoring {
@@ -43,6 +44,12 @@ export interface Monitoring {
   snapshot(): HealthSnapshot & { scheduler: SchedulerStats }
   /** The scheduler's counters alone (cheap: for metrics, unlike a 10,000-target snapshot). */
   stats(): SchedulerStats
+  /**
+   * Re-plans after the live set of instances changed: writes what is pending, reloads health
+   * state from the store (a group taken over resumes where its last owner left it) and probes
+   * the groups now owned.
+   */
+  reshard(owns: ShardOwner): Promise<void>
   /** Resolves once every transition so far is in the store. */
   flush(): Promise<void>
   /** Stops probing, drops kept-alive connections, writes what is pending. */
@@ -64,38 +71,59 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   const { inventory, store, log } = options
   const targets = planTargets(inventory)
   const prober = await createProber(targets, options)
-  const restore = await loadHealthRows(store)
-  const engine = createHealthEngine({ inventory, targets, restore })
+  const shards = planShards(inventory, targets)
+  let owns: ShardOwner = options.owns ?? (() => true)
+  let restore = await loadHealthRows(store)
+  let engine = createHealthEngine({ inventory, targets, restore })
   for (const warning of engine.warnings) log.warn(warning)
   const recorder = createRecorder(store, log, options.onEvents)
-  const owns = options.owns
-  const scheduler = startScheduler({
-    targets: owns ? targets.filter((target) => owns(target.id)) : targets,
-    prober,
-    maxConcurrency: inventory.config.monitor.max_concurrency,
-    tickMs: options.tickMs,
-    onResults(batch) {
-      try {
-        recorder.record(engine.observe(batch))
-      } catch (error) {
-        // A bug in the engine must not stop the probing (or the process): say it loudly.
-        log.error('[health] cannot evaluate results', { error: (error as Error).stack })
-      }
-    },
-  })
+  const schedule = () =>
+    startScheduler({
+      targets: shards.probed(targets, owns),
+      prober,
+      maxConcurrency: inventory.config.monitor.max_concurrency,
+      tickMs: options.tickMs,
+      onResults(batch) {
+        try {
+          recorder.record(shards.recorded(engine.observe(batch), owns))
+        } catch (error) {
+          // A bug in the engine must not stop the probing (or the process): say it loudly.
+          log.error('[health] cannot evaluate results', { error: (error as Error).stack })
+        }
+      },
+    })
+  let scheduler = schedule()
   log.info('[health] monitoring started', {
     checks: targets.length,
+    probed: scheduler.stats().targets,
     restored: restore.length,
     blind: engine.blind,
   })
   let stopping: Promise<void> | undefined
+  let resharding = Promise.resolve()
   return {
-    engine,
+    get engine() {
+      return engine
+    },
     snapshot: () => ({ ...engine.snapshot(), scheduler: scheduler.stats() }),
     stats: () => scheduler.stats(),
     flush: () => recorder.flush(),
+    reshard(next) {
+      resharding = resharding.then(async () => {
+        if (stopping) return
+        await scheduler.stop()
+        await recorder.flush()
+        owns = next
+        restore = await loadHealthRows(store)
+        engine = createHealthEngine({ inventory, targets, restore })
+        scheduler = schedule()
+        log.info('[health] shards re-planned', { probed: scheduler.stats().targets })
+      })
+      return resharding
+    },
     stop() {
       stopping ??= (async () => {
+        await resharding
         prober.close()
         await scheduler.stop()
         // A store that is down must not hold the shutdown: wait a little, then say what is lost.

@@ -4,5 +4,12 @@ export { followEvents } from './follow.ts'
 export { createInstance, type Instance, type InstanceOptions } from './instance.ts'
 export { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts'
 export { createLeaseCoordinator } from './run-coordinator.ts'
-export { heartbeat, ownerOf, type ShardView, shardView } from './shards.ts'
+export {
+  heartbeat,
+  ownerOf,
+  type Sharding,
+  type ShardView,
+  shardView,
+  startSharding,
+} from './shards.ts'
 export { loadSite, registryFor, type Site } from './site.ts'

@@ -17,6 +17,7 @@ import {
   type Plan,
   type PolicySet,
 } from '../policy/index.ts'
+import type { PluginContextFactory } from '../probe/index.ts'
 import { healthStates, openStore, type Store } from '../store/index.ts'
 import { followEvents } from './follow.ts'
 import { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts'
@@ -27,6 +28,7 @@ import {
   runQueuedAction,
   settleQueued,
 } from './manual-requests.ts'
+import { heartbeat, startSharding } from './shards.ts'
 import { loadSite, type Site } from './site.ts'
 
 export interface InstanceOptions {
@@ -34,6 +36,8 @@ export interface InstanceOptions {
   /** Policies directory (default `policies/` beside the working directory). */
   policiesDir?: string
   storeUrl?: string
+  /** Auth token of a remote libSQL store (else config daemon.store_auth_token). */
+  storeAuthToken?: string
   dryRun?: boolean
   instanceId?: string
   log?: Logger
@@ -57,6 +61,8 @@ export interface Instance {
   policies: PolicySet
   notifier: Notifier
   leadership: Leadership
+  /** Plugin contexts for probes (the serverless tick probes through them). */
+  probeContext: PluginContextFactory
   /** The probes and health state machine, when this instance probes. */
   monitoring?: Monitoring
   /**
@@ -90,9 +96,11 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   const log = options.log ?? createLogger({ redactValues: secrets.known })
   const site = await loadSite(options.configFile)
   const { config, inventory, registry } = site
-  const authToken = config.daemon.store_auth_token
-    ? await secrets.resolve(config.daemon.store_auth_token)
-    : undefined
+  const authToken =
+    options.storeAuthToken ??
+    (config.daemon.store_auth_token
+      ? await secrets.resolve(config.daemon.store_auth_token)
+      : undefined)
   const store = await openStore(options.storeUrl ?? config.daemon.store, { authToken })
   const id = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
   const leaseMs = options.leaseMs ?? 10_000
@@ -151,7 +159,10 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     }
   }
   // Transitions are stored by the recorder; the leader picks them up from the events table.
-  const monitoring = options.probe
+  // Probes are sharded between the live instances by node group (core/runtime/shards.ts).
+  const beatMs = Math.min(leaseMs / 2, 5_000)
+  const first = options.probe ? await heartbeat(store.db, id, 3 * beatMs) : undefined
+  const monitoring = first
     ? await startMonitoring({
         inventory,
         store,
@@ -159,8 +170,13 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
         registry,
         secrets,
         pluginContext: probeContext,
+        owns: first.owns,
       })
     : undefined
+  const sharding =
+    first && monitoring
+      ? startSharding(store.db, first, monitoring, { everyMs: beatMs, log })
+      : undefined
   const inFlight = new Set<Promise<unknown>>()
   const track = (work: Promise<unknown>) => {
     const settled = work.catch((error) =>
@@ -205,6 +221,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     policies,
     notifier,
     leadership,
+    probeContext,
     monitoring,
     async lead({ wait = false } = {}) {
       const { leading, gained } = await leadership.renew()
@@ -235,6 +252,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
       }
     },
     async close() {
+      await sharding?.stop()
       await monitoring?.stop()
       await settle()
       await notifier.stop()

@@ -1,6 +1,7 @@
 // Splits probe work between live instances: heartbeats in the store and rendezvous hashing.
 import { createHash } from 'node:crypto'
-import { gt, lt } from 'drizzle-orm'
+import { eq, gt, lt } from 'drizzle-orm'
+import type { Logger } from '../log.ts'
 import { type Db, instances } from '../store/index.ts'
 
 /** The live instances as this one sees them, and which targets are its own. */
@@ -59,4 +60,59 @@ export function ownerOf(target: string, live: readonly string[]): string | undef
     }
   }
   return best
+}
+
+/** The part of Monitoring that sharding drives. */
+interface Reshardable {
+  reshard(owns: (key: string) => boolean): Promise<void>
+}
+
+/** A running heartbeat: the current view, and stop(). */
+export interface Sharding {
+  view(): ShardView
+  stop(): Promise<void>
+}
+
+/**
+ * Beats every `everyMs` (an instance is dead after three missed beats) and re-plans the probes
+ * whenever the live set changes: a joiner takes its share, a dead instance's share moves to
+ * the survivors. `first` is the view monitoring started with.
+ *
+ * @example
+ * const first = await heartbeat(store.db, id, 3 * everyMs)
+ * const monitoring = await startMonitoring({ ..., owns: first.owns })
+ * const sharding = startSharding(store.db, first, monitoring, { everyMs, log })
+ */
+export function startSharding(
+  db: Db,
+  first: ShardView,
+  monitoring: Reshardable,
+  options: { everyMs: number; log: Logger },
+): Sharding {
+  let current = first
+  let beating = Promise.resolve()
+  const timer = setInterval(() => {
+    beating = beating.then(async () => {
+      try {
+        const next = await heartbeat(db, current.instanceId, 3 * options.everyMs)
+        if (next.live.join() === current.live.join()) return
+        options.log.info('[runtime] live instances changed', { live: next.live })
+        current = next
+        await monitoring.reshard(next.owns)
+      } catch (error) {
+        options.log.error('[runtime] heartbeat failed', { error: String(error) })
+      }
+    })
+  }, options.everyMs)
+  return {
+    view: () => current,
+    async stop() {
+      clearInterval(timer)
+      await beating
+      await db
+        .delete(instances)
+        .where(eq(instances.id, current.instanceId))
+        .catch(() => {})
+    },
+  }
 }

@@ -34,15 +34,27 @@ export interface DemoLab {
 
 const WEBHOOK_SECRET = 'whsec_ZGVtby13ZWJob29rLXNlY3JldA=='
 
+/** The lab without tandem: a private config, the world file, node listeners and the inbox. */
+export interface LabSite {
+  dir: string
+  configFile: string
+  storeUrl: string
+  inbox: Inbox
+  servers: NodeServers
+  close(): Promise<void>
+}
+
 /**
- * Starts the demo on its own loopback addresses (`127.0.<net>.x`) and ports, so several test
- * files can run at once and a developer's `npm start` does not collide with them.
+ * Prepares the demo site on its own loopback addresses (`127.0.<net>.x`) and ports, so several
+ * test files can run at once and a developer's `npm start` does not collide with them. The
+ * lab's env (PATH to the simulators, world file, demo secrets) is set on process.env, so child
+ * processes started afterwards inherit it.
  */
-export async function startDemoLab(options: {
+export async function startLabSite(options: {
   net: number
   smtpPort: number
   webhookPort: number
-}): Promise<DemoLab> {
+}): Promise<LabSite> {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-e2e-'))
   const text = readFileSync('tandem.yaml', 'utf8')
     .replaceAll('127.0.1.', `127.0.${options.net}.`)
@@ -64,10 +76,31 @@ export async function startDemoLab(options: {
     webhookPort: options.webhookPort,
     webhookSecret: WEBHOOK_SECRET,
   })
-  const daemon = await startDaemon({
+  return {
+    dir,
     configFile,
-    policiesDir: resolve('policies'),
     storeUrl: `file:${join(dir, 'tandem.db')}`,
+    inbox,
+    servers,
+    async close() {
+      await Promise.all([servers.close(), inbox.close()])
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Starts the demo on a private lab site (startLabSite) with one in-process daemon. */
+export async function startDemoLab(options: {
+  net: number
+  smtpPort: number
+  webhookPort: number
+}): Promise<DemoLab> {
+  const site = await startLabSite(options)
+  const { dir, inbox, servers } = site
+  const daemon = await startDaemon({
+    configFile: site.configFile,
+    policiesDir: resolve('policies'),
+    storeUrl: site.storeUrl,
     log: silentLog(),
   })
   await daemon.instance.ready(30_000) // quorum known: destructive steps are allowed
@@ -136,8 +169,7 @@ export async function startDemoLab(options: {
     },
     async close() {
       await daemon.stop()
-      await Promise.all([servers.close(), inbox.close()])
-      rmSync(dir, { recursive: true, force: true })
+      await site.close()
     },
   }
 }
