@@ -80,6 +80,22 @@ export async function openStore(
     )
   }
   const db = drizzle(client, { schema })
-  if (options.migrate !== false) await migrate(db, { migrationsFolder: MIGRATIONS })
+  if (options.migrate !== false) await migrateOnce(db)
   return { db, client, url, kind, close: () => client.close() }
+}
+
+/**
+ * Applies pending migrations. Several processes starting on one file at once race to apply
+ * them; the loser fails on a table the winner just created, and on retry finds them applied.
+ */
+async function migrateOnce(db: Db): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrate(db, { migrationsFolder: MIGRATIONS })
+      return
+    } catch (error) {
+      if (attempt >= 5) throw error
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt + Math.random() * 100))
+    }
+  }
 }
