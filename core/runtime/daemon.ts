@@ -39,12 +39,20 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const boundPort = typeof address === 'object' && address ? address.port : port
   const url = `http://${hostname}:${boundPort}/`
 
+  // The lease is renewed on its own timer: a leader pass may take longer than a lease period
+  // (a recovery waits for an orphaned fence agent), and must not let the lease lapse meanwhile.
+  const leaseMs = options.leaseMs ?? 10_000
+  const renewTimer = setInterval(
+    () => void instance.leadership.renew().catch(() => {}),
+    Math.max(100, Math.floor(leaseMs / 4)),
+  )
+  await instance.leadership.renew()
   let leading: Promise<unknown> = Promise.resolve()
   const leadTimer = setInterval(() => {
     // One pass at a time; a slow pass delays the next instead of piling up.
     leading = leading.then(() =>
       instance
-        .lead()
+        .lead({ renew: false })
         .catch((error) => log.error('[runtime] leader pass failed', { error: String(error) })),
     )
   }, options.leadEveryMs ?? 250)
@@ -75,6 +83,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     stopping ??= (async () => {
       log.info('tandem stopping')
       clearInterval(leadTimer)
+      clearInterval(renewTimer)
       await housekeeping.destroy()
       await leading
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -69,8 +69,10 @@ export interface Instance {
    * One pass of the leader's work: renew the lease, resume after a takeover, follow new events
    * into policies and the executor, fire due `for:` timers, pick up approvals.
    * `wait`: also wait for the runs it started (the serverless tick must finish its work).
+   * `renew: false`: the caller renews the lease on its own timer (the daemon), so a long pass
+   * (a recovery waiting for an orphaned fence agent) cannot let the lease lapse.
    */
-  lead(options?: { wait?: boolean }): Promise<{ leading: boolean; events: number }>
+  lead(options?: { wait?: boolean; renew?: boolean }): Promise<{ leading: boolean; events: number }>
   /** Runs started and not yet finished (the daemon waits for them before exiting). */
   settle(): Promise<void>
   /**
@@ -178,6 +180,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
       ? startSharding(store.db, first, monitoring, { everyMs: beatMs, log })
       : undefined
   const inFlight = new Set<Promise<unknown>>()
+  let recoveredFor: number | undefined
   const track = (work: Promise<unknown>) => {
     const settled = work.catch((error) =>
       log.error('[runtime] run failed', { error: String(error) }),
@@ -223,12 +226,17 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     leadership,
     probeContext,
     monitoring,
-    async lead({ wait = false } = {}) {
-      const { leading, gained } = await leadership.renew()
-      if (!leading) return { leading, events: 0 }
-      if (gained)
+    async lead({ wait = false, renew = true } = {}) {
+      if (renew) await leadership.renew()
+      const token = leadership.token()
+      if (token === undefined) return { leading: false, events: 0 }
+      // After a takeover, resume what the old leader left (once per token).
+      if (token !== recoveredFor) {
+        recoveredFor = token
         for (const report of await executor.recover())
           log.info('[runtime] resumed run', { run: report.runId })
+      }
+      const leading = true
       // Notices first: an alert is worth sending even when remediation then refuses to act.
       await followEvents(store, NOTIFY_CURSOR, (batch) => notifier.onEvents(batch))
       const events = await followEvents(store, EVENTS_CURSOR, remediate)

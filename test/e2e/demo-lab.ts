@@ -193,3 +193,78 @@ function silentLog() {
   const noop = () => {}
   return { debug: noop, info: noop, warn: noop, error: noop }
 }
+
+/** A `tandem run` child process on the lab site, with what it printed so far. */
+export interface DaemonProcess {
+  child: import('node:child_process').ChildProcess
+  output(): string
+}
+
+/** Starts `count` daemon processes on the site's one database file; resolves once all serve. */
+export async function spawnDaemons(
+  site: LabSite,
+  count: number,
+  args: string[] = [],
+): Promise<DaemonProcess[]> {
+  const { spawn } = await import('node:child_process')
+  const daemons = Array.from({ length: count }, () => {
+    const log: string[] = []
+    const child = spawn(
+      process.execPath,
+      [
+        'bin/tandem.js',
+        'run',
+        '--config',
+        site.configFile,
+        '--store',
+        site.storeUrl,
+        '--listen',
+        '127.0.0.1:0',
+        ...args,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    child.stdout!.on('data', (chunk) => log.push(String(chunk)))
+    child.stderr!.on('data', (chunk) => log.push(String(chunk)))
+    return { child, output: () => log.join('') }
+  })
+  await eventually(
+    async () => daemons.every((d) => d.output().includes('tandem is running')),
+    60_000,
+    `${count} daemons`,
+  )
+  return daemons
+}
+
+/** One query on the site's database from a separate connection (as an operator would look). */
+export async function query(site: LabSite, sql: string): Promise<Record<string, unknown>[]> {
+  const { createClient } = await import('@libsql/client')
+  const client = createClient({ url: site.storeUrl })
+  try {
+    return (await client.execute(sql)).rows as unknown as Record<string, unknown>[]
+  } finally {
+    client.close()
+  }
+}
+
+/** Waits for a quorum verdict, then builds the director's IPVS table from the inventory. */
+export async function reconcileLvs(site: LabSite): Promise<void> {
+  const { execFile } = await import('node:child_process')
+  const { promisify } = await import('node:util')
+  await eventually(
+    async () =>
+      (await query(site, "SELECT state FROM health_states WHERE target = 'cluster'"))[0]?.state ===
+      'up',
+    60_000,
+    'a quorum verdict',
+  )
+  await promisify(execFile)(process.execPath, [
+    'bin/tandem.js',
+    'exec',
+    'lvs.reconcile',
+    '--config',
+    site.configFile,
+    '--store',
+    site.storeUrl,
+  ])
+}

@@ -1,5 +1,5 @@
 // `tandem run`: the long-running daemon on a config and a store.
-import { DEFAULT_CONFIG_FILE } from '../../inventory/index.ts'
+import { DEFAULT_CONFIG_FILE, parseDuration } from '../../inventory/index.ts'
 import { startDaemon } from '../../runtime/index.ts'
 import { type Command, parseOptions } from '../command.ts'
 
@@ -7,7 +7,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run the daemon: probes, policies, actions, notices, API and dashboard',
   usage:
-    'tandem run [--config FILE] [--policies DIR] [--store URL] [--listen HOST:PORT] [--dry-run]',
+    'tandem run [--config FILE] [--policies DIR] [--store URL] [--listen HOST:PORT] [--lease 10s] [--dry-run]',
   async run(args, io) {
     const { values } = parseOptions(args, {
       config: { type: 'string', default: DEFAULT_CONFIG_FILE },
@@ -15,6 +15,7 @@ export const runCommand: Command = {
       store: { type: 'string' },
       listen: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      lease: { type: 'string', default: '10s' },
     })
     const daemon = await startDaemon({
       configFile: values.config,
@@ -22,6 +23,7 @@ export const runCommand: Command = {
       storeUrl: values.store,
       listen: values.listen,
       dryRun: values['dry-run'],
+      leaseMs: parseDuration(values.lease),
     })
     io.out(`tandem is running: ${daemon.url}\n`)
     await daemon.stopped
