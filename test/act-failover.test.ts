@@ -1,30 +1,23 @@
 // The executor on the seed scenario: fence before recover, failing fences, quorum, blind monitor.
 import { eq } from 'drizzle-orm'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { decideApproval } from '../core/act/index.ts'
 import { auditLog, fenceStates, type Store, silences, steps } from '../core/store/index.ts'
 import {
   collectNotices,
   editLab,
   failoverPlan,
-  labDir,
   labExecutor,
   labWorld,
-  openStore,
   setHealth,
   step,
+  useLabStore,
 } from './fixtures/act-lab.ts'
 
-let lab: ReturnType<typeof labDir>
 let store: Store
 
-beforeEach(async () => {
-  lab = labDir()
-  store = await openStore(lab.store)
-})
-afterEach(() => {
-  store.close()
-  lab.cleanup()
+useLabStore((opened) => {
+  store = opened
 })
 
 const world = () => labWorld()

@@ -1,25 +1,18 @@
 // Several instances: a leader whose lease was taken over can neither write the journal nor act.
-import { afterEach, beforeEach, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { acquireLease, runs, type Store } from '../core/store/index.ts'
 import {
   collectNotices,
   failoverPlan,
-  labDir,
   labExecutor,
   labWorld,
-  openStore,
   setHealth,
+  useLabStore,
 } from './fixtures/act-lab.ts'
 
-let lab: ReturnType<typeof labDir>
 let store: Store
-beforeEach(async () => {
-  lab = labDir()
-  store = await openStore(lab.store)
-})
-afterEach(() => {
-  store.close()
-  lab.cleanup()
+useLabStore((opened) => {
+  store = opened
 })
 
 it('refuses a stale leader: no journal row, no fence agent spawned', async () => {

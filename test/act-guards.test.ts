@@ -1,7 +1,7 @@
 // Guards over simulated time: a node flapping for ten minutes changes LVS a bounded number of
 // times, is fenced at most once per window, and every refusal is in the audit log.
 import { eq } from 'drizzle-orm'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { resolveIncident } from '../core/act/index.ts'
 import type { Plan } from '../core/policy/index.ts'
 import { auditLog, type Store } from '../core/store/index.ts'
@@ -9,24 +9,17 @@ import {
   editLab,
   failoverPlan,
   fakeClock,
-  labDir,
   labExecutor,
   labWorld,
-  openStore,
   setHealth,
   step,
+  useLabStore,
 } from './fixtures/act-lab.ts'
 
-let lab: ReturnType<typeof labDir>
 let store: Store
 
-beforeEach(async () => {
-  lab = labDir()
-  store = await openStore(lab.store)
-})
-afterEach(() => {
-  store.close()
-  lab.cleanup()
+useLabStore((opened) => {
+  store = opened
 })
 
 const MINUTE = 60_000

@@ -1,34 +1,27 @@
 // Secrets never reach logs, journal, audit or argv; hostile template values reach tools as one
 // literal argument, locally and over ssh.
 import { readFileSync } from 'node:fs'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Store } from '../core/store/index.ts'
 import {
   editLab,
   FENCE_PASSWORD,
   failoverPlan,
   labConfig,
-  labDir,
   labExecutor,
   labWorld,
-  openStore,
   setHealth,
   step,
+  useLabStore,
 } from './fixtures/act-lab.ts'
 import { INJECTION_CORPUS } from './fixtures/injection-corpus.ts'
 import { type Sshd, startSshd } from './helpers/sshd.ts'
 
-let lab: ReturnType<typeof labDir>
 let store: Store
 
-beforeEach(async () => {
-  lab = labDir()
-  store = await openStore(lab.store)
+useLabStore(async (opened) => {
+  store = opened
   await setHealth(store, { quorate: true, nodes: { node2: 'down' } })
-})
-afterEach(() => {
-  store.close()
-  lab.cleanup()
 })
 
 async function everyStoredText(): Promise<string> {
