@@ -26,10 +26,26 @@ export const healthStates = sqliteTable(
     since: timestamp('since').notNull(),
     detail: json<Record<string, unknown>>('detail'),
     updatedAt: timestamp('updated_at').notNull(),
+    /**
+     * Set by a trigger on every insert and update from the `health_states` counter in
+     * store_revisions: readers fetch only the rows changed since the revision they hold,
+     * whoever wrote them (see the migration `apiperf_revisions`). Writers leave it alone.
+     */
+    rev: integer('rev').notNull().default(0),
   },
-  // The live stream and the dashboard ask "what changed since t".
-  (t) => [index('health_states_updated').on(t.updatedAt)],
+  // The live stream and the dashboard ask "what changed since t"; the status view "since rev".
+  (t) => [index('health_states_updated').on(t.updatedAt), index('health_states_rev').on(t.rev)],
 )
+
+/**
+ * Change counters kept by triggers (`health_states`, `fence_states`): any insert, update or
+ * delete in any process bumps its table's counter in the same transaction, so one read tells
+ * whether a cached view is still current.
+ */
+export const storeRevisions = sqliteTable('store_revisions', {
+  name: text('name').primaryKey(),
+  rev: integer('rev').notNull().default(0),
+})
 
 /** Transitions and inputs: node.down, check.failed, alert.received, manual, config.invalid ... */
 export const events = sqliteTable(
