@@ -11,10 +11,10 @@ export interface HealthRow {
 /** Every health row at one revision of the store, plus the details the status view shows. */
 export interface HealthSnapshot {
   /** The `health_states` counter of store_revisions this copy is current with. */
-  readonly rev: number
-  readonly rows: ReadonlyMap<string, HealthRow>
+  rev: number
+  rows: Map<string, HealthRow>
   /** Details of nodes, services, VMs and storage (owner, live weights, current host). */
-  readonly details: ReadonlyMap<string, Record<string, unknown>>
+  details: Map<string, Record<string, unknown>>
 }
 
 const DETAIL_KINDS = "('node', 'service', 'vm', 'storage')"
@@ -37,30 +37,29 @@ export function healthChanges(since: number): InStatement[] {
 }
 
 /**
- * Lays the results of healthChanges over `previous` into a new snapshot at `rev` (`previous`
- * stays as it was: a response may still be using it). Undefined when rows were deleted since:
- * then read everything again (healthChanges(-1)).
+ * Lays the results of healthChanges over `snapshot` in place (a fresh one when undefined) and
+ * moves it to `rev`. Callers serialize this per snapshot. Undefined when rows were deleted since:
+ * then read everything again into a fresh one (healthChanges(-1)).
  *
  * @example
  * const [changed, details, count] = await store.client.batch(healthChanges(snap.rev), 'read')
- * const next = applyHealthChanges(snap, rev, [changed, details, count]) ?? (await fullReload())
+ * snap = applyHealthChanges(snap, rev, [changed, details, count]) ?? (await fullReload())
  */
 export function applyHealthChanges(
-  previous: HealthSnapshot | undefined,
+  snapshot: HealthSnapshot | undefined,
   rev: number,
   [changed, details, total]: ResultSet[],
 ): HealthSnapshot | undefined {
-  if (previous?.rev === rev) return previous
-  const rows = new Map(previous?.rows)
-  const detailMap = new Map(previous?.details)
+  const next = snapshot ?? { rev, rows: new Map(), details: new Map() }
   for (const row of parseRows(changed?.rows[0]?.t)) {
-    rows.set(row.target, row)
-    detailMap.delete(row.target)
+    next.rows.set(row.target, row)
+    next.details.delete(row.target)
   }
   for (const raw of details?.rows ?? [])
-    detailMap.set(String(raw.target), JSON.parse(String(raw.detail)) as Record<string, unknown>)
-  if (rows.size !== Number(total?.rows[0]?.n ?? 0)) return undefined
-  return { rev, rows, details: detailMap }
+    next.details.set(String(raw.target), JSON.parse(String(raw.detail)) as Record<string, unknown>)
+  next.rev = rev
+  // The copy holds every row that exists, so a larger copy means rows were deleted.
+  return next.rows.size === Number(total?.rows[0]?.n ?? 0) ? next : undefined
 }
 
 /**

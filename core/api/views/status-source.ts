@@ -23,30 +23,53 @@ interface Built {
   fenceRev: number
 }
 
-const built = new WeakMap<ApiContext, Built>()
+interface State {
+  built?: Built
+  /** The rebuild under way: one at a time per app, so the snapshot is updated in place. */
+  rebuilding?: Promise<Built>
+}
+
+const states = new WeakMap<ApiContext, State>()
 
 /**
  * The status as the store holds it now. One small query (revision counters kept by triggers,
  * plus counts) tells whether the last view is current; when it is not, one read transaction
  * fetches only the health rows changed since (and the fence rows if they changed) and the view
  * is built again. Every instance answers what the store holds, whoever wrote it: nothing is
- * trusted that was not read after the request arrived.
+ * served that was not checked against a read made after the request arrived.
  *
  * @example
  * const view = await currentStatus(api)
  * return c.body(view.json(), 200, { ETag: view.etag })
  */
 export async function currentStatus(api: ApiContext): Promise<StatusView> {
-  const now = api.now()
-  const inventory = api.inventory()
-  const last = built.get(api)
-  if (last) {
-    const probe = await api.store.client.execute(fingerprint(now))
-    if (keyOf(inventory, probe) === last.view.key) return last.view
+  let state = states.get(api)
+  if (!state) {
+    state = {}
+    states.set(api, state)
   }
-  const next = await rebuild(api, inventory, now, last)
-  built.set(api, next)
-  return next.view
+  for (;;) {
+    // A rebuild under way may have read before this request arrived: wait, then check anew.
+    if (state.rebuilding) await state.rebuilding.catch(() => {})
+    const now = api.now()
+    const inventory = api.inventory()
+    const last = state.built
+    if (last) {
+      const probe = await api.store.client.execute(fingerprint(now))
+      if (keyOf(inventory, probe) === last.view.key) return last.view
+    }
+    if (state.rebuilding) continue
+    const current = state
+    current.rebuilding = rebuild(api, inventory, now, last)
+      .then((next) => {
+        current.built = next
+        return next
+      })
+      .finally(() => {
+        current.rebuilding = undefined
+      })
+    return (await current.rebuilding).view
+  }
 }
 
 async function rebuild(
