@@ -1,5 +1,5 @@
 // Status routes: the cluster at a glance, every target's health (paged), and who the caller is.
-import { and, asc, eq, gt, inArray } from 'drizzle-orm'
+import { and, asc, eq, getTableColumns, gt, inArray } from 'drizzle-orm'
 import { z } from 'zod'
 import { healthStates } from '../../store/index.ts'
 import { endpoint } from '../route.ts'
@@ -48,6 +48,9 @@ export const getStatus = endpoint({
   },
 })
 
+// `rev` is the store's bookkeeping for cached views, not part of a target's health.
+const { rev: _rev, ...targetColumns } = getTableColumns(healthStates)
+
 const TargetOut = z.object({
   target: z.string(),
   kind: z.string(),
@@ -71,7 +74,7 @@ export const listTargets = endpoint({
   response: Page(TargetOut),
   handler: async ({ c, api, query }) => {
     const rows = await api.store.db
-      .select()
+      .select(targetColumns)
       .from(healthStates)
       .where(
         and(
@@ -95,7 +98,7 @@ export const getTarget = endpoint({
   response: TargetOut,
   handler: async ({ c, api, params }) => {
     const [row] = await api.store.db
-      .select()
+      .select(targetColumns)
       .from(healthStates)
       .where(eq(healthStates.target, params.target))
       .limit(1)
