@@ -19,8 +19,8 @@ export interface GroupCommitOptions<Row extends Keyed> {
 }
 
 export interface GroupCommitter<Row extends Keyed> {
-  /** Resolves with how many of `rows` this call stored, after their transaction committed. */
-  write(rows: Row[]): Promise<number>
+  /** Resolves with the rows of this call that were stored, after their transaction committed. */
+  write(rows: Row[]): Promise<Row[]>
   /** Rows waiting for a transaction (not counting the one in flight). */
   readonly queuedRows: number
 }
@@ -33,7 +33,7 @@ export interface GroupCommitter<Row extends Keyed> {
  *
  * @example
  * const writer = createGroupCommitter({ commit: insertEvents, maxBatchRows: 5_000, maxQueuedRows: 20_000 })
- * const stored = await writer.write(rows) // 503 HttpError when the queue is full
+ * const stored = await writer.write(rows) // the new ones; 503 HttpError when the queue is full
  */
 export function createGroupCommitter<Row extends Keyed>(
   options: GroupCommitOptions<Row>,
@@ -73,7 +73,7 @@ export function createGroupCommitter<Row extends Keyed>(
       return queuedRows
     },
     write(rows) {
-      if (rows.length === 0) return Promise.resolve(0)
+      if (rows.length === 0) return Promise.resolve([])
       if (queue.length > 0 && queuedRows + rows.length > options.maxQueuedRows)
         return Promise.reject(
           new HttpError(
@@ -94,15 +94,13 @@ export function createGroupCommitter<Row extends Keyed>(
 
 interface Waiting<Row> {
   rows: Row[]
-  resolve(stored: number): void
+  resolve(stored: Row[]): void
   reject(error: unknown): void
 }
 
 /** Hands each waiting request its own count; a key is credited once, to the earliest sender. */
 function settle<Row extends Keyed>(batch: Waiting<Row>[], storedKeys: Set<string>): void {
   for (const waiting of batch) {
-    let stored = 0
-    for (const row of waiting.rows) if (storedKeys.delete(row.dedupKey)) stored++
-    waiting.resolve(stored)
+    waiting.resolve(waiting.rows.filter((row) => storedKeys.delete(row.dedupKey)))
   }
 }

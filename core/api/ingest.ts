@@ -33,10 +33,10 @@ export async function storeIngested(
     'source',
     'outcome',
   ])
-  counter.inc({ source, outcome: 'stored' }, stored)
-  counter.inc({ source, outcome: 'duplicate' }, rows.length - stored)
-  if (stored > 0) api.shared.events.inc({ type: rows[0]?.type ?? 'alert.received' }, stored)
-  return { stored, duplicates: rows.length - stored }
+  counter.inc({ source, outcome: 'stored' }, stored.length)
+  counter.inc({ source, outcome: 'duplicate' }, rows.length - stored.length)
+  for (const row of stored) api.shared.events.inc({ type: row.type })
+  return { stored: stored.length, duplicates: rows.length - stored.length }
 }
 
 /** Maps a free-form severity onto tandem's three (info, warning, critical). */
