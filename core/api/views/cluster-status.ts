@@ -2,6 +2,7 @@
 import { healthTarget } from '../../health/index.ts'
 import type { Inventory, Service } from '../../inventory/index.ts'
 import type { HealthSnapshot } from './health-snapshot.ts'
+import { type BuildMemo, reuse } from './status-parts.ts'
 
 export type TargetState = 'up' | 'down' | 'degraded' | 'unreachable' | 'unknown'
 
@@ -125,6 +126,7 @@ export function buildClusterStatus(
   inv: Inventory,
   inputs: StatusInputs,
   now: number,
+  memo?: BuildMemo,
 ): ClusterStatus {
   const rows = [...inputs.health.rows.values()]
   const details = inputs.health.details
@@ -132,7 +134,11 @@ export function buildClusterStatus(
   const h = (target: string): Health => inputs.health.rows.get(target)?.health ?? UNKNOWN
   const byState: Record<string, number> = {}
   for (const r of rows) byState[r.health.state] = (byState[r.health.state] ?? 0) + 1
-  const services = inv.config.services.map((s) => serviceStatus(s, inv, h, details))
+  const services = inv.config.services.map((s) =>
+    reuse(memo?.services, s.name, serviceInputs(s, h, details), () =>
+      serviceStatus(s, inv, h, details),
+    ),
+  )
   const vms = inv.config.vms.map((vm) => ({
     name: vm.name,
     host: stringField(details.get(vm.name), 'host') ?? vm.host,
@@ -155,19 +161,29 @@ export function buildClusterStatus(
       pendingApprovals: inputs.pendingApprovals,
       activeSilences: inputs.activeSilences,
     },
-    nodes: inv.config.nodes.map((node) => ({
-      name: node.name,
-      address: node.address,
-      roles: node.roles,
-      health: h(healthTarget.node(node.name)),
-      fence: fenceView(fenceOf.get(node.name)),
-      fenceLevels: (inv.fencingOf(node.name)?.levels ?? []).map((level) =>
-        level.map((entry) => (typeof entry === 'string' ? entry : entry.device)),
-      ),
-      guests: perNode.guests.get(node.name) ?? [],
-      clusterServices: perNode.owned.get(node.name) ?? [],
-      serves: perNode.serves.get(node.name) ?? [],
-    })),
+    nodes: inv.config.nodes.map((node) => {
+      const health = h(healthTarget.node(node.name))
+      const fence = fenceOf.get(node.name)
+      const guests = perNode.guests.get(node.name) ?? []
+      const clusterServices = perNode.owned.get(node.name) ?? []
+      const serves = perNode.serves.get(node.name) ?? []
+      const flat = [health, fence, guests.length, clusterServices.length, ...clusterServices]
+      for (const g of guests) flat.push(g.name, g.state, g.memoryMib)
+      // `serves` and fence levels come from the inventory alone: the memo lives with one inventory.
+      return reuse(memo?.nodes, node.name, flat, () => ({
+        name: node.name,
+        address: node.address,
+        roles: node.roles,
+        health,
+        fence: fenceView(fence),
+        fenceLevels: (inv.fencingOf(node.name)?.levels ?? []).map((level) =>
+          level.map((entry) => (typeof entry === 'string' ? entry : entry.device)),
+        ),
+        guests,
+        clusterServices,
+        serves,
+      }))
+    }),
     services,
     vms,
     storage: inv.config.storage.map((st) => ({
@@ -186,6 +202,19 @@ export function buildClusterStatus(
       .slice(0, 200)
       .map((r) => ({ target: r.target, kind: r.kind, ...r.health, since: r.health.since ?? 0 })),
   }
+}
+
+/** Everything a service's part is made of besides the inventory: its rows, by identity. */
+function serviceInputs(
+  s: Service,
+  h: (target: string) => Health,
+  details: ReadonlyMap<string, Record<string, unknown>>,
+): unknown[] {
+  const target = healthTarget.service(s.name)
+  const inputs: unknown[] = [h(target), details.get(target)]
+  for (const rs of s.real_servers)
+    for (const c of s.checks) inputs.push(h(`${s.name}/${rs.node}/${c.name}`))
+  return inputs
 }
 
 function serviceStatus(

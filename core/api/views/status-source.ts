@@ -5,6 +5,7 @@ import type { Inventory } from '../../inventory/index.ts'
 import type { ApiContext } from '../deps.ts'
 import { buildClusterStatus, type ClusterStatus, type FenceRow } from './cluster-status.ts'
 import { applyHealthChanges, type HealthSnapshot, healthChanges } from './health-snapshot.ts'
+import { type BuildMemo, createBuildMemo, statusJson } from './status-parts.ts'
 
 /** One built status and what it was built from. */
 export interface StatusView {
@@ -21,6 +22,8 @@ interface Built {
   health: HealthSnapshot
   fences: FenceRow[]
   fenceRev: number
+  inventory: Inventory
+  memo: BuildMemo
 }
 
 interface State {
@@ -93,6 +96,7 @@ async function rebuild(
   const fenceRev = revOf(probe, 'fence')
   const fenceList = last && fenceRev === last.fenceRev ? last.fences : parseFences(fences)
   const row = probe?.rows[0]
+  const memo = last?.inventory === inventory ? last.memo : createBuildMemo()
   const status = buildClusterStatus(
     inventory,
     {
@@ -103,6 +107,7 @@ async function rebuild(
       activeSilences: Number(row?.silences ?? 0),
     },
     now,
+    memo,
   )
   const key = keyOf(inventory, probe)
   let json: string | undefined
@@ -111,11 +116,11 @@ async function rebuild(
     etag: `"${createHash('sha1').update(key).digest('base64url')}"`,
     status,
     json: () => {
-      json ??= JSON.stringify(status)
+      json ??= statusJson(status)
       return json
     },
   }
-  return { view, health, fences: fenceList, fenceRev }
+  return { view, health, fences: fenceList, fenceRev, inventory, memo }
 }
 
 /** Everything the view depends on besides row contents: revision counters and counts. */
