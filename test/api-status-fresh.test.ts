@@ -50,7 +50,10 @@ describe('GET /api/v1/status after changes', () => {
         .update(healthStates)
         .set({ state, updatedAt: T }) // the same updated_at every time
         .where(eq(healthStates.target, 'web/node2/http'))
-      expect(problem((await status()).body, 'web/node2/http')).toBe(state)
+      const { body } = await status()
+      expect(problem(body, 'web/node2/http')).toBe(state)
+      const web = body.services.find((s: any) => s.name === 'web')
+      expect(web.realServers.find((r: any) => r.node === 'node2').checks.http).toBe(state)
     }
   })
 
