@@ -25,6 +25,8 @@ export const healthStates = sqliteTable(
     flapping: integer('flapping', { mode: 'boolean' }).notNull().default(false),
     since: timestamp('since').notNull(),
     detail: json<Record<string, unknown>>('detail'),
+    /** A check's last flap-window results, oldest first: `1` pass, `0` fail (e.g. `1101`). */
+    flapHistory: text('flap_history'),
     updatedAt: timestamp('updated_at').notNull(),
   },
   // The live stream and the dashboard ask "what changed since t".
