@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startMonitoring } from '../core/health/index.ts'
+import { type Monitoring, startMonitoring } from '../core/health/index.ts'
 import { Config, createInventory } from '../core/inventory/index.ts'
 import { quietLog } from '../core/probe/test-support.ts'
-import { createInstance, type Instance } from '../core/runtime/index.ts'
+import { createInstance, type Instance, loadSite } from '../core/runtime/index.ts'
 import serverless from '../core/runtime/serverless.ts'
 import { openStore } from '../core/store/index.ts'
 
@@ -49,7 +49,7 @@ afterAll(async () => {
 function writeSite(name: string, interval: string): { configFile: string; storeUrl: string } {
   const configFile = join(dir, `${name}.yaml`)
   const storeUrl = `file:${join(dir, `${name}.db`)}`
-  const check = { name: 'svc', kind: 'tcp', port: target.port, interval, timeout: '100ms' }
+  const check = { name: 'svc', kind: 'tcp', port: target.port, interval, timeout: '1s' }
   const config = {
     daemon: { store: storeUrl },
     monitor: { node_down_quorum: 1, flap: { window: 20, high: 30, low: 15 } },
@@ -72,6 +72,19 @@ async function storedEvents(storeUrl: string, afterId = 0): Promise<string[]> {
   }
 }
 
+/** Flips the target and waits until `monitoring` has probed the new state. */
+async function flipFor(monitoring: Monitoring, up: boolean): Promise<void> {
+  const since = Date.now()
+  await (up ? target.up() : target.down())
+  const deadline = since + 5_000
+  for (;;) {
+    const last = monitoring.snapshot().checks.find((c) => c.id === CHECK)?.last
+    if (last && last.at > since && (last.status === 'ok') === up) return
+    if (Date.now() > deadline) throw new Error(`no ${up ? 'passing' : 'failing'} result in 5 s`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
 describe('across a daemon restart', () => {
   const policiesDir = () => mkdtempSync(join(dir, 'policies-'))
   const start = (site: ReturnType<typeof writeSite>, id: string) =>
@@ -83,18 +96,7 @@ describe('across a daemon restart', () => {
       log: quietLog,
     })
 
-  /** Flips the target and waits until the daemon has probed the new state. */
-  async function flip(instance: Instance, up: boolean): Promise<void> {
-    const since = Date.now()
-    await (up ? target.up() : target.down())
-    const deadline = since + 5_000
-    for (;;) {
-      const last = instance.monitoring!.snapshot().checks.find((c) => c.id === CHECK)?.last
-      if (last && last.at > since && (last.status === 'ok') === up) return
-      if (Date.now() > deadline) throw new Error(`no ${up ? 'passing' : 'failing'} result in 5 s`)
-      await new Promise((r) => setTimeout(r, 20))
-    }
-  }
+  const flip = (instance: Instance, up: boolean) => flipFor(instance.monitoring!, up)
 
   it('keeps the flap history: a restarted daemon goes on counting, stays flapping, no burst of down/up', async () => {
     const site = writeSite('daemon', '150ms')
@@ -131,17 +133,44 @@ describe('across a daemon restart', () => {
     expect((await storedEvents(site.storeUrl)).slice(4 + after.length)).toEqual([])
   }, 30_000)
 
+  it('a node group moving to another instance takes its flap history along', async () => {
+    const site = writeSite('shards', '150ms')
+    const loaded = await loadSite(site.configFile)
+    const store = await openStore(site.storeUrl)
+    const both = { inventory: loaded.inventory, store, log: quietLog }
+    const a = await startMonitoring({ ...both, owns: () => true })
+    const b = await startMonitoring({ ...both, owns: () => false })
+    for (const up of [true, false, true, false, true]) await flipFor(a, up)
+    await a.flush()
+    expect(await storedEvents(site.storeUrl)).toHaveLength(4) // failed, recovered, ×2
+    // The group moves (a heartbeat saw the live set change): a lets go, b takes it over and
+    // goes on counting the changes a saw: two more make it flap.
+    await a.reshard(() => false)
+    await b.reshard(() => true)
+    for (const up of [false, true]) await flipFor(b, up)
+    await b.flush()
+    const moved = (await storedEvents(site.storeUrl)).slice(4)
+    expect(moved.length).toBeLessThanOrEqual(2)
+    expect(moved.at(-1)).toBe('flapping.start')
+    for (const up of [false, true, false]) await flipFor(b, up)
+    expect(b.snapshot().checks[0]).toMatchObject({ flapping: true })
+    await Promise.all([a.stop(), b.stop()])
+    expect((await storedEvents(site.storeUrl)).slice(4 + moved.length)).toEqual([])
+    store.close()
+  })
+
   it('a healthy steady fleet writes nothing, interval after interval', async () => {
     const checks = Array.from({ length: 50 }, (_, i) => ({
       name: `c${i}`,
       kind: 'tcp',
       port: target.port,
       interval: '100ms',
-      timeout: '100ms',
+      timeout: '1s',
     }))
     const inventory = createInventory(
       Config.parse({ nodes: [{ name: 'node1', address: '127.0.0.1', checks }] }),
     )
+    await target.up()
     const store = await openStore(`file:${join(dir, 'steady.db')}`)
     const monitoring = await startMonitoring({ inventory, store, log: quietLog })
     const writes = async () =>
