@@ -25,11 +25,14 @@ export const healthStates = sqliteTable(
     flapping: integer('flapping', { mode: 'boolean' }).notNull().default(false),
     since: timestamp('since').notNull(),
     detail: json<Record<string, unknown>>('detail'),
+    /** A check's last flap-window results, oldest first: `1` pass, `0` fail (e.g. `1101`). */
+    flapHistory: text('flap_history'),
     updatedAt: timestamp('updated_at').notNull(),
     /**
-     * Set by a trigger on every insert and update from the `health_states` counter in
-     * store_revisions: readers fetch only the rows changed since the revision they hold,
-     * whoever wrote them (see the migration `apiperf_revisions`). Writers leave it alone.
+     * Set by a trigger from the `health_states` counter in store_revisions on every insert
+     * and on every update that changes what views show (not updated_at or flap_history alone):
+     * readers fetch only the rows changed since the revision they hold, whoever wrote them
+     * (migration `apiperf_revisions`). Writers leave it alone.
      */
     rev: integer('rev').notNull().default(0),
   },

@@ -60,6 +60,8 @@ const TargetOut = z.object({
   since: z.number().int(),
   updatedAt: z.number().int(),
   detail: z.record(z.string(), z.unknown()).nullable(),
+  /** A check's flap window, oldest result first: `1` passed, `0` failed (null: not a check). */
+  flapHistory: z.string().nullable(),
 })
 
 export const listTargets = endpoint({
