@@ -140,6 +140,9 @@ describe('POST /ingest/alertmanager', () => {
         }),
       )
       expect(statuses).toEqual(bodies.map(() => [503, '5']))
+      expect(
+        await metricValue('tandem_ingest_alerts_total{source="alertmanager",outcome="refused"}'),
+      ).toBeGreaterThanOrEqual(16)
     } finally {
       await h.store.client.execute('PRAGMA query_only = OFF')
     }

@@ -28,11 +28,18 @@ export async function storeIngested(
   source: string,
   rows: IngestedEvent[],
 ): Promise<{ stored: number; duplicates: number }> {
-  const stored = await writerOf(api).write(rows)
   const counter = api.metrics.counter('tandem_ingest_alerts_total', 'Alerts received by ingest', [
     'source',
     'outcome',
   ])
+  let stored: IngestedEvent[]
+  try {
+    stored = await writerOf(api).write(rows)
+  } catch (error) {
+    // Answered 503: the sender retries, and an operator sees how much was turned away.
+    counter.inc({ source, outcome: 'refused' }, rows.length)
+    throw error
+  }
   counter.inc({ source, outcome: 'stored' }, stored.length)
   counter.inc({ source, outcome: 'duplicate' }, rows.length - stored.length)
   for (const row of stored) api.shared.events.inc({ type: row.type })
