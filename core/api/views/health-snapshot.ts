@@ -23,8 +23,7 @@ const DETAIL_KINDS = "('node', 'service', 'vm', 'storage')"
  * The statements that bring a snapshot at revision `since` (-1: none) up to date, to run in one
  * read transaction together with the counter they are compared with: the rows whose `rev` is
  * newer (set by triggers on every insert and every update of a shown column, whoever writes),
- * their details, and the
- * row count (a copy larger than the table means rows were deleted).
+ * their details, and the row count (a copy larger than the table means rows were deleted).
  */
 export function healthChanges(since: number): InStatement[] {
   return [
