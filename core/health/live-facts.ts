@@ -81,9 +81,8 @@ export class FactsBook {
       for (const [subject, fact] of Object.entries(facts?.[kind] ?? {})) {
         const key = `${kind}/${subject}`
         after.add(key)
-        let sources = this.reports.get(key)
-        if (!sources) this.reports.set(key, (sources = new Map()))
-        sources.set(source, fact)
+        const sources = this.reports.get(key) ?? new Map<string, Fact>()
+        this.reports.set(key, sources.set(source, fact))
       }
     for (const key of before) if (!after.has(key)) this.reports.get(key)?.delete(source)
     this.bySource.set(source, after)
