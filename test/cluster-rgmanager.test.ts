@@ -123,8 +123,8 @@ describe('rgmanager plugin against the lab clustat/clusvcadm', () => {
     // The inventory's services by their own names, as health stores them (status, health.owners).
     expect(result.facts).toEqual({
       placement: {
-        db: { owner: 'node2', state: 'started' },
-        web: { owner: 'node1', state: 'started' },
+        db: { owner: 'node2', lastOwner: null, state: 'started' },
+        web: { owner: 'node1', lastOwner: null, state: 'started' },
       },
     })
   })

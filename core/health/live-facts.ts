@@ -7,6 +7,8 @@ import { type HealthRow, healthTarget } from './rows.ts'
 export interface ServiceFactsDetail {
   /** The node running it now (cluster-placed services), null when it runs nowhere. */
   owner?: string | null
+  /** Where it ran last (rgmanager's last owner), when the cluster says. */
+  lastOwner?: string | null
   /** The cluster manager's word on it: `started`, `stopped`, `failed`, `Started` … */
   ownerState?: string
   /** The virtual service is in the director's IPVS table. */
@@ -119,8 +121,9 @@ export class FactsBook {
     const old = this.services.get(name) ?? {}
     const next: ServiceFactsDetail = { ...old }
     if (kind === 'placement') {
-      const { owner, state } = fact as PlacementFacts
+      const { owner, lastOwner, state } = fact as PlacementFacts
       next.owner = owner
+      next.lastOwner = lastOwner ?? null
       next.ownerState = state
     } else {
       const { present, servers } = fact as LvsFacts
@@ -175,6 +178,8 @@ function vmState(fact: VmFacts): HealthState {
 function pickServiceFacts(detail: Record<string, unknown>): ServiceFactsDetail {
   const out: ServiceFactsDetail = {}
   if (typeof detail.owner === 'string' || detail.owner === null) out.owner = detail.owner
+  if (typeof detail.lastOwner === 'string' || detail.lastOwner === null)
+    out.lastOwner = detail.lastOwner
   if (typeof detail.ownerState === 'string') out.ownerState = detail.ownerState
   if (typeof detail.inIpvs === 'boolean') out.inIpvs = detail.inIpvs
   if (detail.realServers && typeof detail.realServers === 'object')

@@ -166,6 +166,8 @@ export interface LvsFacts {
 export interface PlacementFacts {
   /** The node running it now; null when it runs nowhere. */
   owner: string | null
+  /** Where it ran last, when the cluster says (rgmanager's last owner of a stopped service). */
+  lastOwner?: string | null
   /** The cluster manager's word: `started`, `stopped`, `failed`, `recovering`, `Started` … */
   state: string
 }

@@ -89,9 +89,9 @@ describe('planMatch', () => {
   })
 
   it('relocates from the owner the cluster reports, not the preferred guess', async () => {
-    const running = (owner: string | null) => [
+    const running = (owner: string | null, lastOwner: string | null = null) => [
       ...up('node1', 'node3'),
-      { target: 'service/db', kind: 'service', state: 'up', detail: { owner, ownerState: 'x' } },
+      { target: 'service/db', kind: 'service', state: 'up', detail: { owner, lastOwner } },
     ]
     const elsewhere = await planFor(
       await example('node-down-failover'),
@@ -117,6 +117,18 @@ describe('planMatch', () => {
       running(null),
     )
     expect(nowhere.owners).toEqual({ db: { node: '', source: 'cluster' } })
+    // Stopped for recovery when node2 left: it is still node2's to hand over.
+    const stopped = await planFor(
+      await example('node-down-failover'),
+      event('node.down', 'node2'),
+      running(null, 'node2'),
+    )
+    expect(stopped.owners).toEqual({ db: { node: 'node2', source: 'cluster' } })
+    expect(stopped.steps.find((s) => s.uses === 'rgmanager.relocate')?.input).toEqual({
+      service: 'db',
+      from: 'node2',
+      node: 'node3',
+    })
   })
 
   it('keeps planning the other steps when one cannot be planned (no survivor to relocate to)', async () => {

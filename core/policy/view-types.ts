@@ -84,8 +84,9 @@ export class HealthView {
     readonly checks: Record<string, string>,
     /**
      * Cluster service → the node running it: what the cluster manager reported (a service
-     * row's `detail.owner`, written by rgmanager.membership / pacemaker.status), else its first
-     * preferred node. A service the cluster runs nowhere maps to `""`.
+     * row's `detail.owner`, written by rgmanager.membership / pacemaker.status; for a service
+     * it runs nowhere, the node it last ran on, else `""`); without live data its first
+     * preferred node.
      */
     readonly owners: Record<string, string>,
     /**

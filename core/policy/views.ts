@@ -124,11 +124,14 @@ export function healthView(
       : members.length > 0 && up > members.length / 2)
   return new HealthView(nodes, services, vms, checks, owners, quorate, ownerSources)
 
-  /** The cluster manager's word (null: it runs the service nowhere) beats the preferred list. */
+  /**
+   * The cluster manager's word beats the preferred list: the node running it, else the node it
+   * last ran on (a service stopped for recovery belongs to its dead owner), else `""`.
+   */
   function liveOwner(detail: HealthRow['detail'], name: string): void {
-    const owner = detail?.owner
+    const { owner, lastOwner } = detail ?? {}
     if (typeof owner !== 'string' && owner !== null) return
-    owners[name] = owner ?? ''
+    owners[name] = owner ?? (typeof lastOwner === 'string' ? lastOwner : '')
     ownerSources[name] = 'cluster'
   }
 }

@@ -19,7 +19,16 @@ const Facts = z.strictObject({
       }),
     )
     .optional(),
-  placement: z.record(Name, z.strictObject({ owner: Name.nullable(), state: State })).optional(),
+  placement: z
+    .record(
+      Name,
+      z.strictObject({
+        owner: Name.nullable(),
+        lastOwner: Name.nullable().optional(),
+        state: State,
+      }),
+    )
+    .optional(),
   vms: z
     .record(
       Name,

@@ -114,7 +114,7 @@ function placement(status: ClusterStatus, inventory: Inventory): Record<string, 
   for (const service of inventory.config.services) {
     if (!service.cluster?.rgmanager) continue
     const svc = findService(status, rgName(inventory, service.name))
-    if (svc) out[service.name] = { owner: svc.owner, state: svc.state }
+    if (svc) out[service.name] = { owner: svc.owner, lastOwner: svc.lastOwner, state: svc.state }
   }
   return out
 }

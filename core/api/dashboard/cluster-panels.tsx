@@ -151,7 +151,14 @@ function ServiceBlock({ service: s }: { service: ServiceStatus }) {
             {s.cluster.owner ?? (s.cluster.state ? 'nowhere' : 'unknown')}
           </strong>
           {s.cluster.state && !/^started$/i.test(s.cluster.state) ? (
-            <span class="owner-state"> ({s.cluster.state})</span>
+            <span class="owner-state">
+              {' '}
+              ({s.cluster.state}
+              {s.cluster.owner === null && s.cluster.lastOwner
+                ? `, last on ${s.cluster.lastOwner}`
+                : ''}
+              )
+            </span>
           ) : null}
           {s.cluster.preferred.length ? ` · preferred ${s.cluster.preferred.join(' → ')}` : ''}
           {s.sharedStorage

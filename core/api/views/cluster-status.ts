@@ -58,6 +58,8 @@ export interface ServiceStatus {
     owner: string | null
     /** The cluster manager's state of it (`started`, `stopped`, `failed` …); null: not reported. */
     state: string | null
+    /** Where it ran last, when it runs nowhere now and the cluster says (rgmanager). */
+    lastOwner: string | null
     preferred: string[]
   } | null
   storage: string[]
@@ -256,6 +258,7 @@ function serviceStatus(
           name: s.cluster.rgmanager?.service ?? s.cluster.pacemaker?.resource ?? s.name,
           owner: stringField(detail, 'owner') ?? null,
           state: stringField(detail, 'ownerState') ?? null,
+          lastOwner: stringField(detail, 'lastOwner') ?? null,
           preferred: s.cluster.preferred,
         }
       : null,
