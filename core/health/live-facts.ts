@@ -159,6 +159,7 @@ export function vmHealthRow(name: string, row: VmRow, now: number): HealthRow {
     flapping: false,
     since: Math.round(row.since),
     detail: { ...row.detail },
+    flapHistory: null,
     updatedAt: Math.round(now),
   }
 }
