@@ -75,8 +75,9 @@ it('shows the real servers with the weights IPVS has, and a steady lab writes no
   )
 }, 150_000)
 
-it('shows weight 0 after an operator drains a real server with ipvsadm', async () => {
-  await onNode(
+/** What an operator types on the director: `ipvsadm -e … -w <weight>` for node2's real server. */
+const setNode2Weight = (weight: number) =>
+  onNode(
     10,
     'ipvsadm',
     '-e',
@@ -86,8 +87,11 @@ it('shows weight 0 after an operator drains a real server with ipvsadm', async (
     `${address(2)}:8080`,
     '-m',
     '-w',
-    '0',
+    `${weight}`,
   )
+
+it('shows weight 0 after an operator drains a real server with ipvsadm', async () => {
+  await setNode2Weight(0)
   await eventually(async () => (await liveWeights()).node2 === 0, 20_000, 'weight 0 for node2')
   const node2 = (await service('web')).realServers.find((r) => r.node === 'node2')
   expect(node2).toMatchObject({ weight: 5, liveWeight: 0, inTable: true })
@@ -95,18 +99,7 @@ it('shows weight 0 after an operator drains a real server with ipvsadm', async (
   expect(panels).toMatch(
     /data-real-server="web\/node2"[\s\S]*?class="live0">0 <span class="muted">\/ 5/,
   )
-  await onNode(
-    10,
-    'ipvsadm',
-    '-e',
-    '-t',
-    '192.0.2.10:80',
-    '-r',
-    `${address(2)}:8080`,
-    '-m',
-    '-w',
-    '5',
-  )
+  await setNode2Weight(5)
   await eventually(async () => (await liveWeights()).node2 === 5, 20_000, 'weight 5 again')
 }, 60_000)
 
