@@ -22,7 +22,7 @@ beforeAll(async () => {
       ...health('service/web', 'service', 'degraded', now - 30_000),
       detail: { realServers: { node2: { weight: 0 }, node1: { weight: 5 } } },
     },
-    { ...health('guest1', 'vm', 'up', now - 10_000), detail: { host: 'node3' } },
+    { ...health('vm/guest1', 'vm', 'up', now - 10_000), detail: { host: 'node3' } },
   ])
   await h.store.db.insert(policyStates).values([
     {

@@ -109,6 +109,11 @@ describe.skipIf(missing.length > 0)('pacemaker plugin against real Pacemaker 2.1
     const where = result.data?.placement as Record<string, string[]>
     expect(where['ping-clone']?.sort()).toEqual(['node1', 'node2', 'node3'])
     expect(where.web).toHaveLength(1)
+    // Inventory names (database → resource db), as health stores them for status and policies.
+    expect(result.facts?.placement).toEqual({
+      database: { owner: where.db?.[0], state: 'Started' },
+      www: { owner: where.web?.[0], state: 'Started' },
+    })
     expect(locate('web')).toBe(`resource web is running on: ${where.web?.[0]}\n`)
     expect(locate('db')).toBe(`resource db is running on: ${where.db?.[0]}\n`)
     expect(locate('fence-dummy')).toBe(

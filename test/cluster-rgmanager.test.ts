@@ -120,6 +120,13 @@ describe('rgmanager plugin against the lab clustat/clusvcadm', () => {
       ['service:web', 'node1'],
       ['vm:guest1', 'node3'],
     ])
+    // The inventory's services by their own names, as health stores them (status, health.owners).
+    expect(result.facts).toEqual({
+      placement: {
+        db: { owner: 'node2', lastOwner: null, state: 'started' },
+        web: { owner: 'node1', lastOwner: null, state: 'started' },
+      },
+    })
   })
 
   it('relocates a service to the named member and verifies it there', async () => {

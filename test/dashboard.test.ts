@@ -116,8 +116,8 @@ async function seedHealthyDemo(h: Harness) {
       detail: { realServers: { node1: { weight: 5 }, node2: { weight: 5 }, node3: { weight: 3 } } },
     },
     { ...health('service/db', 'service', 'up', since), detail: { owner: 'node2' } },
-    { ...health('guest1', 'vm', 'up', since), detail: { host: 'node2' } },
-    { ...health('guest2', 'vm', 'up', since), detail: { host: 'node1' } },
+    { ...health('vm/guest1', 'vm', 'up', since), detail: { host: 'node2' } },
+    { ...health('vm/guest2', 'vm', 'up', since), detail: { host: 'node1' } },
     health('gfs-data', 'storage', 'up', since),
     health('data-export', 'storage', 'up', since),
   ]

@@ -176,10 +176,17 @@ export const tableScenarios: Scenario[] = [
       expect(await table('web')).toMatchObject({
         status: 'critical',
         detail: 'web: -t 127.0.2.10:80 is not in the IPVS table',
+        facts: { lvs: { web: { present: false, servers: {} } } },
       })
       await run(ctx, 'reconcile', {})
       expect(await table()).toMatchObject({ status: 'ok', detail: '4 services as declared' })
-      for (const node of ['web1', 'web2', 'web3']) await run(ctx, 'drain', { service: 'web', node })
+      await run(ctx, 'drain', { service: 'web', node: 'web2' })
+      // The live weights by inventory node, as health stores them for the status API.
+      const live = (await table('web'))?.facts?.lvs?.web
+      expect(live?.present).toBe(true)
+      expect(live?.servers.web2).toMatchObject({ weight: 0, active: 0, inactive: 0 })
+      expect(live?.servers.web1?.weight).toBeGreaterThan(0)
+      for (const node of ['web1', 'web3']) await run(ctx, 'drain', { service: 'web', node })
       expect(await table('web')).toMatchObject({
         status: 'critical',
         detail: 'web: no real server has weight above 0',

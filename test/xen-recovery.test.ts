@@ -163,6 +163,7 @@ describe('xen.domains probe', () => {
       guest2: { hosts: ['node1'], home: 'node1' },
       guest3: { hosts: ['node2'], home: 'node2' },
     })
+    expect(result.facts?.vms?.guest3).toEqual({ host: 'node2', hosts: ['node2'], state: 'running' })
   })
 
   it('is critical when a dead host takes its guests along', async () => {
@@ -173,6 +174,7 @@ describe('xen.domains probe', () => {
       status: 'critical',
       detail: 'not running: guest1, guest2; unreachable: node1',
     })
+    expect(result.facts?.vms?.guest1).toEqual({ host: null, hosts: [], state: 'unreachable' })
   })
 
   it('is critical when a guest runs on two hosts', async () => {
@@ -182,5 +184,6 @@ describe('xen.domains probe', () => {
     setNode('node1', { partitioned: false })
     const result = await domains.run({}, ctx)
     expect(result).toMatchObject({ status: 'critical', detail: 'running twice: guest1' })
+    expect(result.facts?.vms?.guest1).toMatchObject({ host: null, hosts: ['node1', 'node2'] })
   })
 })

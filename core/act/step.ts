@@ -47,7 +47,13 @@ export async function executeStep(
   const { action, input } = resolved
   const fenceNode = action.fences?.(input) ?? null
   const cluster = await readCluster(scope, action.destructive || !!action.needsFence)
-  const needs = await needsFence(scope, resolved)
+  // Fail closed: a step that cannot tell which nodes must be fenced first does not run.
+  const needs = await needsFence(scope, resolved, step.timeoutMs).catch((e: unknown) => e as Error)
+  if (needs instanceof Error)
+    return refuse(scope, step, row, {
+      guard: 'fence_before_recover',
+      reason: `cannot tell which nodes must be confirmed fenced first: ${errorText(needs)}`,
+    })
   const now = engine.clock.now()
   // One transaction from the checks to the intent: nothing can change in between.
   const decision = await engine.tx(async (tx) => {
@@ -133,7 +139,9 @@ async function dryRun(
   } catch (error) {
     return fail(scope, row, `describe failed: ${errorText(error)}`)
   }
-  const needs = await needsFence(scope, resolved)
+  const needs = await needsFence(scope, resolved, step.timeoutMs).catch((e: unknown) => [
+    `? (${errorText(e)})`,
+  ])
   const detail = `dry run: would run ${Array.isArray(commands) ? commands.length : 0} command(s)${needs.length ? `; needs ${needs.join(', ')} confirmed fenced first` : ''}`
   const known = engine.secrets.known()
   await engine.tx(async (tx) => {
@@ -149,15 +157,17 @@ async function dryRun(
   return { status: 'skipped', detail }
 }
 
+/** The nodes the action says must be confirmed fenced first (it may read the cluster: `timeoutMs`). */
 async function needsFence(
   scope: RunScope,
   resolved: ResolvedAction & { input: unknown; config: unknown },
+  timeoutMs: number,
 ) {
   const { action, input, config } = resolved
   if (!action.needsFence) return [] as string[]
   const ctx = stepContext(scope.engine.context, config, {
     signal: new AbortController().signal,
-    timeoutMs: 0,
+    timeoutMs,
     dryRun: true,
   })
   return action.needsFence(input, ctx)

@@ -55,6 +55,7 @@ function renderOne({ plan, guards, forMs, condition }: PlannedPolicy): string[] 
     )
   lines.push(`  incident  ${plan.incidentKey}`)
   lines.push(`  guards    ${guardSummary(plan)}`)
+  if (plan.owners) lines.push(`  owners    ${ownerSummary(plan.owners)}`)
   const blocking = guards.filter((g) => g.blocks)
   if (blocking.length === 0) lines.push('  blocked   no guard would block it now')
   for (const g of blocking) lines.push(`  BLOCKED   ${g.guard}: ${g.reason}`)
@@ -92,6 +93,16 @@ function renderStep(step: PlanStep, width: number): string[] {
     `${pad}timeout ${span(step.timeoutMs)}${retry} · on failure ${step.onFailure}${step.verify ? ' · verify' : ''}`,
   )
   return lines
+}
+
+/** `db on node3 (cluster), mail on node1 (guess: first preferred, no live data)`. */
+function ownerSummary(owners: NonNullable<Plan['owners']>): string {
+  const list = Object.entries(owners).map(([service, { node, source }]) =>
+    source === 'cluster'
+      ? `${service} on ${node || 'no node'} (cluster)`
+      : `${service} on ${node} (guess: first preferred, no live data)`,
+  )
+  return list.join(', ') || 'no cluster services'
 }
 
 function guardSummary(plan: Plan): string {

@@ -1,9 +1,11 @@
 // The health engine: results in, transitions out (events and health_states rows). Pure: no timers, no I/O.
 import type { Inventory } from '../inventory/index.ts'
+import type { LiveFacts } from '../plugin/index.ts'
 import { type CheckTarget, isBuiltinKind, isPassing, type ProbeResult } from '../probe/index.ts'
 import { BlindWatch } from './blind.ts'
 import { CheckRecord } from './check-record.ts'
 import type { HealthState, TandemEvent } from './events.ts'
+import { FactsBook, vmHealthRow } from './live-facts.ts'
 import { dependencyOrder, type NodeRecord, tally } from './node-votes.ts'
 import { type HealthRow, healthTarget } from './rows.ts'
 import { assess, defaultMinHealthy, type ServiceRecord } from './service-health.ts'
@@ -56,6 +58,10 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
   const checks = new Map<string, CheckRecord>()
   const nodes = new Map<string, NodeRecord>()
   const services: ServiceRecord[] = []
+  const servicesByName = new Map<string, ServiceRecord>()
+  /** Rows of services with no checks (no record): what a facts-only write keeps. */
+  const bareServices = new Map<string, { state: HealthState; since: number }>()
+  const facts = new FactsBook()
   const clusterSources: CheckRecord[] = []
   /** The cluster sources that have delivered a membership view: vantage points of every node. */
   const clusterViews: CheckRecord[] = []
@@ -103,6 +109,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
       since: 0,
     }
     services.push(record)
+    servicesByName.set(name, record)
     for (const server of record.servers) for (const check of server.checks) check.service = record
   }
 
@@ -121,13 +128,18 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
         node.since = row.since
       }
     }
-    for (const service of services) {
-      const row = byTarget.get(healthTarget.service(service.service.name))
-      if (row?.kind === 'service') {
-        service.announced = row.state as HealthState
-        service.since = row.since
+    for (const service of inventory.config.services) {
+      const row = byTarget.get(healthTarget.service(service.name))
+      if (row?.kind !== 'service') continue
+      const record = servicesByName.get(service.name)
+      if (!record) bareServices.set(service.name, { state: row.state, since: row.since })
+      else {
+        record.announced = row.state
+        record.since = row.since
+        record.counts = countsOf(row.detail)
       }
     }
+    facts.restore(rows)
     watch.blind = byTarget.get(healthTarget.monitor)?.state === 'down'
     const cluster = byTarget.get(healthTarget.cluster)
     if (cluster) clusterKey = keyOf(cluster.state, cluster.detail?.members)
@@ -136,10 +148,12 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
   function observe(batch: readonly Observation[], now = Date.now()): HealthChanges {
     const out = new Transitions(now)
     const touched: CheckRecord[] = []
+    const factChanges = { services: new Set<string>(), vms: new Set<string>() }
     let views = false
     for (const { target, result, at } of batch) {
       const record = checks.get(target.id)
       if (!record) continue
+      if (result.facts || facts.knows(target.id)) learn(target.id, result.facts, now, factChanges)
       watch.update(record, record.passing, isPassing(result.status))
       const wasPending = record.pendingFailure
       const softKey = record.softKey
@@ -171,7 +185,32 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
       if (publish(record, out) && record.service) dirtyServices.add(record.service)
     }
     for (const service of dirtyServices) evaluateService(service, out)
+    for (const name of factChanges.services)
+      if (!out.has(healthTarget.service(name))) factsRow(name, out)
+    for (const name of factChanges.vms) out.vm(vmHealthRow(name, facts.vm(name)!, now))
     return out.result()
+  }
+
+  /** Takes a plugin probe's live facts; notes the inventory's services and VMs they changed. */
+  function learn(
+    source: string,
+    reported: LiveFacts | undefined,
+    now: number,
+    changed: { services: Set<string>; vms: Set<string> },
+  ): void {
+    const { services: names, vms } = facts.apply(source, reported, now)
+    for (const name of names) if (inventory.service(name)) changed.services.add(name)
+    for (const name of vms) if (inventory.vm(name)) changed.vms.add(name)
+  }
+
+  /** A service row whose live facts changed while its health did not. */
+  function factsRow(name: string, out: Transitions): void {
+    const record = servicesByName.get(name)
+    const bare = bareServices.get(name) ?? { state: 'unknown' as HealthState, since: out.now }
+    bareServices.set(name, bare)
+    const state = record ? record.announced : bare.state
+    const since = (record ? record.since : bare.since) || out.now
+    out.serviceRow(name, state, since, { ...record?.counts, ...facts.serviceDetail(name) })
   }
 
   function evaluateNodes(
@@ -242,7 +281,9 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
   function evaluateService(service: ServiceRecord, out: Transitions): void {
     const verdict = assess(service)
     if (!verdict || verdict.to === service.announced) return
-    out.service(service, verdict)
+    out.service(service, verdict, { ...facts.serviceDetail(service.service.name) })
+    const { healthy, total, minHealthy } = verdict
+    service.counts = { healthy, total, minHealthy }
     service.announced = verdict.to
     service.since = out.now
   }
@@ -349,6 +390,13 @@ function newNode(name: string): NodeRecord {
 
 function isDownOrUnreachable(node: NodeRecord): boolean {
   return node.announced === 'down' || node.announced === 'unreachable'
+}
+
+function countsOf(detail: Record<string, unknown> | null): ServiceRecord['counts'] {
+  const { healthy, total, minHealthy } = detail ?? {}
+  return typeof healthy === 'number' && typeof total === 'number' && typeof minHealthy === 'number'
+    ? { healthy, total, minHealthy }
+    : undefined
 }
 
 function keyOf(state: string, members: unknown): string {

@@ -1,10 +1,10 @@
-// Keys and rows of health_states: one row per check, node, service, and the monitor itself.
+// Keys and rows of health_states: one row per check, node, service, VM, and the monitor itself.
 import type { HealthState } from './events.ts'
 
 /** A health_states row as the engine writes it (on transitions only). */
 export interface HealthRow {
   target: string
-  kind: 'check' | 'node' | 'service' | 'monitor' | 'cluster'
+  kind: 'check' | 'node' | 'service' | 'vm' | 'monitor' | 'cluster'
   /** The monitor's row is `down` while it is blind, `up` once it sees again. */
   state: HealthState
   stateType: 'soft' | 'hard'
@@ -29,7 +29,14 @@ export interface HealthRow {
  */
 export const healthTarget = {
   node: (name: string) => `node/${name}`,
+  /**
+   * A service's health (from its real servers' checks) and, in `detail`, its live facts from
+   * plugin probes: `owner`/`ownerState` (where the cluster runs it now), `inIpvs` and
+   * `realServers` (node → `{ weight }` in the IPVS table now).
+   */
   service: (name: string) => `service/${name}`,
+  /** A guest: `detail.host` (where it runs now), `hosts`, `domain` (its domain state). */
+  vm: (name: string) => `vm/${name}`,
   /**
    * The monitor's own row: `down` while tandem suspects its own eyes (monitor.blind), `up`
    * again after monitor.sighted. The executor refuses destructive steps while it is down.

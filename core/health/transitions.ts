@@ -22,6 +22,11 @@ export class Transitions {
 
   constructor(readonly now: number) {}
 
+  /** A row for `target` is already in this batch. */
+  has(target: string): boolean {
+    return this.rows.has(target)
+  }
+
   result(): { events: TandemEvent[]; rows: HealthRow[] } {
     return { events: this.events, rows: [...this.rows.values()] }
   }
@@ -102,15 +107,16 @@ export class Transitions {
     this.event(type, node.name, this.now, { severity, node: node.name }, payload)
   }
 
-  service(record: ServiceRecord, verdict: Omit<ServiceEventPayload, 'service' | 'from'>): void {
+  /** A service's verdict; `facts` (its live facts) stay in the row's detail beside the counts. */
+  service(
+    record: ServiceRecord,
+    verdict: Omit<ServiceEventPayload, 'service' | 'from'>,
+    facts: Record<string, unknown>,
+  ): void {
     const name = record.service.name
     const from = record.announced
     const { healthy, total, minHealthy } = verdict
-    this.row(healthTarget.service(name), 'service', verdict.to, this.now, false, {
-      healthy,
-      total,
-      minHealthy,
-    })
+    this.serviceRow(name, verdict.to, this.now, { healthy, total, minHealthy, ...facts })
     const type: EventType | undefined =
       verdict.to === 'down'
         ? 'service.down'
@@ -124,6 +130,16 @@ export class Transitions {
     const severity =
       type === 'service.down' ? 'critical' : type === 'service.degraded' ? 'warning' : 'info'
     this.event(type, name, this.now, { severity, service: name }, payload)
+  }
+
+  /** A service row whose live facts changed (no event: its health did not). */
+  serviceRow(name: string, state: HealthState, since: number, detail: Record<string, unknown>) {
+    this.row(healthTarget.service(name), 'service', state, since, false, detail)
+  }
+
+  /** A guest's row: where it runs and its state, from the hypervisors (no event yet). */
+  vm(row: HealthRow): void {
+    this.rows.set(row.target, row)
   }
 
   flapping(

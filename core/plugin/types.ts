@@ -126,6 +126,62 @@ export interface ProbeResult {
   detail: string
   /** Structured facts (perfdata, membership, table rows) a policy or health can use. */
   data?: Record<string, unknown>
+  /**
+   * What the probe saw of the live world, keyed by inventory names. Health copies it into the
+   * `service/<name>` and `vm/<name>` rows when (and only when) it changes; the status API, the
+   * dashboard and policies' `health.owners` read it there. Report only what was actually read:
+   * a subject left out keeps its last known facts.
+   */
+  facts?: LiveFacts
+}
+
+/**
+ * Live facts of one probe result, e.g. from lvs.table, rgmanager.membership, pacemaker.status or
+ * xen.domains.
+ *
+ * @example
+ * { lvs: { web: { present: true, servers: { node2: { weight: 0, active: 3, inactive: 12 } } } },
+ *   placement: { db: { owner: 'node3', state: 'started' } },
+ *   vms: { guest1: { host: 'node3', hosts: ['node3'], state: 'running' } } }
+ */
+export interface LiveFacts {
+  /** LVS virtual services by inventory service name. */
+  lvs?: Record<string, LvsFacts>
+  /** Cluster-placed services by inventory service name: where each runs now. */
+  placement?: Record<string, PlacementFacts>
+  /** Guests by inventory VM name. */
+  vms?: Record<string, VmFacts>
+}
+
+export interface LvsFacts {
+  /** The virtual service is in the director's IPVS table. */
+  present: boolean
+  /**
+   * Real servers in the table by inventory node name. The weight is stored when it changes;
+   * connection counts change all the time and are never stored.
+   */
+  servers: Record<string, { weight: number; active?: number; inactive?: number }>
+}
+
+export interface PlacementFacts {
+  /** The node running it now; null when it runs nowhere. */
+  owner: string | null
+  /** Where it ran last, when the cluster says (rgmanager's last owner of a stopped service). */
+  lastOwner?: string | null
+  /** The cluster manager's word: `started`, `stopped`, `failed`, `recovering`, `Started` … */
+  state: string
+}
+
+export interface VmFacts {
+  /** The one host running it; null when it runs nowhere, or on several hosts. */
+  host: string | null
+  /** Every answering host where it is alive (more than one is a split brain). */
+  hosts: string[]
+  /**
+   * The domain's state (`running`, `blocked`, `paused`, …), `shutoff` when no host runs it and
+   * every host answered, `unreachable` when no answering host runs it and some did not answer.
+   */
+  state: string
 }
 
 /** A probe kind contributed by a plugin (`kind: lvs.table` in a check). Never throws. */

@@ -63,6 +63,8 @@ export interface CompiledPolicy {
   steps: CompiledStep[]
   guards: Guards
   notify: NotifySpec
+  /** The file reads `health.owners`: its plans record where each owner came from. */
+  readsOwners: boolean
 }
 
 /**
@@ -124,6 +126,7 @@ function compileChecked(
     notify: spec.notify
       ? { channels: spec.notify.channels, on: spec.notify.on }
       : { channels: [], on: [] },
+    readsOwners: /\bhealth\s*\.\s*owners\b/.test(text),
   }
 }
 

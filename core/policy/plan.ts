@@ -72,4 +72,10 @@ export interface Plan {
   dryRun: boolean
   /** Steps of the policy that expanded to nothing, so a plan reader sees why. */
   skipped?: SkippedStep[]
+  /**
+   * For a policy that reads `health.owners`: where each cluster service was taken to run when
+   * the plan was made, and on whose word: `cluster` (the cluster manager, live) or `preferred`
+   * (no live data: its first preferred node, a guess). `node` is `""` when it runs nowhere.
+   */
+  owners?: Record<string, { node: string; source: 'cluster' | 'preferred' }>
 }

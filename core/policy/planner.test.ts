@@ -79,10 +79,55 @@ describe('planMatch', () => {
       verify: true,
     })
     expect(plan.steps[1]).toMatchObject({ group: '2', concurrency: 4, onFailure: 'continue' })
+    // No live placement: health.owners guessed the first preferred node, and the plan says so.
+    expect(plan.owners).toEqual({ db: { node: 'node2', source: 'preferred' } })
     expect(plan.steps[0]!.commands[0]!.stdinKeys).toEqual(['action', 'plug', 'password'])
     expect(plan.notify).toEqual({
       channels: ['oncall-mail', 'ops-webhook'],
       on: ['started', 'succeeded', 'failed', 'blocked'],
+    })
+  })
+
+  it('relocates from the owner the cluster reports, not the preferred guess', async () => {
+    const running = (owner: string | null, lastOwner: string | null = null) => [
+      ...up('node1', 'node3'),
+      { target: 'service/db', kind: 'service', state: 'up', detail: { owner, lastOwner } },
+    ]
+    const elsewhere = await planFor(
+      await example('node-down-failover'),
+      event('node.down', 'node2'),
+      running('node3'),
+    )
+    expect(elsewhere.owners).toEqual({ db: { node: 'node3', source: 'cluster' } })
+    expect(elsewhere.steps.map((s) => s.uses)).not.toContain('rgmanager.relocate')
+    expect(elsewhere.skipped?.map((s) => s.name)).toContain('relocate its cluster services')
+    const here = await planFor(await example('node-down-failover'), event('node.down', 'node1'), [
+      ...running('node1'),
+      ...up('node2'),
+    ])
+    expect(here.owners).toEqual({ db: { node: 'node1', source: 'cluster' } })
+    expect(here.steps.find((s) => s.uses === 'rgmanager.relocate')?.input).toEqual({
+      service: 'db',
+      from: 'node1',
+      node: 'node2',
+    })
+    const nowhere = await planFor(
+      await example('node-down-failover'),
+      event('node.down', 'node2'),
+      running(null),
+    )
+    expect(nowhere.owners).toEqual({ db: { node: '', source: 'cluster' } })
+    // Stopped for recovery when node2 left: it is still node2's to hand over.
+    const stopped = await planFor(
+      await example('node-down-failover'),
+      event('node.down', 'node2'),
+      running(null, 'node2'),
+    )
+    expect(stopped.owners).toEqual({ db: { node: 'node2', source: 'cluster' } })
+    expect(stopped.steps.find((s) => s.uses === 'rgmanager.relocate')?.input).toEqual({
+      service: 'db',
+      from: 'node2',
+      node: 'node3',
     })
   })
 

@@ -7,7 +7,7 @@ import type { PolicyMatch } from './evaluate.ts'
 import { referenceProblems } from './inputs.ts'
 import type { Plan, PlanStep, SkippedStep } from './plan.ts'
 import { resolveTemplates, shown, TemplateError } from './template.ts'
-import { RealServerView } from './views.ts'
+import { HealthView, RealServerView } from './views.ts'
 
 export interface PlanOptions {
   inventory: Inventory
@@ -64,7 +64,19 @@ export async function planMatch(match: PolicyMatch, options: PlanOptions): Promi
     notify: policy.notify,
     dryRun: policy.dryRun || options.dryRun === true,
     ...(skipped.length > 0 ? { skipped } : {}),
+    ...(policy.readsOwners ? { owners: ownersOf(vars.health) } : {}),
   }
+}
+
+/** The owners the plan's expressions saw, each with its source (live or the preferred guess). */
+function ownersOf(health: unknown): NonNullable<Plan['owners']> {
+  if (!(health instanceof HealthView)) return {}
+  return Object.fromEntries(
+    Object.entries(health.owners).map(([service, node]) => [
+      service,
+      { node, source: health.ownerSources[service] ?? 'preferred' },
+    ]),
+  )
 }
 
 /** The incident a match belongs to: the policy's `incident:` template, else `type:subject`. */

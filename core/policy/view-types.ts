@@ -84,7 +84,9 @@ export class HealthView {
     readonly checks: Record<string, string>,
     /**
      * Cluster service → the node running it: what the cluster manager reported (a service
-     * row's `detail.owner`), else its first preferred node.
+     * row's `detail.owner`, written by rgmanager.membership / pacemaker.status; for a service
+     * it runs nowhere, the node it last ran on, else `""`); without live data its first
+     * preferred node.
      */
     readonly owners: Record<string, string>,
     /**
@@ -92,6 +94,11 @@ export class HealthView {
      * there is one, else more than half of the cluster nodes up as tandem sees them.
      */
     readonly quorate: boolean,
+    /**
+     * Where each of `owners` came from: `cluster` (the live word) or `preferred` (no live data:
+     * the fallback). Not visible to CEL; plans record it (Plan.owners).
+     */
+    readonly ownerSources: Record<string, 'cluster' | 'preferred'> = {},
   ) {}
 }
 

@@ -102,14 +102,16 @@ export function healthView(
   const owners = Object.fromEntries(
     config.services.filter((s) => s.cluster).map((s) => [s.name, s.cluster?.preferred[0] ?? '']),
   )
+  const ownerSources: Record<string, 'cluster' | 'preferred'> = Object.fromEntries(
+    Object.keys(owners).map((name) => [name, 'preferred']),
+  )
   const byKind: Record<string, Record<string, string>> = { node: nodes, service: services, vm: vms }
   for (const row of rows) {
     const table = byKind[row.kind]
     const name = row.target.replace(/^(node|service|vm)\//, '')
     if (table) table[name] = row.state
     else checks[row.target] = row.state
-    const owner = row.detail?.owner
-    if (row.kind === 'service' && typeof owner === 'string' && name in owners) owners[name] = owner
+    if (row.kind === 'service' && name in owners) liveOwner(row.detail, name)
   }
   const members = config.nodes.filter((n) => n.roles.includes('cluster'))
   const up = members.filter((n) => nodes[n.name] === 'up').length
@@ -120,7 +122,18 @@ export function healthView(
     (reported === 'up' || reported === 'down'
       ? reported === 'up'
       : members.length > 0 && up > members.length / 2)
-  return new HealthView(nodes, services, vms, checks, owners, quorate)
+  return new HealthView(nodes, services, vms, checks, owners, quorate, ownerSources)
+
+  /**
+   * The cluster manager's word beats the preferred list: the node running it, else the node it
+   * last ran on (a service stopped for recovery belongs to its dead owner), else `""`.
+   */
+  function liveOwner(detail: HealthRow['detail'], name: string): void {
+    const { owner, lastOwner } = detail ?? {}
+    if (typeof owner !== 'string' && owner !== null) return
+    owners[name] = owner ?? (typeof lastOwner === 'string' ? lastOwner : '')
+    ownerSources[name] = 'cluster'
+  }
 }
 
 /** Health rows saying every node, service and VM of the inventory is up (replays, plans). */

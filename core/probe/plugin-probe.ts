@@ -3,6 +3,7 @@ import type { z } from 'zod'
 import { TandemError } from '../errors.ts'
 import { nearestName } from '../inventory/index.ts'
 import type { PluginContext, PluginDefinition, Registry } from '../plugin/index.ts'
+import { parseFacts } from './live-facts.ts'
 import { elapsedMs, type ProbeResult, type ProbeStatus, result } from './result.ts'
 import type { CheckTarget } from './targets.ts'
 
@@ -108,8 +109,13 @@ function checked(outcome: ProbeResult, startedAt: number, kind: string): ProbeRe
   if (!outcome || !STATUSES.has(outcome.status))
     return result('unknown', startedAt, `[${kind}] returned a malformed probe result`)
   const latencyMs = Number.isFinite(outcome.latencyMs) ? outcome.latencyMs : elapsedMs(startedAt)
-  const detail = typeof outcome.detail === 'string' ? outcome.detail : ''
-  return outcome.data && typeof outcome.data === 'object'
-    ? { status: outcome.status, latencyMs, detail, data: outcome.data }
-    : { status: outcome.status, latencyMs, detail }
+  const { facts, problem } = parseFacts(outcome.facts)
+  const said = typeof outcome.detail === 'string' ? outcome.detail : ''
+  const detail = problem
+    ? `${said}${said ? '; ' : ''}[${kind}] malformed ${problem} (ignored)`
+    : said
+  const out: ProbeResult = { status: outcome.status, latencyMs, detail }
+  if (outcome.data && typeof outcome.data === 'object') out.data = outcome.data
+  if (facts) out.facts = facts
+  return out
 }

@@ -1,6 +1,13 @@
 // Probes: lvs.table (the IPVS table against the inventory: missing services, no capacity,
 // drift) and lvs.stats (per real server counters, rates and connection counts) for policies.
-import { defineProbe, Name, PluginError, type ProbeResult, z } from '../../core/plugin/index.ts'
+import {
+  defineProbe,
+  type LvsFacts,
+  Name,
+  PluginError,
+  type ProbeResult,
+  z,
+} from '../../core/plugin/index.ts'
 import { type LvsConfig, type LvsContext, onDirector, readTable } from './ipvsadm.ts'
 import { findService, type LiveService, serverId, serviceArgs, serviceId } from './model.ts'
 import { parseCount, parseListing } from './parse.ts'
@@ -21,6 +28,7 @@ export const tableProbe = defineProbe<typeof TableInput, LvsConfig>({
       const critical: string[] = []
       const warning: string[] = []
       const services: Record<string, unknown>[] = []
+      const lvs: Record<string, LvsFacts> = {}
       for (const [director, group] of groupByDirector(targets)) {
         const table = await readTable(onDirector(ctx, director))
         for (const target of group) {
@@ -28,6 +36,7 @@ export const tableProbe = defineProbe<typeof TableInput, LvsConfig>({
           const problem = capacityProblem(target, live)
           if (problem) (problem.severe ? critical : warning).push(problem.text)
           services.push(describeService(target, live, director))
+          lvs[target.name] = factsOf(target, live)
         }
         // A missing service is reported once, not as every command that would recreate it.
         const present = group.filter((t) => findService(table, t.service.ref))
@@ -37,7 +46,12 @@ export const tableProbe = defineProbe<typeof TableInput, LvsConfig>({
       const status = critical.length > 0 ? 'critical' : warning.length > 0 ? 'warning' : 'ok'
       const detail =
         [...critical, ...warning].join('; ') || `${services.length} services as declared`
-      return { status, detail, data: { services, problems: [...critical, ...warning] } }
+      return {
+        status,
+        detail,
+        data: { services, problems: [...critical, ...warning] },
+        facts: { lvs },
+      }
     }),
 })
 
@@ -116,7 +130,7 @@ function capacityProblem(target: LvsTarget, live: LiveService | undefined) {
 }
 
 function describeService(target: LvsTarget, live: LiveService | undefined, director: string) {
-  const nodeOf = (id: string) => target.servers.find((s) => serverId(s.server) === id)?.node ?? null
+  const nodeOf = (id: string) => nodeAt(target, id) ?? null
   return {
     name: target.name,
     director,
@@ -126,6 +140,21 @@ function describeService(target: LvsTarget, live: LiveService | undefined, direc
     persistence: live?.persistence ?? null,
     servers: (live?.servers ?? []).map((s) => ({ node: nodeOf(serverId(s)), ...s })),
   }
+}
+
+/** The live weights and connections of the inventory's real servers (others are not ours to show). */
+function factsOf(target: LvsTarget, live: LiveService | undefined): LvsFacts {
+  const servers: LvsFacts['servers'] = {}
+  for (const s of live?.servers ?? []) {
+    const node = nodeAt(target, serverId(s))
+    if (node) servers[node] = { weight: s.weight, active: s.active, inactive: s.inactive }
+  }
+  return { present: live !== undefined, servers }
+}
+
+/** The inventory node behind a real server's `address:port` in the table. */
+function nodeAt(target: LvsTarget, id: string): string | undefined {
+  return target.servers.find((s) => serverId(s.server) === id)?.node
 }
 
 function groupByDirector(targets: LvsTarget[]): Map<string, LvsTarget[]> {

@@ -1,5 +1,12 @@
 // The pacemaker.status probe: nodes, quorum, placement and failures from crm_mon XML, judged for health.
-import { defineProbe, guardProbe, type ProbeResult, z } from '../../core/plugin/index.ts'
+import {
+  defineProbe,
+  guardProbe,
+  type Inventory,
+  type PlacementFacts,
+  type ProbeResult,
+  z,
+} from '../../core/plugin/index.ts'
 import { describePlacement, findResource, type PacemakerStatus } from './crm-mon.ts'
 import {
   NodeName,
@@ -25,7 +32,11 @@ export const status = defineProbe<typeof StatusInput, PacemakerConfig>({
     guardProbe(async () => {
       const cluster = await readStatus(ctx)
       const id = input.resource && resourceId(ctx.inventory, input.resource)
-      return { ...judge(cluster, input.node, id), data: facts(cluster) }
+      return {
+        ...judge(cluster, input.node, id),
+        data: facts(cluster),
+        facts: { placement: placement(cluster, ctx.inventory) },
+      }
     }),
 })
 
@@ -109,4 +120,21 @@ function facts(cluster: PacemakerStatus & { answeredBy?: string }): Record<strin
     resources: cluster.resources,
     failures: cluster.failures,
   }
+}
+
+/**
+ * Where each inventory service placed by Pacemaker runs now (its resource's first active node).
+ * Nothing from a partition without quorum: its word on placement is not the cluster's.
+ */
+function placement(cluster: PacemakerStatus, inventory: Inventory): Record<string, PlacementFacts> {
+  const out: Record<string, PlacementFacts> = {}
+  if (cluster.quorum !== true) return out
+  for (const service of inventory.config.services) {
+    const id = service.cluster?.pacemaker?.resource
+    const r = id ? findResource(cluster, id) : undefined
+    if (!r) continue
+    const state = r.failed ? 'failed' : r.active ? (r.role ?? 'Started') : 'Stopped'
+    out[service.name] = { owner: r.active ? (r.nodes[0] ?? null) : null, state }
+  }
+  return out
 }

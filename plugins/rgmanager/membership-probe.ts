@@ -1,5 +1,12 @@
 // The rgmanager.membership probe: members, quorum and service owners from `clustat -x`, as health sees them.
-import { defineProbe, guardProbe, type ProbeResult, z } from '../../core/plugin/index.ts'
+import {
+  defineProbe,
+  guardProbe,
+  type Inventory,
+  type PlacementFacts,
+  type ProbeResult,
+  z,
+} from '../../core/plugin/index.ts'
 import { type ClusterStatus, isRunning, type ServiceState } from './clustat.ts'
 import { describeService, findService, why } from './service-actions.ts'
 import {
@@ -25,7 +32,11 @@ export const membership = defineProbe<typeof MembershipInput, RgmanagerConfig>({
     guardProbe(async () => {
       const status = await readStatus(ctx)
       const service = input.service && rgName(ctx.inventory, input.service)
-      return { ...judge(status, input.node, service), data: facts(status) }
+      return {
+        ...judge(status, input.node, service),
+        data: facts(status),
+        facts: { placement: placement(status, ctx.inventory) },
+      }
     }),
 })
 
@@ -91,4 +102,19 @@ function facts(status: ClusterStatus & { answeredBy?: string }): Record<string, 
     services: status.services,
     notice: status.notice || null,
   }
+}
+
+/**
+ * Where each inventory service placed by rgmanager runs now. Nothing from an inquorate
+ * partition or without a service list: its word on placement is not the cluster's.
+ */
+function placement(status: ClusterStatus, inventory: Inventory): Record<string, PlacementFacts> {
+  const out: Record<string, PlacementFacts> = {}
+  if (status.quorate === false || !status.services) return out
+  for (const service of inventory.config.services) {
+    if (!service.cluster?.rgmanager) continue
+    const svc = findService(status, rgName(inventory, service.name))
+    if (svc) out[service.name] = { owner: svc.owner, lastOwner: svc.lastOwner, state: svc.state }
+  }
+  return out
 }

@@ -7,11 +7,14 @@ import {
   guardProbe,
   Name,
   type PluginContext,
+  type ProbeStatus,
+  type VmFacts,
   z,
 } from '../../core/plugin/index.ts'
 import { XenConfig } from './config.ts'
-import { hypervisors, survey, toolstackOf, whereAlive } from './hosts.ts'
+import { type HostView, hypervisors, survey, toolstackOf, whereAlive } from './hosts.ts'
 import { evacuate, migrate, restartElsewhere, runsOn } from './moves.ts'
+import { isAlive } from './parse.ts'
 import { argvFor, planned } from './toolstack.ts'
 
 export { XenConfig } from './config.ts'
@@ -177,7 +180,8 @@ async function probeDomains(ctx: Ctx, hosts: string[]) {
     .filter(([, v]) => v.hosts.length === 0)
     .map(([n]) => n)
   const dark = all.filter((v) => !v.reachable).map((v) => v.host)
-  const status = twice.length || down.length ? 'critical' : dark.length ? 'warning' : 'ok'
+  const status: ProbeStatus =
+    twice.length || down.length ? 'critical' : dark.length ? 'warning' : 'ok'
   const detail =
     [
       twice.length ? `running twice: ${twice.join(', ')}` : '',
@@ -192,5 +196,19 @@ async function probeDomains(ctx: Ctx, hosts: string[]) {
       { reachable: v.reachable, guests: v.guests, ...(v.error ? { error: v.error } : {}) },
     ]),
   )
-  return { status, detail, data: { hosts: hostsOut, vms } } as const
+  return { status, detail, data: { hosts: hostsOut, vms }, facts: { vms: guestFacts(ctx, all) } }
+}
+
+/** Where each inventory guest runs now, and in what state, as the hypervisors say. */
+function guestFacts(ctx: Ctx, views: HostView[]): Record<string, VmFacts> {
+  const dark = views.some((v) => !v.reachable)
+  const out: Record<string, VmFacts> = {}
+  for (const vm of ctx.inventory.config.vms) {
+    const hosts = whereAlive(views, vm.name)
+    const rows = views.flatMap((v) => v.guests.filter((g) => g.name === vm.name))
+    const alive = rows.find((g) => isAlive(g.state))
+    const state = alive?.state ?? (dark ? 'unreachable' : (rows[0]?.state ?? 'shutoff'))
+    out[vm.name] = { host: hosts.length === 1 ? hosts[0]! : null, hosts, state }
+  }
+  return out
 }

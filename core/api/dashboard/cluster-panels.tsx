@@ -147,7 +147,19 @@ function ServiceBlock({ service: s }: { service: ServiceStatus }) {
       {s.cluster ? (
         <div class="muted">
           {s.cluster.manager} {s.cluster.name}: running on{' '}
-          <strong class="owner">{s.cluster.owner ?? 'unknown'}</strong>
+          <strong class="owner">
+            {s.cluster.owner ?? (s.cluster.state ? 'nowhere' : 'unknown')}
+          </strong>
+          {s.cluster.state && !/^started$/i.test(s.cluster.state) ? (
+            <span class="owner-state">
+              {' '}
+              ({s.cluster.state}
+              {s.cluster.owner === null && s.cluster.lastOwner
+                ? `, last on ${s.cluster.lastOwner}`
+                : ''}
+              )
+            </span>
+          ) : null}
           {s.cluster.preferred.length ? ` · preferred ${s.cluster.preferred.join(' → ')}` : ''}
           {s.sharedStorage
             ? ` · shared storage ${s.storage.join(', ')} (fence before recover)`
@@ -173,7 +185,9 @@ function ServiceBlock({ service: s }: { service: ServiceStatus }) {
                   {r.address}:{r.port} <span class="muted">{r.forwarding}</span>
                 </td>
                 <td class="weight">
-                  {r.liveWeight === null ? (
+                  {r.inTable === false ? (
+                    <span class="live0">not in IPVS table</span>
+                  ) : r.liveWeight === null ? (
                     r.weight
                   ) : (
                     <span class={r.liveWeight === 0 ? 'live0' : ''}>

@@ -22,6 +22,8 @@ export interface RealServerStatus {
   weight: number
   /** The weight IPVS has now, when a probe reported it (service detail `realServers`). */
   liveWeight: number | null
+  /** In the director's IPVS table now; null while no lvs.table probe has reported. */
+  inTable: boolean | null
   health: Health
   /** Check name → state, e.g. `{ http: 'up' }`. */
   checks: Record<string, TargetState>
@@ -43,7 +45,12 @@ export interface ServiceStatus {
   cluster: {
     manager: 'rgmanager' | 'pacemaker'
     name: string
+    /** Where the cluster manager runs it now (a probe's word); null: nowhere, or not reported. */
     owner: string | null
+    /** The cluster manager's state of it (`started`, `stopped`, `failed` …); null: not reported. */
+    state: string | null
+    /** Where it ran last, when it runs nowhere now and the cluster says (rgmanager). */
+    lastOwner: string | null
     preferred: string[]
   } | null
   storage: string[]
@@ -141,11 +148,11 @@ export function buildClusterStatus(
   )
   const vms = inv.config.vms.map((vm) => ({
     name: vm.name,
-    host: stringField(details.get(vm.name), 'host') ?? vm.host,
+    host: stringField(details.get(healthTarget.vm(vm.name)), 'host') ?? vm.host,
     declaredHost: vm.host,
     toolstack: vm.toolstack,
     memoryMib: vm.memory_mib,
-    health: h(vm.name),
+    health: h(healthTarget.vm(vm.name)),
   }))
   const perNode = groupByNode(services, vms)
   return {
@@ -225,6 +232,7 @@ function serviceStatus(
 ): ServiceStatus {
   const detail = details.get(healthTarget.service(s.name))
   const live = (detail?.realServers ?? {}) as Record<string, { weight?: unknown }>
+  const inIpvs = typeof detail?.inIpvs === 'boolean' ? detail.inIpvs : null
   const manager = s.cluster?.rgmanager ? 'rgmanager' : 'pacemaker'
   return {
     name: s.name,
@@ -256,6 +264,7 @@ function serviceStatus(
         forwarding: rs.forwarding ?? s.lvs?.forwarding ?? 'route',
         weight: rs.weight,
         liveWeight: typeof liveWeight === 'number' ? liveWeight : null,
+        inTable: inIpvs === null ? null : inIpvs && rs.node in live,
         health: worst,
         checks,
       }
@@ -264,7 +273,9 @@ function serviceStatus(
       ? {
           manager,
           name: s.cluster.rgmanager?.service ?? s.cluster.pacemaker?.resource ?? s.name,
-          owner: stringField(detail, 'owner') ?? stringField(detail, 'node') ?? null,
+          owner: stringField(detail, 'owner') ?? null,
+          state: stringField(detail, 'ownerState') ?? null,
+          lastOwner: stringField(detail, 'lastOwner') ?? null,
           preferred: s.cluster.preferred,
         }
       : null,

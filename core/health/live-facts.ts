@@ -1,0 +1,198 @@
+// Live facts from plugin probes (IPVS weights, service owners, guest hosts), kept as the store has them.
+import type { LiveFacts, LvsFacts, PlacementFacts, VmFacts } from '../plugin/index.ts'
+import type { HealthState } from './events.ts'
+import { type HealthRow, healthTarget } from './rows.ts'
+
+/** What a `service/<name>` row's detail says of the live world (besides its health counts). */
+export interface ServiceFactsDetail {
+  /** The node running it now (cluster-placed services), null when it runs nowhere. */
+  owner?: string | null
+  /** Where it ran last (rgmanager's last owner), when the cluster says. */
+  lastOwner?: string | null
+  /** The cluster manager's word on it: `started`, `stopped`, `failed`, `Started` … */
+  ownerState?: string
+  /** The virtual service is in the director's IPVS table. */
+  inIpvs?: boolean
+  /** Real servers in the IPVS table by node, with the weight the kernel has now. */
+  realServers?: Record<string, { weight: number }>
+}
+
+/** What a `vm/<name>` row says: its state as health reads it, and where it runs. */
+export interface VmRow {
+  state: HealthState
+  since: number
+  detail: { host: string | null; hosts: string[]; domain: string }
+}
+
+type Kind = keyof LiveFacts
+type Fact = LvsFacts | PlacementFacts | VmFacts
+
+/**
+ * The live facts as last written, and what each source reported. With several sources for one
+ * subject (two membership checks), the first by target name that reports it wins, so sources
+ * that disagree do not rewrite the row every interval. A source whose probe failed reports
+ * nothing: its subjects keep their last known facts (stale beats invented).
+ */
+export class FactsBook {
+  private readonly services = new Map<string, ServiceFactsDetail>()
+  private readonly vms = new Map<string, VmRow>()
+  /** `kind/subject` → source target id → fact. */
+  private readonly reports = new Map<string, Map<string, Fact>>()
+  /** Source target id → the `kind/subject` keys its last result reported. */
+  private readonly bySource = new Map<string, Set<string>>()
+
+  /** Takes the facts the store holds, so a restart (or serverless tick) rewrites nothing. */
+  restore(rows: readonly HealthRow[]): void {
+    for (const row of rows) {
+      if (row.kind === 'service' && row.detail) {
+        const facts = pickServiceFacts(row.detail)
+        if (Object.keys(facts).length > 0)
+          this.services.set(row.target.slice('service/'.length), facts)
+      } else if (row.kind === 'vm' && row.detail && row.target.startsWith('vm/')) {
+        const { host, hosts, domain } = row.detail
+        this.vms.set(row.target.slice(3), {
+          state: row.state,
+          since: row.since,
+          detail: {
+            host: typeof host === 'string' ? host : null,
+            hosts: Array.isArray(hosts) ? hosts.filter((h) => typeof h === 'string') : [],
+            domain: typeof domain === 'string' ? domain : 'unknown',
+          },
+        })
+      }
+    }
+  }
+
+  /** True once `source` reported facts: its later results (even failures) must be applied. */
+  knows(source: string): boolean {
+    return this.bySource.has(source)
+  }
+
+  /**
+   * Applies one result of `source` (facts undefined: its probe failed). Returns the services and
+   * VMs whose stored facts changed; their rows must be written.
+   */
+  apply(
+    source: string,
+    facts: LiveFacts | undefined,
+    now: number,
+  ): { services: string[]; vms: string[] } {
+    const before = this.bySource.get(source) ?? new Set<string>()
+    const after = new Set<string>()
+    for (const kind of ['lvs', 'placement', 'vms'] as const)
+      for (const [subject, fact] of Object.entries(facts?.[kind] ?? {})) {
+        const key = `${kind}/${subject}`
+        after.add(key)
+        const sources = this.reports.get(key) ?? new Map<string, Fact>()
+        this.reports.set(key, sources.set(source, fact))
+      }
+    for (const key of before) if (!after.has(key)) this.reports.get(key)?.delete(source)
+    this.bySource.set(source, after)
+    const changed = { services: [] as string[], vms: [] as string[] }
+    for (const key of new Set([...before, ...after])) {
+      const [kind, subject] = splitKey(key)
+      const fact = this.chosen(key)
+      if (!fact) continue
+      if (kind === 'vms') {
+        if (this.setVm(subject, fact as VmFacts, now)) changed.vms.push(subject)
+      } else if (this.setService(kind, subject, fact as LvsFacts | PlacementFacts))
+        changed.services.push(subject)
+    }
+    return changed
+  }
+
+  /** The live part of a service row's detail (empty when nothing was ever reported). */
+  serviceDetail(name: string): ServiceFactsDetail {
+    return this.services.get(name) ?? {}
+  }
+
+  vm(name: string): VmRow | undefined {
+    return this.vms.get(name)
+  }
+
+  private chosen(key: string): Fact | undefined {
+    const sources = this.reports.get(key)
+    if (!sources || sources.size === 0) return undefined
+    const first = [...sources.keys()].sort()[0]!
+    return sources.get(first)
+  }
+
+  private setService(kind: 'lvs' | 'placement', name: string, fact: LvsFacts | PlacementFacts) {
+    const old = this.services.get(name) ?? {}
+    const next: ServiceFactsDetail = { ...old }
+    if (kind === 'placement') {
+      const { owner, lastOwner, state } = fact as PlacementFacts
+      next.owner = owner
+      next.lastOwner = lastOwner ?? null
+      next.ownerState = state
+    } else {
+      const { present, servers } = fact as LvsFacts
+      next.inIpvs = present
+      next.realServers = Object.fromEntries(
+        Object.keys(servers)
+          .sort()
+          .map((node) => [node, { weight: servers[node]!.weight }]),
+      )
+    }
+    if (sameJson(old, next)) return false
+    this.services.set(name, next)
+    return true
+  }
+
+  private setVm(name: string, fact: VmFacts, now: number): boolean {
+    const old = this.vms.get(name)
+    const detail = { host: fact.host, hosts: [...fact.hosts].sort(), domain: fact.state }
+    const state = vmState(fact)
+    if (old && old.state === state && sameJson(old.detail, detail)) return false
+    this.vms.set(name, { state, since: old && old.state === state ? old.since : now, detail })
+    return true
+  }
+}
+
+/** The row of a VM as the engine writes it. */
+export function vmHealthRow(name: string, row: VmRow, now: number): HealthRow {
+  return {
+    target: healthTarget.vm(name),
+    kind: 'vm',
+    state: row.state,
+    stateType: 'hard',
+    flapping: false,
+    since: Math.round(row.since),
+    detail: { ...row.detail },
+    flapHistory: null,
+    updatedAt: Math.round(now),
+  }
+}
+
+/**
+ * A guest's health from what the hypervisors say: `up` running (or blocked: waiting for I/O) on
+ * one host, `degraded` paused or alive on several hosts, `unreachable` when only hosts that did
+ * not answer could run it, `down` when it runs nowhere.
+ */
+function vmState(fact: VmFacts): HealthState {
+  if (fact.hosts.length > 1) return 'degraded'
+  if (fact.state === 'unreachable') return 'unreachable'
+  if (fact.hosts.length === 0) return 'down'
+  return fact.state === 'running' || fact.state === 'blocked' ? 'up' : 'degraded'
+}
+
+function pickServiceFacts(detail: Record<string, unknown>): ServiceFactsDetail {
+  const out: ServiceFactsDetail = {}
+  if (typeof detail.owner === 'string' || detail.owner === null) out.owner = detail.owner
+  if (typeof detail.lastOwner === 'string' || detail.lastOwner === null)
+    out.lastOwner = detail.lastOwner
+  if (typeof detail.ownerState === 'string') out.ownerState = detail.ownerState
+  if (typeof detail.inIpvs === 'boolean') out.inIpvs = detail.inIpvs
+  if (detail.realServers && typeof detail.realServers === 'object')
+    out.realServers = detail.realServers as ServiceFactsDetail['realServers']
+  return out
+}
+
+function splitKey(key: string): [Kind, string] {
+  const slash = key.indexOf('/')
+  return [key.slice(0, slash) as Kind, key.slice(slash + 1)]
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b)
+}
