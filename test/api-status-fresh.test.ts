@@ -16,7 +16,7 @@ beforeAll(async () => {
     .values([
       health('node/node2', 'node', 'up', T),
       health('web/node2/http', 'check', 'up', T),
-      { ...health('guest1', 'vm', 'up', T), detail: { host: 'node2' } },
+      { ...health('vm/guest1', 'vm', 'up', T), detail: { host: 'node2' } },
     ])
 })
 afterAll(async () => {
@@ -59,7 +59,7 @@ describe('GET /api/v1/status after changes', () => {
 
   it('sees raw SQL writers, new rows, details and deleted rows', async () => {
     await other.client.execute(
-      `UPDATE health_states SET detail = '{"host":"node3"}' WHERE target = 'guest1'`,
+      `UPDATE health_states SET detail = '{"host":"node3"}' WHERE target = 'vm/guest1'`,
     )
     let body = (await status()).body
     expect(body.vms.find((v: any) => v.name === 'guest1').host).toBe('node3')
