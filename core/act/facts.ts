@@ -68,12 +68,16 @@ export async function busyTarget(tx: Tx, target: string, stepId: string): Promis
   return rows[0]?.id ?? null
 }
 
-/** Fence steps that fired (any outcome) since `since`, across every policy. */
-export async function fencesSince(tx: Tx, since: number): Promise<string[]> {
+/**
+ * Fence steps that fired (any outcome) since `since`, across every policy; at most `limit` of
+ * them (the guard only needs to know whether its count is reached).
+ */
+export async function fencesSince(tx: Tx, since: number, limit: number): Promise<string[]> {
   const rows = await tx
     .select({ node: steps.fenceNode })
     .from(steps)
     .where(and(isNotNull(steps.fenceNode), gte(steps.startedAt, since)))
+    .limit(limit)
   return rows.map((r) => r.node ?? '')
 }
 

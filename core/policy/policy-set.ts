@@ -63,6 +63,15 @@ export interface MatchResult {
   skipped: PolicySkip[]
 }
 
+export interface MatchOptions {
+  /**
+   * Called with what fires now (and what will wait) before the `for:` timers are stored: the
+   * daemon starts its runs here, so a timer write never stands between an event and its first
+   * action. A crash before the timers are stored replays the event (its cursor has not moved).
+   */
+  beforeTimers?(fire: PolicyMatch[], waiting: PolicyMatch[]): Promise<void>
+}
+
 export interface PolicyStatus {
   file: string
   name?: string
@@ -85,7 +94,7 @@ export interface PolicySet {
   /** Trigger + `if:` only, with the health given (or current health). Pure and fast. */
   evaluate(event: TandemEvent, health?: HealthView): Promise<Evaluation>
   /** Trigger + `if:` + `for:`: what to do now, what waits. */
-  match(event: TandemEvent): Promise<MatchResult>
+  match(event: TandemEvent, options?: MatchOptions): Promise<MatchResult>
   /** Waiting timers whose time came and whose condition still holds. */
   due(now?: number): Promise<PolicyMatch[]>
   pending(): Promise<PendingTimer[]>
@@ -164,21 +173,22 @@ export async function createPolicySet(options: PolicySetOptions): Promise<Policy
         health: health ?? (await readHealth()),
       })
     },
-    async match(event) {
+    async match(event, matchOptions = {}) {
       const cancelled = await timers.cancelResolved(event)
       const evaluation = await set.evaluate(event)
       const result: MatchResult = { fire: [], waiting: [], cancelled, skipped: evaluation.skipped }
-      for (const m of evaluation.matches) {
-        if (m.policy.forMs === undefined) {
-          result.fire.push(m)
-          continue
-        }
+      const waits: PolicyMatch[] = []
+      for (const m of evaluation.matches)
+        (m.policy.forMs === undefined ? result.fire : waits).push(m)
+      await matchOptions.beforeTimers?.(result.fire, waits)
+      for (const m of waits) {
+        const forMs = m.policy.forMs as number
         const timer: PendingTimer = {
           key: timerKey(m.policy.name, event),
           policy: m.policy.name,
           event,
           since: event.at,
-          dueAt: event.at + m.policy.forMs,
+          dueAt: event.at + forMs,
         }
         await timers.start(timer)
         result.waiting.push(timer)
