@@ -1,5 +1,6 @@
 // The live policy set the daemon runs: match events, `for:` timers, schedules, hot reload, status.
 import { type FSWatcher, watch } from 'node:fs'
+import { sql } from 'drizzle-orm'
 import type { TandemEvent } from '../health/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import type { Logger, Registry } from '../plugin/index.ts'
@@ -129,7 +130,7 @@ export async function createPolicySet(options: PolicySetOptions): Promise<Policy
     const rows = options.health
       ? await options.health()
       : options.store
-        ? await options.store.db.select().from(healthStates)
+        ? await readHealthRows(options.store)
         : []
     return healthView(rows, inventory)
   }
@@ -256,6 +257,25 @@ function stillHolds(event: TandemEvent, health: HealthView): boolean {
           ? health.vms
           : undefined
   return table?.[event.subject] !== 'up'
+}
+
+/**
+ * What the health view needs, read on every event: the state of every target, and `detail` only
+ * of services (their owner); node and check details (votes, evidence) are left unparsed.
+ */
+function readHealthRows(store: Store): Promise<HealthRow[]> {
+  return store.db
+    .select({
+      target: healthStates.target,
+      kind: healthStates.kind,
+      state: healthStates.state,
+      detail: sql<
+        string | null
+      >`case when ${healthStates.kind} = 'service' then ${healthStates.detail} end`.mapWith(
+        (value: string | null) => (value === null ? null : JSON.parse(value)),
+      ),
+    })
+    .from(healthStates)
 }
 
 function watchDir(
