@@ -2,6 +2,7 @@
 // plugin command spawned, through the real daemon (leader loop → policies → executor) with 1,000
 // policy files loaded and the journal on a file database. Prints one JSON line.
 import { once } from 'node:events'
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import os, { tmpdir } from 'node:os'
@@ -133,6 +134,7 @@ try {
       cpu_p50_ms: pct(0.5, cpuSamples),
       cpu_p99_ms: pct(0.99, cpuSamples),
       target_p99_ms: TARGET_P99_MS,
+      fsyncMs: fsyncProbe(join(dir, 'fsync-probe')),
       store: 'file (WAL, synchronous=FULL)',
       timersLeft: timers,
       loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
@@ -141,6 +143,22 @@ try {
 } finally {
   receiver.close()
   await rm(dir, { recursive: true, force: true })
+}
+
+/** What one fsync costs on the store's disk right now (three stand before each spawn). */
+function fsyncProbe(file: string) {
+  const fd = openSync(file, 'w')
+  const times: number[] = []
+  for (let i = 0; i < 30; i++) {
+    writeSync(fd, Buffer.alloc(4096, i))
+    const t = performance.now()
+    fsyncSync(fd)
+    times.push(performance.now() - t)
+  }
+  closeSync(fd)
+  times.sort((a, b) => a - b)
+  const at = (p: number) => Math.round(times[Math.floor(p * (times.length - 1))]! * 100) / 100
+  return { p50: at(0.5), p90: at(0.9) }
 }
 
 /** When the fence of `node` is spawned: hrtime, and this process's CPU usage at that moment. */
