@@ -124,6 +124,8 @@ async function attempt(
     commands: [],
     onSpawn: (proc) => {
       spawned.push(engine.tx((tx) => appendProcess(tx, row, proc)))
+      // After the pid is journaled: the run's `started` notice follows its first command.
+      void scope.acted?.()
     },
   }
   const ctx = stepContext(engine.context, action.config, {

@@ -32,7 +32,12 @@ export function configCache(deps: ContextDeps) {
   const parsed = new Map<string, unknown>()
   return (plugin: PluginDefinition): unknown => {
     if (parsed.has(plugin.name)) return parsed.get(plugin.name)
-    const result = plugin.config.safeParse(deps.pluginConfig[plugin.name] ?? {})
+    // `module` says where a third-party plugin came from; it is not the plugin's own setting.
+    const { module: _module, ...block } = (deps.pluginConfig[plugin.name] ?? {}) as Record<
+      string,
+      unknown
+    >
+    const result = plugin.config.safeParse(block)
     if (!result.success)
       throw new TandemError(
         'CONFIG_INVALID',

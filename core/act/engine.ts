@@ -51,6 +51,12 @@ export interface RunScope {
   actor: string
   dryRun: boolean
   refused: { what: string; guard: string; reason: string }[]
+  /**
+   * Called (any number of times) once the run first acted: its first command spawned or its
+   * first step decided. Runs begun by execute() then send their `started` notice and let the
+   * leader's other store work go on; neither stands between the event and the first action.
+   */
+  acted?: () => Promise<void>
 }
 
 export interface ResolvedAction {

@@ -16,12 +16,19 @@ import {
 import { type ManualOptions, manualPlan } from './manual.ts'
 import { recoverInterrupted } from './recover.ts'
 import { redactDeep } from './redact.ts'
-import { continueRun, notifyRun, reportOf } from './run.ts'
+import { announcer, continueRun, notifyRun, reportOf } from './run.ts'
 import type { ExecutorDeps, Refusal, RunReport } from './types.ts'
 
 export interface Executor {
   /** Runs one plan: guards, journal, plugins, verify, notices. */
   execute(plan: Plan, options?: { actor?: string; incidentId?: string }): Promise<RunReport>
+  /**
+   * Resolves once every run execute() began so far has acted (first command spawned, first step
+   * decided, refused or ended), or after `timeoutMs`. The leader holds its other store work
+   * (cursor, notices, timers) until then: on one store connection, whatever it queued would
+   * stand between a node.down and its fence.
+   */
+  acting(timeoutMs: number): Promise<void>
   /** At start-up: in-flight steps become unknown, are verified, and their runs resume. */
   recover(): Promise<RunReport[]>
   /** Resumes runs whose approval was granted, ends those denied or expired. */
@@ -54,19 +61,42 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       active.delete(scope.runId)
     }
   }
+  const beginning = new Set<Promise<void>>()
   const execute: Executor['execute'] = async (plan, options = {}) => {
-    const begun = await begin(engine, plan, options)
-    if (begun.refusal) {
-      const report = await reportOf(begun.scope, 'blocked')
-      await notifyRun(begun.scope, report, 'blocked')
-      return report
+    let acted!: () => void
+    const first = new Promise<void>((resolve) => {
+      acted = resolve
+    })
+    beginning.add(first)
+    void first.then(() => beginning.delete(first))
+    try {
+      const begun = await begin(engine, plan, options)
+      if (begun.refusal) {
+        acted()
+        const report = await reportOf(begun.scope, 'blocked')
+        await notifyRun(begun.scope, report, 'blocked')
+        return report
+      }
+      const announce = plan.notify.on.includes('started') ? announcer(begun.scope) : undefined
+      begun.scope.acted = () => {
+        acted()
+        return announce?.() ?? Promise.resolve()
+      }
+      return await resume(begun.scope)
+    } finally {
+      acted()
     }
-    if (plan.notify.on.includes('started'))
-      await notifyRun(begun.scope, await reportOf(begun.scope, 'running'), 'started')
-    return resume(begun.scope)
   }
   return {
     execute,
+    acting: async (timeoutMs) => {
+      let timer: NodeJS.Timeout | undefined
+      const limit = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs)
+      })
+      await Promise.race([Promise.all([...beginning]), limit])
+      clearTimeout(timer)
+    },
     async recover() {
       const scopes = await recoverInterrupted(engine)
       const reports: RunReport[] = []

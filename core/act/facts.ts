@@ -68,12 +68,16 @@ export async function busyTarget(tx: Tx, target: string, stepId: string): Promis
   return rows[0]?.id ?? null
 }
 
-/** Fence steps that fired (any outcome) since `since`, across every policy. */
-export async function fencesSince(tx: Tx, since: number): Promise<string[]> {
+/**
+ * Fence steps that fired (any outcome) since `since`, across every policy; at most `limit` of
+ * them (the guard only needs to know whether its count is reached).
+ */
+export async function fencesSince(tx: Tx, since: number, limit: number): Promise<string[]> {
   const rows = await tx
     .select({ node: steps.fenceNode })
     .from(steps)
     .where(and(isNotNull(steps.fenceNode), gte(steps.startedAt, since)))
+    .limit(limit)
   return rows.map((r) => r.node ?? '')
 }
 
@@ -93,18 +97,27 @@ export async function monitorBlind(
   tx: Tx,
   threshold: number,
 ): Promise<{ blind: boolean; reason: string }> {
-  const rows = await tx
-    .select({ target: healthStates.target, kind: healthStates.kind, state: healthStates.state })
+  // One row, counted by SQLite: this runs before every destructive step.
+  const targets = inArray(healthStates.kind, ['node', 'check'])
+  const failingState = inArray(healthStates.state, FAILING_STATES)
+  const [row] = await tx
+    .select({
+      monitor: sql<
+        string | null
+      >`max(case when ${healthStates.target} = 'monitor' then ${healthStates.state} end)`,
+      total: sql<number>`coalesce(sum(case when ${targets} then 1 else 0 end), 0)`,
+      failing: sql<number>`coalesce(sum(case when ${targets} and ${failingState} then 1 else 0 end), 0)`,
+    })
     .from(healthStates)
-  const monitor = rows.find((r) => r.target === 'monitor')
-  if (monitor && FAILING_STATES.includes(monitor.state))
-    return { blind: true, reason: `the probe engine reports the monitor ${monitor.state}` }
-  const targets = rows.filter((r) => r.kind === 'node' || r.kind === 'check')
-  const failing = targets.filter((r) => FAILING_STATES.includes(r.state)).length
-  if (targets.length > 0 && failing / targets.length > threshold)
+  const monitor = row?.monitor
+  if (monitor && FAILING_STATES.includes(monitor))
+    return { blind: true, reason: `the probe engine reports the monitor ${monitor}` }
+  const total = Number(row?.total ?? 0)
+  const failing = Number(row?.failing ?? 0)
+  if (total > 0 && failing / total > threshold)
     return {
       blind: true,
-      reason: `${failing} of ${targets.length} targets fail at once (more than ${Math.round(threshold * 100)}%): suspecting tandem's own network or probes`,
+      reason: `${failing} of ${total} targets fail at once (more than ${Math.round(threshold * 100)}%): suspecting tandem's own network or probes`,
     }
   return { blind: false, reason: '' }
 }

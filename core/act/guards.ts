@@ -92,11 +92,12 @@ export async function stepRefusal(
       }
   }
   if (facts.fenceNode && guards.maxFences) {
-    const fenced = await fencesSince(tx, facts.now - guards.maxFences.windowMs)
-    if (fenced.length >= guards.maxFences.count)
+    const { count, windowMs } = guards.maxFences
+    const fenced = await fencesSince(tx, facts.now - windowMs, count)
+    if (fenced.length >= count)
       return {
         guard: 'max_fences',
-        reason: `${fenced.length} fence(s) in the last ${seconds(guards.maxFences.windowMs)} (${fenced.join(', ')}; limit ${guards.maxFences.count})`,
+        reason: `${fenced.length} fence(s) in the last ${seconds(windowMs)} (${fenced.join(', ')}; limit ${count})`,
       }
   }
   const blast = await blastRadius(tx, inventory, facts, guards.maxDrainedPercent)

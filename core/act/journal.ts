@@ -1,6 +1,6 @@
 // The journal: incidents → runs → steps, written durably (BEGIN IMMEDIATE) before anything runs.
 import { randomUUID } from 'node:crypto'
-import { and, asc, eq, gt, inArray, lt, or } from 'drizzle-orm'
+import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm'
 import type { Plan } from '../policy/index.ts'
 import { auditLog, type Db, incidents, runs, steps } from '../store/index.ts'
 import type { RunStatus, StepStatus } from './types.ts'
@@ -66,11 +66,15 @@ export async function insertRun(
     actor: run.actor,
     startedAt: run.now,
   })
-  for (const [index, step] of planned.entries()) {
+  // One read of what this policy already did in the incident, one insert of every step.
+  const done = run.dryRun ? [] : await earlierSteps(tx, `${run.incidentId}/${run.plan.policy}/`)
+  const rows = planned.map((step, index) => {
     const baseKey = `${run.incidentId}/${run.plan.policy}/${step.planId}`
-    const earlier = run.dryRun ? [] : await earlierSteps(tx, baseKey)
-    const done = earlier.find((s) => s.status === 'succeeded' || s.status === 'running')
-    await tx.insert(steps).values({
+    const earlier = done.filter(
+      (s) => s.idempotencyKey === baseKey || s.idempotencyKey.startsWith(`${baseKey}@`),
+    )
+    const before = earlier.find((s) => s.status === 'succeeded' || s.status === 'running')
+    return {
       id: `${runId}/${step.planId}`,
       runId,
       index,
@@ -78,15 +82,16 @@ export async function insertRun(
       uses: step.uses,
       input: step.input,
       commands: step.commands,
-      status: done ? 'skipped' : 'pending',
-      error: done ? `already ${done.status} in this incident (step ${done.id})` : null,
-      blockedBy: done ? 'idempotency' : null,
+      status: before ? 'skipped' : 'pending',
+      error: before ? `already ${before.status} in this incident (step ${before.id})` : null,
+      blockedBy: before ? 'idempotency' : null,
       idempotencyKey: earlier.length === 0 && !run.dryRun ? baseKey : `${baseKey}@${runId}`,
       target: step.target,
       destructive: step.destructive,
       fenceNode: step.fenceNode,
-    })
-  }
+    }
+  })
+  if (rows.length > 0) await tx.insert(steps).values(rows)
   return runId
 }
 
@@ -170,17 +175,14 @@ export async function stepsWithStatus(tx: Tx, statuses: StepStatus[]): Promise<S
   return tx.select().from(steps).where(inArray(steps.status, statuses))
 }
 
-async function earlierSteps(tx: Tx, baseKey: string): Promise<StepRow[]> {
+/** Steps whose idempotency key starts with `prefix` (`incident/policy/`), by index range. */
+async function earlierSteps(tx: Tx, prefix: string): Promise<StepRow[]> {
+  // The keys just past the prefix: its last character ('/') incremented ('0').
+  const past = `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`
   return tx
     .select()
     .from(steps)
-    .where(
-      or(
-        eq(steps.idempotencyKey, baseKey),
-        // `key@run` suffixes sort between `key@` and `keyA` ('@' is 0x40, 'A' 0x41).
-        and(gt(steps.idempotencyKey, `${baseKey}@`), lt(steps.idempotencyKey, `${baseKey}A`)),
-      ),
-    )
+    .where(and(gte(steps.idempotencyKey, prefix), lt(steps.idempotencyKey, past)))
 }
 
 /** Closes the open incident of `key` (the daemon calls it when the problem clears). */

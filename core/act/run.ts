@@ -1,6 +1,6 @@
 // A run from its journaled steps to an outcome: order, foreach groups, on_failure, notices.
 import type { PlanStep } from '../policy/index.ts'
-import type { RunScope } from './engine.ts'
+import { errorText, type RunScope } from './engine.ts'
 import { finishRun, loadRun, type StepRow, setStep } from './journal.ts'
 import { executeStep, type StepOutcome } from './step.ts'
 import type { RunReport, RunStatus } from './types.ts'
@@ -18,6 +18,7 @@ export async function continueRun(scope: RunScope): Promise<RunReport> {
   let stopped: { after: string; waiting: boolean } | undefined
   for (const batch of batches(plan.steps)) {
     const outcomes = await runBatch(batch, (step) => executeStep(scope, step, rowOf(step)))
+    void scope.acted?.()
     for (const [i, outcome] of outcomes.entries()) {
       const step = batch[i] as PlanStep
       if (outcome.escalate || (outcome.status === 'failed' && step.onFailure === 'escalate'))
@@ -30,6 +31,27 @@ export async function continueRun(scope: RunScope): Promise<RunReport> {
   }
   if (stopped && !stopped.waiting) await skipRest(scope, stopped.after)
   return finish(scope, stopped?.waiting ?? false)
+}
+
+/**
+ * The run's `started` notice, sent at most once however often it is called. Errors are
+ * logged: a notice never fails a run.
+ *
+ * @example
+ * const announce = announcer(scope) // then announce() once the run first acted
+ */
+export function announcer(scope: RunScope): () => Promise<void> {
+  let sent: Promise<void> | undefined
+  return () => {
+    sent ??= reportOf(scope, 'running')
+      .then((report) => notifyRun(scope, report, 'started'))
+      .catch((error) =>
+        scope.engine.log.error(
+          `[act] started notice for run ${scope.runId} failed: ${errorText(error)}`,
+        ),
+      )
+    return sent
+  }
 }
 
 /** The run's report, rebuilt from the journal. */
@@ -86,6 +108,8 @@ export async function notifyRun(
 
 async function finish(scope: RunScope, waiting: boolean): Promise<RunReport> {
   const { engine } = scope
+  // `started` before the outcome, also when no step got as far as acting.
+  await scope.acted?.()
   const loaded = await engine.tx((tx) => loadRun(tx, scope.runId))
   const statuses = (loaded?.steps ?? []).map((s) => s.status)
   const refused = (loaded?.steps ?? []).some(

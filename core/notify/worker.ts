@@ -40,7 +40,15 @@ export function createWorker(
     }, delayMs)
     timer.unref?.()
   }
+  let waiting = false
   const tick = async () => {
+    // Kicks during a pass coalesce into one fresh pass after it, and none once stopped (the
+    // store may be closed by then).
+    if (waiting) return
+    waiting = true
+    while (running) await running.catch(() => undefined)
+    waiting = false
+    if (!started) return
     try {
       await deliverDue()
     } catch (error) {

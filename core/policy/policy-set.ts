@@ -1,5 +1,6 @@
 // The live policy set the daemon runs: match events, `for:` timers, schedules, hot reload, status.
 import { type FSWatcher, watch } from 'node:fs'
+import { sql } from 'drizzle-orm'
 import type { TandemEvent } from '../health/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import type { Logger, Registry } from '../plugin/index.ts'
@@ -63,6 +64,15 @@ export interface MatchResult {
   skipped: PolicySkip[]
 }
 
+export interface MatchOptions {
+  /**
+   * Called with what fires now (and what will wait) before the `for:` timers are stored: the
+   * daemon starts its runs here, so a timer write never stands between an event and its first
+   * action. A crash before the timers are stored replays the event (its cursor has not moved).
+   */
+  beforeTimers?(fire: PolicyMatch[], waiting: PolicyMatch[]): Promise<void>
+}
+
 export interface PolicyStatus {
   file: string
   name?: string
@@ -85,7 +95,7 @@ export interface PolicySet {
   /** Trigger + `if:` only, with the health given (or current health). Pure and fast. */
   evaluate(event: TandemEvent, health?: HealthView): Promise<Evaluation>
   /** Trigger + `if:` + `for:`: what to do now, what waits. */
-  match(event: TandemEvent): Promise<MatchResult>
+  match(event: TandemEvent, options?: MatchOptions): Promise<MatchResult>
   /** Waiting timers whose time came and whose condition still holds. */
   due(now?: number): Promise<PolicyMatch[]>
   pending(): Promise<PendingTimer[]>
@@ -120,7 +130,7 @@ export async function createPolicySet(options: PolicySetOptions): Promise<Policy
     const rows = options.health
       ? await options.health()
       : options.store
-        ? await options.store.db.select().from(healthStates)
+        ? await readHealthRows(options.store)
         : []
     return healthView(rows, inventory)
   }
@@ -164,21 +174,22 @@ export async function createPolicySet(options: PolicySetOptions): Promise<Policy
         health: health ?? (await readHealth()),
       })
     },
-    async match(event) {
+    async match(event, matchOptions = {}) {
       const cancelled = await timers.cancelResolved(event)
       const evaluation = await set.evaluate(event)
       const result: MatchResult = { fire: [], waiting: [], cancelled, skipped: evaluation.skipped }
-      for (const m of evaluation.matches) {
-        if (m.policy.forMs === undefined) {
-          result.fire.push(m)
-          continue
-        }
+      const waits: PolicyMatch[] = []
+      for (const m of evaluation.matches)
+        (m.policy.forMs === undefined ? result.fire : waits).push(m)
+      await matchOptions.beforeTimers?.(result.fire, waits)
+      for (const m of waits) {
+        const forMs = m.policy.forMs as number
         const timer: PendingTimer = {
           key: timerKey(m.policy.name, event),
           policy: m.policy.name,
           event,
           since: event.at,
-          dueAt: event.at + m.policy.forMs,
+          dueAt: event.at + forMs,
         }
         await timers.start(timer)
         result.waiting.push(timer)
@@ -246,6 +257,25 @@ function stillHolds(event: TandemEvent, health: HealthView): boolean {
           ? health.vms
           : undefined
   return table?.[event.subject] !== 'up'
+}
+
+/**
+ * What the health view needs, read on every event: the state of every target, and `detail` only
+ * of services (their owner); node and check details (votes, evidence) are left unparsed.
+ */
+function readHealthRows(store: Store): Promise<HealthRow[]> {
+  return store.db
+    .select({
+      target: healthStates.target,
+      kind: healthStates.kind,
+      state: healthStates.state,
+      detail: sql<
+        string | null
+      >`case when ${healthStates.kind} = 'service' then ${healthStates.detail} end`.mapWith(
+        (value: string | null) => (value === null ? null : JSON.parse(value)),
+      ),
+    })
+    .from(healthStates)
 }
 
 function watchDir(

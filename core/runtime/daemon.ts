@@ -6,7 +6,10 @@ import { createLeaseCoordinator } from './run-coordinator.ts'
 
 export interface DaemonOptions extends InstanceOptions {
   listen?: string
-  /** How often the leader loop runs (default 250 ms: it is a cheap query when idle). */
+  /**
+   * How often the leader loop runs (default 250 ms: it is a cheap query when idle). Events this
+   * instance's probes store start a pass at once (Instance.wake).
+   */
   leadEveryMs?: number
 }
 
@@ -47,15 +50,30 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     Math.max(100, Math.floor(leaseMs / 4)),
   )
   await instance.leadership.renew()
+  // One pass at a time; a wake-up or tick during a pass asks for exactly one more after it.
   let leading: Promise<unknown> = Promise.resolve()
-  const leadTimer = setInterval(() => {
-    // One pass at a time; a slow pass delays the next instead of piling up.
-    leading = leading.then(() =>
-      instance
-        .lead({ renew: false })
-        .catch((error) => log.error('[runtime] leader pass failed', { error: String(error) })),
-    )
-  }, options.leadEveryMs ?? 250)
+  let passing = false
+  let again = false
+  const pass = () => {
+    if (passing) {
+      again = true
+      return
+    }
+    passing = true
+    leading = (async () => {
+      do {
+        again = false
+        await instance
+          .lead({ renew: false })
+          .catch((error) => log.error('[runtime] leader pass failed', { error: String(error) }))
+      } while (again && !stopping)
+      passing = false
+    })()
+  }
+  const leadTimer = setInterval(pass, options.leadEveryMs ?? 250)
+  // Stored events (this instance's probes) start a pass now: the timer is only the fallback
+  // for events other instances or the API stored.
+  const unwake = instance.onWake(pass)
   const housekeeping = cron.schedule(
     '*/10 * * * *',
     () => instance.policies.reload().then(() => undefined),
@@ -83,6 +101,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     stopping ??= (async () => {
       log.info('tandem stopping')
       clearInterval(leadTimer)
+      unwake()
       clearInterval(renewTimer)
       await housekeeping.destroy()
       await leading

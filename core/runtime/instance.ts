@@ -76,6 +76,13 @@ export interface Instance {
   /** Runs started and not yet finished (the daemon waits for them before exiting). */
   settle(): Promise<void>
   /**
+   * Says events were just stored (this instance's probes call it after each stored batch):
+   * the listeners (the daemon's leader loop) run a pass now instead of at their next tick.
+   */
+  wake(): void
+  /** Adds a listener for wake(); returns its removal. */
+  onWake(listener: () => void): () => void
+  /**
    * Resolves once health has a verdict on the cluster (quorum known), or after `timeoutMs`:
    * until then the executor rightly refuses destructive steps for want of quorum.
    */
@@ -84,6 +91,8 @@ export interface Instance {
 }
 
 const EVENTS_CURSOR = 'events:remediation'
+/** How long a leader pass waits for the runs it began to act before its other store work. */
+const ACTING_WAIT_MS = 2_000
 const NOTIFY_CURSOR = 'events:notify'
 
 /**
@@ -162,6 +171,10 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   }
   // Transitions are stored by the recorder; the leader picks them up from the events table.
   // Probes are sharded between the live instances by node group (core/runtime/shards.ts).
+  const wakers = new Set<() => void>()
+  const wake = () => {
+    for (const listener of wakers) listener()
+  }
   const beatMs = Math.min(leaseMs / 2, 5_000)
   const first = options.probe ? await heartbeat(store.db, id, 3 * beatMs) : undefined
   const monitoring = first
@@ -173,6 +186,8 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
         secrets,
         pluginContext: probeContext,
         owns: first.owns,
+        // A node.down waits for no timer: the leader loop looks at the events table at once.
+        onEvents: wake,
       })
     : undefined
   const sharding =
@@ -204,14 +219,21 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
         track(runQueuedAction(store, executor, manual))
         continue
       }
-      const { fire } = await policies.match(event)
       const queued = queuedPolicyRun(event)
-      if (queued && fire.length === 0) track(settleQueued(store, queued, notMatched(event)))
-      for (const match of fire) {
-        const run = executor.execute(await policies.plan(match, { context: planContext() }))
-        track(queued ? run.then((report) => settleQueued(store, queued, report)) : run)
-      }
+      await policies.match(event, {
+        beforeTimers: async (fire, waiting) => {
+          if (queued && fire.length === 0) track(settleQueued(store, queued, notMatched(event)))
+          for (const match of fire) {
+            const planned = await policies.plan(match, { context: planContext() })
+            const run = executor.execute(planned)
+            track(queued ? run.then((report) => settleQueued(store, queued, report)) : run)
+          }
+          if (fire.length > 0 && waiting.length > 0) await executor.acting(ACTING_WAIT_MS)
+        },
+      })
     }
+    // The cursor update, notices and timers wait until these runs acted (bounded).
+    await executor.acting(ACTING_WAIT_MS)
   }
 
   return {
@@ -237,9 +259,18 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
           log.info('[runtime] resumed run', { run: report.runId })
       }
       const leading = true
-      // Notices first: an alert is worth sending even when remediation then refuses to act.
+      // Remediation, then notices: on one store connection the notice writes would stand
+      // between a node.down and its fence (notices are grouped and sent later anyway). A
+      // remediation that fails does not hold the notices back.
+      let events = 0
+      let failed: { error: unknown } | undefined
+      try {
+        events = await followEvents(store, EVENTS_CURSOR, remediate)
+      } catch (error) {
+        failed = { error }
+      }
       await followEvents(store, NOTIFY_CURSOR, (batch) => notifier.onEvents(batch))
-      const events = await followEvents(store, EVENTS_CURSOR, remediate)
+      if (failed) throw failed.error
       for (const match of await policies.due())
         execute(await policies.plan(match, { context: planContext() }))
       await executor.pollApprovals()
@@ -247,6 +278,11 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
       return { leading, events }
     },
     settle,
+    wake,
+    onWake(listener) {
+      wakers.add(listener)
+      return () => wakers.delete(listener)
+    },
     async ready(timeoutMs) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
