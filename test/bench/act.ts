@@ -224,6 +224,7 @@ function row(
     state,
     stateType: 'hard',
     flapping: false,
+    flapHistory: null,
     since: now,
     detail,
     updatedAt: now,
