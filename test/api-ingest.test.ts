@@ -20,6 +20,12 @@ afterAll(async () => h?.close())
 const postAlertmanager = (body: string) =>
   call(h, 'POST', '/ingest/alertmanager', { token: h.tokens.ingest, body })
 
+const metricValue = async (series: string) => {
+  const text = await (await call(h, 'GET', '/metrics', { token: h.tokens.read })).text()
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `))
+  return Number(line?.split(' ')[1] ?? 0)
+}
+
 const alertEvents = () => h.store.db.select().from(events).where(like(events.dedupKey, 'am:%'))
 
 describe('POST /ingest/alertmanager', () => {
@@ -95,6 +101,55 @@ describe('POST /ingest/alertmanager', () => {
     }
     expect((await alertEvents()).length).toBe(before)
     expect(await (await postAlertmanager(fresh)).json()).toMatchObject({ stored: 2 })
+  })
+
+  it('stores one event per alert when an HA pair and a retry arrive together (one transaction)', async () => {
+    const episode = firing.replaceAll('2024-05-14T03:12:45.873Z', '2024-05-16T02:00:00.000Z')
+    const peer = episode.replace('alertmanager-a.demo', 'alertmanager-b.demo')
+    const writes = () => metricValue('tandem_db_latency_seconds_count{op="write"}')
+    const before = { rows: (await alertEvents()).length, writes: await writes() }
+    // Hold the store so the six requests queue up, then let them go at once: they share a batch.
+    const held = await h.store.client.transaction('read')
+    const answers = Promise.all(
+      [episode, peer, episode, peer, episode, peer].map(async (body) => {
+        const res = await postAlertmanager(body)
+        return { status: res.status, body: (await res.json()) as { stored: number } }
+      }),
+    )
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await held.rollback()
+    const results = await answers
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200])
+    expect(results.reduce((sum, r) => sum + r.body.stored, 0)).toBe(2)
+    expect((await alertEvents()).length).toBe(before.rows + 2)
+    expect(await writes()).toBe(before.writes + 1)
+  })
+
+  it('answers 503 to every request of a batch the store refuses, and stores them all on retry', async () => {
+    const bodies = Array.from({ length: 8 }, (_, i) =>
+      firing.replaceAll('2024-05-14T03:12:45.873Z', `2024-05-17T0${i}:00:00.000Z`),
+    )
+    const before = (await alertEvents()).length
+    await h.store.client.execute('PRAGMA query_only = ON')
+    try {
+      const statuses = await Promise.all(
+        bodies.map(async (body) => {
+          const res = await postAlertmanager(body)
+          await res.body?.cancel()
+          return [res.status, res.headers.get('retry-after')]
+        }),
+      )
+      expect(statuses).toEqual(bodies.map(() => [503, '5']))
+      expect(
+        await metricValue('tandem_ingest_alerts_total{source="alertmanager",outcome="refused"}'),
+      ).toBeGreaterThanOrEqual(16)
+    } finally {
+      await h.store.client.execute('PRAGMA query_only = OFF')
+    }
+    expect((await alertEvents()).length).toBe(before)
+    const retried = await Promise.all(bodies.map((body) => postAlertmanager(body)))
+    expect(retried.map((r) => r.status)).toEqual(bodies.map(() => 200))
+    expect((await alertEvents()).length).toBe(before + 16)
   })
 
   it('counts stored and duplicate alerts in /metrics', async () => {

@@ -29,6 +29,11 @@ export class CheckRecord {
   /** The service whose health this check feeds. */
   service: ServiceRecord | undefined
   readonly flap: FlapHistory
+  /**
+   * The latest result changed the flap history in a way the store must learn: a change of
+   * state, or a result while the window still holds one. A settled history stays as stored.
+   */
+  historyMoved = false
   /** The last `keep` results as reused slots (a ring), oldest at `next` once full. */
   private readonly evidence: ProbeEvidence[] = []
   private next = 0
@@ -91,7 +96,10 @@ export class CheckRecord {
       this.passes = 0
       if (this.hard !== 'down' && this.fails >= fall) this.hard = 'down'
     }
-    return this.flap.push(pass)
+    const settled = this.flap.settled
+    const verdict = this.flap.push(pass)
+    this.historyMoved = !settled || !this.flap.settled
+    return verdict
   }
 
   /** The results that agreed on the current hard state, oldest first (copies). */
@@ -131,18 +139,30 @@ export class CheckRecord {
     return this.hard === 'up' ? `up/fails=${this.fails}` : `down/passes=${this.passes}`
   }
 
-  /** Restores announced and hard state, and the soft counters, from a stored row. */
+  /**
+   * Restores announced and hard state, the soft counters and the flap history from a stored
+   * row. `detail.hard` is there only when the hard state differs from the announced one (a
+   * flapping or held check); else the hard state is the announced one.
+   */
   restore(
-    row: { state: HealthState; since: number; flapping: boolean },
-    counters: { passes?: unknown; fails?: unknown } | null,
+    row: { state: HealthState; since: number; flapping: boolean; flapHistory?: string | null },
+    detail: { passes?: unknown; fails?: unknown; hard?: unknown } | null,
   ): void {
     this.announced = row.state
     this.since = row.since
-    this.hard = row.state === 'unreachable' ? 'down' : row.state
+    this.hard = HARD.has(detail?.hard) ? (detail?.hard as HealthState) : hardOf(row.state)
     this.flap.flapping = row.flapping
-    this.passes = counter(counters?.passes, this.keep)
-    this.fails = counter(counters?.fails, this.keep)
+    this.flap.restore(row.flapHistory)
+    this.passes = counter(detail?.passes, this.keep)
+    this.fails = counter(detail?.fails, this.keep)
   }
+}
+
+const HARD = new Set<unknown>(['up', 'down', 'unknown'])
+
+/** The hard state behind an announced one: an unreachable check is down underneath. */
+export function hardOf(announced: HealthState): HealthState {
+  return announced === 'unreachable' ? 'down' : announced
 }
 
 function counter(value: unknown, max: number): number {

@@ -404,8 +404,10 @@ describe('health engine', () => {
       state: 'down',
       stateType: 'hard',
     })
-    // Failing on and on, and passing on and on, writes nothing more.
-    for (let i = 0; i < 5; i++) feed(second, failing)
+    // Failing on and on writes the flap history until the window (10) holds no change: the
+    // 10th failure stores the settled history, and then nothing more is written.
+    for (let i = 0; i < 6; i++) feed(second, failing)
+    expect(feed(second, failing).rows).toMatchObject([{ flapHistory: '0000000000' }])
     expect(feed(second, failing).rows).toEqual([])
   })
 

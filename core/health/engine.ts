@@ -111,7 +111,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     for (const record of checks.values()) {
       const row = byTarget.get(record.target.id)
       if (row?.kind !== 'check') continue
-      record.restore({ ...row, state: row.state as HealthState }, row.detail)
+      record.restore(row, row.detail)
       if (record.pendingFailure) countPending(record)
     }
     for (const node of nodes.values()) {
@@ -145,8 +145,12 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
       const softKey = record.softKey
       const flap = record.observe(result, at)
       if (wasPending !== record.pendingFailure) countPending(record)
-      // Soft steps are stored too (a restart or a serverless tick resumes the count).
-      if (record.softKey !== softKey && record.hard === record.announced && !record.flapping)
+      // Soft steps are stored too (a restart or a serverless tick resumes the count), and so is
+      // every result while the flap window holds a change: the history survives exactly.
+      if (
+        record.historyMoved ||
+        (record.softKey !== softKey && record.hard === record.announced && !record.flapping)
+      )
         out.checkRow(record)
       if (record.viewsMembership && !clusterViews.includes(record)) clusterViews.push(record)
       if (flap) out.flapping(record, flap, record.service, monitor.flap)

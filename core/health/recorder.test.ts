@@ -12,6 +12,7 @@ const row = (target: string, state: HealthRow['state'], at: number): HealthRow =
   flapping: false,
   since: at,
   detail: { status: state === 'up' ? 'ok' : 'critical' },
+  flapHistory: null,
   updatedAt: at,
 })
 const event = (type: TandemEvent['type'], subject: string, at: number): TandemEvent => ({

@@ -135,6 +135,7 @@ export async function loadHealthRows(store: Store): Promise<HealthRow[]> {
     state: row.state as HealthRow['state'],
     stateType: row.stateType as HealthRow['stateType'],
     detail: row.detail ?? null,
+    flapHistory: row.flapHistory ?? null,
   }))
 }
 
@@ -185,6 +186,7 @@ async function write(
             flapping: sql`excluded.flapping`,
             since: sql`excluded.since`,
             detail: sql`excluded.detail`,
+            flapHistory: sql`excluded.flap_history`,
             updatedAt: sql`excluded.updated_at`,
           },
         }),

@@ -11,6 +11,12 @@ export interface HealthRow {
   flapping: boolean
   since: number
   detail: Record<string, unknown> | null
+  /**
+   * A check's flap history, oldest result first (`1` pass, `0` fail; see FlapHistory); null
+   * for other rows. Written with every result while the window holds a state change, so a
+   * restart, a shard move or a serverless tick resumes the exact history.
+   */
+  flapHistory: string | null
   updatedAt: number
 }
 

@@ -27,9 +27,10 @@ export interface TickOptions {
 
 /**
  * Probes every check this instance owns once, through the same prober and health engine as
- * the daemon, and stores the transitions. The engine's state (hard states, rise/fall counters)
- * is restored from health_states on every call, so nothing is kept in memory between ticks:
- * each tick counts as one interval of every check (schedule the tick at the checks' interval).
+ * the daemon, and stores the transitions. The engine's state (hard states, rise/fall counters,
+ * flap histories) is restored from health_states on every call, so nothing is kept in memory
+ * between ticks: each tick counts as one interval of every check, and one result of its flap
+ * window (schedule the tick at the checks' interval).
  *
  * @example
  * const { probed, events } = await tick({ inventory, store, log, registry, pluginContext })

@@ -1,5 +1,5 @@
 // Collects one batch's transitions as events (with their evidence) and health_states rows.
-import type { CheckRecord } from './check-record.ts'
+import { type CheckRecord, hardOf } from './check-record.ts'
 import type {
   BlindEventPayload,
   CheckEventPayload,
@@ -30,7 +30,9 @@ export class Transitions {
   checkRow(record: CheckRecord, state: HealthState = record.announced): void {
     const since = state === record.announced ? record.since : record.lastAt
     const { target, flapping, soft } = record
-    this.row(target.id, 'check', state, since || this.now, flapping, checkDetail(record), soft)
+    const detail = checkDetail(record, state)
+    const history = record.flap.serialize()
+    this.row(target.id, 'check', state, since || this.now, flapping, detail, soft, history)
   }
 
   check(record: CheckRecord, to: HealthState): void {
@@ -179,6 +181,7 @@ export class Transitions {
     flapping: boolean,
     detail: Record<string, unknown> | null,
     soft = false,
+    flapHistory: string | null = null,
   ): void {
     this.rows.set(target, {
       target,
@@ -188,6 +191,7 @@ export class Transitions {
       flapping,
       since: Math.round(since),
       detail,
+      flapHistory,
       updatedAt: Math.round(this.now),
     })
   }
@@ -200,8 +204,13 @@ function checkLabels(record: CheckRecord, severity: Severity): Record<string, st
   return labels
 }
 
-/** A check row's detail: the last result, and the soft counters a restart resumes from. */
-function checkDetail(record: CheckRecord): Record<string, unknown> {
+/**
+ * A check row's detail: the last result, and the soft counters a restart resumes from; `hard`
+ * too when it differs from the announced state (flapping or held), so that is resumed as well.
+ */
+function checkDetail(record: CheckRecord, state: HealthState): Record<string, unknown> {
   const { lastStatus: status, lastDetail: detail, lastLatencyMs: latencyMs, passes, fails } = record
-  return { status, detail, latencyMs, passes, fails }
+  const out: Record<string, unknown> = { status, detail, latencyMs, passes, fails }
+  if (record.hard !== hardOf(state)) out.hard = record.hard
+  return out
 }

@@ -25,11 +25,30 @@ export const healthStates = sqliteTable(
     flapping: integer('flapping', { mode: 'boolean' }).notNull().default(false),
     since: timestamp('since').notNull(),
     detail: json<Record<string, unknown>>('detail'),
+    /** A check's last flap-window results, oldest first: `1` pass, `0` fail (e.g. `1101`). */
+    flapHistory: text('flap_history'),
     updatedAt: timestamp('updated_at').notNull(),
+    /**
+     * Set by a trigger from the `health_states` counter in store_revisions on every insert
+     * and on every update that changes what views show (not updated_at or flap_history alone):
+     * readers fetch only the rows changed since the revision they hold, whoever wrote them
+     * (migration `apiperf_revisions`). Writers leave it alone.
+     */
+    rev: integer('rev').notNull().default(0),
   },
-  // The live stream and the dashboard ask "what changed since t".
-  (t) => [index('health_states_updated').on(t.updatedAt)],
+  // The live stream and the dashboard ask "what changed since t"; the status view "since rev".
+  (t) => [index('health_states_updated').on(t.updatedAt), index('health_states_rev').on(t.rev)],
 )
+
+/**
+ * Change counters kept by triggers (`health_states`, `fence_states`): any insert, update or
+ * delete in any process bumps its table's counter in the same transaction, so one read tells
+ * whether a cached view is still current.
+ */
+export const storeRevisions = sqliteTable('store_revisions', {
+  name: text('name').primaryKey(),
+  rev: integer('rev').notNull().default(0),
+})
 
 /** Transitions and inputs: node.down, check.failed, alert.received, manual, config.invalid ... */
 export const events = sqliteTable(

@@ -60,7 +60,7 @@ async function serveForBench() {
 async function runBench() {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve'],
+    [...profileArgs(), '--import', 'tsx', fileURLToPath(import.meta.url), '--serve'],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
     },
@@ -141,7 +141,7 @@ async function measureStatusAfterChanges(base: string, token: string, url: strin
       await store.db
         .update(healthStates)
         .set({ state: i % 2 ? 'down' : 'up', since: now, updatedAt: now })
-        .where(eq(healthStates.target, `node${i}`))
+        .where(eq(healthStates.target, `node/node${i}`))
       const start = performance.now()
       const res = await fetch(`${base}/api/v1/status`, {
         headers: { authorization: `Bearer ${token}` },
@@ -227,7 +227,7 @@ async function seedHealth(store: Store): Promise<number> {
   const rows: (typeof healthStates.$inferInsert)[] = []
   for (let n = 0; n < NODES; n++) {
     rows.push({
-      target: `node${n}`,
+      target: `node/node${n}`, // healthTarget.node: what the status view reads
       kind: 'node',
       state: n % 97 === 0 ? 'down' : 'up',
       since: now,
@@ -243,7 +243,7 @@ async function seedHealth(store: Store): Promise<number> {
   }
   for (let s = 0; s < SERVICES; s++) {
     rows.push({
-      target: `svc${s}`,
+      target: `service/svc${s}`,
       kind: 'service',
       state: 'up',
       since: now,
@@ -296,6 +296,15 @@ function percentiles(values: number[]) {
   const at = (q: number) =>
     Number((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0).toFixed(2))
   return { p50Ms: at(0.5), p99Ms: at(0.99), maxMs: Number((sorted.at(-1) ?? 0).toFixed(2)) }
+}
+
+/** `bench:api -- --cpu-prof [dir]` profiles the server process (open the .cpuprofile in DevTools). */
+function profileArgs(): string[] {
+  const at = process.argv.indexOf('--cpu-prof')
+  if (at < 0) return []
+  const dir =
+    process.argv[at + 1] && !process.argv[at + 1]?.startsWith('-') ? process.argv[at + 1] : '.'
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`]
 }
 
 function sleep(ms: number) {

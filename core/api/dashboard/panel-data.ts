@@ -13,8 +13,9 @@ import {
 import type { ApiContext } from '../deps.ts'
 import { policyState } from '../endpoints/policies.ts'
 import { redactSecrets } from '../schemas.ts'
-import { type ClusterStatus, clusterStatus } from '../views/cluster-status.ts'
+import type { ClusterStatus } from '../views/cluster-status.ts'
 import { type Command, commandsOf } from '../views/incident-detail.ts'
+import { currentStatus } from '../views/status-source.ts'
 
 export interface PendingApprovalView {
   id: string
@@ -43,7 +44,7 @@ export async function panelData(api: ApiContext): Promise<PanelData> {
   const now = api.now()
   const { db } = api.store
   const [status, pending, open, recent, silenceRows, policyRows, recentEvents] = await Promise.all([
-    clusterStatus(api.store, api.inventory(), now),
+    currentStatus(api).then((view) => view.status),
     db
       .select({ approval: approvals, step: steps, run: runs })
       .from(approvals)

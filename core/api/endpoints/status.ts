@@ -1,14 +1,10 @@
 // Status routes: the cluster at a glance, every target's health (paged), and who the caller is.
-import { createHash } from 'node:crypto'
-import { and, asc, eq, gt, inArray } from 'drizzle-orm'
+import { and, asc, eq, getTableColumns, gt, inArray } from 'drizzle-orm'
 import { z } from 'zod'
-import type { Inventory } from '../../inventory/index.ts'
 import { healthStates } from '../../store/index.ts'
-import type { ApiContext } from '../deps.ts'
 import { endpoint } from '../route.ts'
 import { Limit, Page, Repeated } from '../schemas.ts'
-import { clusterStatus } from '../views/cluster-status.ts'
-import { statusFingerprint } from '../views/health-snapshot.ts'
+import { currentStatus } from '../views/status-source.ts'
 
 const Health = z.object({
   state: z.string(),
@@ -41,41 +37,19 @@ const StatusOut = z.object({
 export const getStatus = endpoint({
   summary: 'The cluster at a glance',
   description:
-    'Nodes (health, fence state, guests, cluster services), services (LVS virtual service, real servers with configured and live weights, cluster placement), VMs, storage, and the targets that are not up. Answers from a cache while a fingerprint of the store (health and fence rows, incidents, approvals, silences) is unchanged; `ETag`/`If-None-Match` give 304.',
+    'Nodes (health, fence state, guests, cluster services), services (LVS virtual service, real servers with configured and live weights, cluster placement), VMs, storage, and the targets that are not up. Kept current from the rows that changed since the last answer (revision counters the store keeps on every write, whoever writes), so a change is in the very next answer; `ETag`/`If-None-Match` give 304.',
   tag: 'status',
   response: StatusOut,
   handler: async ({ c, api }) => {
-    const now = api.now()
-    const inventory = api.inventory()
-    const key = `${inventoryId(inventory)}|${await statusFingerprint(api.store, now)}`
-    let cached = statusCache.get(api)
-    if (cached?.key !== key) {
-      const body = JSON.stringify(await clusterStatus(api.store, inventory, now))
-      cached = { key, body, etag: `"${createHash('sha1').update(key).digest('base64url')}"` }
-      statusCache.set(api, cached)
-    }
-    c.header('ETag', cached.etag)
-    if (c.req.header('if-none-match') === cached.etag) return c.body(null, 304)
-    return c.body(cached.body, 200, { 'Content-Type': 'application/json' })
+    const view = await currentStatus(api)
+    c.header('ETag', view.etag)
+    if (c.req.header('if-none-match') === view.etag) return c.body(null, 304)
+    return c.body(view.json(), 200, { 'Content-Type': 'application/json' })
   },
 })
 
-/**
- * The last status body per app. Only a shortcut: it is keyed by the store fingerprint, so
- * every instance answers what the store holds, whoever wrote it.
- */
-const statusCache = new WeakMap<ApiContext, { key: string; body: string; etag: string }>()
-const inventoryIds = new WeakMap<Inventory, number>()
-let nextInventoryId = 0
-
-function inventoryId(inventory: Inventory): number {
-  let id = inventoryIds.get(inventory)
-  if (id === undefined) {
-    id = ++nextInventoryId
-    inventoryIds.set(inventory, id)
-  }
-  return id
-}
+// `rev` is the store's bookkeeping for cached views, not part of a target's health.
+const { rev: _rev, ...targetColumns } = getTableColumns(healthStates)
 
 const TargetOut = z.object({
   target: z.string(),
@@ -86,6 +60,8 @@ const TargetOut = z.object({
   since: z.number().int(),
   updatedAt: z.number().int(),
   detail: z.record(z.string(), z.unknown()).nullable(),
+  /** A check's flap window, oldest result first: `1` passed, `0` failed (null: not a check). */
+  flapHistory: z.string().nullable(),
 })
 
 export const listTargets = endpoint({
@@ -100,7 +76,7 @@ export const listTargets = endpoint({
   response: Page(TargetOut),
   handler: async ({ c, api, query }) => {
     const rows = await api.store.db
-      .select()
+      .select(targetColumns)
       .from(healthStates)
       .where(
         and(
@@ -124,7 +100,7 @@ export const getTarget = endpoint({
   response: TargetOut,
   handler: async ({ c, api, params }) => {
     const [row] = await api.store.db
-      .select()
+      .select(targetColumns)
       .from(healthStates)
       .where(eq(healthStates.target, params.target))
       .limit(1)

@@ -1,17 +1,8 @@
 // The cluster at a glance, from the inventory and the store: what the status route and the dashboard show.
-
-import { and, count, eq, gt, inArray, isNotNull, lte } from 'drizzle-orm'
 import { healthTarget } from '../../health/index.ts'
 import type { Inventory, Service } from '../../inventory/index.ts'
-import {
-  approvals,
-  fenceStates,
-  healthStates,
-  incidents,
-  type Store,
-  silences,
-} from '../../store/index.ts'
-import { readHealth } from './health-snapshot.ts'
+import type { HealthSnapshot } from './health-snapshot.ts'
+import { type BuildMemo, reuse } from './status-parts.ts'
 
 export type TargetState = 'up' | 'down' | 'degraded' | 'unreachable' | 'unknown'
 
@@ -106,45 +97,48 @@ export interface ClusterStatus {
 }
 
 const UNKNOWN: Health = { state: 'unknown', since: null }
-const DETAIL_KINDS = ['node', 'service', 'vm', 'storage']
+
+/** What the view is built from besides the inventory: read together, in one read transaction. */
+export interface StatusInputs {
+  health: HealthSnapshot
+  fences: FenceRow[]
+  openIncidents: number
+  pendingApprovals: number
+  activeSilences: number
+}
+
+export interface FenceRow {
+  node: string
+  state: string
+  method: string | null
+  incidentId: string | null
+  updatedAt: number
+}
 
 /**
- * Reads every health row once (as one text, see readHealth) plus the details of nodes,
- * services, VMs and storage, and lays them over the inventory.
+ * Lays the store's health, fence states and counts over the inventory. Pure: the caller reads
+ * the inputs (see currentStatus in status-source.ts, which keeps them incrementally).
  *
  * @example
- * const status = await clusterStatus(store, inventory, Date.now())
+ * const status = buildClusterStatus(inventory, inputs, Date.now())
  */
-export async function clusterStatus(
-  store: Store,
+export function buildClusterStatus(
   inv: Inventory,
+  inputs: StatusInputs,
   now: number,
-): Promise<ClusterStatus> {
-  const { db } = store
-  const [rows, detailRows, fences, [openInc], [pending], [silenced]] = await Promise.all([
-    readHealth(store),
-    db
-      .select({ target: healthStates.target, detail: healthStates.detail })
-      .from(healthStates)
-      .where(and(inArray(healthStates.kind, DETAIL_KINDS), isNotNull(healthStates.detail))),
-    db.select().from(fenceStates),
-    db.select({ n: count() }).from(incidents).where(eq(incidents.status, 'open')),
-    db
-      .select({ n: count() })
-      .from(approvals)
-      .where(and(eq(approvals.status, 'pending'), gt(approvals.expiresAt, now))),
-    db
-      .select({ n: count() })
-      .from(silences)
-      .where(and(lte(silences.startsAt, now), gt(silences.endsAt, now))),
-  ])
-  const health = new Map(rows.map((r) => [r.target, r.health]))
-  const details = new Map(detailRows.map((r) => [r.target, r.detail ?? {}]))
-  const fenceOf = new Map(fences.map((f) => [f.node, f]))
-  const h = (target: string): Health => health.get(target) ?? UNKNOWN
+  memo?: BuildMemo,
+): ClusterStatus {
+  const rows = [...inputs.health.rows.values()]
+  const details = inputs.health.details
+  const fenceOf = new Map(inputs.fences.map((f) => [f.node, f]))
+  const h = (target: string): Health => inputs.health.rows.get(target)?.health ?? UNKNOWN
   const byState: Record<string, number> = {}
   for (const r of rows) byState[r.health.state] = (byState[r.health.state] ?? 0) + 1
-  const services = inv.config.services.map((s) => serviceStatus(s, inv, h, details))
+  const services = inv.config.services.map((s) =>
+    reuse(memo?.services, s.name, serviceInputs(s, h, details), () =>
+      serviceStatus(s, inv, h, details),
+    ),
+  )
   const vms = inv.config.vms.map((vm) => ({
     name: vm.name,
     host: stringField(details.get(vm.name), 'host') ?? vm.host,
@@ -163,23 +157,33 @@ export async function clusterStatus(
     summary: {
       targets: rows.length,
       byState,
-      openIncidents: openInc?.n ?? 0,
-      pendingApprovals: pending?.n ?? 0,
-      activeSilences: silenced?.n ?? 0,
+      openIncidents: inputs.openIncidents,
+      pendingApprovals: inputs.pendingApprovals,
+      activeSilences: inputs.activeSilences,
     },
-    nodes: inv.config.nodes.map((node) => ({
-      name: node.name,
-      address: node.address,
-      roles: node.roles,
-      health: h(healthTarget.node(node.name)),
-      fence: fenceView(fenceOf.get(node.name)),
-      fenceLevels: (inv.fencingOf(node.name)?.levels ?? []).map((level) =>
-        level.map((entry) => (typeof entry === 'string' ? entry : entry.device)),
-      ),
-      guests: perNode.guests.get(node.name) ?? [],
-      clusterServices: perNode.owned.get(node.name) ?? [],
-      serves: perNode.serves.get(node.name) ?? [],
-    })),
+    nodes: inv.config.nodes.map((node) => {
+      const health = h(healthTarget.node(node.name))
+      const fence = fenceOf.get(node.name)
+      const guests = perNode.guests.get(node.name) ?? []
+      const clusterServices = perNode.owned.get(node.name) ?? []
+      const serves = perNode.serves.get(node.name) ?? []
+      const flat = [health, fence, guests.length, clusterServices.length, ...clusterServices]
+      for (const g of guests) flat.push(g.name, g.state, g.memoryMib)
+      // `serves` and fence levels come from the inventory alone: the memo lives with one inventory.
+      return reuse(memo?.nodes, node.name, flat, () => ({
+        name: node.name,
+        address: node.address,
+        roles: node.roles,
+        health,
+        fence: fenceView(fence),
+        fenceLevels: (inv.fencingOf(node.name)?.levels ?? []).map((level) =>
+          level.map((entry) => (typeof entry === 'string' ? entry : entry.device)),
+        ),
+        guests,
+        clusterServices,
+        serves,
+      }))
+    }),
     services,
     vms,
     storage: inv.config.storage.map((st) => ({
@@ -200,11 +204,24 @@ export async function clusterStatus(
   }
 }
 
+/** Everything a service's part is made of besides the inventory: its rows, by identity. */
+function serviceInputs(
+  s: Service,
+  h: (target: string) => Health,
+  details: ReadonlyMap<string, Record<string, unknown>>,
+): unknown[] {
+  const target = healthTarget.service(s.name)
+  const inputs: unknown[] = [h(target), details.get(target)]
+  for (const rs of s.real_servers)
+    for (const c of s.checks) inputs.push(h(`${s.name}/${rs.node}/${c.name}`))
+  return inputs
+}
+
 function serviceStatus(
   s: Service,
   inv: Inventory,
   h: (target: string) => Health,
-  details: Map<string, Record<string, unknown>>,
+  details: ReadonlyMap<string, Record<string, unknown>>,
 ): ServiceStatus {
   const detail = details.get(healthTarget.service(s.name))
   const live = (detail?.realServers ?? {}) as Record<string, { weight?: unknown }>
@@ -275,7 +292,7 @@ function groupByNode(services: ServiceStatus[], vms: VmStatus[]) {
   return { guests, owned, serves }
 }
 
-function fenceView(row: typeof fenceStates.$inferSelect | undefined): NodeStatus['fence'] {
+function fenceView(row: FenceRow | undefined): NodeStatus['fence'] {
   return row
     ? { state: row.state, method: row.method, incidentId: row.incidentId, updatedAt: row.updatedAt }
     : null

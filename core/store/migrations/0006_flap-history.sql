@@ -1,0 +1,1 @@
+ALTER TABLE `health_states` ADD `flap_history` text;
