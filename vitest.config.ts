@@ -1,5 +1,7 @@
 // Test runner settings: unit tests beside the code, end-to-end tests in test/.
+import { availableParallelism } from 'node:os'
 import { defineConfig } from 'vitest/config'
+import { SlowFirstSequencer } from './test/slow-first-sequencer.ts'
 
 export default defineConfig({
   test: {
@@ -7,5 +9,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // vitest's default (cores − 1) is ONE worker on a 2-core CI machine. The long files mostly
+    // wait on probe intervals and child processes, so two workers keep both cores busy.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    sequence: { sequencer: SlowFirstSequencer },
   },
 })

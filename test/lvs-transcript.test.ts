@@ -22,21 +22,24 @@ function shell(command: string) {
   return { output: result.stdout + result.stderr, rc: result.status }
 }
 
+const service = { protocol: 'tcp' as const, address: '192.0.2.20', port: 8080 }
+const dest = { address: '127.0.0.1', port: 8080 }
+const CLIENT_PORTS = [36700, 36710, 36720, 36740, 36730, 36774]
+
 /**
  * The traffic step ran httpd and six wget downloads through 192.0.2.20:8080 on the real
  * machine. The simulator has no network: the step's ipvsadm commands run, then the lab records
  * the same six connections and the counters the transcript shows. Client ports and the
- * TIME_WAIT age (01:56 left when listed) are the transcript's, so `-Lnc` matches byte for byte.
+ * TIME_WAIT age (01:56 left when listed, see ageConnections) are the transcript's, so `-Lnc`
+ * matches byte for byte.
  */
 function downloads() {
   const commands = shell(
     'ipvsadm -A -t 192.0.2.20:8080 -s rr; ipvsadm -a -t 192.0.2.20:8080 -r 127.0.0.1:8080 -m',
   )
-  const service = { protocol: 'tcp' as const, address: '192.0.2.20', port: 8080 }
-  const dest = { address: '127.0.0.1', port: 8080 }
-  for (const port of [36700, 36710, 36720, 36740, 36730, 36774]) {
-    const client = openConnection({ service, dest, client: `192.0.2.20:${port}` })
-    closeConnection(client, undefined, { lingerMs: 116_500 })
+  for (const port of CLIENT_PORTS) {
+    openConnection({ service, dest, client: `192.0.2.20:${port}` })
+    closeConnection(`192.0.2.20:${port}`, undefined, { lingerMs: 116_900 })
   }
   const stats = { inpkts: 115, outpkts: 105, inbytes: 6514, outbytes: 1849854 }
   const rate = { cps: 1, inpps: 14, outpps: 13, inbps: 814, outbps: 231232 }
@@ -45,9 +48,20 @@ function downloads() {
   return { output: commands.output + done.output, rc: done.rc }
 }
 
+/**
+ * The connections closed 01:56.9 before they expire, again, just before `-Lnc` lists them: the
+ * steps in between spawn processes, which on a loaded machine can take longer than the second
+ * the listing's whole-second expiry leaves.
+ */
+function ageConnections() {
+  for (const port of CLIENT_PORTS)
+    closeConnection(`192.0.2.20:${port}`, undefined, { lingerMs: 116_900 })
+}
+
 /** Runs a step; where the simulator cannot do what the real machine did, the lab's equivalent. */
 function replay(command: string) {
   if (command.includes('wget')) return downloads()
+  if (command.includes('-Lnc')) ageConnections()
   // -Z zeroes at once; the real run slept so the rate estimator settles. Nothing to wait for here.
   return shell(command.replaceAll('sleep 2.5; ', '').replaceAll('/tmp/r', join(dir, 'rules')))
 }

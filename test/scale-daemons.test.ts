@@ -16,7 +16,7 @@ let site: LabSite
 let daemons: DaemonProcess[] = []
 
 beforeAll(async () => {
-  site = await startLabSite({ net: 31, smtpPort: 25331, webhookPort: 28331 })
+  site = await startLabSite({ net: 31, smtpPort: 25331, webhookPort: 28331, timing: 'quick' })
   daemons = await spawnDaemons(site, 3)
 })
 

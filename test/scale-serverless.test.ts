@@ -12,7 +12,8 @@ import { readWorld } from './lab/world.mjs'
 const run = promisify(execFile)
 let site: LabSite
 beforeAll(async () => {
-  site = await startLabSite({ net: 31, smtpPort: 25331, webhookPort: 28331 })
+  // Its own net and ports (scale-daemons has 31, scale-pause 33): the files may run side by side.
+  site = await startLabSite({ net: 34, smtpPort: 25334, webhookPort: 28334, timing: 'quick' })
 })
 afterAll(() => site?.close())
 
@@ -26,7 +27,7 @@ async function scheduled(): Promise<{ probed: number; events: number; leading: b
         ...process.env,
         TANDEM_CONFIG: site.configFile,
         TANDEM_STORE_URL: site.storeUrl,
-        TANDEM_POLICIES: resolve('policies'),
+        TANDEM_POLICIES: site.policiesDir,
         LOG_LEVEL: 'warn',
       },
       timeout: 60_000,
@@ -40,7 +41,7 @@ async function reconcileLvs(): Promise<void> {
   const instance = await createInstance({
     configFile: site.configFile,
     storeUrl: site.storeUrl,
-    policiesDir: resolve('policies'),
+    policiesDir: site.policiesDir,
     instanceId: 'serverless',
   })
   try {
@@ -70,7 +71,7 @@ async function failoverStatus(): Promise<{ status?: string; steps: unknown[] }> 
   }
 }
 
-// Slow (~40-70 s): a fresh process per tick, and the example policy waits `for: 20s`.
+// A fresh process per tick (the slow part), on the quick site's short `for:`.
 it('repeated scheduled() calls in fresh processes fence node2 and complete the failover', async () => {
   for (let i = 0; i < 4; i++) {
     const report = await scheduled() // rise: the fleet comes up over the first ticks

@@ -17,7 +17,7 @@ let site: LabSite
 let daemons: DaemonProcess[] = []
 
 beforeAll(async () => {
-  site = await startLabSite({ net: 32, smtpPort: 25332, webhookPort: 28332 })
+  site = await startLabSite({ net: 32, smtpPort: 25332, webhookPort: 28332, timing: 'quick' })
   daemons = await spawnDaemons(site, 2, ['--lease', `${LEASE_MS}ms`])
 })
 

@@ -1,5 +1,5 @@
 // The demo, started the way `npm start` starts it, on a private copy: lab world, node ports, inbox, daemon.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join, resolve } from 'node:path'
 import { desc, eq } from 'drizzle-orm'
@@ -23,6 +23,8 @@ export interface DemoLab {
   world: typeof readWorld
   /** Waits until the daemon's health view has `count` targets up (rise thresholds met). */
   healthy(count?: number): Promise<void>
+  /** Waits until the leader has handled every event stored so far and the runs it started ended. */
+  caughtUp(): Promise<void>
   /** Waits for the newest run of `policy` to end; returns its status. */
   finished(policy: string, ms?: number): Promise<string>
   /** `POST /api/v1/actions` over real HTTP with a fresh token of `scopes`; returns the answer. */
@@ -34,10 +36,41 @@ export interface DemoLab {
 
 const WEBHOOK_SECRET = 'whsec_ZGVtby13ZWJob29rLXNlY3JldA=='
 
+/** The leader's position in the events table (core/runtime/instance.ts: EVENTS_CURSOR). */
+const HANDLED_EVENTS = "SELECT position FROM cursors WHERE name = 'events:remediation'"
+
+/** Where a lab site lives: its own loopback net and ports, and how long it waits (default demo). */
+export interface LabSiteOptions {
+  net: number
+  smtpPort: number
+  webhookPort: number
+  timing?: LabTiming
+}
+
+/**
+ * How long the site's probes and policies take. `demo` is tandem.yaml and policies/ as shipped
+ * (2 s probes, node-down-failover's `for: 20s`, a 10 s fence retry back-off): the values
+ * `npm start` and `npm run bench:e2e` show. `quick` shortens exactly those durations (QUICK) for
+ * the scenarios that do not test them, so the suite spends its time on behaviour, not on waiting.
+ */
+export type LabTiming = 'demo' | 'quick'
+
+/** The durations a `quick` site runs with, for tests that derive their waits from them. */
+export const QUICK = {
+  /** Every check's interval (shipped: 2 s); rise 2 and fall 3 are kept. */
+  intervalMs: 1_000,
+  /** node-down-failover's `for:` (shipped: 20 s). */
+  forMs: 3_000,
+  /** The fence step's retry back-off (shipped: 10 s); the retry count is kept. */
+  backoffMs: 1_000,
+} as const
+
 /** The lab without tandem: a private config, the world file, node listeners and the inbox. */
 export interface LabSite {
   dir: string
   configFile: string
+  /** The policies the site runs: policies/ itself, or a quick copy of it in `dir`. */
+  policiesDir: string
   storeUrl: string
   inbox: Inbox
   servers: NodeServers
@@ -50,19 +83,18 @@ export interface LabSite {
  * lab's env (PATH to the simulators, world file, demo secrets) is set on process.env, so child
  * processes started afterwards inherit it.
  */
-export async function startLabSite(options: {
-  net: number
-  smtpPort: number
-  webhookPort: number
-}): Promise<LabSite> {
+export async function startLabSite(options: LabSiteOptions): Promise<LabSite> {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-e2e-'))
-  const text = readFileSync('tandem.yaml', 'utf8')
+  const quick = options.timing === 'quick'
+  let text = readFileSync('tandem.yaml', 'utf8')
     .replaceAll('127.0.1.', `127.0.${options.net}.`)
     .replace('port: 2525', `port: ${options.smtpPort}`)
     .replace('127.0.0.1:8089', `127.0.0.1:${options.webhookPort}`)
     .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
+  if (quick) text = shorten(text, 'tandem.yaml', 'interval: 2s', `interval: ${QUICK.intervalMs}ms`)
   const configFile = join(dir, 'tandem.yaml')
   writeFileSync(configFile, text)
+  const policiesDir = quick ? quickPolicies(dir) : resolve('policies')
   process.env.PATH = `${resolve('test/lab/bin')}${delimiter}${process.env.PATH ?? ''}`
   process.env.TANDEM_LAB_WORLD = join(dir, 'world.json')
   process.env.TANDEM_DEMO_IPMI_PASSWORD = 'demo-ipmi-password'
@@ -79,6 +111,7 @@ export async function startLabSite(options: {
   return {
     dir,
     configFile,
+    policiesDir,
     storeUrl: `file:${join(dir, 'tandem.db')}`,
     inbox,
     servers,
@@ -90,16 +123,12 @@ export async function startLabSite(options: {
 }
 
 /** Starts the demo on a private lab site (startLabSite) with one in-process daemon. */
-export async function startDemoLab(options: {
-  net: number
-  smtpPort: number
-  webhookPort: number
-}): Promise<DemoLab> {
+export async function startDemoLab(options: LabSiteOptions): Promise<DemoLab> {
   const site = await startLabSite(options)
   const { dir, inbox, servers } = site
   const daemon = await startDaemon({
     configFile: site.configFile,
-    policiesDir: resolve('policies'),
+    policiesDir: site.policiesDir,
     storeUrl: site.storeUrl,
     log: silentLog(),
   })
@@ -140,6 +169,17 @@ export async function startDemoLab(options: {
         30_000,
         'a healthy fleet',
       )
+    },
+    async caughtUp() {
+      const number = async (sql: string) =>
+        Number((await daemon.instance.store.client.execute(sql)).rows[0]?.[0] ?? 0)
+      const last = await number('SELECT max(id) FROM events')
+      await eventually(
+        async () => (await number(HANDLED_EVENTS)) >= last,
+        30_000,
+        'the leader to handle every event',
+      )
+      await daemon.instance.settle()
     },
     finished(policy, ms = 90_000) {
       return eventually(
@@ -189,6 +229,28 @@ export async function eventually<T>(
   }
 }
 
+/** Copies policies/ into `dir` with QUICK's `for:` and fence back-off. */
+function quickPolicies(dir: string): string {
+  const target = join(dir, 'policies')
+  mkdirSync(target)
+  for (const file of readdirSync('policies')) {
+    let text = readFileSync(join('policies', file), 'utf8')
+    if (file === 'node-down-failover.yaml') {
+      text = shorten(text, file, 'for: 20s', `for: ${QUICK.forMs}ms`)
+      text = shorten(text, file, 'backoff: 10s', `backoff: ${QUICK.backoffMs}ms`)
+    }
+    writeFileSync(join(target, file), text)
+  }
+  return target
+}
+
+/** Replaces every `from`; a shipped file that no longer has it fails loudly, not slowly. */
+function shorten(text: string, file: string, from: string, to: string): string {
+  if (!text.includes(from))
+    throw new Error(`[e2e] ${file} no longer says "${from}": update QUICK in test/e2e/demo-lab.ts`)
+  return text.replaceAll(from, to)
+}
+
 function silentLog() {
   const noop = () => {}
   return { debug: noop, info: noop, warn: noop, error: noop }
@@ -216,6 +278,8 @@ export async function spawnDaemons(
         'run',
         '--config',
         site.configFile,
+        '--policies',
+        site.policiesDir,
         '--store',
         site.storeUrl,
         '--listen',

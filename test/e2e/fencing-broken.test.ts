@@ -7,7 +7,7 @@ import { type DemoLab, eventually, startDemoLab } from './demo-lab.ts'
 
 let lab: DemoLab
 beforeAll(async () => {
-  lab = await startDemoLab({ net: 23, smtpPort: 25323, webhookPort: 28323 })
+  lab = await startDemoLab({ net: 23, smtpPort: 25323, webhookPort: 28323, timing: 'quick' })
 })
 afterAll(() => lab?.close())
 

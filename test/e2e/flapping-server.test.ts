@@ -1,12 +1,12 @@
 // A flapping real server on the demo: node3:8080 fails and recovers again and again; weight changes stay bounded.
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { setServerHealth } from '../lab/demo-world.ts'
-import { type DemoLab, startDemoLab } from './demo-lab.ts'
+import { type DemoLab, eventually, startDemoLab } from './demo-lab.ts'
 
 const TOGGLES = 8
 let lab: DemoLab
 beforeAll(async () => {
-  lab = await startDemoLab({ net: 25, smtpPort: 25325, webhookPort: 28325 })
+  lab = await startDemoLab({ net: 25, smtpPort: 25325, webhookPort: 28325, timing: 'quick' })
 })
 afterAll(() => lab?.close())
 
@@ -21,15 +21,27 @@ interface Dest {
 
 it('drains and restores node3 at most once each within the cooldowns, and says why it held back', async () => {
   await lab.healthy()
-  // `tandem lab flap node3 --times 8`: failing long enough to trip fall (3 × 2 s), healthy long
-  // enough to meet rise (2 × 2 s), so every swing is a real check.failed / check.recovered.
+  // `tandem lab flap node3 --times 8`: each swing lasts until the monitor has called it (fall 3
+  // failing results, then rise 2 passing ones), so every swing is a real check.failed /
+  // check.recovered. At 5+ results per cycle (2 changes) the weighted change rate stays near
+  // 40 %, under the default flap threshold (50 % of 21 results), so the swings stay announced.
+  const swingCount = async (type: string) =>
+    Number(
+      (
+        await lab.rows(
+          `SELECT count(*) AS n FROM events WHERE type = '${type}' AND subject LIKE '%node3%'`,
+        )
+      )[0]?.n,
+    )
   for (let i = 0; i < TOGGLES; i++) {
     const healthy = i % 2 === 1
+    const type = healthy ? 'check.recovered' : 'check.failed'
+    const seen = await swingCount(type)
     setServerHealth('node3', 8080, healthy)
-    await new Promise((r) => setTimeout(r, healthy ? 5_000 : 7_000))
+    await eventually(async () => (await swingCount(type)) > seen, 30_000, `${type} #${i + 1}`)
   }
   setServerHealth('node3', 8080, true)
-  await lab.daemon.instance.settle()
+  await lab.caughtUp()
 
   // Every weight the director saw change, from the journal of lvs.* steps that ran commands.
   const edits = await lab.rows(

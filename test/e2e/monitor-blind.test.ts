@@ -1,11 +1,11 @@
 // The monitor's own network is cut on the demo: tandem says it is blind and touches nothing.
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { partition } from '../lab/demo-world.ts'
-import { type DemoLab, eventually, startDemoLab } from './demo-lab.ts'
+import { type DemoLab, eventually, QUICK, startDemoLab } from './demo-lab.ts'
 
 let lab: DemoLab
 beforeAll(async () => {
-  lab = await startDemoLab({ net: 24, smtpPort: 25324, webhookPort: 28324 })
+  lab = await startDemoLab({ net: 24, smtpPort: 25324, webhookPort: 28324, timing: 'quick' })
 })
 afterAll(() => lab?.close())
 
@@ -26,8 +26,10 @@ it('raises monitor.blind when every node vanishes at once, and fences, drains an
     40_000,
     'a monitor.blind event',
   )
-  // Give node-down-failover's `for: 20s` (after fall × interval = 6 s) time to expire while blind: it must still not act.
-  await new Promise((r) => setTimeout(r, 30_000))
+  // Give node-down-failover's `for:` (after fall × interval) twice the time it needs to expire
+  // while blind: it must still not act.
+  const wouldFireMs = 3 * QUICK.intervalMs + QUICK.forMs
+  await new Promise((r) => setTimeout(r, 2 * wouldFireMs))
 
   const world = lab.world() as unknown as LabWorld
   expect(world.fence.calls).toEqual([])

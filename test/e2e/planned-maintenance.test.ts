@@ -6,7 +6,7 @@ import { type DemoLab, eventually, startDemoLab } from './demo-lab.ts'
 const NET = 22
 let lab: DemoLab
 beforeAll(async () => {
-  lab = await startDemoLab({ net: NET, smtpPort: 25322, webhookPort: 28322 })
+  lab = await startDemoLab({ net: NET, smtpPort: 25322, webhookPort: 28322, timing: 'quick' })
 })
 afterAll(() => lab?.close())
 
