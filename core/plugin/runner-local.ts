@@ -145,7 +145,11 @@ function runOne(spec: CommandSpec, settings: RunSettings): Promise<CommandResult
     })
     child.once('close', finish)
     // 'close' waits for the pipes; after the exit give readers a moment, then stop waiting.
-    child.once('exit', (code, signal) => setTimeout(() => finish(code, signal), 200).unref())
+    // The grace ends in the check phase, after one more poll: a loop stalled past 200 ms
+    // still reads the output already sitting in the pipes instead of dropping it.
+    child.once('exit', (code, signal) =>
+      setTimeout(() => setImmediate(() => finish(code, signal)), 200).unref(),
+    )
     child.stdin?.on('error', () => {}) // the tool may exit without reading stdin (EPIPE)
     child.stdin?.end(spec.stdin ?? '')
   })
