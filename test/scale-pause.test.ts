@@ -9,8 +9,8 @@ import {
   spawnDaemons,
   startLabSite,
 } from './e2e/demo-lab.ts'
-import { failNode } from './lab/demo-world.ts'
-import { readWorld, updateWorld } from './lab/world.mjs'
+import { failNode, fenceOffs, slowFenceDevice } from './lab/demo-world.ts'
+import { readWorld } from './lab/world.mjs'
 
 const LEASE_MS = 2_000
 let site: LabSite
@@ -30,10 +30,6 @@ afterAll(async () => {
 })
 
 const sql = (text: string) => query(site, text)
-const fenceOffs = () =>
-  (
-    readWorld() as unknown as { fence: { calls: { action: string; plug?: string }[] } }
-  ).fence.calls.filter((c) => c.action === 'off' && c.plug === 'node2')
 /**
  * SIGSTOPs `daemon` at a moment it does not hold SQLite's write lock. A process frozen inside a
  * write transaction stalls every instance on the file until it resumes (one writer per file;
@@ -63,14 +59,9 @@ const count = async (text: string) => Number((await sql(text))[0]?.n)
 it('SIGSTOP of the leader past its lease, then SIGCONT: the late writes are refused, nothing is done twice', async () => {
   await reconcileLvs(site)
   // node2's level-1 device takes 4 s per call: the freeze lands while the agent switches it off.
-  updateWorld((w) => {
-    ;(w.fence as { devices: Record<string, unknown> }).devices['127.0.33.102'] = {
-      behaviour: 'slow',
-      delayMs: 4_000,
-    }
-  })
+  slowFenceDevice('127.0.33.102', 4_000)
   failNode('node2')
-  await eventually(async () => fenceOffs().length > 0, 90_000, 'the fence agent to start')
+  await eventually(async () => fenceOffs('node2').length > 0, 90_000, 'the fence agent to start')
   const old = daemons.find((d) => d.output().includes('[runtime] leading'))!
   const other = daemons.find((d) => d !== old)!
   await freezeOutsideWriteLock(old)
@@ -116,7 +107,7 @@ it('SIGSTOP of the leader past its lease, then SIGCONT: the late writes are refu
   // Not one journal line from the old leader since it woke: every late write was rolled back.
   expect(await journal()).toEqual(settled)
   expect(woke).not.toMatch(/SQLITE_BUSY|database is locked/)
-  expect(fenceOffs()).toHaveLength(1)
+  expect(fenceOffs('node2')).toHaveLength(1)
   expect(
     await count(
       "SELECT count(*) AS n FROM steps WHERE uses = 'rgmanager.relocate' AND status = 'succeeded'",
