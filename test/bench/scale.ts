@@ -47,6 +47,15 @@ async function main(): Promise<void> {
   const load = [round(loadavg()[0]!)]
   let instances: InstanceProcess[] = []
   let store: StoreWatch | undefined
+  // Interrupted (Ctrl-C): the instances are this process's children, not the farm's; stop them.
+  const interrupted = () => {
+    for (const { child } of instances) child.kill('SIGKILL')
+    farm.stop()
+    rmSync(dir, { recursive: true, force: true })
+    process.exit(130)
+  }
+  process.once('SIGINT', interrupted)
+  process.once('SIGTERM', interrupted)
   try {
     // The first one creates and migrates the file; the rest join it.
     instances.push(await spawnInstance(args))
@@ -56,9 +65,8 @@ async function main(): Promise<void> {
     store = watchStore(storeFile(dir))
     const watch = store
     await until(async () => (await watch.live(3 * BEAT_MS)) === INSTANCES, 60_000, 'the live set')
-    // Every instance re-planned for the full live set and probed a whole interval since.
-    await sleep(2 * BEAT_MS + 2 * INTERVAL_MS)
-    const steady = await measureSteady(farm, watch, instances)
+    const warmupMs = await warmUp(farm, Date.now())
+    const steady = { warmupMs, ...(await measureSteady(farm, watch, instances)) }
     const failover = await measureFailover(farm, watch, instances, args, (next) => {
       instances = next
     })
@@ -84,6 +92,23 @@ async function main(): Promise<void> {
     farm.stop()
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * Steady state: every instance planned its shards for the full live set, restored health and
+ * probed every target within one interval (a re-plan restarts a scheduler's phases). Returns
+ * how long that took since `from` (all started).
+ */
+async function warmUp(farm: Awaited<ReturnType<typeof startFarm>>, from: number) {
+  await farm.record(true)
+  for (;;) {
+    const at = Date.now()
+    await sleep(INTERVAL_MS + 1_000)
+    if ((await farm.since(at)).uncovered === 0) break
+    if (Date.now() - from > 300_000) throw new Error('[bench] no steady state after 5 min')
+  }
+  await farm.record(false)
+  return Date.now() - from
 }
 
 /** A window of whole intervals: every target's probes as the farm saw them, the store's commits. */
@@ -132,15 +157,22 @@ function cadence(hits: number[][], t0: number, t1: number) {
   let missed = 0
   let exact = 0
   let maxGapMs = 0
+  /** How many gaps between two probes of one target lasted n seconds (rounded). */
+  const gapsS: Record<number, number> = {}
   for (const times of hits) {
-    // Half an interval beyond each edge: a first probe later than 1.5 intervals after t0 (or
-    // a last one earlier than that before t1) is a missed interval; phase alone never is.
-    const edges = [t0 - INTERVAL_MS / 2, ...times, t1 + INTERVAL_MS / 2]
+    // A quarter interval beyond each edge: a first probe later than 1.25 intervals after t0
+    // (or a last one earlier than that before t1) is a missed interval; phase and a little
+    // scheduling jitter never are.
+    const edges = [t0 - INTERVAL_MS / 4, ...times, t1 + INTERVAL_MS / 4]
     let bad = false
     for (let i = 1; i < edges.length; i++) {
       const gap = edges[i]! - edges[i - 1]!
       const interior = i > 1 && i < edges.length - 1
-      if (interior) maxGapMs = Math.max(maxGapMs, gap)
+      if (interior) {
+        maxGapMs = Math.max(maxGapMs, gap)
+        const s = Math.round(gap / 1000)
+        gapsS[s] = (gapsS[s] ?? 0) + 1
+      }
       if (interior && gap < INTERVAL_MS / 2) {
         twice++
         bad = true
@@ -156,6 +188,7 @@ function cadence(hits: number[][], t0: number, t1: number) {
     probedTwice: twice,
     missedIntervals: missed,
     maxGapMs,
+    gapsS,
   }
 }
 
