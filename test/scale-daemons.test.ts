@@ -9,8 +9,7 @@ import {
   spawnDaemons,
   startLabSite,
 } from './e2e/demo-lab.ts'
-import { failNode } from './lab/demo-world.ts'
-import { readWorld } from './lab/world.mjs'
+import { failNode, fenceOffs } from './lab/demo-world.ts'
 
 let site: LabSite
 let daemons: DaemonProcess[] = []
@@ -55,9 +54,7 @@ it('fences node2 once and relocates db once, with no SQLITE_BUSY and an intact d
   // Let the other instances have every chance to act twice.
   await new Promise((resolve) => setTimeout(resolve, 3_000))
 
-  const world = readWorld() as unknown as { fence: { calls: { action: string; plug?: string }[] } }
-  const offs = world.fence.calls.filter((c) => c.action === 'off' && c.plug === 'node2')
-  expect(offs).toHaveLength(1)
+  expect(fenceOffs('node2')).toHaveLength(1)
   const relocations = await sql(
     "SELECT count(*) AS n FROM steps WHERE uses = 'rgmanager.relocate' AND status = 'succeeded'",
   )

@@ -9,8 +9,8 @@ import {
   spawnDaemons,
   startLabSite,
 } from './e2e/demo-lab.ts'
-import { failNode } from './lab/demo-world.ts'
-import { readWorld, updateWorld } from './lab/world.mjs'
+import { failNode, fenceOffs, slowFenceDevice } from './lab/demo-world.ts'
+import { readWorld } from './lab/world.mjs'
 
 const LEASE_MS = 2_000
 let site: LabSite
@@ -26,22 +26,12 @@ afterAll(async () => {
   await site?.close()
 })
 
-const fenceOffs = () =>
-  (
-    readWorld() as unknown as { fence: { calls: { action: string; plug?: string }[] } }
-  ).fence.calls.filter((c) => c.action === 'off' && c.plug === 'node2')
-
 it('SIGKILL of the leader mid-fence: the other takes over within 2 lease periods and finishes without a second fence', async () => {
   await reconcileLvs(site)
   // node2's level-1 device takes 4 s: long enough to kill the leader while the agent runs.
-  updateWorld((w) => {
-    ;(w.fence as { devices: Record<string, unknown> }).devices['127.0.32.102'] = {
-      behaviour: 'slow',
-      delayMs: 4_000,
-    }
-  })
+  slowFenceDevice('127.0.32.102', 4_000)
   failNode('node2')
-  await eventually(async () => fenceOffs().length > 0, 90_000, 'the fence agent to start')
+  await eventually(async () => fenceOffs('node2').length > 0, 90_000, 'the fence agent to start')
   const leader = daemons.find((d) => d.output().includes('[runtime] leading'))!
   const standby = daemons.find((d) => d !== leader)!
   leader.child.kill('SIGKILL')
@@ -62,7 +52,7 @@ it('SIGKILL of the leader mid-fence: the other takes over within 2 lease periods
   )
   // The new leader polls every 250 ms; the old lease runs out after at most one lease period.
   expect(tookOverMs).toBeLessThanOrEqual(2 * LEASE_MS + 1_000)
-  expect(fenceOffs()).toHaveLength(1)
+  expect(fenceOffs('node2')).toHaveLength(1)
   const relocations = await query(
     site,
     "SELECT count(*) AS n FROM steps WHERE uses = 'rgmanager.relocate' AND status = 'succeeded'",

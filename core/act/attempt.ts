@@ -4,7 +4,7 @@ import type { ActionResult, VerifyResult } from '../plugin/index.ts'
 import type { PlanStep } from '../policy/index.ts'
 import { drainedServers } from '../store/index.ts'
 import { type StepObserver, stepContext } from './context.ts'
-import { backoff, errorText, type ResolvedAction, type RunScope } from './engine.ts'
+import { backoff, errorText, isStaleLeader, type ResolvedAction, type RunScope } from './engine.ts'
 import { fenceFailed, fenceSucceeded } from './fence-state.ts'
 import {
   appendAudit,
@@ -107,6 +107,7 @@ async function verify(
   try {
     return await withTimeout(action.action.verify(action.input, ctx), step.timeoutMs, controller)
   } catch (error) {
+    if (isStaleLeader(error)) throw error
     return { ok: false, detail: `verify failed: ${errorText(error)}` }
   }
 }
@@ -140,6 +141,8 @@ async function attempt(
     await Promise.allSettled(spawned)
     return { ok: true, result, commands: observer.commands }
   } catch (error) {
+    // Refused by the fencing token: another instance leads now; nothing more is tried here.
+    if (isStaleLeader(error)) throw error
     const timedOut = controller.signal.aborted
     // Let the killed commands finish dying before anyone verifies or retries.
     if (timedOut) await settleWithin(work, SETTLE_AFTER_ABORT_MS)

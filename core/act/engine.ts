@@ -1,4 +1,5 @@
 // The executor's shared parts: dependencies with defaults, and the scope of one run.
+import { TandemError } from '../errors.ts'
 import type { SecretResolver } from '../inventory/index.ts'
 import {
   type ActionDefinition,
@@ -67,13 +68,16 @@ export interface ResolvedAction {
 export function createEngine(deps: ExecutorDeps): Engine {
   const fencing = deps.fencing
   const checkToken = async (db: Pick<Db, 'select'>) => {
-    if (fencing) await assertLeaseToken(db, fencing.lease, fencing.token() ?? -1)
+    if (fencing) await assertLeaseToken(db, fencing.lease, heldToken(fencing))
   }
   const plain = deps.runner ?? createCommandRunner({ inventory: deps.inventory, log: deps.log })
   const runner: CommandRunner = fencing
     ? {
         run: async (spec) => {
           await checkToken(deps.store.db)
+          // Checked again with no await before the spawn: a process frozen during the query
+          // above wakes past its lease and must not start the command on the stale answer.
+          heldToken(fencing)
           return plain.run(spec)
         },
       }
@@ -134,6 +138,17 @@ export function backoff(step: PlanStep, n: number): number {
   return step.retry.backoffMs * 2 ** Math.max(0, n - 1)
 }
 
+/**
+ * True when `error` (or any cause under it, e.g. a PluginError around a refused command) is the
+ * fencing token's refusal: this instance no longer leads, so the run stops here — no verify, no
+ * retry — and the current leader's recovery finishes it.
+ */
+export function isStaleLeader(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause)
+    if (e instanceof TandemError && e.code === 'STALE_LEADER') return true
+  return false
+}
+
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
@@ -149,4 +164,15 @@ export function scopeOf(engine: Engine, run: typeof runs.$inferSelect): RunScope
     dryRun: run.dryRun,
     refused: [],
   }
+}
+
+/** The token this instance holds by its own clock; a lapsed lease refuses without a query. */
+function heldToken(fencing: NonNullable<ExecutorDeps['fencing']>): number {
+  const token = fencing.token()
+  if (token === undefined)
+    throw new TandemError(
+      'STALE_LEADER',
+      `[lease] this instance's ${fencing.lease} lease has lapsed: refusing to act`,
+    )
+  return token
 }

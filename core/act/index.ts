@@ -1,6 +1,7 @@
 // The act area's public door: the executor, its journal reads, approvals and the daemon interfaces.
 export { decideApproval } from './approvals.ts'
 export { createHealthClusterView, fixedClusterView } from './cluster-view.ts'
+export { isStaleLeader } from './engine.ts'
 export { createExecutor, type Executor } from './executor.ts'
 export { incidentTimeline, recentIncidents, resolveIncident } from './journal-view.ts'
 export type { ManualOptions } from './manual.ts'

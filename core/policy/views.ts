@@ -44,11 +44,17 @@ export function inventoryView(inv: Inventory): InventoryView {
       inv.clusterServicesFor(node.name).map((s) => s.name),
     )
   }
+  // Each service's real servers in node order, gathered in one pass (not one scan per service).
+  const byService = new Map<string, ReturnType<Inventory['realServersOn']>>()
+  for (const node of config.nodes)
+    for (const r of inv.realServersOn(node.name)) {
+      const list = byService.get(r.service.name) ?? []
+      list.push(r)
+      byService.set(r.service.name, list)
+    }
   const services: Record<string, ServiceView> = {}
   for (const service of config.services) {
-    const servers = config.nodes
-      .flatMap((n) => inv.realServersOn(n.name))
-      .filter((r) => r.service.name === service.name)
+    const servers = byService.get(service.name) ?? []
     services[service.name] = new ServiceView(
       service.name,
       { ...service.labels },

@@ -1,6 +1,7 @@
 // The long-running daemon: an instance, its HTTP server, the leader loop and cron, until a signal.
 import { serve } from '@hono/node-server'
 import cron from 'node-cron'
+import { isStaleLeader } from '../act/index.ts'
 import { createInstance, type Instance, type InstanceOptions } from './instance.ts'
 import { createLeaseCoordinator } from './run-coordinator.ts'
 
@@ -63,9 +64,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     leading = (async () => {
       do {
         again = false
-        await instance
-          .lead({ renew: false })
-          .catch((error) => log.error('[runtime] leader pass failed', { error: String(error) }))
+        await instance.lead({ renew: false }).catch((error) =>
+          isStaleLeader(error)
+            ? log.warn('[runtime] leader pass stopped: this instance no longer leads', {
+                code: 'STALE_LEADER',
+              })
+            : log.error('[runtime] leader pass failed', { error: String(error) }),
+        )
       } while (again && !stopping)
       passing = false
     })()

@@ -2,7 +2,12 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { eq } from 'drizzle-orm'
-import { createExecutor, createHealthClusterView, type Executor } from '../act/index.ts'
+import {
+  createExecutor,
+  createHealthClusterView,
+  type Executor,
+  isStaleLeader,
+} from '../act/index.ts'
 import { createApp } from '../api/index.ts'
 import { type Monitoring, startMonitoring, type TandemEvent } from '../health/index.ts'
 import { createSecretResolver, type SecretResolver } from '../inventory/index.ts'
@@ -198,7 +203,12 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   let recoveredFor: number | undefined
   const track = (work: Promise<unknown>) => {
     const settled = work.catch((error) =>
-      log.error('[runtime] run failed', { error: String(error) }),
+      isStaleLeader(error)
+        ? log.warn('[runtime] run left to the current leader: this instance no longer leads', {
+            code: 'STALE_LEADER',
+            error: String(error),
+          })
+        : log.error('[runtime] run failed', { error: String(error) }),
     )
     inFlight.add(settled)
     void settled.finally(() => inFlight.delete(settled))
@@ -261,15 +271,25 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
       const leading = true
       // Remediation, then notices: on one store connection the notice writes would stand
       // between a node.down and its fence (notices are grouped and sent later anyway). A
-      // remediation that fails does not hold the notices back.
+      // remediation that fails does not hold the notices back. The cursors move under the
+      // token; a batch is handed over only while it still holds.
+      const guard = (tx: Pick<Store['db'], 'select'>) => leadership.check(token, tx)
       let events = 0
       let failed: { error: unknown } | undefined
       try {
-        events = await followEvents(store, EVENTS_CURSOR, remediate)
+        events = await followEvents(store, EVENTS_CURSOR, remediate, { guard })
       } catch (error) {
         failed = { error }
       }
-      await followEvents(store, NOTIFY_CURSOR, (batch) => notifier.onEvents(batch))
+      await followEvents(
+        store,
+        NOTIFY_CURSOR,
+        async (batch) => {
+          await leadership.check(token)
+          await notifier.onEvents(batch)
+        },
+        { guard },
+      )
       if (failed) throw failed.error
       for (const match of await policies.due())
         execute(await policies.plan(match, { context: planContext() }))

@@ -1,7 +1,14 @@
 // Leadership: one instance holds the `leader` lease and runs remediation; the rest stand by.
 
+import { TandemError } from '../errors.ts'
 import type { Logger } from '../log.ts'
-import { acquireLease, releaseLease, type Store } from '../store/index.ts'
+import {
+  acquireLease,
+  assertLeaseToken,
+  type Db,
+  releaseLease,
+  type Store,
+} from '../store/index.ts'
 
 export const LEADER_LEASE = 'leader'
 
@@ -11,6 +18,11 @@ export interface Leadership {
   token(): number | undefined
   /** Takes or renews the lease; returns true when this instance leads (and became leader: `gained`). */
   renew(now?: number): Promise<{ leading: boolean; gained: boolean }>
+  /**
+   * Throws STALE_LEADER unless this instance still leads with `token`: by its own clock, and
+   * (given `tx`) in the store, inside the transaction that is about to write.
+   */
+  check(token: number, tx?: Pick<Db, 'select'>): Promise<void>
   release(): Promise<void>
 }
 
@@ -30,8 +42,17 @@ export function createLeadership(
 ): Leadership {
   let token: number | undefined
   let expiresAt = 0
+  const current = () => (token !== undefined && Date.now() < expiresAt ? token : undefined)
   return {
-    token: () => (token !== undefined && Date.now() < expiresAt ? token : undefined),
+    token: current,
+    async check(expected, tx) {
+      if (current() !== expected)
+        throw new TandemError(
+          'STALE_LEADER',
+          `[runtime] ${instanceId} no longer leads with token ${expected}: refusing to write`,
+        )
+      if (tx) await assertLeaseToken(tx, LEADER_LEASE, expected)
+    },
     async renew(now = Date.now()) {
       const was = token
       const lease = await acquireLease(store.db, LEADER_LEASE, instanceId, ttlMs, now).catch(

@@ -9,17 +9,29 @@ export interface Farm {
   setMode(indexes: number[], mode: FarmMode): Promise<void>
   /** Requests served so far, by client (User-Agent). */
   requests(): Promise<{ tandem: number; monit: number; other: number }>
+  /** Starts (afresh) or stops keeping the time of every tandem probe per target. */
+  record(on: boolean): Promise<void>
+  /** Per target (in order), the times (epoch ms) it was probed while recording. */
+  hits(): Promise<number[][]>
+  /** Targets not probed since `at`, and the latest of the first probes after it (epoch ms). */
+  since(at: number): Promise<{ uncovered: number; latest: number }>
   stop(): void
 }
 
 /**
- * Opens `count` HTTP listeners on 127.0.44.1…, 1,000 ports per address from `basePort`,
- * spread over `workers` processes (each stays well under the file-descriptor limit).
+ * Opens `count` HTTP listeners on 127.0.<net>.1…, `perAddress` ports per address from
+ * `basePort`, spread over `workers` processes (each stays well under the file-descriptor limit).
  */
-export async function startFarm(count: number, workers: number, basePort = 20_000): Promise<Farm> {
+export async function startFarm(
+  count: number,
+  workers: number,
+  basePort = 20_000,
+  perAddress = 1_000,
+  net = 44,
+): Promise<Farm> {
   const targets: [string, number][] = []
   for (let i = 0; i < count; i++)
-    targets.push([`127.0.44.${1 + Math.floor(i / 1000)}`, basePort + (i % 1000)])
+    targets.push([`127.0.${net}.${1 + Math.floor(i / perAddress)}`, basePort + (i % perAddress)])
   const per = Math.ceil(count / workers)
   const children: ChildProcess[] = []
   let nextId = 0
@@ -77,6 +89,26 @@ export async function startFarm(count: number, workers: number, basePort = 20_00
         }),
         { tandem: 0, monit: 0, other: 0 },
       )
+    },
+    async record(on) {
+      await Promise.all(children.map((child) => call(child, { cmd: 'record', on }, 'record')))
+    },
+    async hits() {
+      const all = await Promise.all(
+        children.map((child) => call<{ hits: number[][] }>(child, { cmd: 'hits' }, 'hits')),
+      )
+      return all.flatMap((answer) => answer.hits)
+    },
+    async since(at) {
+      const all = await Promise.all(
+        children.map((child) =>
+          call<{ uncovered: number; latest: number }>(child, { cmd: 'since', at }, 'since'),
+        ),
+      )
+      return {
+        uncovered: all.reduce((n, a) => n + a.uncovered, 0),
+        latest: Math.max(...all.map((a) => a.latest)),
+      }
     },
     stop() {
       for (const child of children) child.kill()

@@ -113,6 +113,25 @@ export function setFenceBehaviour(
   return keys
 }
 
+/** A fence device (by its key: the ip in the inventory) takes `delayMs` for every call. */
+export function slowFenceDevice(key: string, delayMs: number): void {
+  updateWorld((world) => {
+    world.fence ??= { devices: {}, calls: [] }
+    ;(world.fence as { devices: Record<string, unknown> }).devices[key] = {
+      behaviour: 'slow',
+      delayMs,
+    }
+  })
+}
+
+/** The fence agent calls that switched (or tried to switch) `plug` off, in order. */
+export function fenceOffs(plug: string): { action: string; plug?: string; at: number }[] {
+  const fence = readWorld().fence as
+    | { calls?: { action: string; plug?: string; at: number }[] }
+    | undefined
+  return (fence?.calls ?? []).filter((c) => c.action === 'off' && c.plug === plug)
+}
+
 /** A short, human summary of the world for `tandem lab show`. */
 export function describeWorld(): string {
   const world = readWorld()
