@@ -1,7 +1,11 @@
-#!/usr/bin/env node
-// Entry point of the `tandem` command: loads the TypeScript CLI through tsx (no build step).
-import { register } from 'tsx/esm/api'
+#!/usr/bin/env -S node --max-semi-space-size=2
+// Entry point of the `tandem` command: runs the build in dist/ when it is current, else the
+// TypeScript sources through tsx (see bin/source.js). The V8 flag above keeps the young
+// generation small: a long-running monitor allocates steadily and keeps little (docs/probe.md).
+import { loadModule } from './source.js'
 
-register()
-const { main } = await import('../core/cli/index.ts')
-process.exitCode = await main(process.argv.slice(2))
+const argv = process.argv.slice(2)
+// The demo and the lab load the TypeScript lab from test/, which is never built.
+const sources = argv[0] === 'demo' || argv[0] === 'lab'
+const { main } = await loadModule('core/cli/index.ts', { sources })
+process.exitCode = await main(argv)
