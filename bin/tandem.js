@@ -1,7 +1,8 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --optimize-for-size
 // Entry point of the `tandem` command: runs the build in dist/ when it is current, else the
-// TypeScript sources through tsx (see bin/source.js). The V8 flag above keeps the young
-// generation small: a long-running monitor allocates steadily and keeps little (docs/probe.md).
+// TypeScript sources through tsx (see bin/source.js). The #! line sizes memory for a daemon
+// that allocates steadily and keeps little: a small young generation, a heap grown sparingly,
+// two malloc arenas (measured in docs/probe.md: −60 MB RSS at 10,000 checks, same CPU).
 import { loadModule } from './source.js'
 
 const argv = process.argv.slice(2)

@@ -38,16 +38,18 @@ export interface Monitor {
 }
 
 /**
- * Forks the monitor with the node flags `tandem` runs with (bin/tandem.js's #! line).
+ * Forks the monitor with the environment and node flags `tandem` runs with (bin/tandem.js's #!
+ * line), so the figures are those of `tandem run`.
  */
 export function startMonitor(
   configFile: string,
   storeUrl: string,
-  execArgv = tandemNodeFlags(),
+  launch = tandemLaunch(),
 ): Monitor {
   const child = fork(new URL('./_probe-monitor.mjs', import.meta.url), [configFile, storeUrl], {
     stdio: 'inherit',
-    execArgv,
+    execArgv: launch.flags,
+    env: { ...process.env, ...launch.env },
   })
   const seen: SeenEvent[] = []
   const waiting = new Map<number, (answer: unknown) => void>()
@@ -97,10 +99,13 @@ export function startMonitor(
   }
 }
 
-/** The node flags on bin/tandem.js's `#!/usr/bin/env -S node …` line. */
-export function tandemNodeFlags(): string[] {
+/** The environment and node flags on bin/tandem.js's `#!/usr/bin/env -S [VAR=value…] node …` line. */
+export function tandemLaunch(): { env: Record<string, string>; flags: string[] } {
   const shebang = readFileSync(new URL('../../bin/tandem.js', import.meta.url), 'utf8').split(
     '\n',
   )[0]!
-  return shebang.split(/\s+/).slice(shebang.includes(' -S ') ? 3 : 2)
+  const words = shebang.split(/\s+/).slice(shebang.includes(' -S ') ? 2 : 1)
+  const node = words.indexOf('node')
+  const env = Object.fromEntries(words.slice(0, node).map((word) => word.split('=', 2)))
+  return { env, flags: words.slice(node + 1) }
 }

@@ -1,8 +1,11 @@
 // `npm run bench:probe`: the real scheduler, probes and health engine against a loopback farm,
 // then Monit against the same farm; prints one JSON line. Shared machine: figures are noisy.
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { buildIsCurrent } from '../../bin/source.js'
 import { type Farm, startFarm } from './_probe-farm-control.ts'
 import { measureMonit } from './_probe-monit.ts'
 import {
@@ -20,8 +23,17 @@ const FALL = 3
 const TIMEOUT_MS = 2_000
 
 async function main(): Promise<void> {
+  // Measure what `npm ci` installs: tandem run from its build, not through tsx.
+  if (!buildIsCurrent())
+    execFileSync(
+      process.execPath,
+      [fileURLToPath(new URL('../../bin/build.js', import.meta.url))],
+      {
+        stdio: 'inherit',
+      },
+    )
   const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-probe-'))
-  const farm = await startFarm(TARGETS, 4)
+  const farm = await startFarm(TARGETS, 4, Number(process.env.BENCH_BASE_PORT ?? 20_000))
   try {
     const tandem = await measureTandem(farm, dir)
     const monit =
