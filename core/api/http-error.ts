@@ -1,5 +1,5 @@
 // HTTP errors and the one mapping from any thrown error to a status and a JSON body (app.onError).
-import { LibsqlError } from '@libsql/client'
+import { LibsqlError } from '@libsql/client/sqlite3'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'

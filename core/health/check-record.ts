@@ -34,8 +34,12 @@ export class CheckRecord {
    * state, or a result while the window still holds one. A settled history stays as stored.
    */
   historyMoved = false
-  /** The last `keep` results as reused slots (a ring), oldest at `next` once full. */
-  private readonly evidence: ProbeEvidence[] = []
+  /**
+   * The last `keep` results, flattened as (status, latencyMs, detail, at) in a ring, oldest at
+   * `next` once full: no object per result (10,000 checks × rise/fall slots add up).
+   */
+  private readonly evidence: (string | number)[] = []
+  private stored = 0
   private next = 0
   private readonly keep: number
 
@@ -104,27 +108,32 @@ export class CheckRecord {
 
   /** The results that agreed on the current hard state, oldest first (copies). */
   agreeing(): ProbeEvidence[] {
-    const count = Math.min(this.hard === 'up' ? this.passes : this.fails, this.evidence.length)
-    const size = this.evidence.length
+    const size = this.stored
+    const count = Math.min(this.hard === 'up' ? this.passes : this.fails, size)
+    const e = this.evidence
     const out: ProbeEvidence[] = []
-    for (let i = size - count; i < size; i++)
-      out.push({ ...this.evidence[(this.next + i) % size]! })
+    for (let i = size - count; i < size; i++) {
+      const k = ((this.next + i) % size) * 4
+      out.push({
+        target: this.target.id,
+        status: e[k] as ProbeResult['status'],
+        latencyMs: e[k + 1] as number,
+        detail: e[k + 2] as string,
+        at: e[k + 3] as number,
+      })
+    }
     return out
   }
 
   private remember(result: ProbeResult, at: number): void {
-    let slot: ProbeEvidence
-    if (this.evidence.length < this.keep) {
-      slot = { target: this.target.id, status: result.status, latencyMs: 0, detail: '', at }
-      this.evidence.push(slot)
-    } else {
-      slot = this.evidence[this.next]!
-      this.next = (this.next + 1) % this.keep
-    }
-    slot.status = result.status
-    slot.latencyMs = result.latencyMs
-    slot.detail = result.detail
-    slot.at = at
+    let slot = this.next
+    if (this.stored < this.keep) slot = this.stored++
+    else this.next = (this.next + 1) % this.keep
+    const k = slot * 4
+    this.evidence[k] = result.status
+    this.evidence[k + 1] = result.latencyMs
+    this.evidence[k + 2] = result.detail
+    this.evidence[k + 3] = at
   }
 
   /**

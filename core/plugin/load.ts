@@ -25,7 +25,7 @@ export async function loadPluginModules(
         : entry.module
     let mod: { default?: PluginDefinition }
     try {
-      mod = await import(specifier)
+      mod = await importModule(specifier)
     } catch (cause) {
       throw new TandemError(
         'PLUGIN_INVALID',
@@ -41,4 +41,22 @@ export async function loadPluginModules(
     loaded.push(mod.default)
   }
   return loaded
+}
+
+/**
+ * Imports a plugin module. A TypeScript one needs a loader: tandem running through tsx (or
+ * vitest) has one; tandem running from its build registers tsx on the first such module.
+ */
+async function importModule(specifier: string): Promise<{ default?: PluginDefinition }> {
+  try {
+    return await import(specifier)
+  } catch (error) {
+    const typeScript = /\.[cm]?tsx?$/.test(specifier)
+    if (!typeScript || (error as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION')
+      throw error
+    const { register } = await import('tsx/esm/api')
+    register()
+    // A fresh URL: the failed import stays cached under the first one.
+    return import(`${specifier}${specifier.includes('?') ? '&' : '?'}tsx`)
+  }
 }

@@ -49,9 +49,12 @@ interface Exchange {
  * const outcome = await conn.exchange(2000)
  */
 export class HttpConnection {
-  private socket: Socket | undefined
-  private connected = false
-  private secured = false
+  /** @internal The handlers below read and set these. */
+  socket: Socket | undefined
+  /** @internal */
+  connected = false
+  /** @internal */
+  secured = false
   private current: Exchange | undefined
   private timer: NodeJS.Timeout | undefined
 
@@ -97,38 +100,31 @@ export class HttpConnection {
     this.drop()
     const { address, port, tls } = this.options
     // Plain sockets read into one shared buffer (no stream chunk per read); the reader copies
-    // whatever it keeps before the callback returns.
-    const socket = tls
+    // whatever it keeps before the callback returns. The handlers are shared by every socket
+    // (`this` is the socket; OWNER leads back here): no closures per connection.
+    const socket: OwnedSocket = tls
       ? connectTls({ ...tls, host: address, port })
       : connectTcp({
           host: address,
           port,
           noDelay: true,
-          onread: {
-            buffer: READ_BUFFER,
-            callback: (size: number, buffer: Uint8Array) => {
-              if (socket === this.socket)
-                this.onData(Buffer.from(buffer.buffer, buffer.byteOffset, size))
-              return true
-            },
-          },
+          onread: { buffer: READ_BUFFER, callback: onSharedRead },
         })
+    socket[OWNER] = this
     this.connected = false
     this.secured = !tls
     this.socket = socket
-    socket.once('connect', () => {
-      if (socket === this.socket) this.connected = true
-    })
-    if (tls)
-      socket.once('secureConnect', () => {
-        if (socket === this.socket) this.secured = true
-      })
-    if (tls) socket.on('data', (chunk: Buffer) => socket === this.socket && this.onData(chunk))
-    socket.on('error', (error) => socket === this.socket && this.onEnd(error))
-    socket.on('close', () => socket === this.socket && this.onEnd())
+    socket.once('connect', onConnect)
+    if (tls) {
+      socket.once('secureConnect', onSecureConnect)
+      socket.on('data', onChunk)
+    }
+    socket.on('error', onError)
+    socket.on('close', onClose)
   }
 
-  private onData(chunk: Buffer): void {
+  /** @internal */
+  onData(chunk: Buffer): void {
     const exchange = this.current
     // Bytes while idle: the server is not speaking HTTP/1.1 keep-alive as we think.
     if (!exchange) {
@@ -148,7 +144,8 @@ export class HttpConnection {
     } else if (!this.options.keepBytes) this.settle(exchange, this.outcomeOf(reader))
   }
 
-  private onEnd(error?: Error): void {
+  /** @internal */
+  onEnd(error?: Error): void {
     const exchange = this.current
     const phase = exchange ? this.phaseOf(exchange.reader) : 'response'
     this.drop()
@@ -216,4 +213,40 @@ export class HttpConnection {
     this.socket = undefined
     socket?.destroy()
   }
+}
+
+const OWNER = Symbol('tandem.httpConnection')
+type OwnedSocket = Socket & { [OWNER]?: HttpConnection }
+
+/** The connection this socket still serves (a dropped socket's late events are ignored). */
+function ownerOf(socket: OwnedSocket): HttpConnection | undefined {
+  const owner = socket[OWNER]
+  return owner?.socket === socket ? owner : undefined
+}
+
+function onSharedRead(this: OwnedSocket, size: number, buffer: Uint8Array): boolean {
+  ownerOf(this)?.onData(Buffer.from(buffer.buffer, buffer.byteOffset, size))
+  return true
+}
+
+function onChunk(this: OwnedSocket, chunk: Buffer): void {
+  ownerOf(this)?.onData(chunk)
+}
+
+function onConnect(this: OwnedSocket): void {
+  const owner = ownerOf(this)
+  if (owner) owner.connected = true
+}
+
+function onSecureConnect(this: OwnedSocket): void {
+  const owner = ownerOf(this)
+  if (owner) owner.secured = true
+}
+
+function onError(this: OwnedSocket, error: Error): void {
+  ownerOf(this)?.onEnd(error)
+}
+
+function onClose(this: OwnedSocket): void {
+  ownerOf(this)?.onEnd()
 }

@@ -25,49 +25,96 @@ export interface HttpProbe {
  * const r = await probe.run(2000) // { status: 'ok', detail: 'HTTP 200 OK', ... }
  */
 export function createHttpProbe(target: CheckTarget, tls?: ConnectionOptions): HttpProbe {
-  const { check } = target
-  const port = target.port!
-  const expect = new Set(check.expect.status)
-  const contains = check.expect.body_contains
-  const regex = compileRegex(target, check.expect.body_regex)
+  const expectations = expectationsOf(target)
   const connection = new HttpConnection({
     address: target.address,
-    port,
+    port: target.port!,
     tls,
-    request: buildRequest(target, port),
-    headRequest: check.method === 'HEAD',
-    keepBytes: contains !== undefined || regex ? BODY_MATCH_BYTES : 0,
+    request: buildRequest(target, target.port!),
+    headRequest: target.check.method === 'HEAD',
+    keepBytes: expectations.keepBytes,
   })
-  const expected = check.expect.status.join('|')
+  return new TargetProbe(connection, expectations)
+}
+
+/** What a check expects of a response: compiled once per check, shared by its real servers. */
+interface Expectations {
+  status: Set<number>
+  /** The expected statuses as the detail words them: `200|204`. */
+  expected: string
+  contains: string | undefined
+  regex: RegExp | undefined
+  keepBytes: number
+}
+
+/** Keyed by the inventory's check object: 10,000 real servers of one check share one. */
+const compiled = new WeakMap<object, Expectations>()
+
+function expectationsOf(target: CheckTarget): Expectations {
+  const { check } = target
+  let found = compiled.get(check)
+  if (!found) {
+    const contains = check.expect.body_contains
+    const regex = compileRegex(target, check.expect.body_regex)
+    found = {
+      status: new Set(check.expect.status),
+      expected: check.expect.status.join('|'),
+      contains,
+      regex,
+      keepBytes: contains !== undefined || regex ? BODY_MATCH_BYTES : 0,
+    }
+    compiled.set(check, found)
+  }
+  return found
+}
+
+/** One target's probe: a class, not closures, so 10,000 of them stay small. */
+class TargetProbe implements HttpProbe {
   // The status line of the last response, reused while it stays the same (no new string per check).
-  let line = ''
-  let lineStatus = 0
-  let lineReason = ''
-  return {
-    async run(timeoutMs) {
-      const startedAt = performance.now()
-      const outcome = await connection.exchange(timeoutMs)
-      return judge(outcome, startedAt, timeoutMs)
-    },
-    close: () => connection.close(),
+  private line = ''
+  private lineStatus = 0
+  private lineReason = ''
+
+  constructor(
+    private readonly connection: HttpConnection,
+    private readonly expect: Expectations,
+  ) {}
+
+  async run(timeoutMs: number): Promise<ProbeResult> {
+    const startedAt = performance.now()
+    const outcome = await this.connection.exchange(timeoutMs)
+    return this.judge(outcome, startedAt, timeoutMs)
   }
 
-  function judge(outcome: HttpOutcome, startedAt: number, timeoutMs: number): ProbeResult {
+  close(): void {
+    this.connection.close()
+  }
+
+  private judge(outcome: HttpOutcome, startedAt: number, timeoutMs: number): ProbeResult {
     if (outcome.timeout)
       return result('timeout', startedAt, `timeout after ${timeoutMs} ms (${outcome.timeout})`)
     const head = outcome.head
     if (!head) return result('critical', startedAt, outcome.failure ?? 'no response')
-    if (head.status !== lineStatus || head.reason !== lineReason) {
-      lineStatus = head.status
-      lineReason = head.reason
-      line = `HTTP ${head.status}${head.reason ? ` ${printable(head.reason)}` : ''}`
+    if (head.status !== this.lineStatus || head.reason !== this.lineReason) {
+      this.lineStatus = head.status
+      this.lineReason = head.reason
+      this.line = `HTTP ${head.status}${head.reason ? ` ${printable(head.reason)}` : ''}`
     }
-    if (!expect.has(head.status))
-      return result('critical', startedAt, `${line} (expected ${expected})`)
-    if (contains !== undefined && !outcome.body?.includes(contains))
-      return result('critical', startedAt, `${line} but the body lacks ${JSON.stringify(contains)}`)
-    if (regex && !regex.test(outcome.body ?? ''))
-      return result('critical', startedAt, `${line} but the body does not match /${regex.source}/`)
+    const { line, expect } = this
+    if (!expect.status.has(head.status))
+      return result('critical', startedAt, `${line} (expected ${expect.expected})`)
+    if (expect.contains !== undefined && !outcome.body?.includes(expect.contains))
+      return result(
+        'critical',
+        startedAt,
+        `${line} but the body lacks ${JSON.stringify(expect.contains)}`,
+      )
+    if (expect.regex && !expect.regex.test(outcome.body ?? ''))
+      return result(
+        'critical',
+        startedAt,
+        `${line} but the body does not match /${expect.regex.source}/`,
+      )
     return result('ok', startedAt, line)
   }
 }

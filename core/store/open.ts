@@ -2,9 +2,11 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Client, createClient } from '@libsql/client'
-import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql'
+import type { Client } from '@libsql/client'
+import { createClient as createLocalClient } from '@libsql/client/sqlite3'
+import type { LibSQLDatabase } from 'drizzle-orm/libsql'
 import { migrate } from 'drizzle-orm/libsql/migrator'
+import { drizzle } from 'drizzle-orm/libsql/sqlite3'
 import { TandemError } from '../errors.ts'
 import * as schema from './schema.ts'
 import { serializeClient } from './serialize.ts'
@@ -59,6 +61,9 @@ export async function openStore(
     // One connection per process for embedded files: SQLite has one writer anyway, and
     // per-connection pragmas (busy timeout, synchronous) then hold for every statement;
     // serializeClient makes concurrent callers wait their turn instead of failing.
+    // The remote (ws/http) client costs ~10 MB of RSS: loaded only for a remote store.
+    const createClient =
+      kind === 'remote' ? (await import('@libsql/client')).createClient : createLocalClient
     const raw = createClient({
       url: kind === 'memory' ? ':memory:' : url,
       authToken: options.authToken,
