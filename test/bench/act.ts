@@ -13,8 +13,8 @@ import { createLogger } from '../../core/log.ts'
 import { loadPolicies } from '../../core/policy/index.ts'
 import { loadSite, startDaemon } from '../../core/runtime/index.ts'
 import type { Store } from '../../core/store/index.ts'
-import { fences } from './act-plugin.ts'
-import { nodeName, policyYaml, siteYaml } from './act-site.ts'
+import { fences } from './_act-plugin.ts'
+import { nodeName, policyYaml, siteYaml } from './_act-site.ts'
 
 const POLICIES = 1_000
 const WARMUP = 20
@@ -38,7 +38,7 @@ try {
   const configFile = join(dir, 'tandem.yaml')
   const policiesDir = join(dir, 'policies')
   await mkdir(policiesDir)
-  const plugin = fileURLToPath(new URL('./act-plugin.ts', import.meta.url))
+  const plugin = fileURLToPath(new URL('./_act-plugin.ts', import.meta.url))
   await writeFile(configFile, siteYaml(NODES, join(dir, 'tandem.db'), plugin, port))
   for (let i = 0; i < POLICIES; i++)
     await writeFile(join(policiesDir, `p${String(i).padStart(4, '0')}.yaml`), policyYaml(i, NODES))
