@@ -33,6 +33,7 @@ import {
   healthView,
   type InventoryView,
   inventoryView,
+  liveInventory,
 } from './views.ts'
 
 export interface PolicySetOptions {
@@ -204,7 +205,8 @@ export async function createPolicySet(options: PolicySetOptions): Promise<Policy
       for (const timer of claimed) {
         const policy = active.find((p) => p.name === timer.policy)
         if (!policy) continue
-        const vars = { event: eventView(timer.event), inventory: invView, health }
+        const inventory = liveInventory(invView, health)
+        const vars = { event: eventView(timer.event), inventory, health }
         if (stillHolds(timer.event, health) && conditionHolds(policy, vars) === true)
           fire.push({ policy, event: timer.event, vars })
         else
