@@ -67,21 +67,13 @@ describe('tandem plan', () => {
       }),
     ])
     store.close()
-    const args = ['--event', 'node.down', '--node', 'node3', '--store', url, ...base]
-    const { out } = await runCli(plan, args)
+    const down = (node: string) => ['--event', 'node.down', '--node', node, '--store', url, ...base]
+    const { out } = await runCli(plan, down('node3'))
     expect(out).toContain('restart its guests on a survivor [guest1]  xen.restart_elsewhere')
     expect(out).toContain(
       '  guests    guest1 on node3 (probe), guest2 on node1 (declared host, no live data)',
     )
-    const node2 = await runCli(plan, [
-      '--event',
-      'node.down',
-      '--node',
-      'node2',
-      '--store',
-      url,
-      ...base,
-    ])
+    const node2 = await runCli(plan, down('node2'))
     expect(node2.out).not.toContain('xen.restart_elsewhere')
   })
 
