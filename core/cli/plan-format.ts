@@ -56,6 +56,7 @@ function renderOne({ plan, guards, forMs, condition }: PlannedPolicy): string[] 
   lines.push(`  incident  ${plan.incidentKey}`)
   lines.push(`  guards    ${guardSummary(plan)}`)
   if (plan.owners) lines.push(`  owners    ${ownerSummary(plan.owners)}`)
+  if (plan.guests) lines.push(`  guests    ${guestSummary(plan.guests)}`)
   const blocking = guards.filter((g) => g.blocks)
   if (blocking.length === 0) lines.push('  blocked   no guard would block it now')
   for (const g of blocking) lines.push(`  BLOCKED   ${g.guard}: ${g.reason}`)
@@ -103,6 +104,16 @@ function ownerSummary(owners: NonNullable<Plan['owners']>): string {
       : `${service} on ${node} (guess: first preferred, no live data)`,
   )
   return list.join(', ') || 'no cluster services'
+}
+
+/** `guest1 on node3 (probe), guest2 on node2 (declared host, no live data)`. */
+function guestSummary(guests: NonNullable<Plan['guests']>): string {
+  const list = Object.entries(guests).map(([vm, { node, source }]) =>
+    source === 'probe'
+      ? `${vm} on ${node || 'no node'} (probe)`
+      : `${vm} on ${node} (declared host, no live data)`,
+  )
+  return list.join(', ') || 'no guests'
 }
 
 function guardSummary(plan: Plan): string {

@@ -149,14 +149,30 @@ describe('live facts from plugin probes', () => {
     const f = feed()
     f.round({ 'node/director/members': guest(['node1']) })
     const moved = f.round({ 'node/director/members': guest(['node2']) })
-    expect(row(moved, 'vm/guest1')).toMatchObject({ state: 'up', detail: { host: 'node2' } })
+    expect(row(moved, 'vm/guest1')).toMatchObject({
+      state: 'up',
+      detail: { host: 'node2', lastHost: 'node2' },
+    })
     const twice = f.round({ 'node/director/members': guest(['node2', 'node1']) })
     expect(row(twice, 'vm/guest1')).toMatchObject({
       state: 'degraded',
-      detail: { host: null, hosts: ['node1', 'node2'] },
+      detail: { host: null, hosts: ['node1', 'node2'], lastHost: 'node2' },
     })
     const gone = f.round({ 'node/director/members': guest([], 'shutoff') })
     expect(row(gone, 'vm/guest1')).toMatchObject({ state: 'down', detail: { host: null } })
+  })
+
+  it('keeps the last host of a guest whose host stops answering (policies recover it from there)', () => {
+    const f = feed()
+    f.round({ 'node/director/members': guest(['node2']) })
+    const dark = f.round({ 'node/director/members': guest([], 'unreachable') })
+    expect(row(dark, 'vm/guest1')).toMatchObject({
+      state: 'unreachable',
+      detail: { host: null, hosts: [], domain: 'unreachable', lastHost: 'node2' },
+    })
+    // A restart (the store's rows restored) keeps it too: nothing to rewrite.
+    const restarted = feed(dark)
+    expect(restarted.facts({ 'node/director/members': guest([], 'unreachable') })).toEqual([])
   })
 
   it('lets the first source by name win, so two that disagree do not rewrite every interval', () => {

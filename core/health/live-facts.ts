@@ -21,7 +21,11 @@ export interface ServiceFactsDetail {
 export interface VmRow {
   state: HealthState
   since: number
-  detail: { host: string | null; hosts: string[]; domain: string }
+  /**
+   * `lastHost`: the last host seen running it alone (its `host` while it runs), kept when its host
+   * stops answering, so a policy still finds the guest on the node that died.
+   */
+  detail: { host: string | null; hosts: string[]; domain: string; lastHost: string | null }
 }
 
 type Kind = keyof LiveFacts
@@ -49,7 +53,7 @@ export class FactsBook {
         if (Object.keys(facts).length > 0)
           this.services.set(row.target.slice('service/'.length), facts)
       } else if (row.kind === 'vm' && row.detail && row.target.startsWith('vm/')) {
-        const { host, hosts, domain } = row.detail
+        const { host, hosts, domain, lastHost } = row.detail
         this.vms.set(row.target.slice(3), {
           state: row.state,
           since: row.since,
@@ -57,6 +61,8 @@ export class FactsBook {
             host: typeof host === 'string' ? host : null,
             hosts: Array.isArray(hosts) ? hosts.filter((h) => typeof h === 'string') : [],
             domain: typeof domain === 'string' ? domain : 'unknown',
+            lastHost:
+              typeof lastHost === 'string' ? lastHost : typeof host === 'string' ? host : null,
           },
         })
       }
@@ -141,7 +147,8 @@ export class FactsBook {
 
   private setVm(name: string, fact: VmFacts, now: number): boolean {
     const old = this.vms.get(name)
-    const detail = { host: fact.host, hosts: [...fact.hosts].sort(), domain: fact.state }
+    const lastHost = fact.host ?? old?.detail.lastHost ?? null
+    const detail = { host: fact.host, hosts: [...fact.hosts].sort(), domain: fact.state, lastHost }
     const state = vmState(fact)
     if (old && old.state === state && sameJson(old.detail, detail)) return false
     this.vms.set(name, { state, since: old && old.state === state ? old.since : now, detail })

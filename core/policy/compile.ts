@@ -65,6 +65,8 @@ export interface CompiledPolicy {
   notify: NotifySpec
   /** The file reads `health.owners`: its plans record where each owner came from. */
   readsOwners: boolean
+  /** The file reads guests' nodes (`.guests`, `vms[…].host`): its plans record their source. */
+  readsGuests: boolean
 }
 
 /**
@@ -127,6 +129,7 @@ function compileChecked(
       ? { channels: spec.notify.channels, on: spec.notify.on }
       : { channels: [], on: [] },
     readsOwners: /\bhealth\s*\.\s*owners\b/.test(text),
+    readsGuests: /\.\s*(guests|host)\b/.test(text),
   }
 }
 

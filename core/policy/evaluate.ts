@@ -3,7 +3,7 @@ import type { TandemEvent } from '../health/index.ts'
 import type { CelVars } from './cel.ts'
 import type { CompiledPolicy } from './compile.ts'
 import type { Matcher } from './matcher.ts'
-import { eventView, type HealthView, type InventoryView } from './views.ts'
+import { eventView, type HealthView, type InventoryView, liveInventory } from './views.ts'
 
 /** A policy whose trigger and condition accepted an event; `vars` is what its CEL saw. */
 export interface PolicyMatch {
@@ -42,7 +42,8 @@ export function evaluateEvent(
   if (candidates.length === 0) return out
   const vars: CelVars = {
     event: eventView(event),
-    inventory: views.inventory,
+    // Guests where they run now: after a migration, node.down of the new host moves them.
+    inventory: liveInventory(views.inventory, views.health),
     health: views.health,
   }
   // A condition is pure: policies sharing one (compiled once) share its verdict for this event.

@@ -56,9 +56,11 @@ export {
 export { type PendingTimer, RESOLVES } from './timers.ts'
 export {
   everythingUp,
+  type GuestHost,
   type HealthRow,
   type HealthView,
   healthView,
   type InventoryView,
   inventoryView,
+  liveInventory,
 } from './views.ts'

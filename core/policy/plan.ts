@@ -1,6 +1,7 @@
 // A plan: what one policy match would do, every template resolved; the executor's only input.
 import type { TandemEvent } from '../health/index.ts'
 import type { PlannedCommand } from '../plugin/index.ts'
+import type { GuestHost } from './view-types.ts'
 
 export type OnFailure = 'abort' | 'continue' | 'escalate'
 
@@ -78,4 +79,11 @@ export interface Plan {
    * (no live data: its first preferred node, a guess). `node` is `""` when it runs nowhere.
    */
   owners?: Record<string, { node: string; source: 'cluster' | 'preferred' }>
+  /**
+   * For a policy that reads where guests run (`inventory.nodes[n].guests`, `inventory.vms[v].host`):
+   * each VM's node when the plan was made, and on whose word: `probe` (the `xen.domains` probe,
+   * live; while its host does not answer, the last host seen running it) or `declared` (no live
+   * data: the inventory's `host`). `node` is `""` when every host answered and none runs it.
+   */
+  guests?: Record<string, GuestHost>
 }

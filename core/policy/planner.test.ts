@@ -131,6 +131,51 @@ describe('planMatch', () => {
     })
   })
 
+  it('restarts the guests the probe last saw on the dead node, not those declared there', async () => {
+    const guest1 = (detail: Record<string, unknown>) => ({
+      target: 'vm/guest1',
+      kind: 'vm',
+      state: 'unreachable',
+      detail: { hosts: [], ...detail },
+    })
+    const failover = await example('node-down-failover')
+    // Migrated to node3, then node3 went dark: the row keeps node3 as its last host.
+    const dark = guest1({ host: null, domain: 'unreachable', lastHost: 'node3' })
+    const node3 = await planFor(failover, event('node.down', 'node3'), [
+      ...up('node1', 'node2'),
+      dark,
+    ])
+    expect(node3.steps.find((s) => s.uses === 'xen.restart_elsewhere')?.input).toEqual({
+      vm: 'guest1',
+      from: 'node3',
+    })
+    expect(node3.guests).toEqual({
+      guest1: { node: 'node3', source: 'probe' },
+      guest2: { node: 'node1', source: 'declared' },
+    })
+    const node2 = await planFor(failover, event('node.down', 'node2'), [
+      ...up('node1', 'node3'),
+      dark,
+    ])
+    expect(node2.steps.map((s) => s.uses)).not.toContain('xen.restart_elsewhere')
+    // Shut off on every (answering) host: on no node, nothing to restart.
+    const off = guest1({ host: null, domain: 'shutoff', lastHost: 'node2' })
+    const shutoff = await planFor(failover, event('node.down', 'node2'), [
+      ...up('node1', 'node3'),
+      off,
+    ])
+    expect(shutoff.guests?.guest1).toEqual({ node: '', source: 'probe' })
+    expect(shutoff.steps.map((s) => s.uses)).not.toContain('xen.restart_elsewhere')
+    // Never seen running and its hosts dark: no live word, the declared host stands.
+    const unseen = guest1({ host: null, domain: 'unreachable', lastHost: null })
+    const declared = await planFor(failover, event('node.down', 'node2'), [
+      ...up('node1', 'node3'),
+      unseen,
+    ])
+    expect(declared.guests?.guest1).toEqual({ node: 'node2', source: 'declared' })
+    expect(declared.steps.map((s) => s.uses)).toContain('xen.restart_elsewhere')
+  })
+
   it('keeps planning the other steps when one cannot be planned (no survivor to relocate to)', async () => {
     const plan = await planFor(
       await example('node-down-failover'),

@@ -65,6 +65,9 @@ export async function planMatch(match: PolicyMatch, options: PlanOptions): Promi
     dryRun: policy.dryRun || options.dryRun === true,
     ...(skipped.length > 0 ? { skipped } : {}),
     ...(policy.readsOwners ? { owners: ownersOf(vars.health) } : {}),
+    ...(policy.readsGuests && vars.health instanceof HealthView
+      ? { guests: { ...vars.health.vmHosts } }
+      : {}),
   }
 }
 

@@ -33,6 +33,7 @@ import {
   healthView,
   type InventoryView,
   inventoryView,
+  liveInventory,
 } from './views.ts'
 
 export interface PolicySetOptions {
@@ -204,7 +205,8 @@ export async function createPolicySet(options: PolicySetOptions): Promise<Policy
       for (const timer of claimed) {
         const policy = active.find((p) => p.name === timer.policy)
         if (!policy) continue
-        const vars = { event: eventView(timer.event), inventory: invView, health }
+        const inventory = liveInventory(invView, health)
+        const vars = { event: eventView(timer.event), inventory, health }
         if (stillHolds(timer.event, health) && conditionHolds(policy, vars) === true)
           fire.push({ policy, event: timer.event, vars })
         else
@@ -261,7 +263,8 @@ function stillHolds(event: TandemEvent, health: HealthView): boolean {
 
 /**
  * What the health view needs, read on every event: the state of every target, and `detail` only
- * of services (their owner); node and check details (votes, evidence) are left unparsed.
+ * of services (their owner) and VMs (their host); node and check details (votes, evidence) are
+ * left unparsed.
  */
 function readHealthRows(store: Store): Promise<HealthRow[]> {
   return store.db
@@ -271,7 +274,7 @@ function readHealthRows(store: Store): Promise<HealthRow[]> {
       state: healthStates.state,
       detail: sql<
         string | null
-      >`case when ${healthStates.kind} = 'service' then ${healthStates.detail} end`.mapWith(
+      >`case when ${healthStates.kind} in ('service', 'vm') then ${healthStates.detail} end`.mapWith(
         (value: string | null) => (value === null ? null : JSON.parse(value)),
       ),
     })

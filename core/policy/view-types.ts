@@ -29,7 +29,10 @@ export class NodeView {
     readonly roles: string[],
     readonly labels: Record<string, string>,
     readonly depends_on: string[],
-    /** Guests whose declared home is this node. */
+    /**
+     * Guests on this node: where the `xen.domains` probe last saw each one run (its node while
+     * its host does not answer), else, with no live data for it, its declared `host`.
+     */
     readonly guests: string[],
     /** Real servers on this node across every LVS service. */
     readonly real_servers: RealServerView[],
@@ -99,7 +102,19 @@ export class HealthView {
      * the fallback). Not visible to CEL; plans record it (Plan.owners).
      */
     readonly ownerSources: Record<string, 'cluster' | 'preferred'> = {},
+    /**
+     * Each VM's node as the probe reported it (`""`: it runs nowhere), or its declared `host`
+     * with no live data. Not visible to CEL: `inventory.nodes[n].guests` and
+     * `inventory.vms[v].host` read it (liveInventory); plans record it (Plan.guests).
+     */
+    readonly vmHosts: Record<string, GuestHost> = {},
   ) {}
+}
+
+/** Where a VM was taken to run, and on whose word: the `xen.domains` probe, or the inventory. */
+export interface GuestHost {
+  node: string
+  source: 'probe' | 'declared'
 }
 
 /** One row of current health, as the store's health_states table keeps it. */

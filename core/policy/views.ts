@@ -1,6 +1,7 @@
 // Builds the views CEL sees from the inventory, health rows and events, with CEL's integer type.
 import type { TandemEvent } from '../health/index.ts'
 import type { Inventory } from '../inventory/index.ts'
+import { guestHosts } from './live-inventory.ts'
 import {
   EventView,
   type HealthRow,
@@ -13,6 +14,7 @@ import {
   VmView,
 } from './view-types.ts'
 
+export { liveInventory } from './live-inventory.ts'
 export * from './view-types.ts'
 
 /**
@@ -128,7 +130,8 @@ export function healthView(
     (reported === 'up' || reported === 'down'
       ? reported === 'up'
       : members.length > 0 && up > members.length / 2)
-  return new HealthView(nodes, services, vms, checks, owners, quorate, ownerSources)
+  const vmHosts = guestHosts(rows, inv)
+  return new HealthView(nodes, services, vms, checks, owners, quorate, ownerSources, vmHosts)
 
   /**
    * The cluster manager's word beats the preferred list: the node running it, else the node it

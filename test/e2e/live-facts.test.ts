@@ -118,7 +118,7 @@ it('follows a guest that migrates', async () => {
   )
 }, 60_000)
 
-it('shows where the cluster runs a service after a relocation, and policies act on that owner', async () => {
+it('shows where the cluster runs a service after a relocation, and policies act on that owner and on the migrated guest', async () => {
   await onNode(1, 'clusvcadm', '-r', 'db', '-m', 'node3')
   await eventually(
     async () => (await service('db')).cluster?.owner === 'node3',
@@ -148,14 +148,24 @@ it('shows where the cluster runs a service after a relocation, and policies act 
   expect(relocate.map((s) => [s.status, s.input])).toEqual([
     ['succeeded', { service: 'db', node: 'node2' }],
   ])
+  // guest1 was migrated to node3 (above): node3's maintenance live-migrates it away, though
+  // its declared host is node2.
+  const migrate = (await lab.steps('planned-maintenance')).filter((s) => s.uses === 'xen.migrate')
+  expect(migrate.map((s) => [s.status, s.input])).toEqual([
+    ['succeeded', { vm: 'guest1', to: 'node1' }],
+  ])
   const world = lab.world() as unknown as {
     rgmanager: { services: Record<string, { state: string; owner: string }> }
+    xen: { domains: Record<string, { host: string }> }
   }
   expect(world.rgmanager.services['service:db']).toMatchObject({ state: 'started', owner: 'node2' })
+  expect(world.xen.domains.guest1?.host).toBe('node1')
   const [run] = await lab.rows(
     "SELECT plan FROM runs WHERE policy = 'planned-maintenance' ORDER BY started_at DESC LIMIT 1",
   )
-  expect(JSON.parse(String(run?.plan)).owners).toEqual({ db: { node: 'node3', source: 'cluster' } })
+  const plan = JSON.parse(String(run?.plan))
+  expect(plan.owners).toEqual({ db: { node: 'node3', source: 'cluster' } })
+  expect(plan.guests.guest1).toEqual({ node: 'node3', source: 'probe' })
   await eventually(
     async () => (await service('db')).cluster?.owner === 'node2',
     20_000,

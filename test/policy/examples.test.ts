@@ -20,6 +20,13 @@ const dir = new URL('../../policies', import.meta.url).pathname
 const nodes = (states: Record<string, string>): HealthRow[] =>
   Object.entries(states).map(([target, state]) => ({ target, kind: 'node', state }))
 const allUp = nodes({ node1: 'up', node2: 'up', node3: 'up' })
+/** guest1 (declared on node2) as the xen.domains probe writes it after `xl migrate guest1 node3`. */
+const guest1On = (host: string | null, domain = 'running', lastHost = host): HealthRow => ({
+  target: 'vm/guest1',
+  kind: 'vm',
+  state: host ? 'up' : 'unreachable',
+  detail: { host, hosts: host ? [host] : [], domain, lastHost },
+})
 
 interface Scenario {
   name: string
@@ -43,6 +50,57 @@ const scenarios: Scenario[] = [
         ['lvs.drain', { service: 'web', node: 'node2' }],
         ['rgmanager.relocate', { service: 'db', node: 'node3' }],
         ['xen.restart_elsewhere', { vm: 'guest1' }],
+      ],
+    },
+  },
+  {
+    name: 'guest1 migrated to node3, node3 dies: its guests as last seen live are restarted',
+    event: event('node.down', 'node3'),
+    health: [
+      ...nodes({ node1: 'up', node2: 'up', node3: 'down' }),
+      guest1On(null, 'unreachable', 'node3'),
+    ],
+    expected: {
+      'node-down-failover': [
+        ['fence.fence', { node: 'node3' }],
+        ['lvs.drain', { service: 'web', node: 'node3' }],
+        ['xen.restart_elsewhere', { vm: 'guest1', from: 'node3' }],
+      ],
+    },
+  },
+  {
+    name: 'guest1 migrated to node3, node2 (its declared host) dies: no guest to restart',
+    event: event('node.down', 'node2'),
+    health: [...nodes({ node1: 'up', node2: 'down', node3: 'up' }), guest1On('node3')],
+    expected: {
+      'node-down-failover': [
+        ['fence.fence', { node: 'node2' }],
+        ['lvs.drain', { service: 'web', node: 'node2' }],
+        ['rgmanager.relocate', { service: 'db', node: 'node3' }],
+      ],
+    },
+  },
+  {
+    name: 'guest1 migrated to node3: maintenance of node3 migrates it away',
+    event: event('manual', 'planned-maintenance', { node: 'node3' }),
+    health: [...allUp, guest1On('node3')],
+    expected: {
+      'planned-maintenance': [
+        ['lvs.drain', { service: 'web', node: 'node3' }],
+        ['lvs.wait_drained', { service: 'web', node: 'node3' }],
+        ['xen.migrate', { vm: 'guest1', to: 'node1' }],
+      ],
+    },
+  },
+  {
+    name: 'guest1 migrated to node3: maintenance of node2 has no guest to migrate',
+    event: event('manual', 'planned-maintenance', { node: 'node2' }),
+    health: [...allUp, guest1On('node3')],
+    expected: {
+      'planned-maintenance': [
+        ['lvs.drain', { service: 'web', node: 'node2' }],
+        ['lvs.wait_drained', { service: 'web', node: 'node2' }],
+        ['rgmanager.relocate', { service: 'db', node: 'node3' }],
       ],
     },
   },

@@ -32,7 +32,49 @@ describe('tandem plan', () => {
     )
     expect(out).toContain('         $ clusvcadm -r db -m node3')
     expect(out).toContain('  blocked   no guard would block it now')
+    expect(out).toContain(
+      '  guests    guest1 on node2 (declared host, no live data), guest2 on node1 (declared host, no live data)',
+    )
     expect(out).not.toContain('real-server-failed')
+  })
+
+  it('acts on guests where the xen.domains probe saw them, and says so', async () => {
+    const url = `file:${join(dir, 'migrated.db')}`
+    const store = await openStore(url)
+    const now = Date.now()
+    const row = (
+      target: string,
+      kind: string,
+      state: string,
+      detail?: Record<string, unknown>,
+    ): typeof healthStates.$inferInsert => ({
+      target,
+      kind,
+      state,
+      detail,
+      since: now,
+      updatedAt: now,
+    })
+    await store.db.insert(healthStates).values([
+      ...['node1', 'node2'].map((n) => row(n, 'node', 'up')),
+      row('node3', 'node', 'down'),
+      // `xl migrate guest1 node3` earlier; node3 then stopped answering.
+      row('vm/guest1', 'vm', 'unreachable', {
+        host: null,
+        hosts: [],
+        domain: 'unreachable',
+        lastHost: 'node3',
+      }),
+    ])
+    store.close()
+    const down = (node: string) => ['--event', 'node.down', '--node', node, '--store', url, ...base]
+    const { out } = await runCli(plan, down('node3'))
+    expect(out).toContain('restart its guests on a survivor [guest1]  xen.restart_elsewhere')
+    expect(out).toContain(
+      '  guests    guest1 on node3 (probe), guest2 on node1 (declared host, no live data)',
+    )
+    const node2 = await runCli(plan, down('node2'))
+    expect(node2.out).not.toContain('xen.restart_elsewhere')
   })
 
   it('gives the same plan as JSON', async () => {
