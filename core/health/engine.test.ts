@@ -411,6 +411,32 @@ describe('health engine', () => {
     expect(feed(second, failing).rows).toEqual([])
   })
 
+  it('a check taken over resumes from the stored rows, not from what this engine saw before', () => {
+    const { inventory, targets } = setup()
+    const all = healthy(targets)
+    const failing = { ...all, 'web/node1/http': 'critical' } as const
+    const owner = new Driver(createHealthEngine({ inventory, targets }))
+    const rows = new Map<string, HealthRow>()
+    for (const results of [all, all, failing, failing]) {
+      owner.now += 1000
+      const batch = Object.entries(results).map(([id, r]) => ({
+        target: { id },
+        result:
+          typeof r === 'string'
+            ? { status: r, latencyMs: 1, detail: r }
+            : { ...r, latencyMs: 1, detail: '' },
+        at: owner.now,
+      }))
+      for (const row of owner.engine.observe(batch, owner.now).rows) rows.set(row.target, row)
+    }
+    // This engine last saw the check healthy (fails = 0); the owner counted two failures.
+    const taker = new Driver(createHealthEngine({ inventory, targets }))
+    taker.now = owner.now
+    taker.rounds(3, all)
+    taker.engine.adopt(['web/node1/http', 'web/node2/http'], [...rows.values()])
+    expect(types(taker.round(failing))).toEqual(['check.failed web/node1/http'])
+  })
+
   it('keeps the cluster row (quorum and live members) as the freshest membership view says', () => {
     const { inventory, targets } = setup()
     const d = new Driver(createHealthEngine({ inventory, targets }))
