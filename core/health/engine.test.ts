@@ -49,6 +49,8 @@ class Driver {
   now = 1_000_000
   events: TandemEvent[] = []
   rows = 0
+  /** The latest row per target, as the store keeps them. */
+  stored = new Map<string, HealthRow>()
   constructor(readonly engine: HealthEngine) {}
 
   round(
@@ -66,6 +68,7 @@ class Driver {
     const changes = this.engine.observe(batch, this.now)
     this.events.push(...changes.events)
     this.rows += changes.rows.length
+    for (const row of changes.rows) this.stored.set(row.target, row)
     return changes.events
   }
 
@@ -416,24 +419,12 @@ describe('health engine', () => {
     const all = healthy(targets)
     const failing = { ...all, 'web/node1/http': 'critical' } as const
     const owner = new Driver(createHealthEngine({ inventory, targets }))
-    const rows = new Map<string, HealthRow>()
-    for (const results of [all, all, failing, failing]) {
-      owner.now += 1000
-      const batch = Object.entries(results).map(([id, r]) => ({
-        target: { id },
-        result:
-          typeof r === 'string'
-            ? { status: r, latencyMs: 1, detail: r }
-            : { ...r, latencyMs: 1, detail: '' },
-        at: owner.now,
-      }))
-      for (const row of owner.engine.observe(batch, owner.now).rows) rows.set(row.target, row)
-    }
+    for (const results of [all, all, failing, failing]) owner.round(results)
     // This engine last saw the check healthy (fails = 0); the owner counted two failures.
     const taker = new Driver(createHealthEngine({ inventory, targets }))
     taker.now = owner.now
     taker.rounds(3, all)
-    taker.engine.adopt(['web/node1/http', 'web/node2/http'], [...rows.values()])
+    taker.engine.adopt(['web/node1/http', 'web/node2/http'], [...owner.stored.values()])
     expect(types(taker.round(failing))).toEqual(['check.failed web/node1/http'])
   })
 
