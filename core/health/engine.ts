@@ -40,8 +40,8 @@ export interface HealthEngine {
   readonly blind: boolean
   snapshot(): HealthSnapshot
   /**
-   * Another instance probes these checks now: their latest results stop counting toward
-   * blindness and held verdicts. The rest of the engine is untouched.
+   * Another instance probes these checks now (a whole node group): their latest results stop
+   * counting toward blindness, and their held verdicts are dropped. The rest is untouched.
    */
   release(ids: Iterable<string>): void
   /**
@@ -162,6 +162,9 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
       watch.forget(record, record.passing)
       record.passing = undefined
       heldChecks.delete(record)
+      // A whole node group moves, so its nodes' held verdicts are the new owner's to give.
+      const node = nodes.get(record.target.node)
+      if (node && isBuiltinKind(record.target.check.kind)) heldNodes.delete(node)
     }
   }
 
