@@ -196,8 +196,12 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     if (stopped || slot.removed) {
       slot.settled?.()
       slot.settled = undefined
-      if (stopped && running === 0) onIdle?.()
-      else if (!stopped) drop(slot)
+      if (stopped) {
+        if (running === 0) onIdle?.()
+        return
+      }
+      drop(slot)
+      pump(now())
       return
     }
     const at = now()
