@@ -33,19 +33,20 @@ async function listener(hang: boolean) {
 const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!)
 
 it('a re-plan leaves kept checks on their schedule and hands a moved group to exactly one instance', async () => {
-  // n0 hangs until its timeout: a re-plan that waited for the checks in flight would stall.
+  // n0 never answers its HTTP probe (900 ms timeout): a re-plan that waited for the checks
+  // in flight would stall the others.
   const slow = await listener(true)
   const fast = await Promise.all(Array.from({ length: 8 }, () => listener(false)))
-  const node = (name: string, port: number, timeout: string) => ({
+  const node = (name: string, port: number, kind: string, timeout: string) => ({
     name,
     address: '127.0.0.1',
-    checks: [{ name: 'tcp', kind: 'tcp', port, interval: '1s', timeout, rise: 1 }],
+    checks: [{ name: kind, kind, port, interval: '1s', timeout, rise: 1 }],
   })
   const inventory = createInventory(
     Config.parse({
       nodes: [
-        node('n0', slow.port, '900ms'),
-        ...fast.map((target, i) => node(`n${i + 1}`, target.port, '500ms')),
+        node('n0', slow.port, 'http', '900ms'),
+        ...fast.map((target, i) => node(`n${i + 1}`, target.port, 'tcp', '500ms')),
       ],
     }),
   )
