@@ -115,11 +115,12 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
         const gained = wanted.filter((target) => !probed.has(target.id))
         probed = ids
         // The checks kept go on probing on their own schedule throughout. The ones handed
-        // away stop (a run in flight settles and is dropped), and what this instance still
-        // owes the store about them is written before their new owner reads it.
-        await scheduler.remove(gone)
+        // away stop at once (a run in flight settles and is dropped), and what this instance
+        // still owes the store about them is written before their new owner reads it.
+        const settled = scheduler.remove(gone)
         engine.release(gone)
         owns = next
+        await settled
         await recorder.flush()
         if (gained.length > 0) {
           engine.adopt(
