@@ -37,6 +37,13 @@ export class BlindWatch {
     }
   }
 
+  /** A check handed to another instance: its latest result no longer counts here. */
+  forget(check: CheckRecord, before: boolean | undefined): void {
+    if (before === undefined) return
+    if (before === false) this.update(check, false, true)
+    this.seen--
+  }
+
   /**
    * Blind when more than `threshold` of the targets with a result fail, across more than one
    * node (one dead node is a dead node, not a blind monitor). Returns the change, if any.

@@ -149,6 +149,29 @@ export class CheckRecord {
   }
 
   /**
+   * Forgets everything seen (a check taken over from another instance starts from its stored
+   * row, not from what this instance saw when it last owned it).
+   */
+  reset(): void {
+    this.hard = 'unknown'
+    this.announced = 'unknown'
+    this.since = 0
+    this.passes = 0
+    this.fails = 0
+    this.lastStatus = undefined
+    this.lastDetail = ''
+    this.lastLatencyMs = 0
+    this.lastAt = 0
+    this.passing = undefined
+    this.membership = undefined
+    this.historyMoved = false
+    this.flap.flapping = false
+    this.flap.restore(null)
+    this.stored = 0
+    this.next = 0
+  }
+
+  /**
    * Restores announced and hard state, the soft counters and the flap history from a stored
    * row. `detail.hard` is there only when the hard state differs from the announced one (a
    * flapping or held check); else the hard state is the announced one.

@@ -49,6 +49,8 @@ class Driver {
   now = 1_000_000
   events: TandemEvent[] = []
   rows = 0
+  /** The latest row per target, as the store keeps them. */
+  stored = new Map<string, HealthRow>()
   constructor(readonly engine: HealthEngine) {}
 
   round(
@@ -66,6 +68,7 @@ class Driver {
     const changes = this.engine.observe(batch, this.now)
     this.events.push(...changes.events)
     this.rows += changes.rows.length
+    for (const row of changes.rows) this.stored.set(row.target, row)
     return changes.events
   }
 
@@ -409,6 +412,20 @@ describe('health engine', () => {
     for (let i = 0; i < 6; i++) feed(second, failing)
     expect(feed(second, failing).rows).toMatchObject([{ flapHistory: '0000000000' }])
     expect(feed(second, failing).rows).toEqual([])
+  })
+
+  it('a check taken over resumes from the stored rows, not from what this engine saw before', () => {
+    const { inventory, targets } = setup()
+    const all = healthy(targets)
+    const failing = { ...all, 'web/node1/http': 'critical' } as const
+    const owner = new Driver(createHealthEngine({ inventory, targets }))
+    for (const results of [all, all, failing, failing]) owner.round(results)
+    // This engine last saw the check healthy (fails = 0); the owner counted two failures.
+    const taker = new Driver(createHealthEngine({ inventory, targets }))
+    taker.now = owner.now
+    taker.rounds(3, all)
+    taker.engine.adopt(['web/node1/http', 'web/node2/http'], [...owner.stored.values()])
+    expect(types(taker.round(failing))).toEqual(['check.failed web/node1/http'])
   })
 
   it('keeps the cluster row (quorum and live members) as the freshest membership view says', () => {

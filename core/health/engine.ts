@@ -39,6 +39,16 @@ export interface HealthEngine {
   /** True while more than monitor.blind_threshold of all targets fail at once. */
   readonly blind: boolean
   snapshot(): HealthSnapshot
+  /**
+   * Another instance probes these checks now (a whole node group): their latest results stop
+   * counting toward blindness, and their held verdicts are dropped. The rest is untouched.
+   */
+  release(ids: Iterable<string>): void
+  /**
+   * This instance probes these checks now (taken over): they, their nodes and their services
+   * start again from the stored rows (`rows`: health_states), as the last owner left them.
+   */
+  adopt(ids: Iterable<string>, rows: readonly HealthRow[]): void
   /** Configuration that weakens a verdict, e.g. a node with fewer vantage points than the quorum. */
   readonly warnings: readonly string[]
 }
@@ -143,6 +153,50 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     watch.blind = byTarget.get(healthTarget.monitor)?.state === 'down'
     const cluster = byTarget.get(healthTarget.cluster)
     if (cluster) clusterKey = keyOf(cluster.state, cluster.detail?.members)
+  }
+
+  function release(ids: Iterable<string>): void {
+    for (const id of ids) {
+      const record = checks.get(id)
+      if (!record) continue
+      watch.forget(record, record.passing)
+      record.passing = undefined
+      heldChecks.delete(record)
+      // A whole node group moves, so its nodes' held verdicts are the new owner's to give.
+      const node = nodes.get(record.target.node)
+      if (node && isBuiltinKind(record.target.check.kind)) heldNodes.delete(node)
+    }
+  }
+
+  function adopt(ids: Iterable<string>, rows: readonly HealthRow[]): void {
+    const byTarget = new Map(rows.map((row) => [row.target, row]))
+    const touched = new Set<NodeRecord>()
+    const served = new Set<ServiceRecord>()
+    for (const id of ids) {
+      const record = checks.get(id)
+      if (!record) continue
+      release([id])
+      if (record.pendingFailure && record.voter) record.voter.pendingChecks--
+      record.reset()
+      const row = byTarget.get(id)
+      if (row?.kind === 'check') record.restore(row, row.detail)
+      if (record.pendingFailure) countPending(record)
+      const node = nodes.get(record.target.node)
+      if (node) touched.add(node)
+      if (record.service) served.add(record.service)
+    }
+    for (const node of touched) {
+      heldNodes.delete(node)
+      const row = byTarget.get(healthTarget.node(node.name))
+      node.announced = row?.kind === 'node' ? (row.state as HealthState) : 'unknown'
+      node.since = row?.kind === 'node' ? row.since : 0
+    }
+    for (const service of served) {
+      const row = byTarget.get(healthTarget.service(service.service.name))
+      service.announced = row?.kind === 'service' ? row.state : 'unknown'
+      service.since = row?.kind === 'service' ? row.since : 0
+      service.counts = row?.kind === 'service' ? countsOf(row.detail) : undefined
+    }
   }
 
   function observe(batch: readonly Observation[], now = Date.now()): HealthChanges {
@@ -357,6 +411,8 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
 
   return {
     observe,
+    release,
+    adopt,
     get blind() {
       return watch.blind
     },

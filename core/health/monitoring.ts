@@ -45,9 +45,10 @@ export interface Monitoring {
   /** The scheduler's counters alone (cheap: for metrics, unlike a 10,000-target snapshot). */
   stats(): SchedulerStats
   /**
-   * Re-plans after the live set of instances changed: writes what is pending, reloads health
-   * state from the store (a group taken over resumes where its last owner left it) and probes
-   * the groups now owned.
+   * Re-plans after the live set of instances changed, touching only the checks that move: the
+   * ones kept keep their schedule and state; the ones handed away stop and what is pending
+   * about them is written; the ones taken over resume from the store (where their last owner
+   * left them) at their own phase of the interval.
    */
   reshard(owns: ShardOwner): Promise<void>
   /** Resolves once every transition so far is in the store. */
@@ -73,26 +74,25 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   const prober = await createProber(targets, options)
   const shards = planShards(inventory, targets)
   let owns: ShardOwner = options.owns ?? (() => true)
-  let restore = await loadHealthRows(store)
-  let engine = createHealthEngine({ inventory, targets, restore })
+  const restore = await loadHealthRows(store)
+  const engine = createHealthEngine({ inventory, targets, restore })
   for (const warning of engine.warnings) log.warn(warning)
   const recorder = createRecorder(store, log, options.onEvents)
-  const schedule = () =>
-    startScheduler({
-      targets: shards.probed(targets, owns),
-      prober,
-      maxConcurrency: inventory.config.monitor.max_concurrency,
-      tickMs: options.tickMs,
-      onResults(batch) {
-        try {
-          recorder.record(shards.recorded(engine.observe(batch), owns))
-        } catch (error) {
-          // A bug in the engine must not stop the probing (or the process): say it loudly.
-          log.error('[health] cannot evaluate results', { error: (error as Error).stack })
-        }
-      },
-    })
-  let scheduler = schedule()
+  let probed = new Set(shards.probed(targets, owns).map((target) => target.id))
+  const scheduler = startScheduler({
+    targets: targets.filter((target) => probed.has(target.id)),
+    prober,
+    maxConcurrency: inventory.config.monitor.max_concurrency,
+    tickMs: options.tickMs,
+    onResults(batch) {
+      try {
+        recorder.record(shards.recorded(engine.observe(batch), owns))
+      } catch (error) {
+        // A bug in the engine must not stop the probing (or the process): say it loudly.
+        log.error('[health] cannot evaluate results', { error: (error as Error).stack })
+      }
+    },
+  })
   log.info('[health] monitoring started', {
     checks: targets.length,
     probed: scheduler.stats().targets,
@@ -102,22 +102,38 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   let stopping: Promise<void> | undefined
   let resharding = Promise.resolve()
   return {
-    get engine() {
-      return engine
-    },
+    engine,
     snapshot: () => ({ ...engine.snapshot(), scheduler: scheduler.stats() }),
     stats: () => scheduler.stats(),
     flush: () => recorder.flush(),
     reshard(next) {
       resharding = resharding.then(async () => {
         if (stopping) return
-        await scheduler.stop()
-        await recorder.flush()
+        const wanted = shards.probed(targets, next)
+        const ids = new Set(wanted.map((target) => target.id))
+        const gone = [...probed].filter((id) => !ids.has(id))
+        const gained = wanted.filter((target) => !probed.has(target.id))
+        probed = ids
+        // The checks kept go on probing on their own schedule throughout. The ones handed
+        // away stop at once (a run in flight settles and is dropped), and what this instance
+        // still owes the store about them is written before their new owner reads it.
+        const settled = scheduler.remove(gone)
+        engine.release(gone)
         owns = next
-        restore = await loadHealthRows(store)
-        engine = createHealthEngine({ inventory, targets, restore })
-        scheduler = schedule()
-        log.info('[health] shards re-planned', { probed: scheduler.stats().targets })
+        await settled
+        await recorder.flush()
+        if (gained.length > 0) {
+          engine.adopt(
+            gained.map((target) => target.id),
+            await loadHealthRows(store),
+          )
+          scheduler.add(gained)
+        }
+        log.info('[health] shards re-planned', {
+          probed: scheduler.stats().targets,
+          handedAway: gone.length,
+          takenOver: gained.length,
+        })
       })
       return resharding
     },

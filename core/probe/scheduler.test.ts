@@ -65,6 +65,36 @@ describe('scheduler', () => {
     expect(batches.length).toBeLessThan(results.length)
   })
 
+  it('removes and adds checks while the others keep running', async () => {
+    const { ports, accepts } = await farm(4, false)
+    const list = targets(ports, { interval: '200ms', timeout: '150ms' })
+    const prober = await createProber(list)
+    const delivered = new Set<string>()
+    const scheduler = startScheduler({
+      targets: list.slice(0, 3),
+      prober,
+      maxConcurrency: 8,
+      tickMs: 10,
+      onResults: (batch) => {
+        for (const r of batch) delivered.add(`${r.target.id}@${r.at}`)
+      },
+    })
+    await new Promise((r) => setTimeout(r, 500))
+    await scheduler.remove([list[0]!.id])
+    const removedAt = Date.now()
+    scheduler.add([list[3]!])
+    expect(scheduler.stats().targets).toBe(3)
+    await new Promise((r) => setTimeout(r, 700))
+    await scheduler.stop()
+    prober.close()
+    // Handed away: never probed again once remove() resolved; taken over: probed from then on.
+    expect(accepts[0]!.filter((t) => t > removedAt)).toEqual([])
+    expect(accepts[3]!.length).toBeGreaterThanOrEqual(2)
+    expect(accepts[1]!.length).toBeGreaterThanOrEqual(4)
+    const late = [...delivered].filter((key) => key.startsWith(`${list[0]!.id}@`))
+    expect(late.every((key) => Number(key.split('@')[1]) <= removedAt)).toBe(true)
+  })
+
   it('never runs one check twice at once, even when its timeout outlasts its interval', async () => {
     const { ports, accepts } = await farm(3, true)
     const list = targets(ports, { interval: '100ms', timeout: '350ms' })

@@ -39,6 +39,16 @@ export interface SchedulerStats {
 
 export interface Scheduler {
   stats(): SchedulerStats
+  /**
+   * Starts probing more checks while the others keep their schedule. A new check starts at
+   * its own phase (the next one, not at once); one still on the wheel is left as it is.
+   */
+  add(targets: readonly CheckTarget[]): void
+  /**
+   * Stops probing these checks: they are not started again, and a run in flight is awaited
+   * (the promise) and its result dropped. Added back before that, a check keeps its schedule.
+   */
+  remove(ids: Iterable<string>): Promise<void>
   /** Stops starting checks and resolves once the ones in flight have settled. */
   stop(): Promise<void>
 }
@@ -46,6 +56,11 @@ export interface Scheduler {
 interface Slot {
   target: CheckTarget
   due: number
+  /** Handed away: dropped when it next leaves the wheel or its run settles. */
+  removed: boolean
+  running: boolean
+  /** Wakes remove() once this removed slot's run has settled. */
+  settled?: () => void
 }
 
 const LATE_MS = 100
@@ -74,16 +89,55 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   let stopped = false
   let onIdle: (() => void) | undefined
   const stats = { started: 0, completed: 0, late: 0, maxLagMs: 0 }
+  /** Every check on the wheel, waiting or running, by id (removed ones until they leave). */
+  const slots = new Map<string, Slot>()
+  let owned = 0
 
-  // Phases are fixed on the wall clock (stable across restarts); scheduling runs on `now`.
-  const start = now()
-  const wall = Date.now()
-  for (const target of options.targets) {
-    const interval = target.check.interval
-    const phase = Math.floor((spread(target.id) / 2 ** 32) * interval)
-    place({ target, due: start + ((((phase - wall) % interval) + interval) % interval) })
-  }
+  add(options.targets)
   const timer = setInterval(tick, tickMs)
+
+  function add(targets: readonly CheckTarget[]): void {
+    // Phases are fixed on the wall clock (stable across restarts and instances, so a check
+    // handed over keeps its phase); scheduling runs on `now`.
+    const start = now()
+    const wall = Date.now()
+    for (const target of targets) {
+      const known = slots.get(target.id)
+      if (known) {
+        if (known.removed) owned++
+        known.removed = false
+        known.settled?.()
+        known.settled = undefined
+        continue
+      }
+      const interval = target.check.interval
+      const phase = Math.floor((spread(target.id) / 2 ** 32) * interval)
+      const due = start + ((((phase - wall) % interval) + interval) % interval)
+      const slot: Slot = { target, due, removed: false, running: false }
+      slots.set(target.id, slot)
+      owned++
+      place(slot)
+    }
+  }
+
+  function remove(ids: Iterable<string>): Promise<void> {
+    const waits: Promise<void>[] = []
+    for (const id of ids) {
+      const slot = slots.get(id)
+      if (!slot || slot.removed) continue
+      slot.removed = true
+      owned--
+      if (slot.running) waits.push(new Promise((resolve) => (slot.settled = resolve)))
+    }
+    return Promise.all(waits).then(() => {})
+  }
+
+  /** A removed slot leaves for good (unless added back meanwhile: then it stays). */
+  function drop(slot: Slot): boolean {
+    if (!slot.removed) return false
+    if (slots.get(slot.target.id) === slot) slots.delete(slot.target.id)
+    return true
+  }
 
   function place(slot: Slot): void {
     const bucket = Math.max(Math.floor(slot.due / tickMs), cursor + 1)
@@ -99,7 +153,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       const list = wheel.get(bucket)
       if (!list) continue
       wheel.delete(bucket)
-      for (const slot of list) ready.push(slot)
+      for (const slot of list) if (!drop(slot)) ready.push(slot)
     }
     cursor = to
     pump(at)
@@ -114,7 +168,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     while (running < options.maxConcurrency && readyHead < ready.length && !stopped) {
       const slot = ready[readyHead]!
       ready[readyHead++] = undefined as unknown as Slot
-      launch(slot, at)
+      if (!drop(slot)) launch(slot, at)
     }
     if (readyHead === ready.length) {
       ready.length = 0
@@ -127,6 +181,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   function launch(slot: Slot, at: number): void {
     running++
+    slot.running = true
     stats.started++
     const lag = at - slot.due
     if (lag > LATE_MS) stats.late++
@@ -136,9 +191,17 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   function complete(slot: Slot, result: ProbeResult): void {
     running--
+    slot.running = false
     stats.completed++
-    if (stopped) {
-      if (running === 0) onIdle?.()
+    if (stopped || slot.removed) {
+      slot.settled?.()
+      slot.settled = undefined
+      if (stopped) {
+        if (running === 0) onIdle?.()
+        return
+      }
+      drop(slot)
+      pump(now())
       return
     }
     const at = now()
@@ -152,11 +215,13 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   return {
     stats: () => ({
-      targets: options.targets.length,
+      targets: owned,
       running,
       queued: ready.length - readyHead,
       ...stats,
     }),
+    add,
+    remove,
     stop() {
       stopped = true
       clearInterval(timer)
