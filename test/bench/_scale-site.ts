@@ -52,10 +52,10 @@ export interface InstanceArgs {
 /** Starts one instance; resolves once it serves (`tandem is running`). */
 export async function spawnInstance(args: InstanceArgs): Promise<InstanceProcess> {
   const startedAt = Date.now()
+  // Run as `tandem` itself so the instance gets the #! line's memory flags, as users' do.
   const child = spawn(
-    process.execPath,
+    'bin/tandem.js',
     [
-      'bin/tandem.js',
       'run',
       '--config',
       args.configFile,
