@@ -201,11 +201,11 @@ export async function createPolicySet(options: PolicySetOptions): Promise<Policy
       const claimed = await timers.claimDue(at)
       if (claimed.length === 0) return []
       const health = await readHealth()
+      const inventory = liveInventory(invView, health)
       const fire: PolicyMatch[] = []
       for (const timer of claimed) {
         const policy = active.find((p) => p.name === timer.policy)
         if (!policy) continue
-        const inventory = liveInventory(invView, health)
         const vars = { event: eventView(timer.event), inventory, health }
         if (stillHolds(timer.event, health) && conditionHolds(policy, vars) === true)
           fire.push({ policy, event: timer.event, vars })
