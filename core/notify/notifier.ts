@@ -1,4 +1,5 @@
 // The notify area's engine: events and run updates in, notices out through the durable outbox.
+import type { Escalation as ActEscalation } from '../act/index.ts'
 import { TandemError } from '../errors.ts'
 import type { TandemEvent } from '../health/index.ts'
 import type { Inventory } from '../inventory/index.ts'
@@ -19,19 +20,15 @@ import { applyRunUpdate, type RunUpdate } from './threads.ts'
 import { createWorker } from './worker.ts'
 import { commit } from './write.ts'
 
-/** Something a human must look at now (the executor's `Escalation`). Never muted. */
-export interface Escalation {
-  incidentId: string
-  runId?: string
-  stepId?: string
-  severity: 'warning' | 'critical'
-  title: string
-  detail: string
-  labels: Record<string, string>
-  refused?: { what: string; guard: string; reason: string }[]
+/**
+ * Something a human must look at now: the executor's `Escalation`, whose `refused` and `at` other
+ * callers may leave out, plus the run's steps and policy when known. Never muted.
+ */
+export interface Escalation
+  extends Omit<ActEscalation, 'refused' | 'at'>,
+    Partial<Pick<ActEscalation, 'refused' | 'at'>> {
   steps?: { step: string; uses: string; status: string; detail: string }[]
   policy?: string
-  at?: number
 }
 
 export interface NotifierDeps {
