@@ -78,9 +78,10 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   const engine = createHealthEngine({ inventory, targets, restore })
   for (const warning of engine.warnings) log.warn(warning)
   const recorder = createRecorder(store, log, options.onEvents)
-  let probed = new Set(shards.probed(targets, owns).map((target) => target.id))
+  const owned = shards.probed(targets, owns)
+  let probed = new Set(owned.map((target) => target.id))
   const scheduler = startScheduler({
-    targets: targets.filter((target) => probed.has(target.id)),
+    targets: owned,
     prober,
     maxConcurrency: inventory.config.monitor.max_concurrency,
     tickMs: options.tickMs,
