@@ -26,7 +26,9 @@ describe.skipIf(skipped !== undefined)('lvs plugin against the real kernel (IPVS
     if (!lab.guest) throw new Error('the kernel lab runs guest scripts')
     return lab.guest(script)
   }
-  const ctx = lvsContext(lab, LAB_INVENTORY)
+  // One ipvsadm call in the emulated guest can take seconds while the other test worker holds
+  // the CPU: the shipped 10 s per-command limit is for real directors, not TCG.
+  const ctx = lvsContext(lab, LAB_INVENTORY, { command_timeout_ms: 60_000 })
   const outcomes = new Map<string, Outcome>()
   afterAll(() => lab.stop())
 
