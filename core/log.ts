@@ -1,4 +1,6 @@
-// The process logger (pino, JSON lines on stderr) with secret values redacted before they are written.
+// The process logger (pino on stderr: readable lines on a terminal, JSON lines otherwise) with secret
+// values redacted before they are written.
+import { createRequire } from 'node:module'
 import { pino } from 'pino'
 import type { Logger } from './plugin/index.ts'
 
@@ -16,9 +18,12 @@ export function createLogger(
     level?: string
     redactValues?: () => readonly string[]
     destination?: NodeJS.WritableStream
+    /** `pretty` for people, `json` for machines; default from TANDEM_LOG_FORMAT, else by TTY. */
+    format?: LogFormat
   } = {},
 ): Logger & { child(bindings: Record<string, unknown>): Logger } {
   const redactValues = options.redactValues ?? (() => [])
+  const destination = options.destination ?? process.stderr
   const base = pino(
     {
       level: options.level ?? process.env.TANDEM_LOG_LEVEL ?? 'info',
@@ -27,9 +32,40 @@ export function createLogger(
         streamWrite: (line) => scrub(line, redactValues()),
       },
     },
-    (options.destination ?? process.stderr) as pino.DestinationStream,
+    // Scrubbing happens in streamWrite, on the JSON line, before any pretty printing.
+    logFormat(options.format, destination) === 'pretty'
+      ? prettyStream(destination)
+      : (destination as pino.DestinationStream),
   )
   return adapt(base)
+}
+
+export type LogFormat = 'pretty' | 'json'
+
+/**
+ * JSON unless a person is reading: an explicit choice wins (`TANDEM_LOG_FORMAT=json|pretty`),
+ * else pretty only when the destination is a terminal.
+ */
+export function logFormat(
+  explicit: LogFormat | undefined,
+  destination: NodeJS.WritableStream,
+): LogFormat {
+  const chosen = explicit ?? process.env.TANDEM_LOG_FORMAT
+  if (chosen === 'json' || chosen === 'pretty') return chosen
+  return (destination as { isTTY?: boolean }).isTTY === true ? 'pretty' : 'json'
+}
+
+/** Loaded only for a person at a terminal: a daemon writing JSON does not carry the printer. */
+function prettyStream(destination: NodeJS.WritableStream): pino.DestinationStream {
+  const { PinoPretty } = createRequire(import.meta.url)(
+    'pino-pretty',
+  ) as typeof import('pino-pretty')
+  return PinoPretty({
+    destination,
+    sync: true,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname',
+  })
 }
 
 function adapt(log: pino.Logger): Logger & { child(bindings: Record<string, unknown>): Logger } {

@@ -217,6 +217,45 @@ describe.skipIf(missing.length > 0)('pacemaker plugin against real Pacemaker 2.1
     expect(result.summary).toBe(`db already runs on ${on}; nothing to do`)
     expect(runner.calls.filter((c) => c.argv[0] === 'crm_resource')).toEqual([])
   })
+
+  it('a clone (or its child) with an instance on the destination: nothing to do, no rc 108', async () => {
+    const { ctx, runner } = context()
+    expect((await placement(ctx))['ping-clone']).toContain('node1')
+    for (const resource of ['ping', 'ping-clone']) {
+      const result = await action('move').run({ resource, node: 'node1' }, ctx)
+      expect(result.summary).toBe(`${resource} already runs on node1; nothing to do`)
+    }
+    expect(runner.calls.filter((c) => c.argv[0] === 'crm_resource')).toEqual([])
+    // The real tool, asked anyway, refuses the child: what tandem no longer runs into.
+    const asked = (() => {
+      try {
+        execFileSync('crm_resource', ['--move', '-r', 'ping', '-N', 'node1'], {
+          env: { ...process.env, CIB_file: cib },
+          stdio: 'pipe',
+        })
+        return 0
+      } catch (error) {
+        return (error as { status: number }).status
+      }
+    })()
+    expect(asked).toBe(108)
+  })
+
+  it('a move says how its cli-prefer constraint ends, and clear removes it', async () => {
+    const { ctx } = context()
+    const from = (await placement(ctx)).web?.[0]
+    const to = ['node1', 'node2', 'node3'].find((n) => n !== from) ?? ''
+    const kept = await action('move').run({ resource: 'web', node: to }, ctx)
+    expect(kept.summary).toMatch(/; constraint cli-prefer-web stays until pacemaker\.clear/)
+    expect(await action('clear').verify?.({ resource: 'web' }, ctx)).toEqual({
+      ok: false,
+      detail: 'still constrained: cli-prefer-web',
+    })
+    await action('clear').run({ resource: 'web' }, ctx)
+    const input = action('move').input.parse({ resource: 'web', node: to, lifetime: '2h' })
+    const timed = await action('move').run(input, ctx)
+    expect(timed.summary).toMatch(/; constraint cli-prefer-web expires after PT2H$/)
+  })
 })
 
 describe.skipIf(missing.length > 0)('pacemaker error cases keep the real tools’ messages', () => {

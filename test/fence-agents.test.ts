@@ -103,6 +103,11 @@ describe('fence through agents', () => {
     expect(message).toContain('Unable to connect/login to fencing device')
     expect(readWorld().nodes.node2).toMatchObject({ power: 'on', up: true })
     expect(await fenceAction.verify!({ node: 'node2' }, ctx)).toMatchObject({ ok: false })
+    // The log walks the levels as they were: on to level 2, then nothing left to try.
+    expect(ctx.warnings.filter((w) => w.startsWith('[fence] level'))).toEqual([
+      '[fence] level 1 did not fence node2; trying level 2',
+      '[fence] level 2 did not fence node2; no level left',
+    ])
   })
 
   it("reports a lying agent's claim as a claim: says off, the node still runs", async () => {

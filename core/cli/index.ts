@@ -41,6 +41,7 @@ const processIo: Io = {
  * process.exitCode = await main(['check', '--config', 'tandem.yaml'])
  */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  if (io === processIo) endQuietlyOnBrokenPipe()
   const [name, ...args] = argv
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(help())
@@ -64,6 +65,18 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   } catch (error) {
     return reportError(error, command, io)
   }
+}
+
+/**
+ * `tandem journal | head`: once the reader has gone, there is nobody left to tell anything, so
+ * the command ends at once and without a stack trace, as `git log | head` does.
+ */
+function endQuietlyOnBrokenPipe(): void {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error
+      process.exit(0)
+    })
 }
 
 function help(): string {

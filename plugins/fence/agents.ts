@@ -62,10 +62,11 @@ export async function fenceWithAgents(
         confirmedBy: confirmed,
         attempts,
       }
-    ctx.log.warn(`[fence] level ${level.index} did not fence ${node}; trying the next level`, {
-      node,
-      level: level.index,
-    })
+    const next = plan.levels[plan.levels.indexOf(level) + 1]
+    ctx.log.warn(
+      `[fence] level ${level.index} did not fence ${node}; ${next ? `trying level ${next.index}` : 'no level left'}`,
+      { node, level: level.index },
+    )
   }
   throw new PluginError(
     'fence',

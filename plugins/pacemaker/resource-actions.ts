@@ -1,6 +1,11 @@
 // Pacemaker resource actions via crm_resource: move, ban, clear (with lifetimes) and cleanup.
 import { defineAction, type PlannedCommand, z } from '../../core/plugin/index.ts'
-import { describePlacement, findResource, type PacemakerStatus } from './crm-mon.ts'
+import {
+  describePlacement,
+  findResource,
+  type PacemakerStatus,
+  type ResourceStatus,
+} from './crm-mon.ts'
 import {
   type Ctx,
   crm,
@@ -51,10 +56,10 @@ export const move = defineAction<typeof MoveInput, PacemakerConfig>({
     refuseWithoutQuorum(status, `move ${id}`)
     requireUsableNode(status, input.node)
     const now = findResource(status, id)
-    const single = now?.kind === 'primitive' || now?.kind === 'group'
-    if (now && single && now.nodes.length === 1 && now.nodes[0] === input.node)
+    if (now && alreadyThere(now, input.node))
       return { summary: `${id} already runs on ${input.node}; nothing to do` }
-    return runCrm(ctx, '--move', input, now ? describePlacement(now) : undefined)
+    const result = await runCrm(ctx, '--move', input, now ? describePlacement(now) : undefined)
+    return { ...result, summary: `${result.summary}; ${constraintFate(id, input.lifetime)}` }
   },
   verify: (input, ctx) => {
     const id = resourceId(ctx.inventory, input.resource)
@@ -164,6 +169,22 @@ async function runCrm(ctx: Ctx, flag: Flag, input: AnyInput, before?: string) {
   const id = resourceId(ctx.inventory, input.resource)
   const summary = `crm_resource ${flag} ${id}${input.node ? ` ${input.node}` : ''} done${before ? ` (was: ${before})` : ''}${said ? ` — ${said}` : ''}`
   return { summary, data: { resource: id, output }, commands: [{ argv: args, node }] }
+}
+
+/**
+ * Nothing to move: a primitive or group already (only) there, or a clone with an instance
+ * there — crm_resource refuses the latter with rc 108 ("already exists").
+ */
+function alreadyThere(r: ResourceStatus, node: string): boolean {
+  if (r.kind === 'clone' || r.kind === 'bundle') return r.nodes.includes(node)
+  return r.nodes.length === 1 && r.nodes[0] === node
+}
+
+/** A move pins the resource with `cli-prefer-<id>` until it expires or is cleared: say which. */
+function constraintFate(id: string, lifetime: string | undefined): string {
+  return lifetime
+    ? `constraint cli-prefer-${id} expires after ${lifetime}`
+    : `constraint cli-prefer-${id} stays until pacemaker.clear (or move with a lifetime)`
 }
 
 function placedOn(status: PacemakerStatus, id: string, node: string) {

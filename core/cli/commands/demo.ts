@@ -15,7 +15,9 @@ export const demoCommand: Command = {
   async run(args, io) {
     const { values } = parseOptions(args, {
       listen: { type: 'string' },
-      store: { type: 'string', default: 'file:./data/demo.db' },
+      // Default: tandem.yaml's daemon.store, the same rule as every other command, so `tandem
+      // journal` next to a running demo reads what it writes.
+      store: { type: 'string' },
       'keep-world': { type: 'boolean', default: false },
     })
     await mkdir('data', { recursive: true })
