@@ -1,7 +1,7 @@
 // Reading the journal back: recent incidents, one incident's runs, steps, approvals and audit.
-import { asc, count, desc, eq, inArray, or } from 'drizzle-orm'
+import { and, asc, count, desc, eq, inArray, or } from 'drizzle-orm'
 import { approvals, auditLog, type Db, incidents, runs, steps } from '../store/index.ts'
-import { closeIncident } from './journal.ts'
+import { closeIncidentNow } from './lifecycle.ts'
 
 export interface IncidentSummary {
   id: string
@@ -86,12 +86,22 @@ export async function incidentTimeline(db: Db, idOrKey: string) {
 }
 
 /**
- * Closes the open incident of `key` (the daemon calls it when the problem clears, e.g. on
- * node.up); the next failure opens a new incident, which must fence again before recovering.
+ * Resolves and closes the live incident of `key` at once, skipping the hold-down (the daemon
+ * resolves on the recovery event and closes after the hold-down by itself); the next failure
+ * opens a new incident, which must fence again before recovering.
  *
  * @example
  * await resolveIncident(store.db, 'node.down:node2', Date.now())
  */
 export function resolveIncident(db: Db, key: string, now: number): Promise<boolean> {
-  return db.transaction((tx) => closeIncident(tx, key, now))
+  return db.transaction(async (tx) => {
+    const live = await tx
+      .select({ id: incidents.id })
+      .from(incidents)
+      .where(and(eq(incidents.key, key), inArray(incidents.status, ['open', 'resolved'])))
+    let closed = false
+    for (const row of live)
+      closed = (await closeIncidentNow(tx, row.id, now, 'resolved by hand')) || closed
+    return closed
+  })
 }

@@ -116,7 +116,8 @@ export type StepStatus =
   | 'skipped'
   | 'blocked'
 
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'blocked' | 'aborted'
+/** `in_effect`: no step ran because reading the world back said each one already held. */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'blocked' | 'aborted' | 'in_effect'
 
 export interface RunReport {
   runId: string
