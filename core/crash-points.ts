@@ -22,7 +22,7 @@ export const CRASH_POINTS = [
   'run.finished',
   /** The events cursor is about to move past a batch whose runs have been journaled. */
   'events.cursor',
-  /** Resolved incidents are stored; their "resolved" notices are not queued yet. */
+  /** A resolved incident's notice is queued; that it was is not recorded yet (it re-sends). */
   'incident.resolved',
   /** Incidents past their hold-down are closed; nothing else is written after it. */
   'incident.closed',

@@ -135,11 +135,47 @@ export async function closeQuiet(tx: Tx, now: number, holdDownMs: number) {
 export async function closeIncidentNow(tx: Tx, id: string, now: number, reason: string) {
   const rows = await tx
     .update(incidents)
-    .set({ status: 'closed', resolvedAt: now, closedAt: now })
+    // Closed by its run or by hand: no "resolved" notice is owed for it.
+    .set({ status: 'closed', resolvedAt: now, closedAt: now, resolvedNoticeAt: now })
     .where(and(eq(incidents.id, id), inArray(incidents.status, ['open', 'resolved'])))
     .returning({ id: incidents.id, key: incidents.key })
   for (const row of rows) await note(tx, now, 'closed', row, reason)
   return rows.length > 0
+}
+
+/** An incident whose "resolved" notice is still owed. */
+export interface ResolvedIncident {
+  id: string
+  key: string
+  title: string
+  resolvedAt: number
+}
+
+/** Resolved (or since closed) incidents whose "resolved" notice has not been queued yet. */
+export async function owedResolvedNotices(tx: Tx): Promise<ResolvedIncident[]> {
+  const rows = await tx
+    .select({
+      id: incidents.id,
+      key: incidents.key,
+      title: incidents.title,
+      resolvedAt: incidents.resolvedAt,
+    })
+    .from(incidents)
+    .where(
+      and(
+        inArray(incidents.status, ['resolved', 'closed']),
+        isNotNull(incidents.resolvedAt),
+        isNull(incidents.resolvedNoticeAt),
+        isNotNull(incidents.cause),
+      ),
+    )
+    .limit(100)
+  return rows.map((r) => ({ ...r, resolvedAt: r.resolvedAt ?? 0 }))
+}
+
+/** Records that the "resolved" notice of `id` was queued (the notifier dedups by incident). */
+export async function resolvedNoticeQueued(tx: Tx, id: string, now: number) {
+  await tx.update(incidents).set({ resolvedNoticeAt: now }).where(eq(incidents.id, id))
 }
 
 /** Open, or resolved and not yet closed (rows from before the lifecycle have `resolved_at` null). */
@@ -158,7 +194,7 @@ async function reopen(tx: Tx, ids: string[], now: number, reason: string) {
   if (ids.length === 0) return
   const rows = await tx
     .update(incidents)
-    .set({ status: 'open', resolvedAt: null })
+    .set({ status: 'open', resolvedAt: null, resolvedNoticeAt: null })
     .where(inArray(incidents.id, ids))
     .returning({ id: incidents.id, key: incidents.key })
   for (const row of rows) await note(tx, now, 'reopened', row, reason)

@@ -66,6 +66,11 @@ export interface RunUpdate {
 export interface NoticeSink {
   escalate(escalation: Escalation): Promise<void>
   runUpdate(update: RunUpdate): Promise<void>
+  /**
+   * The incident's cause cleared: its one "resolved" notice. Called again after a crash for the
+   * same incident, it must queue nothing more (the notifier keys it by incident id).
+   */
+  incidentResolved?(incident: { incidentId: string; title: string; at: number }): Promise<void>
 }
 
 export interface ExecutorDeps {

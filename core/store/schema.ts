@@ -78,6 +78,8 @@ export const incidents = sqliteTable(
     openedAt: timestamp('opened_at').notNull(),
     /** When its cause last cleared; null while open. */
     resolvedAt: timestamp('resolved_at'),
+    /** When its "resolved" notice was queued (once per resolution; the leader retries until set). */
+    resolvedNoticeAt: timestamp('resolved_notice_at'),
     closedAt: timestamp('closed_at'),
     eventId: integer('event_id').references(() => events.id),
     /** The failure it is about (`node.down`, `manual` ...) and its subject: what resolves it. */
@@ -87,6 +89,7 @@ export const incidents = sqliteTable(
   (t) => [
     index('incidents_key_status').on(t.key, t.status),
     index('incidents_subject_status').on(t.subject, t.status),
+    index('incidents_status_resolved').on(t.status, t.resolvedAt),
   ],
 )
 
