@@ -1,6 +1,14 @@
 // Reading the journal back: recent incidents, one incident's runs, steps, approvals and audit.
-import { and, asc, count, desc, eq, inArray, or } from 'drizzle-orm'
-import { approvals, auditLog, type Db, incidents, runs, steps } from '../store/index.ts'
+import { and, asc, count, desc, eq, inArray, like, or } from 'drizzle-orm'
+import {
+  approvals,
+  auditLog,
+  type Db,
+  fenceStates,
+  incidents,
+  runs,
+  steps,
+} from '../store/index.ts'
 import { closeIncidentNow } from './lifecycle.ts'
 
 export interface IncidentSummary {
@@ -63,15 +71,22 @@ export async function incidentTimeline(db: Db, idOrKey: string) {
   const approvalRows = stepIds.length
     ? await db.select().from(approvals).where(inArray(approvals.stepId, stepIds))
     : []
-  const audit = runIds.length
-    ? await db
-        .select()
-        .from(auditLog)
-        .where(inArray(auditLog.runId, runIds))
-        .orderBy(asc(auditLog.id))
-    : []
+  // The runs' entries and the incident's own lifecycle (resolved, re-opened, closed).
+  const audit = await db
+    .select()
+    .from(auditLog)
+    .where(
+      or(
+        runIds.length ? inArray(auditLog.runId, runIds) : undefined,
+        and(like(auditLog.action, 'incident.%'), like(auditLog.reason, `${incident.id}:%`)),
+      ),
+    )
+    .orderBy(asc(auditLog.id))
+  // Nodes this incident fenced or tried to, with why they are unclean if they are.
+  const fences = await db.select().from(fenceStates).where(eq(fenceStates.incidentId, incident.id))
   return {
     incident,
+    fences,
     runs: runRows.map(({ plan: _plan, ...run }) => ({
       ...run,
       steps: stepRows
