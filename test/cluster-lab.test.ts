@@ -261,13 +261,10 @@ describe('lab rgmanager waits for the fence of a member that left', () => {
 })
 
 describe('lab fence_gnbd', () => {
-  const gnbd = (extra: Record<string, unknown> = {}) =>
+  const gnbd = () =>
     new Promise<{ code: number; stdout: string }>((resolve) => {
-      const child = execFile(
-        join(LAB_BIN, 'fence_gnbd'),
-        [],
-        { env: { ...env, ...extra } },
-        (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout }),
+      const child = execFile(join(LAB_BIN, 'fence_gnbd'), [], { env }, (error, stdout) =>
+        resolve({ code: error ? Number(error.code) : 0, stdout }),
       )
       child.stdin?.end('nodename=node2\nservers=storage1\n')
     })
