@@ -9,11 +9,13 @@ import {
   type Logger,
   type PluginDefinition,
   type Registry,
+  type Requester,
 } from '../plugin/index.ts'
 import type { Plan, PlanStep } from '../policy/index.ts'
 import { assertLeaseToken, type Db, type runs } from '../store/index.ts'
 import { type ContextDeps, configCache } from './context.ts'
 import type { Tx } from './journal.ts'
+import { storedRequester } from './requester.ts'
 import {
   type Clock,
   type ClusterView,
@@ -50,6 +52,8 @@ export interface RunScope {
   runId: string
   incidentId: string
   actor: string
+  /** Who asked (an API token); absent when an event fired the run (the daemon acts). */
+  requester?: Requester
   dryRun: boolean
   refused: { what: string; guard: string; reason: string }[]
   /**
@@ -161,6 +165,7 @@ export function scopeOf(engine: Engine, run: typeof runs.$inferSelect): RunScope
     runId: run.id,
     incidentId: run.incidentId ?? '',
     actor: run.actor,
+    requester: storedRequester(run.trigger),
     dryRun: run.dryRun,
     refused: [],
   }

@@ -1,5 +1,6 @@
 // The executor: plans in, guarded and journaled actions out; resumes after a crash.
 import { and, eq } from 'drizzle-orm'
+import type { Requester } from '../plugin/index.ts'
 import type { Plan } from '../policy/index.ts'
 import { runs } from '../store/index.ts'
 import { decidedBlockedSteps, expireApprovals } from './approvals.ts'
@@ -19,9 +20,16 @@ import { redactDeep } from './redact.ts'
 import { announcer, continueRun, notifyRun, reportOf } from './run.ts'
 import type { ExecutorDeps, Refusal, RunReport } from './types.ts'
 
+/** Who a run is for: the actor journaled, and the requester whose scopes every step needs. */
+export interface RunOptions {
+  actor?: string
+  incidentId?: string
+  requester?: Requester
+}
+
 export interface Executor {
   /** Runs one plan: guards, journal, plugins, verify, notices. */
-  execute(plan: Plan, options?: { actor?: string; incidentId?: string }): Promise<RunReport>
+  execute(plan: Plan, options?: RunOptions): Promise<RunReport>
   /**
    * Resolves once every run execute() began so far has acted (first command spawned, first step
    * decided, refused or ended), or after `timeoutMs`. The leader holds its other store work
@@ -111,7 +119,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     },
     async runManual(uses, input, options = {}) {
       const plan = await manualPlan(engine, uses, input, options)
-      return execute(plan, { actor: options.actor, incidentId: options.incidentId })
+      return execute(plan, {
+        actor: options.actor,
+        incidentId: options.incidentId,
+        requester: options.requester,
+      })
     },
   }
 }
@@ -119,7 +131,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
 async function begin(
   engine: Engine,
   plan: Plan,
-  options: { actor?: string; incidentId?: string },
+  options: RunOptions,
 ): Promise<{ scope: RunScope; refusal?: Refusal }> {
   const now = engine.clock.now()
   const dryRun = plan.dryRun || engine.dryRun
@@ -132,8 +144,22 @@ async function begin(
       (await openIncident(tx, plan.incidentKey, title(plan), plan.event.id, now))
     const refusal = dryRun ? undefined : await runRefusal(tx, plan, now, engine.maxConcurrentRuns)
     const stored = redactDeep(plan, known)
-    const runId = await insertRun(tx, { incidentId, plan: stored, actor, dryRun, now }, planned)
-    const scope: RunScope = { engine, plan, runId, incidentId, actor, dryRun, refused: [] }
+    const { requester } = options
+    const runId = await insertRun(
+      tx,
+      { incidentId, plan: stored, actor, dryRun, now, requester },
+      planned,
+    )
+    const scope: RunScope = {
+      engine,
+      plan,
+      runId,
+      incidentId,
+      actor,
+      requester,
+      dryRun,
+      refused: [],
+    }
     if (!refusal) return { scope }
     scope.refused.push({ what: `policy ${plan.policy}`, ...refusal })
     for (const step of plan.steps)

@@ -51,7 +51,15 @@ export async function openIncident(
  */
 export async function insertRun(
   tx: Tx,
-  run: { incidentId: string; plan: Plan; actor: string; dryRun: boolean; now: number },
+  run: {
+    incidentId: string
+    plan: Plan
+    actor: string
+    dryRun: boolean
+    now: number
+    /** Who asked (an API token), kept so a resumed run is checked against the same scopes. */
+    requester?: { name: string; scopes: string[] }
+  },
   planned: NewStep[],
 ): Promise<string> {
   const runId = `run-${randomUUID()}`
@@ -59,7 +67,11 @@ export async function insertRun(
     id: runId,
     incidentId: run.incidentId,
     policy: run.plan.policy,
-    trigger: { event: run.plan.event, incidentKey: run.plan.incidentKey },
+    trigger: {
+      event: run.plan.event,
+      incidentKey: run.plan.incidentKey,
+      ...(run.requester ? { requester: run.requester } : {}),
+    },
     plan: run.plan as unknown as Record<string, unknown>,
     status: 'running',
     dryRun: run.dryRun,

@@ -38,9 +38,17 @@ export interface AppDeps {
   store: Store
   inventory: Inventory | (() => Inventory)
   registry?: Registry
+  /** The loaded policies, so a policy request is checked against every step's scope. */
+  policies?: () => readonly PolicySteps[]
   metrics: Metrics
   log: Logger
   config?: ApiConfig
+}
+
+/** What the API reads of a loaded policy: its name and the actions its steps use. */
+export interface PolicySteps {
+  name: string
+  steps: readonly { name: string; uses: string }[]
 }
 
 /** AppDeps with defaults applied, as handlers see them. */
@@ -48,6 +56,7 @@ export interface ApiContext {
   store: Store
   inventory(): Inventory
   registry?: Registry
+  policies?: () => readonly PolicySteps[]
   metrics: Metrics
   shared: TandemMetrics
   log: Logger
@@ -63,6 +72,7 @@ export function resolveDeps(deps: AppDeps): ApiContext {
     store: deps.store,
     inventory: typeof inventory === 'function' ? inventory : () => inventory,
     registry: deps.registry,
+    policies: deps.policies,
     metrics: deps.metrics,
     shared: tandemMetrics(deps.metrics),
     log: deps.log,

@@ -29,6 +29,7 @@ import { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts
 import {
   manualRequest,
   notMatched,
+  policyRequest,
   queuedPolicyRun,
   runQueuedAction,
   settleQueued,
@@ -147,6 +148,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     store,
     inventory,
     registry,
+    policies: () => policies.policies(),
     metrics,
     log,
     config: { publicUrl: config.daemon.public_url },
@@ -230,12 +232,15 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
         continue
       }
       const queued = queuedPolicyRun(event)
+      // A policy asked for through the API runs as its requester, dry if asked; others as the daemon.
+      const asked = policyRequest(event)
       await policies.match(event, {
         beforeTimers: async (fire, waiting) => {
           if (queued && fire.length === 0) track(settleQueued(store, queued, notMatched(event)))
           for (const match of fire) {
             const planned = await policies.plan(match, { context: planContext() })
-            const run = executor.execute(planned)
+            if (asked?.dryRun) planned.dryRun = true
+            const run = executor.execute(planned, asked)
             track(queued ? run.then((report) => settleQueued(store, queued, report)) : run)
           }
           if (fire.length > 0 && waiting.length > 0) await executor.acting(ACTING_WAIT_MS)

@@ -28,6 +28,7 @@ export const move = defineAction<typeof MoveInput, PacemakerConfig>({
   input: MoveInput,
   idempotent: true,
   destructive: true,
+  scope: 'operate',
   target: (input) => `resource/${input.resource}`,
   /**
    * For a resource on shared storage: the declared `from`, else any node it is still placed on
@@ -67,6 +68,7 @@ export const ban = defineAction<typeof MoveInput, PacemakerConfig>({
   input: MoveInput,
   idempotent: true,
   destructive: true,
+  scope: 'operate',
   target: (input) => `resource/${input.resource}`,
   describe: (input, ctx) => [planned(ctx, '--ban', input, 'ban')],
   async run(input, ctx) {
@@ -92,6 +94,7 @@ export const clear = defineAction<typeof ClearInput, PacemakerConfig>({
   input: ClearInput,
   idempotent: true,
   destructive: true,
+  scope: 'operate',
   target: (input) => `resource/${input.resource}`,
   describe: (input, ctx) => [planned(ctx, '--clear', input, 'clear constraints of')],
   run: (input, ctx) => runCrm(ctx, '--clear', input),
@@ -117,6 +120,7 @@ export const cleanup = defineAction<typeof ClearInput, PacemakerConfig>({
   idempotent: true,
   // Clearing fail counts can make the scheduler start or move the resource again.
   destructive: true,
+  scope: 'operate',
   target: (input) => `resource/${input.resource}`,
   describe: (input, ctx) => [planned(ctx, '--cleanup', input, 'clean up')],
   run: (input, ctx) => runCrm(ctx, '--cleanup', input),
