@@ -20,6 +20,8 @@ export interface ApiConfig {
   maxBodyBytes?: number
   /** Largest accepted ingest body (default 4 MiB: Alertmanager groups can be large). */
   maxIngestBytes?: number
+  /** Signed-route bodies (read before their signature can be checked) in memory at once (16). */
+  maxUnauthenticatedReads?: number
   /** How often the live stream polls the store (default 1 s). */
   streamPollMs?: number
   /** A stream ends after this long and the browser reconnects where it left off (default 5 min). */
@@ -63,6 +65,8 @@ export interface ApiContext {
   config: Required<Omit<ApiConfig, 'publicUrl' | 'linkSecret'>> &
     Pick<ApiConfig, 'publicUrl' | 'linkSecret'>
   now(): number
+  /** Signed-route bodies being read right now (bounded by maxUnauthenticatedReads). */
+  unauthenticatedReads: { count: number }
 }
 
 export function resolveDeps(deps: AppDeps): ApiContext {
@@ -82,11 +86,13 @@ export function resolveDeps(deps: AppDeps): ApiContext {
       webhookSecrets: config.webhookSecrets ?? {},
       maxBodyBytes: config.maxBodyBytes ?? 64 * 1024,
       maxIngestBytes: config.maxIngestBytes ?? 4 * 1024 * 1024,
+      maxUnauthenticatedReads: config.maxUnauthenticatedReads ?? 16,
       streamPollMs: config.streamPollMs ?? 1_000,
       streamMaxMs: config.streamMaxMs ?? 300_000,
       webhookToleranceMs: config.webhookToleranceMs ?? 300_000,
       now: config.now ?? Date.now,
     },
     now: config.now ?? Date.now,
+    unauthenticatedReads: { count: 0 },
   }
 }

@@ -2,6 +2,14 @@
 
 export { hasLabels, matchesAll } from './labels.ts'
 export {
+  compilePattern,
+  MAX_PATTERN_CHARS,
+  type Pattern,
+  PatternError,
+  type PatternProblem,
+  patternProblem,
+} from './re2.ts'
+export {
   DEFAULT_CONFIG_FILE,
   type LoadOptions,
   loadConfig,

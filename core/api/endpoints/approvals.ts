@@ -85,6 +85,10 @@ export const useApprovalLink = endpoint({
   params: LinkParams,
   body: DecisionBody,
   response: ApprovalOut,
+  // The link is its own credential: checked before the body is read.
+  admit: ({ api, params }) => {
+    verifyApprovalLink(api.config.linkSecret ?? '', params.token, api.now())
+  },
   handler: async ({ c, api, params, body }) => {
     const claims = verifyApprovalLink(api.config.linkSecret ?? '', params.token, api.now())
     if (claims.decision === 'deny' && !body.reason)
