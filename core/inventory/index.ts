@@ -2,14 +2,6 @@
 
 export { hasLabels, matchesAll } from './labels.ts'
 export {
-  compilePattern,
-  MAX_PATTERN_CHARS,
-  type Pattern,
-  PatternError,
-  type PatternProblem,
-  patternProblem,
-} from './re2.ts'
-export {
   DEFAULT_CONFIG_FILE,
   type LoadOptions,
   loadConfig,
@@ -18,6 +10,14 @@ export {
 } from './load.ts'
 export { createInventory, type Inventory, type RealServerRef } from './model.ts'
 export { nearestName, objectKeysAt, unknownKeyMessage } from './nearest.ts'
+export {
+  compilePattern,
+  MAX_PATTERN_CHARS,
+  type Pattern,
+  PatternError,
+  type PatternProblem,
+  patternProblem,
+} from './re2.ts'
 export * from './schema.ts'
 export { createSecretResolver, redact, type SecretResolver } from './secrets.ts'
 export type { XrefIssue } from './xref.ts'

@@ -52,7 +52,7 @@ export function patternProblem(source: string): PatternProblem | undefined {
     const at = input ? source.indexOf(input) : -1
     return {
       message: `${reason ?? (error as Error).message}${input ? `: \`${input}\`` : ''} (RE2 syntax)`,
-      position: at >= 0 ? at : 0,
+      position: Math.max(at, 0),
     }
   }
 }

@@ -6,15 +6,19 @@ import { endpoint } from '../route.ts'
 import { Instant } from '../schemas.ts'
 import { checkSignedHeaders, verifyStandardWebhook } from '../webhook-signature.ts'
 
-const Incoming = z.object({
-  type: z.enum(['alert.received', 'alert.resolved']),
-  subject: z.string().min(1).max(512),
-  at: Instant.optional(),
-  labels: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(1024)).default({}),
-  payload: z.record(z.string(), z.unknown()).default({}),
-})
+const Incoming = z
+  .object({
+    type: z.enum(['alert.received', 'alert.resolved']),
+    subject: z.string().min(1).max(512),
+    at: Instant.optional(),
+    labels: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(1024))
+      .default({}),
+    payload: z.record(z.string().max(128), z.unknown()).default({}),
+  })
+  .strict()
 
-const Body = z.union([Incoming, z.object({ events: z.array(Incoming).min(1).max(1000) })])
+const Body = z.union([Incoming, z.strictObject({ events: z.array(Incoming).min(1).max(1000) })])
 
 export const ingestWebhook = endpoint({
   summary: 'Signed alerts from any source (Standard Webhooks)',

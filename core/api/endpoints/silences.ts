@@ -20,6 +20,7 @@ const CreateSilence = z
     duration: Duration.optional(),
     comment: z.string().trim().min(1).max(1000),
   })
+  .strict()
   .superRefine((s, ctx) => {
     if ((s.endsAt === undefined) === (s.duration === undefined))
       ctx.addIssue({
