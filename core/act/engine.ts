@@ -1,5 +1,6 @@
 // The executor's shared parts: dependencies with defaults, and the scope of one run.
 import { TandemError } from '../errors.ts'
+import { createMetrics, type TandemMetrics, tandemMetrics } from '../metrics/index.ts'
 import type { SecretResolver } from '../inventory/index.ts'
 import {
   type ActionDefinition,
@@ -43,6 +44,8 @@ export interface Engine {
   dryRun: boolean
   maxConcurrentRuns: number
   blindThreshold: number
+  /** tandem_actions_total and tandem_guard_blocks_total are counted here. */
+  metrics: TandemMetrics
 }
 
 /** One run in progress: its plan, ids and the refusals collected for the notices. */
@@ -114,6 +117,7 @@ export function createEngine(deps: ExecutorDeps): Engine {
     dryRun: deps.dryRun ?? false,
     maxConcurrentRuns: deps.maxConcurrentRuns ?? 16,
     blindThreshold: deps.blindThreshold ?? deps.inventory.config.monitor.blind_threshold,
+    metrics: tandemMetrics(deps.metrics ?? createMetrics()),
   }
 }
 
@@ -135,6 +139,7 @@ export function stepLabels(plan: Plan, step: PlanStep): Record<string, string> {
 /** Records a refusal for the run's notices. */
 export function noteRefusal(scope: RunScope, step: PlanStep, refusal: Refusal): void {
   scope.refused.push({ what: `${step.name} (${step.uses})`, ...refusal })
+  scope.engine.metrics.guardBlocks.inc({ guard: refusal.guard })
 }
 
 /** Exponential backoff for retry `n` (1-based). */

@@ -162,6 +162,7 @@ async function begin(
     }
     if (!refusal) return { scope }
     scope.refused.push({ what: `policy ${plan.policy}`, ...refusal })
+    engine.metrics.guardBlocks.inc({ guard: refusal.guard })
     for (const step of plan.steps)
       await setStep(tx, `${runId}/${step.id}`, {
         status: 'skipped',

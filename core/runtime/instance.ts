@@ -12,7 +12,7 @@ import { createApp } from '../api/index.ts'
 import { type Monitoring, startMonitoring, type TandemEvent } from '../health/index.ts'
 import { createSecretResolver, type SecretResolver } from '../inventory/index.ts'
 import { createLogger, type Logger } from '../log.ts'
-import { createMetrics } from '../metrics/index.ts'
+import { createMetrics, type Metrics, tandemMetrics } from '../metrics/index.ts'
 import { createNotifier, type Notifier } from '../notify/index.ts'
 import { createCommandRunner, type PluginContext, type PluginDefinition } from '../plugin/index.ts'
 import {
@@ -63,6 +63,8 @@ export interface Instance {
   store: Store
   log: Logger
   app: ReturnType<typeof createApp>
+  /** The registry /metrics serves; the daemon records its own timers' lag here. */
+  metrics: Metrics
   executor: Executor
   policies: PolicySet
   notifier: Notifier
@@ -123,7 +125,11 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   const leaseMs = options.leaseMs ?? 10_000
   const leadership = createLeadership(store, id, leaseMs, log)
   const notifier = createNotifier({ store, inventory, registry, secrets, log })
+  // One registry for the instance: what /metrics serves is what the probes, executor and leader record.
+  const metrics = createMetrics()
+  const shared = tandemMetrics(metrics)
   const executor = createExecutor({
+    metrics,
     store,
     registry,
     inventory,
@@ -143,7 +149,6 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     log,
     watch: options.watch ?? false,
   })
-  const metrics = createMetrics()
   const app = createApp({
     store,
     inventory,
@@ -193,6 +198,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
         secrets,
         pluginContext: probeContext,
         owns: first.owns,
+        metrics,
         // A node.down waits for no timer: the leader loop looks at the events table at once.
         onEvents: wake,
       })
@@ -225,6 +231,8 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     })
   const execute = (plan: Plan) => track(executor.execute(plan))
   const remediate = async (batch: TandemEvent[]) => {
+    // Counted once, by the leader that handles them, whichever instance or route wrote them.
+    for (const event of batch) shared.events.inc({ type: event.type })
     for (const event of batch) {
       const manual = manualRequest(event)
       if (manual) {
@@ -257,6 +265,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     store,
     log,
     app,
+    metrics,
     executor,
     policies,
     notifier,

@@ -60,10 +60,7 @@ export const requestAction = endpoint({
     else if (body.policy) requirePolicyScopes(api, caller, body.policy)
     const requestHash = canonicalHash(body)
     const accepted = await queue(api, caller, body, key, requestHash)
-    if (accepted) {
-      api.shared.events.inc({ type: 'manual' })
-      return c.json(accepted, 202)
-    }
+    if (accepted) return c.json(accepted, 202)
     const [prior] = await api.store.db
       .select()
       .from(idempotencyKeys)
