@@ -1,7 +1,7 @@
 // The executor's shared parts: dependencies with defaults, and the scope of one run.
 import { TandemError } from '../errors.ts'
-import { createMetrics, type TandemMetrics, tandemMetrics } from '../metrics/index.ts'
 import type { SecretResolver } from '../inventory/index.ts'
+import { createMetrics, type TandemMetrics, tandemMetrics } from '../metrics/index.ts'
 import {
   type ActionDefinition,
   type CommandRunner,
