@@ -138,6 +138,7 @@ describe('with a plugin registry', () => {
           run: async () => ({ summary: 'not run in this test' }),
           idempotent: true,
           destructive: true,
+          scope: 'operate',
         },
       },
     })

@@ -4,10 +4,17 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
-import { type ApiConfig, createApiToken, createApp, type Scope } from '../core/api/index.ts'
+import {
+  type ApiConfig,
+  type AppDeps,
+  createApiToken,
+  createApp,
+  type Scope,
+} from '../core/api/index.ts'
 import { createInventory, type Inventory, parseConfig } from '../core/inventory/index.ts'
 import { createLogger } from '../core/log.ts'
 import { createMetrics, type Metrics } from '../core/metrics/index.ts'
+import { createRegistry } from '../core/plugin/index.ts'
 import {
   approvals,
   events,
@@ -20,6 +27,7 @@ import {
   silences,
   steps,
 } from '../core/store/index.ts'
+import { builtinPlugins } from '../plugins/index.ts'
 
 export interface Harness {
   url: string
@@ -35,7 +43,10 @@ export interface Harness {
 export const LINK_SECRET = 'test-link-secret-0123456789abcdef'
 
 /** Starts tandem's app on 127.0.0.1:<random> over a fresh file store. */
-export async function startHarness(config: ApiConfig = {}): Promise<Harness> {
+export async function startHarness(
+  options: ApiConfig & { policies?: AppDeps['policies'] } = {},
+): Promise<Harness> {
+  const { policies, ...config } = options
   const dir = await mkdtemp(join(tmpdir(), 'tandem-api-'))
   const store = await openStore(`file:${join(dir, 'tandem.db')}`)
   const inventory = createInventory(
@@ -46,6 +57,9 @@ export async function startHarness(config: ApiConfig = {}): Promise<Harness> {
   const app = createApp({
     store,
     inventory,
+    // The real actions, so each request is checked against the scope its action declares.
+    registry: createRegistry(builtinPlugins),
+    policies,
     metrics,
     log,
     config: { linkSecret: LINK_SECRET, streamPollMs: 100, ...config },

@@ -8,6 +8,7 @@ import {
   type Inventory,
 } from '../core/inventory/index.ts'
 import {
+  ACTION_SCOPES,
   type CommandResult,
   type CommandRunner,
   createLocalRunner,
@@ -81,6 +82,11 @@ export function testPluginContract(plugin: PluginDefinition, options: ContractOp
           const input = action.input.parse(sample().input)
           expect(typeof action.idempotent).toBe('boolean')
           expect(typeof action.destructive).toBe('boolean')
+          // Who may ask for it: the API and the executor check the requester against this.
+          expect(ACTION_SCOPES, `action ${name} must declare scope`).toContain(action.scope)
+          // Powering a node off or moving guests away needs the top of the ladder.
+          if (action.fences) expect(action.scope).toBe('fence')
+          if (action.destructive) expect(action.scope).not.toBe('read')
           // After a crash the engine may only repeat what it can read back.
           if (action.destructive && !action.idempotent) expect(action.verify).toBeTypeOf('function')
           if (action.fences) expect(action.fences(input)).toBeTypeOf('string')

@@ -1,6 +1,7 @@
 // The executor's shared parts: dependencies with defaults, and the scope of one run.
 import { TandemError } from '../errors.ts'
 import type { SecretResolver } from '../inventory/index.ts'
+import { createMetrics, type TandemMetrics, tandemMetrics } from '../metrics/index.ts'
 import {
   type ActionDefinition,
   type CommandRunner,
@@ -9,11 +10,13 @@ import {
   type Logger,
   type PluginDefinition,
   type Registry,
+  type Requester,
 } from '../plugin/index.ts'
 import type { Plan, PlanStep } from '../policy/index.ts'
 import { assertLeaseToken, type Db, type runs } from '../store/index.ts'
 import { type ContextDeps, configCache } from './context.ts'
 import type { Tx } from './journal.ts'
+import { storedRequester } from './requester.ts'
 import {
   type Clock,
   type ClusterView,
@@ -41,6 +44,8 @@ export interface Engine {
   dryRun: boolean
   maxConcurrentRuns: number
   blindThreshold: number
+  /** tandem_actions_total and tandem_guard_blocks_total are counted here. */
+  metrics: TandemMetrics
 }
 
 /** One run in progress: its plan, ids and the refusals collected for the notices. */
@@ -50,6 +55,8 @@ export interface RunScope {
   runId: string
   incidentId: string
   actor: string
+  /** Who asked (an API token); absent when an event fired the run (the daemon acts). */
+  requester?: Requester
   dryRun: boolean
   refused: { what: string; guard: string; reason: string }[]
   /**
@@ -110,6 +117,7 @@ export function createEngine(deps: ExecutorDeps): Engine {
     dryRun: deps.dryRun ?? false,
     maxConcurrentRuns: deps.maxConcurrentRuns ?? 16,
     blindThreshold: deps.blindThreshold ?? deps.inventory.config.monitor.blind_threshold,
+    metrics: tandemMetrics(deps.metrics ?? createMetrics()),
   }
 }
 
@@ -131,6 +139,7 @@ export function stepLabels(plan: Plan, step: PlanStep): Record<string, string> {
 /** Records a refusal for the run's notices. */
 export function noteRefusal(scope: RunScope, step: PlanStep, refusal: Refusal): void {
   scope.refused.push({ what: `${step.name} (${step.uses})`, ...refusal })
+  scope.engine.metrics.guardBlocks.inc({ guard: refusal.guard })
 }
 
 /** Exponential backoff for retry `n` (1-based). */
@@ -161,6 +170,7 @@ export function scopeOf(engine: Engine, run: typeof runs.$inferSelect): RunScope
     runId: run.id,
     incidentId: run.incidentId ?? '',
     actor: run.actor,
+    requester: storedRequester(run.trigger),
     dryRun: run.dryRun,
     refused: [],
   }

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
 import { crashPoint } from '../crash-points.ts'
+import type { Requester } from '../plugin/index.ts'
 import type { Plan } from '../policy/index.ts'
 import { runs } from '../store/index.ts'
 import { decidedBlockedSteps, expireApprovals } from './approvals.ts'
@@ -30,6 +31,8 @@ export interface ExecuteOptions {
    * fired it), so a crash leaves both or neither.
    */
   withIntent?: (tx: Tx) => Promise<void>
+  /** Who asked (an API token): every step needs a scope it holds. None: the daemon's own run. */
+  requester?: Requester
 }
 
 export interface Executor {
@@ -134,6 +137,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         actor: options.actor,
         incidentId: options.incidentId,
         runKey: options.runKey ?? `manual:${randomUUID()}`,
+        requester: options.requester,
       })
     },
   }
@@ -167,14 +171,25 @@ async function begin(
       }))
     const refusal = dryRun ? undefined : await runRefusal(tx, plan, now, engine.maxConcurrentRuns)
     const stored = redactDeep(plan, known)
+    const { requester } = options
     const { runId } = await insertRun(
       tx,
-      { incidentId, plan: stored, actor, dryRun, now, runKey },
+      { incidentId, plan: stored, actor, dryRun, now, runKey, requester },
       planned,
     )
-    const scope: RunScope = { engine, plan, runId, incidentId, actor, dryRun, refused: [] }
+    const scope: RunScope = {
+      engine,
+      plan,
+      runId,
+      incidentId,
+      actor,
+      requester,
+      dryRun,
+      refused: [],
+    }
     if (!refusal) return { scope }
     scope.refused.push({ what: `policy ${plan.policy}`, ...refusal })
+    engine.metrics.guardBlocks.inc({ guard: refusal.guard })
     for (const step of plan.steps)
       await setStep(tx, `${runId}/${step.id}`, {
         status: 'skipped',

@@ -39,6 +39,8 @@ export async function insertRun(
     dryRun: boolean
     now: number
     runKey: string
+    /** Who asked (an API token), kept so a resumed run is checked against the same scopes. */
+    requester?: { name: string; scopes: string[] }
   },
   planned: NewStep[],
 ): Promise<{ runId: string; existing: boolean }> {
@@ -53,7 +55,11 @@ export async function insertRun(
     id: runId,
     incidentId: run.incidentId,
     policy: run.plan.policy,
-    trigger: { event: run.plan.event, incidentKey: run.plan.incidentKey },
+    trigger: {
+      event: run.plan.event,
+      incidentKey: run.plan.incidentKey,
+      ...(run.requester ? { requester: run.requester } : {}),
+    },
     plan: run.plan as unknown as Record<string, unknown>,
     status: 'running',
     dryRun: run.dryRun,

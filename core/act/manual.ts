@@ -1,5 +1,6 @@
 // `tandem exec`: one action by hand becomes a one-step plan through the same engine.
 import { TandemError } from '../errors.ts'
+import type { Requester } from '../plugin/index.ts'
 import type { Plan } from '../policy/index.ts'
 import { stepContext } from './context.ts'
 import type { Engine } from './engine.ts'
@@ -13,6 +14,8 @@ export interface ManualOptions {
   reason?: string
   /** This request's identity (an API request's); default: a fresh one, every call its own run. */
   runKey?: string
+  /** Who asked (an API token): every step is checked against its scopes. */
+  requester?: Requester
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000

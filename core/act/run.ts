@@ -26,6 +26,7 @@ export async function continueRun(scope: RunScope): Promise<RunReport> {
     void scope.acted?.()
     for (const [i, outcome] of outcomes.entries()) {
       const step = batch[i] as PlanStep
+      engine.metrics.actions.inc({ uses: step.uses, outcome: outcome.status })
       if (outcome.escalate || (outcome.status === 'failed' && step.onFailure === 'escalate'))
         await escalate(scope, step, outcome)
       if (outcome.status === 'blocked') stopped ??= { after: step.name, waiting: true }

@@ -10,6 +10,7 @@ import { fenceConfirmed, fencedThisEpisode, fenceStarting } from './fence-state.
 import { stepRefusal } from './guards.ts'
 import { appendAudit, markRunning, type StepRow, setStep } from './journal.ts'
 import { redactDeep } from './redact.ts'
+import { requesterRefusal } from './requester.ts'
 import type { ClusterSnapshot, Refusal, StepStatus } from './types.ts'
 
 export interface StepOutcome {
@@ -50,6 +51,9 @@ export async function executeStep(
   } catch (error) {
     return fail(scope, row, errorText(error))
   }
+  // Before anything else, dry runs included: a requester never learns more than it may ask.
+  const denied = requesterRefusal(scope.requester, step.uses, resolved.action)
+  if (denied) return refuse(scope, step, row, denied)
   if (scope.dryRun) return dryRun(scope, step, row, resolved)
   const { action, input } = resolved
   const fenceNode = action.fences?.(input) ?? null

@@ -1,5 +1,6 @@
 // What the executor needs from the daemon (clock, cluster view, notice sink) and what it reports.
 import type { Inventory, SecretResolver } from '../inventory/index.ts'
+import type { Metrics } from '../metrics/index.ts'
 import type { CommandRunner, Logger, Registry } from '../plugin/index.ts'
 import type { NoticeMoment } from '../policy/index.ts'
 import type { Store } from '../store/index.ts'
@@ -90,6 +91,8 @@ export interface ExecutorDeps {
   dryRun?: boolean
   /** At most this many runs in flight across all policies (default 16). */
   maxConcurrentRuns?: number
+  /** Where tandem_actions_total and tandem_guard_blocks_total are counted (default: a private registry). */
+  metrics?: Metrics
   /** Who acts, in the audit log (default `tandem`). */
   actor?: string
   /** Share of node/check targets failing at once above which tandem calls itself blind. */

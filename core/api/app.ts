@@ -7,6 +7,7 @@ import type { z } from 'zod'
 import { allows, authenticate, type Caller } from './auth.ts'
 import { type ApiContext, type AppDeps, resolveDeps } from './deps.ts'
 import { errorHandler, HttpError } from './http-error.ts'
+import { parseBoundedJson } from './json-limits.ts'
 import type { Access, ApiEnv, Route } from './route.ts'
 import { routeTable } from './routes.ts'
 import { collectStoreMetrics } from './store-metrics.ts'
@@ -49,13 +50,23 @@ function mount(app: Hono<ApiEnv>, entry: Route, api: ApiContext): void {
   const { endpoint } = entry
   const limit = endpoint.largeBody ? api.config.maxIngestBytes : api.config.maxBodyBytes
   app.on(entry.method, entry.path, async (c) => {
+    // Credentials first, then the path; the body is read only once both passed.
     const caller = await authorize(c, entry.access, api)
     c.set('caller', caller)
-    const rawBody = entry.method === 'GET' ? '' : await readJsonBody(c, limit)
-    const body = endpoint.body ? parse(endpoint.body, rawBody ? jsonOf(rawBody) : {}) : undefined
+    const params = parse(endpoint.params, c.req.param())
+    endpoint.admit?.({ c, params, api })
+    const rawBody =
+      entry.method === 'GET'
+        ? ''
+        : entry.access === 'signed'
+          ? await readUnauthenticated(api, () => readJsonBody(c, limit))
+          : await readJsonBody(c, limit)
+    const body = endpoint.body
+      ? parse(endpoint.body, rawBody ? parseBoundedJson(rawBody) : {})
+      : undefined
     return endpoint.handler({
       c,
-      params: parse(endpoint.params, c.req.param()),
+      params,
       query: parse(endpoint.query, queryOf(c)),
       body,
       rawBody,
@@ -63,6 +74,22 @@ function mount(app: Hono<ApiEnv>, entry: Route, api: ApiContext): void {
       api,
     })
   })
+}
+
+/**
+ * A signed route's body is read before its signature can be checked: at most
+ * `maxUnauthenticatedReads` such bodies are in memory at once; more get 503 with Retry-After.
+ */
+async function readUnauthenticated(api: ApiContext, read: () => Promise<string>) {
+  const slots = api.unauthenticatedReads
+  if (slots.count >= api.config.maxUnauthenticatedReads)
+    throw new HttpError(503, 'STORE_UNAVAILABLE', '[api] too many unauthenticated requests; retry')
+  slots.count++
+  try {
+    return await read()
+  } finally {
+    slots.count--
+  }
 }
 
 /** 401 without a valid token, 403 with one that lacks the scope; public and signed pass. */
@@ -110,14 +137,6 @@ async function readJsonBody(c: Context<ApiEnv>, limit: number): Promise<string> 
 
 function tooLarge(limit: number): HttpError {
   return new HttpError(413, 'BAD_REQUEST', `[api] body larger than ${limit} bytes`)
-}
-
-function jsonOf(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch (cause) {
-    throw new HttpError(400, 'BAD_REQUEST', '[api] body is not valid JSON', { cause })
-  }
 }
 
 function parse<T extends z.ZodType | undefined>(schema: T, value: unknown) {

@@ -2,10 +2,10 @@
 import { eq } from 'drizzle-orm'
 import { decideApproval } from '../act/index.ts'
 import { approvals, runs, steps } from '../store/index.ts'
+import { requireActionScope } from './action-scopes.ts'
 import type { Decision } from './approval-links.ts'
-import { allows, type Caller } from './auth.ts'
+import type { Caller } from './auth.ts'
 import type { ApiContext } from './deps.ts'
-import { needsFenceScope } from './endpoints/actions.ts'
 import { HttpError } from './http-error.ts'
 
 export interface PendingApproval {
@@ -41,12 +41,7 @@ export async function decideApprovalFor(
   input: { id: string; decision: Decision; actor: string; reason?: string; caller?: Caller },
 ): Promise<typeof approvals.$inferSelect> {
   const { step } = await approvalWithStep(api, input.id)
-  if (input.caller && needsFenceScope(api, step.uses) && !allows(input.caller.scopes, 'fence'))
-    throw new HttpError(
-      403,
-      'FORBIDDEN',
-      `[api] ${step.uses} fences or migrates: deciding it needs the "fence" scope`,
-    )
+  if (input.caller) requireActionScope(api, input.caller, step.uses, `deciding ${step.uses}`)
   const now = api.now()
   try {
     return await decideApproval(api.store.db, input.id, {

@@ -2,11 +2,12 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { and, eq, isNull } from 'drizzle-orm'
 import { TandemError } from '../errors.ts'
+import { CALLER_SCOPES, type CallerScope, holdsScope } from '../plugin/index.ts'
 import { apiTokens, type Store } from '../store/index.ts'
 
 /** What a token may do: `read` sees; `operate` acts; `fence` also fences and migrates; `ingest` posts alerts. */
-export const SCOPES = ['read', 'operate', 'fence', 'ingest', 'admin'] as const
-export type Scope = (typeof SCOPES)[number]
+export const SCOPES = CALLER_SCOPES
+export type Scope = CallerScope
 
 /** Who is calling, once the bearer token is known. */
 export interface Caller {
@@ -19,21 +20,16 @@ const TOKEN_PREFIX = 'tdm_'
 const LAST_USED_EVERY_MS = 60_000
 
 /**
- * True when a caller holding `held` may use a route that needs `needed`. Scopes form a ladder,
- * read < operate < fence < admin: `operate` drains and relocates, `fence` may also power nodes
- * off and migrate guests. `ingest` stands aside (it may only post alerts); `admin` holds all.
+ * True when a caller holding `held` may use a route that needs `needed` (the plugin API's
+ * ladder: read < operate < fence < admin; `ingest` stands aside).
  *
  * @example
  * allows(['operate'], 'read') // true
  * allows(['operate'], 'fence') // false
  */
 export function allows(held: readonly Scope[], needed: Scope): boolean {
-  if (held.includes('admin') || held.includes(needed)) return true
-  const rank = LADDER.indexOf(needed)
-  return rank >= 0 && held.some((s) => LADDER.indexOf(s) > rank)
+  return holdsScope(held, needed)
 }
-
-const LADDER: readonly Scope[] = ['read', 'operate', 'fence', 'admin']
 
 /** Parses `read,operate` into scopes, refusing unknown names. */
 export function parseScopes(text: string): Scope[] {

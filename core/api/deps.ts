@@ -20,6 +20,8 @@ export interface ApiConfig {
   maxBodyBytes?: number
   /** Largest accepted ingest body (default 4 MiB: Alertmanager groups can be large). */
   maxIngestBytes?: number
+  /** Signed-route bodies (read before their signature can be checked) in memory at once (16). */
+  maxUnauthenticatedReads?: number
   /** How often the live stream polls the store (default 1 s). */
   streamPollMs?: number
   /** A stream ends after this long and the browser reconnects where it left off (default 5 min). */
@@ -38,9 +40,17 @@ export interface AppDeps {
   store: Store
   inventory: Inventory | (() => Inventory)
   registry?: Registry
+  /** The loaded policies, so a policy request is checked against every step's scope. */
+  policies?: () => readonly PolicySteps[]
   metrics: Metrics
   log: Logger
   config?: ApiConfig
+}
+
+/** What the API reads of a loaded policy: its name and the actions its steps use. */
+export interface PolicySteps {
+  name: string
+  steps: readonly { name: string; uses: string }[]
 }
 
 /** AppDeps with defaults applied, as handlers see them. */
@@ -48,12 +58,15 @@ export interface ApiContext {
   store: Store
   inventory(): Inventory
   registry?: Registry
+  policies?: () => readonly PolicySteps[]
   metrics: Metrics
   shared: TandemMetrics
   log: Logger
   config: Required<Omit<ApiConfig, 'publicUrl' | 'linkSecret'>> &
     Pick<ApiConfig, 'publicUrl' | 'linkSecret'>
   now(): number
+  /** Signed-route bodies being read right now (bounded by maxUnauthenticatedReads). */
+  unauthenticatedReads: { count: number }
 }
 
 export function resolveDeps(deps: AppDeps): ApiContext {
@@ -63,6 +76,7 @@ export function resolveDeps(deps: AppDeps): ApiContext {
     store: deps.store,
     inventory: typeof inventory === 'function' ? inventory : () => inventory,
     registry: deps.registry,
+    policies: deps.policies,
     metrics: deps.metrics,
     shared: tandemMetrics(deps.metrics),
     log: deps.log,
@@ -72,11 +86,13 @@ export function resolveDeps(deps: AppDeps): ApiContext {
       webhookSecrets: config.webhookSecrets ?? {},
       maxBodyBytes: config.maxBodyBytes ?? 64 * 1024,
       maxIngestBytes: config.maxIngestBytes ?? 4 * 1024 * 1024,
+      maxUnauthenticatedReads: config.maxUnauthenticatedReads ?? 16,
       streamPollMs: config.streamPollMs ?? 1_000,
       streamMaxMs: config.streamMaxMs ?? 300_000,
       webhookToleranceMs: config.webhookToleranceMs ?? 300_000,
       now: config.now ?? Date.now,
     },
     now: config.now ?? Date.now,
+    unauthenticatedReads: { count: 0 },
   }
 }

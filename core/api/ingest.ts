@@ -42,7 +42,6 @@ export async function storeIngested(
   }
   counter.inc({ source, outcome: 'stored' }, stored.length)
   counter.inc({ source, outcome: 'duplicate' }, rows.length - stored.length)
-  for (const row of stored) api.shared.events.inc({ type: row.type })
   return { stored: stored.length, duplicates: rows.length - stored.length }
 }
 

@@ -47,6 +47,11 @@ export interface Endpoint<
   produces?: 'text/event-stream' | 'text/html' | 'text/plain'
   /** Ingest routes take larger bodies. */
   largeBody?: boolean
+  /**
+   * For `signed` routes: checks what the request carries outside its body (a known source,
+   * well-formed signature headers, a link that verifies) before a byte of the body is read.
+   */
+  admit?(req: { c: Context<ApiEnv>; params: z.output<P>; api: ApiContext }): void
   /** The handler checks a signature over the raw body itself (access `signed`). */
   handler(req: EndpointRequest<P, Q, B>): Response | Promise<Response>
 }

@@ -3,13 +3,20 @@ import { z } from 'zod'
 
 const Json = z.record(z.string(), z.unknown())
 
-/** Epoch milliseconds, or an RFC 3339 date in query strings and bodies. */
+/** The latest instant any request may name: 2200-01-01T00:00:00Z. */
+export const MAX_INSTANT_MS = Date.UTC(2200, 0, 1)
+
+/** Epoch milliseconds, or an RFC 3339 date in query strings and bodies, 1970 to 2200. */
 export const Instant = z
-  .union([z.number().int().nonnegative(), z.string().min(1)])
+  .union([z.number().int().nonnegative(), z.string().min(1).max(64)])
   .transform((value, ctx) => {
     const ms = typeof value === 'number' || /^\d+$/.test(value) ? Number(value) : Date.parse(value)
     if (!Number.isFinite(ms)) {
       ctx.addIssue({ code: 'custom', message: 'expected epoch milliseconds or an RFC 3339 date' })
+      return z.NEVER
+    }
+    if (ms < 0 || ms > MAX_INSTANT_MS) {
+      ctx.addIssue({ code: 'custom', message: 'expected a time between 1970 and 2200' })
       return z.NEVER
     }
     return ms
@@ -35,7 +42,7 @@ export const EventOut = z.object({
 export const Page = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() })
 
-export const Matcher = z.object({
+export const Matcher = z.strictObject({
   label: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a label name'),
   op: z.enum(['=', '!=', '=~', '!~']).default('='),
   value: z.string().max(1024),

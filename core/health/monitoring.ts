@@ -1,5 +1,6 @@
 // startMonitoring(): the daemon's health loop — scheduler → prober → engine → store, transitions only.
 import type { Inventory } from '../inventory/index.ts'
+import { type Metrics, tandemMetrics } from '../metrics/index.ts'
 import type { Logger, Registry } from '../plugin/index.ts'
 import {
   createProber,
@@ -37,6 +38,8 @@ export interface MonitoringOptions {
    * Absent: this instance probes and records everything.
    */
   owns?: ShardOwner
+  /** Probe latency by kind and the probes' late starts are recorded here. */
+  metrics?: Metrics
 }
 
 export interface Monitoring {
@@ -80,12 +83,16 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   const recorder = createRecorder(store, log, options.onEvents)
   const owned = shards.probed(targets, owns)
   let probed = new Set(owned.map((target) => target.id))
+  const shared = options.metrics ? tandemMetrics(options.metrics) : undefined
   const scheduler = startScheduler({
     targets: owned,
     prober,
     maxConcurrency: inventory.config.monitor.max_concurrency,
     tickMs: options.tickMs,
+    onLate: (lagMs) => shared?.schedulerLag.observe({ job: 'probe' }, lagMs / 1000),
     onResults(batch) {
+      for (const { target, result } of batch)
+        shared?.probeLatency.observe({ kind: target.check.kind }, result.latencyMs / 1000)
       try {
         recorder.record(shards.recorded(engine.observe(batch), owns))
       } catch (error) {

@@ -10,6 +10,14 @@ export {
 } from './load.ts'
 export { createInventory, type Inventory, type RealServerRef } from './model.ts'
 export { nearestName, objectKeysAt, unknownKeyMessage } from './nearest.ts'
+export {
+  compilePattern,
+  MAX_PATTERN_CHARS,
+  type Pattern,
+  PatternError,
+  type PatternProblem,
+  patternProblem,
+} from './re2.ts'
 export * from './schema.ts'
 export { createSecretResolver, redact, type SecretResolver } from './secrets.ts'
 export type { XrefIssue } from './xref.ts'

@@ -1,8 +1,10 @@
-// Label matching for routes, silences and maintenance windows (Alertmanager's semantics: regexes
-// anchored, a missing label is ""), shared by notify, the executor and the policy preview.
+// Label matching for routes, silences and maintenance windows (Alertmanager's semantics: RE2
+// regexes, anchored, a missing label is ""), shared by notify, the executor and the policy preview.
+import { compilePattern, type Pattern } from './re2.ts'
 import type { LabelMatcher } from './routes.ts'
 
-const compiled = new Map<string, RegExp>()
+const compiled = new Map<string, Pattern>()
+const NEVER: Pattern = { matches: () => false, find: () => false }
 
 /**
  * True when every matcher matches `labels` (no matchers: always true).
@@ -33,20 +35,21 @@ function matchesOne(value: string, matcher: LabelMatcher): boolean {
     case '!=':
       return value !== matcher.value
     case '=~':
-      return regex(matcher.value).test(value)
+      return pattern(matcher.value).matches(value)
     case '!~':
-      return !regex(matcher.value).test(value)
+      return !pattern(matcher.value).matches(value)
   }
 }
 
-function regex(source: string): RegExp {
+function pattern(source: string): Pattern {
   let re = compiled.get(source)
   if (!re) {
-    // Matchers are validated at load; one that is not (a silence from an old API) never matches.
+    // Matchers are validated when written; one that is not (a silence from an old API, a
+    // JavaScript-only pattern stored before RE2) never matches.
     try {
-      re = new RegExp(`^(?:${source})$`)
+      re = compilePattern(source)
     } catch {
-      re = /(?!)/
+      re = NEVER
     }
     if (compiled.size > 1000) compiled.clear()
     compiled.set(source, re)

@@ -1,6 +1,7 @@
 // The notification route tree (Alertmanager-style): label matchers → receivers, with grouping timers.
 import { z } from 'zod'
 import { Duration, Name } from './primitives.ts'
+import { patternProblem } from './re2.ts'
 
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const MATCHER = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/
@@ -80,11 +81,9 @@ export function parseMatcher(text: string): LabelMatcher | string {
   const value = unquote(raw)
   if (value === undefined) return `unbalanced quotes in matcher ${JSON.stringify(text)}`
   if (op === '=~' || op === '!~') {
-    try {
-      new RegExp(`^(?:${value})$`)
-    } catch (cause) {
-      return `invalid regular expression ${JSON.stringify(value)}: ${(cause as Error).message}`
-    }
+    const problem = patternProblem(value)
+    if (problem)
+      return `invalid regular expression ${JSON.stringify(value)}: ${problem.message} at position ${problem.position}`
   }
   return { label, op: op as LabelMatcher['op'], value }
 }

@@ -5,7 +5,7 @@ import type { Counter, Histogram, Metrics } from './registry.ts'
 export interface TandemMetrics {
   /** `kind`: tcp, http, exec, lvs.table ... Observed in seconds by the probe scheduler. */
   probeLatency: Histogram
-  /** Events written, by `type` (node.down, alert.received ...). */
+  /** Events handled by the leader (every writer: health, API, ingest, policies), by `type`. */
   events: Counter
   /** Finished steps by `uses` (lvs.drain) and `outcome` (succeeded, failed, unknown, skipped). */
   actions: Counter
@@ -32,7 +32,7 @@ export function tandemMetrics(metrics: Metrics): TandemMetrics {
     probeLatency: metrics.histogram('tandem_probe_latency_seconds', 'Probe latency', {
       labelNames: ['kind'],
     }),
-    events: metrics.counter('tandem_events_total', 'Events written by this instance', ['type']),
+    events: metrics.counter('tandem_events_total', 'Events handled by the leader', ['type']),
     actions: metrics.counter('tandem_actions_total', 'Steps finished by outcome', [
       'uses',
       'outcome',

@@ -23,5 +23,13 @@ export {
   processStartTicks,
 } from './runner-local.ts'
 export { createSshRunner, type SshDestination, sshArgv, sshDestination } from './runner-ssh.ts'
+export {
+  ACTION_SCOPES,
+  type ActionScope,
+  CALLER_SCOPES,
+  type CallerScope,
+  holdsScope,
+  type Requester,
+} from './scopes.ts'
 export { quoteForShell, shellCommandLine } from './shell-quote.ts'
 export type * from './types.ts'

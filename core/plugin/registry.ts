@@ -1,6 +1,7 @@
 // The plugin registry: validates plugin definitions at load and resolves `plugin.action` names.
 import { TandemError } from '../errors.ts'
 import { nearestName } from '../inventory/index.ts'
+import { ACTION_SCOPES } from './scopes.ts'
 import type {
   ActionDefinition,
   NotifierDefinition,
@@ -85,6 +86,11 @@ function validatePlugin(plugin: PluginDefinition): void {
       throw invalid(plugin.name, `action "${name}" needs run() and describe()`)
     if (typeof action.idempotent !== 'boolean' || typeof action.destructive !== 'boolean')
       throw invalid(plugin.name, `action "${name}" must declare idempotent and destructive`)
+    if (!(ACTION_SCOPES as readonly unknown[]).includes(action.scope))
+      throw invalid(
+        plugin.name,
+        `action "${name}" must declare the scope it needs: scope: ${ACTION_SCOPES.map((s) => `'${s}'`).join(' | ')}`,
+      )
   }
 }
 

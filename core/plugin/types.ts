@@ -1,6 +1,7 @@
 // The extension API's types: what a plugin declares and what the engine hands it (ctx).
 import type { z } from 'zod'
 import type { Inventory } from '../inventory/index.ts'
+import type { ActionScope } from './scopes.ts'
 
 /** One command to run: an argv array (never a shell string), on a node or locally. */
 export interface CommandSpec {
@@ -102,6 +103,12 @@ export interface ActionDefinition<Input = unknown, Config = unknown> {
   idempotent: boolean
   /** Changes what serves traffic or runs workloads (guards and quorum apply). */
   destructive: boolean
+  /**
+   * The scope a requester needs for this action, checked by the API and again by the executor
+   * at each step: `fence` powers nodes off or moves workloads off a node, `operate` changes
+   * weights, placement and restarts, `read` only reads.
+   */
+  scope: ActionScope
   /**
    * Nodes that must be confirmed fenced in this incident before this action may run
    * (fence-before-recover), e.g. the old owner of a GFS service being relocated.

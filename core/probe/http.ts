@@ -2,6 +2,7 @@
 import { isIPv6 } from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
 import { TandemError } from '../errors.ts'
+import { compilePattern, type Pattern } from '../inventory/index.ts'
 import { HttpConnection, type HttpOutcome } from './http-connection.ts'
 import { type ProbeResult, result } from './result.ts'
 import type { CheckTarget } from './targets.ts'
@@ -43,7 +44,7 @@ interface Expectations {
   /** The expected statuses as the detail words them: `200|204`. */
   expected: string
   contains: string | undefined
-  regex: RegExp | undefined
+  regex: { source: string; pattern: Pattern } | undefined
   keepBytes: number
 }
 
@@ -109,7 +110,7 @@ class TargetProbe implements HttpProbe {
         startedAt,
         `${line} but the body lacks ${JSON.stringify(expect.contains)}`,
       )
-    if (expect.regex && !expect.regex.test(outcome.body ?? ''))
+    if (expect.regex && !expect.regex.pattern.find(outcome.body ?? ''))
       return result(
         'critical',
         startedAt,
@@ -146,10 +147,14 @@ function hostHeader(address: string, port: number, secure: boolean): string {
   return port === (secure ? 443 : 80) ? host : `${host}:${port}`
 }
 
-function compileRegex(target: CheckTarget, source: string | undefined): RegExp | undefined {
+/** RE2: the body comes from the server probed, so matching must stay linear whatever it sends. */
+function compileRegex(
+  target: CheckTarget,
+  source: string | undefined,
+): { source: string; pattern: Pattern } | undefined {
   if (source === undefined) return undefined
   try {
-    return new RegExp(source)
+    return { source, pattern: compilePattern(source) }
   } catch (cause) {
     throw new TandemError(
       'CONFIG_INVALID',

@@ -18,6 +18,8 @@ export interface SchedulerOptions {
   maxConcurrency: number
   /** Receives the results of each tick as one batch (never an empty one). */
   onResults(batch: CheckResult[]): void
+  /** Told how late (ms past its due time) each check started: the scheduler-lag metric. */
+  onLate?(lagMs: number): void
   /** Wheel resolution: due checks are started, and results delivered, once per tick. */
   tickMs?: number
   /** A monotonic clock in ms (default performance.now): a wall-clock step must not stall checks. */
@@ -184,6 +186,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     slot.running = true
     stats.started++
     const lag = at - slot.due
+    options.onLate?.(Math.max(0, lag))
     if (lag > LATE_MS) stats.late++
     if (lag > stats.maxLagMs) stats.maxLagMs = lag
     options.prober.run(slot.target).then((result) => complete(slot, result))

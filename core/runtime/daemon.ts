@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server'
 import cron from 'node-cron'
 import { isStaleLeader } from '../act/index.ts'
 import { TandemError } from '../errors.ts'
+import { tandemMetrics } from '../metrics/index.ts'
 import { createInstance, type Instance, type InstanceOptions } from './instance.ts'
 import { createLeaseCoordinator } from './run-coordinator.ts'
 
@@ -87,7 +88,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       passing = false
     })()
   }
-  const leadTimer = setInterval(pass, options.leadEveryMs ?? 250)
+  const leadEveryMs = options.leadEveryMs ?? 250
+  const lag = tandemMetrics(instance.metrics).schedulerLag
+  let lastTick = performance.now()
+  const leadTimer = setInterval(() => {
+    // A blocked event loop shows here first: the leader's tick came late.
+    const tickAt = performance.now()
+    lag.observe({ job: 'tick' }, Math.max(0, tickAt - lastTick - leadEveryMs) / 1000)
+    lastTick = tickAt
+    pass()
+  }, leadEveryMs)
   // Stored events (this instance's probes) start a pass now: the timer is only the fallback
   // for events other instances or the API stored.
   const unwake = instance.onWake(pass)

@@ -13,7 +13,7 @@ import { crashPoint } from '../crash-points.ts'
 import { type Monitoring, startMonitoring, type TandemEvent } from '../health/index.ts'
 import { createSecretResolver, type SecretResolver } from '../inventory/index.ts'
 import { createLogger, type Logger } from '../log.ts'
-import { createMetrics } from '../metrics/index.ts'
+import { createMetrics, type Metrics, tandemMetrics } from '../metrics/index.ts'
 import { createNotifier, type Notifier } from '../notify/index.ts'
 import { createCommandRunner, type PluginContext, type PluginDefinition } from '../plugin/index.ts'
 import {
@@ -30,6 +30,7 @@ import { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts
 import {
   manualRequest,
   notMatched,
+  policyRequest,
   queuedPolicyRun,
   runQueuedAction,
   settleQueued,
@@ -63,6 +64,8 @@ export interface Instance {
   store: Store
   log: Logger
   app: ReturnType<typeof createApp>
+  /** The registry /metrics serves; the daemon records its own timers' lag here. */
+  metrics: Metrics
   executor: Executor
   policies: PolicySet
   notifier: Notifier
@@ -123,7 +126,11 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   const leaseMs = options.leaseMs ?? 10_000
   const leadership = createLeadership(store, id, leaseMs, log)
   const notifier = createNotifier({ store, inventory, registry, secrets, log })
+  // One registry for the instance: what /metrics serves is what the probes, executor and leader record.
+  const metrics = createMetrics()
+  const shared = tandemMetrics(metrics)
   const executor = createExecutor({
+    metrics,
     store,
     registry,
     inventory,
@@ -143,11 +150,11 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     log,
     watch: options.watch ?? false,
   })
-  const metrics = createMetrics()
   const app = createApp({
     store,
     inventory,
     registry,
+    policies: () => policies.policies(),
     metrics,
     log,
     config: { publicUrl: config.daemon.public_url },
@@ -192,6 +199,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
         secrets,
         pluginContext: probeContext,
         owns: first.owns,
+        metrics,
         // A node.down waits for no timer: the leader loop looks at the events table at once.
         onEvents: wake,
       })
@@ -239,6 +247,8 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     }
   }
   const remediate = async (batch: TandemEvent[], guard: LeaderGuard) => {
+    // Counted once, by the leader that handles them, whichever instance or route wrote them.
+    for (const event of batch) shared.events.inc({ type: event.type })
     for (const event of batch) {
       await applyToIncidents(store, event, guard)
       const manual = manualRequest(event)
@@ -247,12 +257,15 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
         continue
       }
       const queued = queuedPolicyRun(event)
+      // A policy asked for through the API runs as its requester, dry if asked; others as the daemon.
+      const asked = policyRequest(event)
       await policies.match(event, {
         beforeTimers: async (fire, waiting) => {
           if (queued && fire.length === 0) track(settleQueued(store, queued, notMatched(event)))
           for (const match of fire) {
             const planned = await policies.plan(match, { context: planContext() })
-            const run = executor.execute(planned)
+            if (asked?.dryRun) planned.dryRun = true
+            const run = executor.execute(planned, asked)
             track(queued ? run.then((report) => settleQueued(store, queued, report)) : run)
           }
           if (fire.length > 0 && waiting.length > 0) await executor.acting(ACTING_WAIT_MS)
@@ -269,6 +282,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     store,
     log,
     app,
+    metrics,
     executor,
     policies,
     notifier,

@@ -2,6 +2,7 @@
 import { eq } from 'drizzle-orm'
 import type { Executor } from '../act/index.ts'
 import type { TandemEvent } from '../health/index.ts'
+import type { Requester } from '../plugin/index.ts'
 import { runs, type Store } from '../store/index.ts'
 
 export interface ManualRequest {
@@ -11,6 +12,8 @@ export interface ManualRequest {
   actor: string
   dryRun: boolean
   reason?: string
+  /** The token that asked; the executor checks every step against its scopes. */
+  requester?: Requester
 }
 
 /** What a queued row learns when its request has been carried out. */
@@ -30,7 +33,30 @@ export function manualRequest(event: TandemEvent): ManualRequest | undefined {
     actor: event.labels.actor ?? 'api',
     dryRun: event.payload.dryRun === true,
     reason: typeof event.payload.reason === 'string' ? event.payload.reason : undefined,
+    requester: requesterOf(event),
   }
+}
+
+/**
+ * Who asked for a `manual` event's run: the API token the request came with. A manual event
+ * without one (written before requesters were recorded) gets no scopes at all rather than the
+ * daemon's: nothing it asks for runs.
+ */
+export function requesterOf(event: TandemEvent): Requester | undefined {
+  if (event.type !== 'manual') return undefined
+  const r = event.payload.requester as Partial<Requester> | undefined
+  if (r && typeof r.name === 'string' && Array.isArray(r.scopes))
+    return { name: r.name, scopes: r.scopes.filter((s): s is string => typeof s === 'string') }
+  return { name: event.labels.actor ?? 'unknown', scopes: [] }
+}
+
+/** The run options of a policy request: its requester, actor and dry run. */
+export function policyRequest(
+  event: TandemEvent,
+): { requester: Requester; actor: string; dryRun: boolean } | undefined {
+  const requester = requesterOf(event)
+  if (!requester || typeof event.payload.policy !== 'string') return undefined
+  return { requester, actor: event.labels.actor ?? 'api', dryRun: event.payload.dryRun === true }
 }
 
 /** The queued row behind an API request for a policy run, if `event` is one. */
@@ -61,6 +87,7 @@ export async function runQueuedAction(
       dryRun: request.dryRun,
       reason: request.reason,
       runKey,
+      requester: request.requester,
     })
     .catch((error: Error) => ({ runId: undefined, status: 'failed', error: error.message }))
   if (request.runId) await settleQueued(store, request.runId, report)

@@ -35,6 +35,7 @@ export default definePlugin<FenceConfig>({
       input: NodeInput,
       idempotent: false,
       destructive: true,
+      scope: 'fence',
       fences: (input) => input.node,
       target: (input) => `node/${input.node}`,
       describe: (input, ctx) => describeFence(input.node, ctx),
@@ -64,6 +65,7 @@ export default definePlugin<FenceConfig>({
       input: NodeInput,
       idempotent: true,
       destructive: false,
+      scope: 'read',
       target: (input) => `node/${input.node}`,
       describe: (input, ctx) => describeStatus(input.node, ctx),
       async run(input, ctx) {
@@ -76,6 +78,7 @@ export default definePlugin<FenceConfig>({
       input: UnfenceInput,
       idempotent: true,
       destructive: false,
+      scope: 'fence',
       target: (input) => `node/${input.node}`,
       describe: (input, ctx) => describeUnfence(input.node, ctx),
       async run(input, ctx) {

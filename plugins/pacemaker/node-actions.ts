@@ -12,6 +12,7 @@ export const standby = defineAction<typeof NodeInput, PacemakerConfig>({
   input: NodeInput,
   idempotent: true,
   destructive: true,
+  scope: 'fence',
   target: (input) => `node/${input.node}`,
   describe: (input, ctx) => [{ argv: argv(ctx, input, 'on'), note: `standby ${input.node}` }],
   async run(input, ctx) {
@@ -37,6 +38,7 @@ export const unstandby = defineAction<typeof NodeInput, PacemakerConfig>({
   input: NodeInput,
   idempotent: true,
   destructive: true,
+  scope: 'operate',
   target: (input) => `node/${input.node}`,
   describe: (input, ctx) => [{ argv: argv(ctx, input, 'off'), note: `unstandby ${input.node}` }],
   run: (input, ctx) => setStandby(ctx, input, 'off'),

@@ -33,6 +33,7 @@ export const move = defineAction<typeof MoveInput, PacemakerConfig>({
   input: MoveInput,
   idempotent: true,
   destructive: true,
+  scope: 'operate',
   target: (input) => `resource/${input.resource}`,
   /**
    * For a resource on shared storage: the declared `from`, else any node it is still placed on
@@ -72,6 +73,7 @@ export const ban = defineAction<typeof MoveInput, PacemakerConfig>({
   input: MoveInput,
   idempotent: true,
   destructive: true,
+  scope: 'operate',
   target: (input) => `resource/${input.resource}`,
   describe: (input, ctx) => [planned(ctx, '--ban', input, 'ban')],
   async run(input, ctx) {
@@ -97,6 +99,7 @@ export const clear = defineAction<typeof ClearInput, PacemakerConfig>({
   input: ClearInput,
   idempotent: true,
   destructive: true,
+  scope: 'operate',
   target: (input) => `resource/${input.resource}`,
   describe: (input, ctx) => [planned(ctx, '--clear', input, 'clear constraints of')],
   run: (input, ctx) => runCrm(ctx, '--clear', input),
@@ -122,6 +125,7 @@ export const cleanup = defineAction<typeof ClearInput, PacemakerConfig>({
   idempotent: true,
   // Clearing fail counts can make the scheduler start or move the resource again.
   destructive: true,
+  scope: 'operate',
   target: (input) => `resource/${input.resource}`,
   describe: (input, ctx) => [planned(ctx, '--cleanup', input, 'clean up')],
   run: (input, ctx) => runCrm(ctx, '--cleanup', input),

@@ -1,5 +1,11 @@
 // rgmanager actions that place a service on a member: relocate, enable and migrate (with fence-before-recover).
-import { defineAction, type PlannedCommand, PluginError, z } from '../../core/plugin/index.ts'
+import {
+  type ActionScope,
+  defineAction,
+  type PlannedCommand,
+  PluginError,
+  z,
+} from '../../core/plugin/index.ts'
 import { type ClusterStatus, isRunning, type ServiceState, whereItRan } from './clustat.ts'
 import {
   describeService,
@@ -38,6 +44,7 @@ export const relocate = placementAction({
   input: PlaceInput,
   // Re-running without a node moves the service again, so it is not blind-safe.
   idempotent: false,
+  scope: 'operate',
   strictTarget: true,
 })
 
@@ -47,6 +54,7 @@ export const enable = placementAction({
   verb: 'enable',
   input: PlaceInput,
   idempotent: true,
+  scope: 'operate',
   strictTarget: false,
 })
 
@@ -56,6 +64,8 @@ export const migrate = placementAction({
   verb: 'migrate',
   input: MigrateInput,
   idempotent: true,
+  // Moving a workload between hosts while it runs: the fence scope, like xen.migrate.
+  scope: 'fence',
   strictTarget: false,
 })
 
@@ -82,6 +92,7 @@ function placementAction(spec: {
   verb: string
   input: z.ZodType<PlaceInput>
   idempotent: boolean
+  scope: ActionScope
   /** relocate: an offline destination is refused here, because rgmanager would silently pick another. */
   strictTarget: boolean
 }) {
@@ -95,6 +106,7 @@ function placementAction(spec: {
     input: spec.input,
     idempotent: spec.idempotent,
     destructive: true,
+    scope: spec.scope,
     target: (input) => `service/${input.service}`,
     needsFence,
     async describe(input, ctx) {

@@ -135,6 +135,7 @@ function serviceAction(spec: {
     input: ServiceInput,
     idempotent: spec.idempotent,
     destructive: spec.destructive,
+    scope: 'operate',
     target: (input) => `service/${input.service}`,
     describe(input, ctx) {
       const name = rgName(ctx.inventory, input.service)

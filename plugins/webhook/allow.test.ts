@@ -25,7 +25,11 @@ describe('allow list', () => {
     expect(addressProblem(list, '10.20.1.1')).toBeUndefined()
     expect(addressProblem(list, '10.99.1.1')).toMatch(/private/)
     expect(addressProblem(list, '127.0.0.1')).toMatch(/loopback/)
-    expect(addressProblem(list, '169.254.169.254')).toMatch(/link-local/)
+    expect(addressProblem(list, '169.254.1.1')).toMatch(/link-local/)
+    // Metadata endpoints stay out even inside a listed range.
+    expect(addressProblem(parseAllowList(['169.254.0.0/16']), '169.254.169.254')).toMatch(
+      /metadata endpoint/,
+    )
     expect(addressProblem(list, '::ffff:127.0.0.1')).toMatch(/loopback/)
     expect(addressProblem(list, '::1')).toMatch(/loopback/)
     expect(addressProblem(list, '2001:db8::5')).toBeUndefined()

@@ -32,6 +32,24 @@ for (const [net, prefix] of [
 ] as const)
   SPECIAL.addSubnet(net, prefix, 'ipv6')
 
+/**
+ * Cloud instance-metadata endpoints (AWS, GCP, Azure, OpenStack, Alibaba, Oracle): they hand out
+ * credentials to whoever asks from the host, so no webhook may reach them, allow list or not.
+ */
+const METADATA_ADDRESSES = ['169.254.169.254', '169.254.170.2', 'fd00:ec2::254', '100.100.100.200']
+const METADATA_HOSTS = ['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data']
+
+/** Why `host` (a URL's host name or an IP) is a metadata endpoint, or undefined. */
+export function metadataProblem(host: string): string | undefined {
+  const bare = host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+  if (METADATA_ADDRESSES.includes(bare) || METADATA_HOSTS.includes(bare))
+    return `${bare} is a cloud metadata endpoint: a webhook may never reach it`
+  return undefined
+}
+
 /** `hooks.example.com`, `*.example.com`, `192.0.2.7`, `10.1.0.0/16`, `::1/128`: a problem, or undefined. */
 export function allowEntryProblem(entry: string): string | undefined {
   const [net = '', bits] = entry.split('/')
@@ -80,6 +98,8 @@ export function hostAllowed(list: AllowList, hostname: string): boolean {
 export function addressProblem(list: AllowList, address: string): string | undefined {
   const family = isIP(address)
   if (!family) return `${address} is not an IP address`
+  const metadata = metadataProblem(address)
+  if (metadata) return metadata
   const type = family === 4 ? 'ipv4' : 'ipv6'
   if (list.ranges.check(address, type)) return undefined
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1]

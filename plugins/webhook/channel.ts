@@ -1,6 +1,6 @@
 // A webhook channel's `with:` block: where, how signed, which body format, and where it may connect.
 import { SecretRef, z } from '../../core/plugin/index.ts'
-import { allowEntryProblem } from './allow.ts'
+import { allowEntryProblem, hostAllowed, metadataProblem, parseAllowList } from './allow.ts'
 
 const Url = z.string().refine((value) => {
   if (SecretRef.safeParse(value).success) return true
@@ -31,6 +31,16 @@ export const WebhookChannel = z
     max_redirects: z.number().int().min(0).max(5).default(2),
   })
   .superRefine((channel, ctx) => {
+    // A literal URL is checked here, at load: `tandem check` refuses what a send would refuse.
+    const host = SecretRef.safeParse(channel.url).success ? undefined : hostOf(channel.url)
+    if (host) {
+      const problem =
+        metadataProblem(host) ??
+        (hostAllowed(parseAllowList(channel.allow), host.replace(/^\[|\]$/g, ''))
+          ? undefined
+          : `host ${host} is not on this channel's allow list (${channel.allow.join(', ')})`)
+      if (problem) ctx.addIssue({ code: 'custom', path: ['url'], message: problem })
+    }
     if (channel.format === 'standard' && channel.secrets.length === 0)
       ctx.addIssue({
         code: 'custom',
@@ -40,3 +50,11 @@ export const WebhookChannel = z
   })
 
 export type WebhookChannel = z.output<typeof WebhookChannel>
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname
+  } catch {
+    return undefined
+  }
+}

@@ -155,8 +155,20 @@ describe('signing', () => {
 
 describe('outbound safety', () => {
   it('refuses a host that is not allow-listed without sending anything', async () => {
+    // Refused when the config is read (`tandem check`) ...
+    const parsed = WebhookChannel.safeParse({
+      url: rx.url,
+      secrets: ['env:NEW'],
+      allow: ['hooks.example.com'],
+    })
+    expect(parsed.error?.issues[0]).toMatchObject({
+      path: ['url'],
+      message: "host 127.0.0.1 is not on this channel's allow list (hooks.example.com)",
+    })
+    // ... and again at send time, for a channel that got past it (a URL from a secret).
     const requests = rx.requests
-    const result = await notifier.send(notice(), channel({ allow: ['hooks.example.com'] }), ctx())
+    const sneaked = { ...channel({}), allow: ['hooks.example.com'] }
+    const result = await notifier.send(notice(), sneaked, ctx())
     expect(result).toMatchObject({
       ok: false,
       retry: false,

@@ -44,6 +44,7 @@ export default definePlugin<XenConfig>({
       input: MigrateInput,
       idempotent: false,
       destructive: true,
+      scope: 'fence',
       target: (input) => `vm/${input.vm}`,
       describe: (input, ctx) => [
         planned(
@@ -75,6 +76,7 @@ export default definePlugin<XenConfig>({
       input: EvacuateInput,
       idempotent: true,
       destructive: true,
+      scope: 'fence',
       target: (input) => `node/${input.host}`,
       describe: (input, ctx) => [
         planned(
@@ -116,6 +118,7 @@ export default definePlugin<XenConfig>({
       input: RestartInput,
       idempotent: false,
       destructive: true,
+      scope: 'fence',
       target: (input) => `vm/${input.vm}`,
       needsFence: (input, ctx) => [input.from ?? ctx.inventory.vm(input.vm)?.host ?? input.vm],
       describe: (input, ctx) => [

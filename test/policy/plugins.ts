@@ -28,6 +28,7 @@ function action<S extends z.ZodType>(
     run: async (value, ctx) => ({ summary: 'ran', commands: describe(value, ctx) }),
     idempotent: true,
     destructive: true,
+    scope: 'operate',
     ...traits,
   }
 }
@@ -107,7 +108,7 @@ export const lvs: PluginDefinition<{ bin: string }> = definePlugin({
       (i, ctx) => [
         { argv: [ctx.config.bin, '-L', '-n', '--stats'], note: `wait for ${i.node} to drain` },
       ],
-      { destructive: false },
+      { destructive: false, scope: 'read' },
     ),
     sorry_server: action(
       z.object({ service: ServiceName, enable: z.boolean().optional() }),
@@ -151,9 +152,11 @@ export const rgmanager: PluginDefinition<{ bin: string }> = definePlugin({
     restart: action(svc, (i, ctx) => [{ argv: [ctx.config.bin, '-R', i.service] }]),
     freeze: action(svc, (i, ctx) => [{ argv: [ctx.config.bin, '-Z', i.service] }]),
     unfreeze: action(svc, (i, ctx) => [{ argv: [ctx.config.bin, '-U', i.service] }]),
-    migrate: action(z.object({ service: ServiceName, node: NodeName }), (i, ctx) => [
-      { argv: [ctx.config.bin, '-M', i.service, '-m', i.node] },
-    ]),
+    migrate: action(
+      z.object({ service: ServiceName, node: NodeName }),
+      (i, ctx) => [{ argv: [ctx.config.bin, '-M', i.service, '-m', i.node] }],
+      { scope: 'fence' },
+    ),
   },
 })
 
@@ -173,9 +176,11 @@ export const pacemaker: PluginDefinition<{ bin: string }> = definePlugin({
     clear: action(z.object({ resource: z.string(), node: NodeName.optional() }), (i, ctx) => [
       { argv: [ctx.config.bin, '--clear', '-r', i.resource] },
     ]),
-    standby: action(z.object({ node: NodeName }), (i) => [
-      { argv: ['crm_attribute', '-N', i.node, '-n', 'standby', '-v', 'on'] },
-    ]),
+    standby: action(
+      z.object({ node: NodeName }),
+      (i) => [{ argv: ['crm_attribute', '-N', i.node, '-n', 'standby', '-v', 'on'] }],
+      { scope: 'fence' },
+    ),
     unstandby: action(z.object({ node: NodeName }), (i) => [
       { argv: ['crm_attribute', '-N', i.node, '-n', 'standby', '-v', 'off'] },
     ]),
@@ -199,16 +204,18 @@ export const fence: PluginDefinition<{ bin: string }> = definePlugin({
           note: `power off ${i.node}`,
         },
       ],
-      { idempotent: false, verify, fences: (i) => i.node },
+      { idempotent: false, verify, fences: (i) => i.node, scope: 'fence' },
     ),
     status: action(
       z.object({ node: NodeName }),
       (_i, ctx) => [{ argv: [ctx.config.bin], stdinKeys: ['action', 'plug'] }],
-      { destructive: false },
+      { destructive: false, scope: 'read' },
     ),
-    unfence: action(z.object({ node: NodeName }), (_i, ctx) => [
-      { argv: [ctx.config.bin], stdinKeys: ['action', 'plug'] },
-    ]),
+    unfence: action(
+      z.object({ node: NodeName }),
+      (_i, ctx) => [{ argv: [ctx.config.bin], stdinKeys: ['action', 'plug'] }],
+      { scope: 'fence' },
+    ),
   },
 })
 
@@ -220,16 +227,17 @@ export const xen: PluginDefinition<{ bin: string }> = definePlugin({
     migrate: action(
       z.object({ vm: z.string(), to: NodeName.optional() }),
       (i, ctx) => [{ argv: [ctx.config.bin, 'migrate', i.vm, i.to ?? 'auto'] }],
-      { verify },
+      { verify, scope: 'fence' },
     ),
     evacuate: action(
       z.object({ host: NodeName, concurrency: z.number().int().min(1).optional() }),
       (i, ctx) => [{ argv: [ctx.config.bin, 'evacuate', i.host] }],
+      { scope: 'fence' },
     ),
     restart_elsewhere: action(
       z.object({ vm: z.string(), to: NodeName.optional(), from: NodeName.optional() }),
       (i, ctx) => [{ argv: [ctx.config.bin, 'create', i.vm, i.to ?? 'auto'] }],
-      { verify },
+      { verify, scope: 'fence' },
     ),
   },
 })

@@ -8,12 +8,23 @@ export function Badge({ state, label }: { state: string; label?: string }) {
 
 /** "3m ago" with the exact UTC time on hover. */
 export function Ago({ at, now }: { at: number | null | undefined; now: number }) {
-  if (!at) return <span class="muted">—</span>
+  const iso = isoTime(at)
+  if (!at || !iso) return <span class="muted">—</span>
   return (
-    <time datetime={new Date(at).toISOString()} title={new Date(at).toISOString()}>
+    <time datetime={iso} title={iso}>
       {relative(now - at)}
     </time>
   )
+}
+
+/**
+ * The UTC time of `at`, or undefined for a value no Date can hold: one bad row (a time stored
+ * before inputs were bounded) shows a dash instead of failing the whole page.
+ */
+export function isoTime(at: number | null | undefined): string | undefined {
+  if (typeof at !== 'number') return undefined
+  const date = new Date(at)
+  return Number.isFinite(date.getTime()) ? date.toISOString() : undefined
 }
 
 export function Commands({ commands }: { commands: Command[] }) {

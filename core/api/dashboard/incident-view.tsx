@@ -1,7 +1,7 @@
 // One incident's timeline for the dashboard: evidence → policy → steps with commands → notices.
 /** @jsxImportSource hono/jsx */
 import type { IncidentDetail } from '../views/incident-detail.ts'
-import { Ago, Badge, Commands } from './bits.tsx'
+import { Ago, Badge, Commands, isoTime } from './bits.tsx'
 
 export function IncidentView({ detail, now }: { detail: IncidentDetail; now: number }) {
   const { incident } = detail
@@ -27,7 +27,7 @@ export function IncidentView({ detail, now }: { detail: IncidentDetail; now: num
       <ol class="timeline">
         {detail.timeline.map((t) => (
           <li class={`k-${t.kind}`}>
-            <span class="when">{new Date(t.at).toISOString().slice(11, 19)}</span>
+            <span class="when">{isoTime(t.at)?.slice(11, 19) ?? '—'}</span>
             <span class="kind">{t.kind}</span>
             <strong>{t.title}</strong>{' '}
             {t.status ? (

@@ -1,21 +1,14 @@
 // POST /api/v1/actions: a manual action or policy run, recorded once per Idempotency-Key and queued for the executor.
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { auditLog, events, idempotencyKeys, runs } from '../../store/index.ts'
-import { allows, type Caller } from '../auth.ts'
+import { requireActionScope, requirePolicyScopes } from '../action-scopes.ts'
+import type { Caller } from '../auth.ts'
+import { canonicalHash } from '../canonical-json.ts'
 import type { ApiContext } from '../deps.ts'
 import { HttpError } from '../http-error.ts'
 import { endpoint } from '../route.ts'
-
-/** Actions that power nodes off or move workloads between hosts: they need the `fence` scope. */
-const FENCE_SCOPED = new Set([
-  'rgmanager.migrate',
-  'xen.migrate',
-  'xen.evacuate',
-  'xen.restart_elsewhere',
-  'pacemaker.standby',
-])
 
 const ActionRequest = z
   .object({
@@ -26,10 +19,14 @@ const ActionRequest = z
       .optional(),
     /** Or a policy with a `manual` trigger, by name. */
     policy: z.string().min(1).max(200).optional(),
-    with: z.record(z.string(), z.unknown()).default({}),
+    with: z
+      .record(z.string().max(64), z.unknown())
+      .refine((w) => Object.keys(w).length <= 32, 'at most 32 inputs')
+      .default({}),
     dryRun: z.boolean().default(false),
     reason: z.string().trim().min(1).max(1000),
   })
+  .strict()
   .refine((r) => (r.uses === undefined) !== (r.policy === undefined), {
     message: 'give exactly one of uses or policy',
     path: ['uses'],
@@ -46,7 +43,7 @@ const ActionAccepted = z.object({
 export const requestAction = endpoint({
   summary: 'Queue a manual action (or a manual policy run) for the executor',
   description:
-    'Requires an `Idempotency-Key` header: the same key again returns the first answer (with `Idempotent-Replayed: true`) and queues nothing; the same key with a different body is 422. Records a `manual` event and a run with status `queued`, which the executor picks up, plans and runs through the same guards, journal and audit as a policy. Fencing and migration actions need the `fence` scope.',
+    'Requires an `Idempotency-Key` header, namespaced per token: the same key from the same token again returns the first answer (with `Idempotent-Replayed: true`) and queues nothing; the same key with a different body (compared with keys sorted) is 422. Records a `manual` event and a run with status `queued`, which the executor picks up, plans and runs as the requesting token, through the same guards, journal and audit as a policy. Each action needs the scope it declares (`fence` for fencing and moving workloads off a node); a policy request needs, for every step of the policy, the scope of its action (403 names the step). `dryRun` holds for policy requests too.',
   tag: 'actions',
   body: ActionRequest,
   response: ActionAccepted,
@@ -60,16 +57,14 @@ export const requestAction = endpoint({
         '[api] send an Idempotency-Key header (8–200 characters: letters, digits, _ . : -)',
       )
     if (body.uses) checkAction(api, caller, body.uses, body.with)
-    const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex')
+    else if (body.policy) requirePolicyScopes(api, caller, body.policy)
+    const requestHash = canonicalHash(body)
     const accepted = await queue(api, caller, body, key, requestHash)
-    if (accepted) {
-      api.shared.events.inc({ type: 'manual' })
-      return c.json(accepted, 202)
-    }
+    if (accepted) return c.json(accepted, 202)
     const [prior] = await api.store.db
       .select()
       .from(idempotencyKeys)
-      .where(eq(idempotencyKeys.key, `actions:${key}`))
+      .where(eq(idempotencyKeys.key, storedKey(caller, key)))
     if (!prior) throw new HttpError(409, 'STORE_CONFLICT', '[api] conflicting action request')
     if (prior.response.requestHash !== requestHash)
       throw new HttpError(
@@ -99,7 +94,8 @@ async function queue(
   const runId = `run_${randomUUID()}`
   const actor = `api:${caller?.name ?? 'unknown'}`
   const subject = subjectOf(body.with) ?? body.uses ?? body.policy ?? 'manual'
-  const eventKey = `manual:${key}`
+  // Keys are per token: another caller's key never returns this caller's answer.
+  const eventKey = `manual:${caller?.tokenId ?? '-'}:${key}`
   const eventId = sql`(SELECT id FROM events WHERE dedup_key = ${eventKey})`
   const accepted = {
     runId,
@@ -139,6 +135,8 @@ async function queue(
             dryRun: body.dryRun,
             reason: body.reason,
             runId,
+            // The executor checks every step of the run against these scopes.
+            requester: { name: actor, scopes: [...(caller?.scopes ?? [])] },
           },
           dedupKey: eventKey,
         })
@@ -162,7 +160,7 @@ async function queue(
         runId,
       }),
       db.insert(idempotencyKeys).values({
-        key: `actions:${key}`,
+        key: storedKey(caller, key),
         scope: 'POST /api/v1/actions',
         response: sql`json_set(${JSON.stringify({ requestHash, body: accepted })}, '$.body.eventId', ${eventId})`,
         createdAt: now,
@@ -183,32 +181,22 @@ function isUniqueViolation(error: unknown): boolean {
   return false
 }
 
-/** True when `uses` fences or moves workloads, so the caller needs the `fence` scope. */
-export function needsFenceScope(api: ApiContext, uses: string): boolean {
-  if (uses.startsWith('fence.') || FENCE_SCOPED.has(uses)) return true
-  try {
-    return typeof api.registry?.action(uses).action.fences === 'function'
-  } catch {
-    return false
-  }
-}
-
 function checkAction(
   api: ApiContext,
   caller: Caller | undefined,
   uses: string,
   input: Record<string, unknown>,
 ): void {
-  if (needsFenceScope(api, uses) && !allows(caller?.scopes ?? [], 'fence'))
-    throw new HttpError(
-      403,
-      'FORBIDDEN',
-      `[api] ${uses} fences or migrates: it needs the "fence" scope`,
-    )
-  if (!api.registry) return
-  const { action } = api.registry.action(uses)
+  // An unknown action is a 400 naming the nearest one, before any scope is weighed.
+  const action = api.registry?.action(uses).action
+  requireActionScope(api, caller, uses)
+  if (!action) return
   // Wrapped so the issues name the request field (`with.node`).
   z.object({ with: action.input }).parse({ with: input })
+}
+
+function storedKey(caller: Caller | undefined, key: string): string {
+  return `actions:${caller?.tokenId ?? '-'}:${key}`
 }
 
 function subjectOf(input: Record<string, unknown>): string | undefined {

@@ -45,8 +45,8 @@ export const listApprovals = endpoint({
   },
 })
 
-const DecisionBody = z.object({ reason: z.string().trim().max(1000).optional() })
-const DenyBody = z.object({ reason: z.string().trim().min(1, 'say why').max(1000) })
+const DecisionBody = z.strictObject({ reason: z.string().trim().max(1000).optional() })
+const DenyBody = z.strictObject({ reason: z.string().trim().min(1, 'say why').max(1000) })
 const Params = z.object({ id: z.string().min(1).max(200) })
 
 export const approve = decisionEndpoint(
@@ -85,6 +85,10 @@ export const useApprovalLink = endpoint({
   params: LinkParams,
   body: DecisionBody,
   response: ApprovalOut,
+  // The link is its own credential: checked before the body is read.
+  admit: ({ api, params }) => {
+    verifyApprovalLink(api.config.linkSecret ?? '', params.token, api.now())
+  },
   handler: async ({ c, api, params, body }) => {
     const claims = verifyApprovalLink(api.config.linkSecret ?? '', params.token, api.now())
     if (claims.decision === 'deny' && !body.reason)

@@ -4,18 +4,39 @@ import { z } from 'zod'
 import type { Inventory } from '../../inventory/index.ts'
 import { type IngestedEvent, normalSeverity, storeIngested } from '../ingest.ts'
 import { endpoint } from '../route.ts'
+import { MAX_INSTANT_MS } from '../schemas.ts'
 
-const Labels = z.record(z.string(), z.string())
+/** Label and annotation sizes: a label rides in every notice of its group, so it stays small. */
+export const ALERT_LIMITS = {
+  labels: 64,
+  nameChars: 128,
+  labelChars: 4096,
+  annotationChars: 16_384,
+}
+
+const Labels = z
+  .record(z.string().max(ALERT_LIMITS.nameChars), z.string().max(ALERT_LIMITS.labelChars))
+  .refine(
+    (l) => Object.keys(l).length <= ALERT_LIMITS.labels,
+    `at most ${ALERT_LIMITS.labels} labels`,
+  )
+const Annotations = z
+  .record(z.string().max(ALERT_LIMITS.nameChars), z.string().max(ALERT_LIMITS.annotationChars))
+  .refine(
+    (l) => Object.keys(l).length <= ALERT_LIMITS.labels,
+    `at most ${ALERT_LIMITS.labels} annotations`,
+  )
 
 const Alert = z
   .object({
     status: z.enum(['firing', 'resolved']),
     labels: Labels,
-    annotations: Labels.default({}),
-    startsAt: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'an RFC 3339 time'),
-    endsAt: z.string().optional(),
-    generatorURL: z.string().optional(),
-    fingerprint: z.string().optional(),
+    annotations: Annotations.default({}),
+    startsAt: z.string().max(64).refine(saneTime, 'an RFC 3339 time between 1970 and 2200'),
+    // Alertmanager sends 0001-01-01T00:00:00Z while an alert fires: any RFC 3339 text passes.
+    endsAt: z.string().max(64).optional(),
+    generatorURL: z.string().max(2048).optional(),
+    fingerprint: z.string().max(64).optional(),
   })
   .loose()
 
@@ -23,14 +44,14 @@ const Alert = z
 export const AlertmanagerPayload = z
   .object({
     version: z.literal('4'),
-    groupKey: z.string(),
+    groupKey: z.string().max(4096),
     truncatedAlerts: z.number().int().nonnegative().default(0),
     status: z.enum(['firing', 'resolved']),
-    receiver: z.string(),
+    receiver: z.string().max(256),
     groupLabels: Labels.default({}),
     commonLabels: Labels.default({}),
-    commonAnnotations: Labels.default({}),
-    externalURL: z.string().default(''),
+    commonAnnotations: Annotations.default({}),
+    externalURL: z.string().max(2048).default(''),
     alerts: z.array(Alert).max(10_000),
   })
   .loose()
@@ -128,4 +149,9 @@ function labelHash(labels: Record<string, string>): string {
     .map((k) => `${k}\u0000${labels[k]}`)
     .join('\u0001')
   return createHash('sha256').update(text).digest('hex').slice(0, 16)
+}
+
+function saneTime(text: string): boolean {
+  const ms = Date.parse(text)
+  return Number.isFinite(ms) && ms >= 0 && ms <= MAX_INSTANT_MS
 }

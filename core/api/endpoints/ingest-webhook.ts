@@ -4,17 +4,21 @@ import { HttpError } from '../http-error.ts'
 import { type IngestedEvent, normalSeverity, storeIngested } from '../ingest.ts'
 import { endpoint } from '../route.ts'
 import { Instant } from '../schemas.ts'
-import { verifyStandardWebhook } from '../webhook-signature.ts'
+import { checkSignedHeaders, verifyStandardWebhook } from '../webhook-signature.ts'
 
-const Incoming = z.object({
-  type: z.enum(['alert.received', 'alert.resolved']),
-  subject: z.string().min(1).max(512),
-  at: Instant.optional(),
-  labels: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(1024)).default({}),
-  payload: z.record(z.string(), z.unknown()).default({}),
-})
+const Incoming = z
+  .object({
+    type: z.enum(['alert.received', 'alert.resolved']),
+    subject: z.string().min(1).max(512),
+    at: Instant.optional(),
+    labels: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(1024))
+      .default({}),
+    payload: z.record(z.string().max(128), z.unknown()).default({}),
+  })
+  .strict()
 
-const Body = z.union([Incoming, z.object({ events: z.array(Incoming).min(1).max(1000) })])
+const Body = z.union([Incoming, z.strictObject({ events: z.array(Incoming).min(1).max(1000) })])
 
 export const ingestWebhook = endpoint({
   summary: 'Signed alerts from any source (Standard Webhooks)',
@@ -29,17 +33,16 @@ export const ingestWebhook = endpoint({
     stored: z.number().int(),
     duplicates: z.number().int(),
   }),
-  handler: async ({ c, api, params, rawBody }) => {
-    const secrets = api.config.webhookSecrets[params.source]
-    if (!secrets?.length)
+  admit: ({ c, api, params }) => {
+    if (!api.config.webhookSecrets[params.source]?.length)
       throw new HttpError(401, 'UNAUTHORIZED', '[ingest] unknown webhook source')
+    checkSignedHeaders(signedHeaders(c), api.now(), api.config.webhookToleranceMs)
+  },
+  handler: async ({ c, api, params, rawBody }) => {
+    const secrets = api.config.webhookSecrets[params.source] ?? []
     const { id } = verifyStandardWebhook(
       secrets,
-      {
-        id: c.req.header('webhook-id'),
-        timestamp: c.req.header('webhook-timestamp'),
-        signature: c.req.header('webhook-signature'),
-      },
+      signedHeaders(c),
       rawBody,
       api.now(),
       api.config.webhookToleranceMs,
@@ -65,3 +68,11 @@ export const ingestWebhook = endpoint({
     return c.json({ received: rows.length, stored, duplicates })
   },
 })
+
+function signedHeaders(c: { req: { header(name: string): string | undefined } }) {
+  return {
+    id: c.req.header('webhook-id'),
+    timestamp: c.req.header('webhook-timestamp'),
+    signature: c.req.header('webhook-signature'),
+  }
+}

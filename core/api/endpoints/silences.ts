@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import { and, asc, eq, gt, lte, type SQL } from 'drizzle-orm'
 import { z } from 'zod'
-import { Duration } from '../../inventory/index.ts'
+import { Duration, patternProblem } from '../../inventory/index.ts'
 import { auditLog, silences } from '../../store/index.ts'
 import { HttpError } from '../http-error.ts'
 import { endpoint } from '../route.ts'
@@ -20,6 +20,7 @@ const CreateSilence = z
     duration: Duration.optional(),
     comment: z.string().trim().min(1).max(1000),
   })
+  .strict()
   .superRefine((s, ctx) => {
     if ((s.endsAt === undefined) === (s.duration === undefined))
       ctx.addIssue({
@@ -29,15 +30,14 @@ const CreateSilence = z
       })
     s.matchers.forEach((m, i) => {
       if (m.op !== '=~' && m.op !== '!~') return
-      try {
-        new RegExp(`^(?:${m.value})$`)
-      } catch {
+      // RE2 (Alertmanager's syntax): matching is linear in the input, whatever the pattern.
+      const problem = patternProblem(m.value)
+      if (problem)
         ctx.addIssue({
           code: 'custom',
           path: ['matchers', i, 'value'],
-          message: 'not a valid regular expression',
+          message: `not a valid RE2 regular expression: ${problem.message} at position ${problem.position}`,
         })
-      }
     })
   })
 

@@ -185,6 +185,7 @@ describe('tandem plan', () => {
           input: z.object({ service: z.string() }),
           idempotent: true,
           destructive: true,
+          scope: 'operate',
           async describe(input, ctx) {
             const read = await ctx.runner.run({ argv: [join(dir, 'clustat'), '-x'] })
             await ctx.runner.run({ argv: [join(dir, 'clusvcadm'), '-d', input.service] })

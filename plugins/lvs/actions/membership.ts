@@ -12,6 +12,7 @@ export const addServer = defineAction<typeof ServerInput, LvsConfig>({
   input: ServerInput,
   idempotent: true,
   destructive: true,
+  scope: 'operate',
   target: serverTarget,
   drains: (input) => [{ service: input.service, node: input.node, drained: false }],
   async describe(input, ctx) {
@@ -54,6 +55,7 @@ export const removeServer = defineAction<typeof ServerInput, LvsConfig>({
   input: ServerInput,
   idempotent: true,
   destructive: true,
+  scope: 'operate',
   target: serverTarget,
   drains: (input) => [{ service: input.service, node: input.node, drained: true }],
   async describe(input, ctx) {

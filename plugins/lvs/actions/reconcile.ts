@@ -24,6 +24,7 @@ export const reconcile = defineAction<typeof ReconcileInput, LvsConfig>({
   input: ReconcileInput,
   idempotent: true,
   destructive: true,
+  scope: 'operate',
   target: (input) => (input.service ? `lvs/${input.service}` : 'lvs'),
   async describe(input, ctx) {
     const planned: PlannedCommand[] = []

@@ -25,6 +25,7 @@ export const sorryServer = defineAction<typeof SorryInput, LvsConfig>({
   input: SorryInput,
   idempotent: true,
   destructive: true,
+  scope: 'operate',
   target: (input) => `lvs/${input.service}`,
   async describe(input, ctx) {
     const { lvs, sorry } = await sorryTarget(ctx, input.service)

@@ -19,6 +19,7 @@ export const waitDrained = defineAction<typeof WaitInput, LvsConfig>({
   input: WaitInput,
   idempotent: true,
   destructive: false,
+  scope: 'read',
   target: serverTarget,
   async describe(input, ctx) {
     const { target, desired, director } = await resolveServer(ctx, input)

@@ -20,6 +20,7 @@ export const setWeight = defineAction<typeof SetWeightInput, LvsConfig>({
   input: SetWeightInput,
   idempotent: true,
   destructive: true,
+  scope: 'operate',
   target: serverTarget,
   drains: (input) => [{ service: input.service, node: input.node, drained: input.weight === 0 }],
   describe: (input, ctx) =>
@@ -45,6 +46,7 @@ export const drain = defineAction<typeof ServerInput, LvsConfig>({
   input: ServerInput,
   idempotent: true,
   destructive: true,
+  scope: 'operate',
   target: serverTarget,
   drains: (input) => [{ service: input.service, node: input.node, drained: true }],
   describe: (input, ctx) =>
@@ -81,6 +83,7 @@ export const restore = defineAction<typeof RestoreInput, LvsConfig>({
   input: RestoreInput,
   idempotent: true,
   destructive: true,
+  scope: 'operate',
   target: serverTarget,
   drains: (input) => [{ service: input.service, node: input.node, drained: input.weight === 0 }],
   describe: (input, ctx) =>
