@@ -101,7 +101,8 @@ export class FactsBook {
       if (!fact) continue
       if (kind === 'vms') {
         if (this.setVm(subject, fact as VmFacts, now)) changed.vms.push(subject)
-      } else if (this.setService(kind, subject, fact as LvsFacts | PlacementFacts))
+      } else if (kind === 'exports' || kind === 'mounts') continue
+      else if (this.setService(kind, subject, fact as LvsFacts | PlacementFacts))
         changed.services.push(subject)
     }
     return changed
