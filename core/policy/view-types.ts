@@ -108,6 +108,18 @@ export class HealthView {
      * `inventory.vms[v].host` read it (liveInventory); plans record it (Plan.guests).
      */
     readonly vmHosts: Record<string, GuestHost> = {},
+    /**
+     * Storage by inventory name (GNBD/NBD exports and GFS volumes): `up`, `degraded`, `down`,
+     * `unreachable` or `unknown`, from the storage probes. A volume is `down` when its export is
+     * (the export is the cause), `degraded` when some mounter cannot use it.
+     */
+    readonly storage: Record<string, string> = {},
+    /**
+     * GFS volume → node → that node's mount as its kernel says: `mounted`, `readonly`,
+     * `withdrawn`, `missing`, `unreachable`; a node absent has not reported. Only `mounted` on a
+     * live export is a node that can run the volume's services.
+     */
+    readonly mounts: Record<string, Record<string, string>> = {},
   ) {}
 }
 
@@ -199,6 +211,8 @@ export const VIEW_TYPES = {
       checks: 'map<string, string>',
       owners: 'map<string, string>',
       quorate: 'bool',
+      storage: 'map<string, string>',
+      mounts: 'map<string, map<string, string>>',
     },
   },
 } as const
