@@ -120,6 +120,13 @@ export class HealthView {
      * live export is a node that can run the volume's services.
      */
     readonly mounts: Record<string, Record<string, string>> = {},
+    /**
+     * Service → the nodes that can run it as far as storage goes: for a service on GFS, the
+     * nodes mounting every volume it uses, each mounted (not withdrawn, read-only or missing)
+     * on a live export; while no storage probe has reported on a volume, its `mounted_by`
+     * nodes (tandem cannot tell). A service without GFS: every cluster node.
+     */
+    readonly storage_ready: Record<string, string[]> = {},
   ) {}
 }
 
@@ -213,6 +220,7 @@ export const VIEW_TYPES = {
       quorate: 'bool',
       storage: 'map<string, string>',
       mounts: 'map<string, map<string, string>>',
+      storage_ready: 'map<string, list<string>>',
     },
   },
 } as const

@@ -123,10 +123,15 @@ export function healthView(
     vm: vms,
     storage,
   }
+  const usable: Record<string, string[]> = {}
   for (const row of rows) {
     const table = byKind[row.kind]
     const name = row.target.replace(/^(node|service|vm|storage)\//, '')
-    if (row.kind === 'storage' && name in mounts) mounts[name] = mountsOf(row.detail)
+    if (row.kind === 'storage' && name in mounts) {
+      mounts[name] = mountsOf(row.detail)
+      if (Array.isArray(row.detail?.usable) && row.state !== 'unknown')
+        usable[name] = row.detail.usable.filter((n): n is string => typeof n === 'string')
+    }
     if (table) table[name] = row.state
     else checks[row.target] = row.state
     if (row.kind === 'service' && name in owners) liveOwner(row.detail, name)
@@ -152,6 +157,7 @@ export function healthView(
     vmHosts,
     storage,
     mounts,
+    storageReady(inv, usable),
   )
 
   /**
@@ -164,6 +170,23 @@ export function healthView(
     owners[name] = owner ?? (typeof lastOwner === 'string' ? lastOwner : '')
     ownerSources[name] = 'cluster'
   }
+}
+
+/** Each service's nodes that can use all its GFS volumes (see HealthView.storage_ready). */
+function storageReady(inv: Inventory, usable: Record<string, string[]>): Record<string, string[]> {
+  const cluster = inv.config.nodes.filter((n) => n.roles.includes('cluster')).map((n) => n.name)
+  const out: Record<string, string[]> = {}
+  for (const service of inv.config.services) {
+    let ready = cluster
+    for (const name of service.storage) {
+      const volume = inv.storage(name)
+      if (volume?.kind !== 'gfs') continue
+      const can = usable[name] ?? volume.mounted_by
+      ready = ready.filter((n) => can.includes(n))
+    }
+    out[service.name] = ready
+  }
+  return out
 }
 
 /** A storage row's `detail.mounts` (node → mount state), keeping only string values. */
