@@ -88,7 +88,9 @@ describe('probes', () => {
     const node3 = await probe('mounts', { node: 'node3' })
     expect(node3.status).toBe('critical')
     expect(node3.facts?.mounts?.['gfs-data/node3']?.state).toBe('withdrawn')
-    expect((node3.data?.mounts as { options: string[] }[])[0]?.options).toContain('ro')
+    expect((node3.data?.mounts as { options: string[] }[] | undefined)?.[0]?.options).toContain(
+      'ro',
+    )
     expect((await probe('mounts', { node: 'node1' })).status).toBe('ok')
   })
 
