@@ -71,10 +71,22 @@ export async function readNode(ctx: Ctx, node: string): Promise<MountView[]> {
       const dev = importedDevice(e).slice('/dev/'.length)
       return [`/sys/block/${dev}/pid`, `/sys/block/${dev}/size`]
     })
-  const files = await run(ctx, {
-    argv: [ctx.config.grep, '-rsH', '', '/proc/mounts', '/sys/fs/gfs2', '/sys/fs/gfs', ...nbdPaths],
-    node,
-  })
+  // Both reads at once: over ssh each costs a connection, and a probe has one interval.
+  const [files, gnbd] = await Promise.all([
+    run(ctx, {
+      argv: [
+        ctx.config.grep,
+        '-rsH',
+        '',
+        '/proc/mounts',
+        '/sys/fs/gfs2',
+        '/sys/fs/gfs',
+        ...nbdPaths,
+      ],
+      node,
+    }),
+    exports.some((e) => e.kind === 'gnbd') ? gnbdImports(ctx, node) : [],
+  ])
   if (files === 'unreachable') return volumes.map((v) => unreachableMount(v, node))
   const map = parseGrepFiles(files.stdout)
   if (!map.has('/proc/mounts'))
@@ -82,7 +94,6 @@ export async function readNode(ctx: Ctx, node: string): Promise<MountView[]> {
       exitCode: files.code,
       context: `read mounts on ${node}`,
     })
-  const gnbd = exports.some((e) => e.kind === 'gnbd') ? await gnbdImports(ctx, node) : []
   const mounts = parseProcMounts((map.get('/proc/mounts') ?? []).join('\n'))
   const sysfs = [...gfs2Sysfs(map), ...gfs2Sysfs(map, '/sys/fs/gfs')]
   return volumes.map((volume) => {
