@@ -45,6 +45,12 @@ export interface LabSiteOptions {
   smtpPort: number
   webhookPort: number
   timing?: LabTiming
+  /**
+   * Keep the demo's storage checks (storage.exports, storage.mounts). Off by default: each costs
+   * an ssh and a tool process per node every interval, which the scenarios that do not look at
+   * storage do not need on a shared 2-core machine.
+   */
+  storage?: boolean
 }
 
 /**
@@ -92,6 +98,7 @@ export async function startLabSite(options: LabSiteOptions): Promise<LabSite> {
     .replace('127.0.0.1:8089', `127.0.0.1:${options.webhookPort}`)
     .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
   if (quick) text = shorten(text, 'tandem.yaml', 'interval: 2s', `interval: ${QUICK.intervalMs}ms`)
+  if (!options.storage) text = withoutStorageChecks(text)
   const configFile = join(dir, 'tandem.yaml')
   writeFileSync(configFile, text)
   const policiesDir = quick ? quickPolicies(dir) : resolve('policies')
@@ -245,6 +252,14 @@ function quickPolicies(dir: string): string {
 }
 
 /** Replaces every `from`; a shipped file that no longer has it fails loudly, not slowly. */
+/** tandem.yaml without its storage checks (their comment lines stay: YAML ignores them). */
+function withoutStorageChecks(text: string): string {
+  const kept = text.split('\n').filter((line) => !/kind: storage\.(exports|mounts)\b/.test(line))
+  if (kept.length === text.split('\n').length)
+    throw new Error('[e2e] tandem.yaml has no storage checks any more: update withoutStorageChecks')
+  return kept.join('\n')
+}
+
 function shorten(text: string, file: string, from: string, to: string): string {
   if (!text.includes(from))
     throw new Error(`[e2e] ${file} no longer says "${from}": update QUICK in test/e2e/demo-lab.ts`)

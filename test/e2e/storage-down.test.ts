@@ -8,7 +8,13 @@ import { type DemoLab, eventually, startDemoLab } from './demo-lab.ts'
 
 let lab: DemoLab
 beforeAll(async () => {
-  lab = await startDemoLab({ net: 55, smtpPort: 25355, webhookPort: 28355, timing: 'quick' })
+  lab = await startDemoLab({
+    net: 55,
+    smtpPort: 25355,
+    webhookPort: 28355,
+    timing: 'quick',
+    storage: true,
+  })
 })
 afterAll(() => lab?.close())
 
