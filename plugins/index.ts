@@ -5,6 +5,7 @@ import fence from './fence/index.ts'
 import lvs from './lvs/index.ts'
 import pacemaker from './pacemaker/index.ts'
 import rgmanager from './rgmanager/index.ts'
+import storage from './storage/index.ts'
 import webhook from './webhook/index.ts'
 import xen from './xen/index.ts'
 
@@ -15,6 +16,7 @@ export const builtinPlugins: PluginDefinition<any>[] = [
   pacemaker,
   fence,
   xen,
+  storage,
   email,
   webhook,
 ]

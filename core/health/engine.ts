@@ -10,6 +10,7 @@ import { dependencyOrder, type NodeRecord, tally } from './node-votes.ts'
 import { type HealthRow, healthTarget } from './rows.ts'
 import { assess, defaultMinHealthy, type ServiceRecord } from './service-health.ts'
 import { type HealthSnapshot, snapshotOf } from './snapshot.ts'
+import { factsFromRows, storageHealthRow, storageVerdicts } from './storage-health.ts'
 import { Transitions } from './transitions.ts'
 
 /** One probe result for the engine (the scheduler's CheckResult is one). */
@@ -72,6 +73,8 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
   /** Rows of services with no checks (no record): what a facts-only write keeps. */
   const bareServices = new Map<string, { state: HealthState; since: number }>()
   const facts = new FactsBook()
+  /** Each storage row as last written: its state, since when, and its detail (as JSON). */
+  const storageRows = new Map<string, { state: HealthState; since: number; json: string }>()
   const clusterSources: CheckRecord[] = []
   /** The cluster sources that have delivered a membership view: vantage points of every node. */
   const clusterViews: CheckRecord[] = []
@@ -150,6 +153,14 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
       }
     }
     facts.restore(rows)
+    facts.restoreStorage(factsFromRows(rows, inventory))
+    for (const row of rows)
+      if (row.kind === 'storage')
+        storageRows.set(row.target, {
+          state: row.state,
+          since: row.since,
+          json: JSON.stringify(row.detail),
+        })
     watch.blind = byTarget.get(healthTarget.monitor)?.state === 'down'
     const cluster = byTarget.get(healthTarget.cluster)
     if (cluster) clusterKey = keyOf(cluster.state, cluster.detail?.members)
@@ -202,7 +213,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
   function observe(batch: readonly Observation[], now = Date.now()): HealthChanges {
     const out = new Transitions(now)
     const touched: CheckRecord[] = []
-    const factChanges = { services: new Set<string>(), vms: new Set<string>() }
+    const factChanges = { services: new Set<string>(), vms: new Set<string>(), storage: false }
     let views = false
     for (const { target, result, at } of batch) {
       const record = checks.get(target.id)
@@ -242,7 +253,21 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     for (const name of factChanges.services)
       if (!out.has(healthTarget.service(name))) factsRow(name, out)
     for (const name of factChanges.vms) out.vm(vmHealthRow(name, facts.vm(name)!, now))
+    if (factChanges.storage) writeStorage(out, now)
     return out.result()
+  }
+
+  /** Rewrites the storage rows whose verdict changed (an export's failure changes its volumes). */
+  function writeStorage(out: Transitions, now: number): void {
+    for (const [name, verdict] of storageVerdicts(inventory, facts.storage())) {
+      const row = storageHealthRow(name, verdict, now, now)
+      const last = storageRows.get(row.target)
+      const json = JSON.stringify(row.detail)
+      if (last && last.state === row.state && last.json === json) continue
+      const since = last && last.state === row.state ? last.since : now
+      storageRows.set(row.target, { state: row.state, since, json })
+      out.storage({ ...row, since: Math.round(since) })
+    }
   }
 
   /** Takes a plugin probe's live facts; notes the inventory's services and VMs they changed. */
@@ -250,9 +275,10 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     source: string,
     reported: LiveFacts | undefined,
     now: number,
-    changed: { services: Set<string>; vms: Set<string> },
+    changed: { services: Set<string>; vms: Set<string>; storage: boolean },
   ): void {
-    const { services: names, vms } = facts.apply(source, reported, now)
+    const { services: names, vms, storage } = facts.apply(source, reported, now)
+    if (storage) changed.storage = true
     for (const name of names) if (inventory.service(name)) changed.services.add(name)
     for (const name of vms) if (inventory.vm(name)) changed.vms.add(name)
   }

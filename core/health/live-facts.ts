@@ -1,5 +1,12 @@
 // Live facts from plugin probes (IPVS weights, service owners, guest hosts), kept as the store has them.
-import type { LiveFacts, LvsFacts, PlacementFacts, VmFacts } from '../plugin/index.ts'
+import type {
+  ExportFacts,
+  LiveFacts,
+  LvsFacts,
+  MountFacts,
+  PlacementFacts,
+  VmFacts,
+} from '../plugin/index.ts'
 import type { HealthState } from './events.ts'
 import { type HealthRow, healthTarget } from './rows.ts'
 
@@ -29,7 +36,13 @@ export interface VmRow {
 }
 
 type Kind = keyof LiveFacts
-type Fact = LvsFacts | PlacementFacts | VmFacts
+
+/** The storage facts health builds `storage/<name>` rows from. */
+export interface StorageFacts {
+  exports: ReadonlyMap<string, ExportFacts>
+  mounts: ReadonlyMap<string, MountFacts>
+}
+type Fact = LvsFacts | PlacementFacts | VmFacts | ExportFacts | MountFacts
 
 /**
  * The live facts as last written, and what each source reported. With several sources for one
@@ -40,6 +53,8 @@ type Fact = LvsFacts | PlacementFacts | VmFacts
 export class FactsBook {
   private readonly services = new Map<string, ServiceFactsDetail>()
   private readonly vms = new Map<string, VmRow>()
+  private readonly exports = new Map<string, ExportFacts>()
+  private readonly mounts = new Map<string, MountFacts>()
   /** `kind/subject` → source target id → fact. */
   private readonly reports = new Map<string, Map<string, Fact>>()
   /** Source target id → the `kind/subject` keys its last result reported. */
@@ -82,10 +97,10 @@ export class FactsBook {
     source: string,
     facts: LiveFacts | undefined,
     now: number,
-  ): { services: string[]; vms: string[] } {
+  ): { services: string[]; vms: string[]; storage: boolean } {
     const before = this.bySource.get(source) ?? new Set<string>()
     const after = new Set<string>()
-    for (const kind of ['lvs', 'placement', 'vms'] as const)
+    for (const kind of ['lvs', 'placement', 'vms', 'exports', 'mounts'] as const)
       for (const [subject, fact] of Object.entries(facts?.[kind] ?? {})) {
         const key = `${kind}/${subject}`
         after.add(key)
@@ -94,13 +109,15 @@ export class FactsBook {
       }
     for (const key of before) if (!after.has(key)) this.reports.get(key)?.delete(source)
     this.bySource.set(source, after)
-    const changed = { services: [] as string[], vms: [] as string[] }
+    const changed = { services: [] as string[], vms: [] as string[], storage: false }
     for (const key of new Set([...before, ...after])) {
       const [kind, subject] = splitKey(key)
       const fact = this.chosen(key)
       if (!fact) continue
       if (kind === 'vms') {
         if (this.setVm(subject, fact as VmFacts, now)) changed.vms.push(subject)
+      } else if (kind === 'exports' || kind === 'mounts') {
+        if (this.setStorage(kind, subject, fact as ExportFacts | MountFacts)) changed.storage = true
       } else if (this.setService(kind, subject, fact as LvsFacts | PlacementFacts))
         changed.services.push(subject)
     }
@@ -114,6 +131,24 @@ export class FactsBook {
 
   vm(name: string): VmRow | undefined {
     return this.vms.get(name)
+  }
+
+  /** Takes the storage facts stored rows stand for (see factsFromRows). */
+  restoreStorage(stored: StorageFacts): void {
+    for (const [key, fact] of stored.exports) this.exports.set(key, fact)
+    for (const [key, fact] of stored.mounts) this.mounts.set(key, fact)
+  }
+
+  /** The storage facts as last reported: exports by name, mounts by `<volume>/<node>`. */
+  storage(): StorageFacts {
+    return { exports: this.exports, mounts: this.mounts }
+  }
+
+  private setStorage(kind: 'exports' | 'mounts', key: string, fact: ExportFacts | MountFacts) {
+    const table = (kind === 'exports' ? this.exports : this.mounts) as Map<string, typeof fact>
+    if (sameJson(table.get(key), fact)) return false
+    table.set(key, fact)
+    return true
   }
 
   private chosen(key: string): Fact | undefined {

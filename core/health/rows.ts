@@ -4,7 +4,7 @@ import type { HealthState } from './events.ts'
 /** A health_states row as the engine writes it (on transitions only). */
 export interface HealthRow {
   target: string
-  kind: 'check' | 'node' | 'service' | 'vm' | 'monitor' | 'cluster'
+  kind: 'check' | 'node' | 'service' | 'vm' | 'storage' | 'monitor' | 'cluster'
   /** The monitor's row is `down` while it is blind, `up` once it sees again. */
   state: HealthState
   stateType: 'soft' | 'hard'

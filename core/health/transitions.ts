@@ -142,6 +142,11 @@ export class Transitions {
     this.rows.set(row.target, row)
   }
 
+  /** A storage row whose state or facts changed (policies read it; no event of its own). */
+  storage(row: HealthRow): void {
+    this.rows.set(row.target, row)
+  }
+
   flapping(
     record: CheckRecord,
     change: 'start' | 'stop',

@@ -71,7 +71,7 @@ export function createInventory(config: Config): Inventory {
     usesSharedStorage: (service) =>
       service.storage.some((name) => {
         const kind = storage.get(name)?.kind
-        return kind === 'gfs' || kind === 'gnbd'
+        return kind === 'gfs' || kind === 'gnbd' || kind === 'nbd'
       }),
     fencingOf: (node) => fencing.get(node),
     fenceDevice: (name) => devices.get(name),

@@ -162,20 +162,46 @@ export const Vm = z.strictObject({
   labels: Labels.default({}),
 })
 
+/** A block device name as GNBD and NBD export it: what `gnbd_export -e` / nbd-server take. */
+const ExportName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,30}$/, 'expected an export name')
+const DevicePath = z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'expected an absolute device path')
+
 export const Storage = z.discriminatedUnion('kind', [
   z.strictObject({
     name: Name,
     kind: z.literal('gnbd'),
     server: Name,
-    export: z.string().min(1),
-    device: z.string().startsWith('/'),
+    export: ExportName,
+    device: DevicePath,
+  }),
+  z.strictObject({
+    name: Name,
+    /** The same block-export role on current kernels: nbd-server exports, nbd-client imports. */
+    kind: z.literal('nbd'),
+    server: Name,
+    export: ExportName,
+    device: DevicePath,
+    port: z.number().int().min(1).max(65535).default(10809),
+    /** The NBD device each importing node attaches the export to. */
+    import_device: z
+      .string()
+      .regex(/^\/dev\/nbd[0-9]{1,3}$/, 'expected an NBD device such as /dev/nbd0')
+      .default('/dev/nbd0'),
   }),
   z.strictObject({
     name: Name,
     kind: z.literal('gfs'),
     on: Name,
-    mountpoint: z.string().startsWith('/'),
+    mountpoint: DevicePath,
     mounted_by: z.array(Name).min(1),
+    /** GFS (Red Hat Cluster Suite 1/2) or GFS2. */
+    fstype: z.enum(['gfs', 'gfs2']).default('gfs2'),
+    /** Mount options (`mount -o`), e.g. [noatime, quota=off]. */
+    options: z
+      .array(z.string().regex(/^[A-Za-z0-9_=:.,-]+$/, 'expected a mount option'))
+      .default([]),
+    /** The lock protocol the filesystem was made with (mkfs.gfs2 -p). */
+    lock_proto: z.enum(['lock_dlm', 'lock_nolock']).default('lock_dlm'),
   }),
 ])
 

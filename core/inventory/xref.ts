@@ -99,14 +99,14 @@ function checkStorage(
   issues: XrefIssue[],
   mustBeNode: (n: string, p: (string | number)[]) => void,
 ) {
-  const exports = new Set(config.storage.filter((s) => s.kind === 'gnbd').map((s) => s.name))
+  const exports = new Set(config.storage.filter((s) => s.kind !== 'gfs').map((s) => s.name))
   const fenced = new Set(config.fencing.nodes.map((f) => f.node))
   config.storage.forEach((volume, i) => {
-    if (volume.kind === 'gnbd') {
+    if (volume.kind !== 'gfs') {
       mustBeNode(volume.server, ['storage', i, 'server'])
       return
     }
-    mustExist(issues, exports, 'GNBD export', volume.on, ['storage', i, 'on'])
+    mustExist(issues, exports, 'GNBD or NBD export', volume.on, ['storage', i, 'on'])
     volume.mounted_by.forEach((node, j) => {
       mustBeNode(node, ['storage', i, 'mounted_by', j])
       if (!fenced.has(node))

@@ -158,6 +158,23 @@ export interface LiveFacts {
   placement?: Record<string, PlacementFacts>
   /** Guests by inventory VM name. */
   vms?: Record<string, VmFacts>
+  /** GNBD/NBD exports by inventory storage name: does the server serve it now. */
+  exports?: Record<string, ExportFacts>
+  /** GFS mounts keyed `<volume>/<node>`: the kernel's word on each mounter. */
+  mounts?: Record<string, MountFacts>
+}
+
+export interface ExportFacts {
+  /** `exported` (listed by its server), `missing`, `down` (not serving), `unreachable`. */
+  state: 'exported' | 'missing' | 'down' | 'unreachable'
+  server: string
+}
+
+export interface MountFacts {
+  /** `mounted`, `readonly`, `withdrawn`, `missing` (not mounted), `unreachable`. */
+  state: 'mounted' | 'readonly' | 'withdrawn' | 'missing' | 'unreachable'
+  /** The export under it on this node: `imported`, `disconnected`, `missing`, `unreachable`. */
+  import: 'imported' | 'disconnected' | 'missing' | 'unreachable'
 }
 
 export interface LvsFacts {

@@ -188,7 +188,7 @@ describe('planMatch', () => {
     )
     const relocate = plan.steps.find((s) => s.uses === 'rgmanager.relocate')
     expect(relocate?.error).toBe(
-      `with.node: \${{ inventory.services[item].preferred .filter(n, n != event.subject && health.nodes[n] == "up")[0] }}: No such key: index out of bounds, index 0 >= size undefined`,
+      `with.node: \${{ inventory.services[item].preferred.filter(n, n != event.subject && health.nodes[n] == "up" && n in health.storage_ready[item])[0] }}: No such key: index out of bounds, index 0 >= size undefined`,
     )
     expect(plan.steps.filter((s) => !s.error).map((s) => s.uses)).toEqual([
       'fence.fence',

@@ -108,6 +108,25 @@ export class HealthView {
      * `inventory.vms[v].host` read it (liveInventory); plans record it (Plan.guests).
      */
     readonly vmHosts: Record<string, GuestHost> = {},
+    /**
+     * Storage by inventory name (GNBD/NBD exports and GFS volumes): `up`, `degraded`, `down`,
+     * `unreachable` or `unknown`, from the storage probes. A volume is `down` when its export is
+     * (the export is the cause), `degraded` when some mounter cannot use it.
+     */
+    readonly storage: Record<string, string> = {},
+    /**
+     * GFS volume → node → that node's mount as its kernel says: `mounted`, `readonly`,
+     * `withdrawn`, `missing`, `unreachable`; a node absent has not reported. Only `mounted` on a
+     * live export is a node that can run the volume's services.
+     */
+    readonly mounts: Record<string, Record<string, string>> = {},
+    /**
+     * Service → the nodes that can run it as far as storage goes: for a service on GFS, the
+     * nodes mounting every volume it uses, each mounted (not withdrawn, read-only or missing)
+     * on a live export; while no storage probe has reported on a volume, its `mounted_by`
+     * nodes (tandem cannot tell). A service without GFS: every cluster node.
+     */
+    readonly storage_ready: Record<string, string[]> = {},
   ) {}
 }
 
@@ -199,6 +218,9 @@ export const VIEW_TYPES = {
       checks: 'map<string, string>',
       owners: 'map<string, string>',
       quorate: 'bool',
+      storage: 'map<string, string>',
+      mounts: 'map<string, map<string, string>>',
+      storage_ready: 'map<string, list<string>>',
     },
   },
 } as const

@@ -113,10 +113,25 @@ export function healthView(
   const ownerSources: Record<string, 'cluster' | 'preferred'> = Object.fromEntries(
     Object.keys(owners).map((name) => [name, 'preferred']),
   )
-  const byKind: Record<string, Record<string, string>> = { node: nodes, service: services, vm: vms }
+  const storage = Object.fromEntries(config.storage.map((s) => [s.name, 'unknown']))
+  const mounts: Record<string, Record<string, string>> = Object.fromEntries(
+    config.storage.filter((s) => s.kind === 'gfs').map((s) => [s.name, {}]),
+  )
+  const byKind: Record<string, Record<string, string>> = {
+    node: nodes,
+    service: services,
+    vm: vms,
+    storage,
+  }
+  const usable: Record<string, string[]> = {}
   for (const row of rows) {
     const table = byKind[row.kind]
-    const name = row.target.replace(/^(node|service|vm)\//, '')
+    const name = row.target.replace(/^(node|service|vm|storage)\//, '')
+    if (row.kind === 'storage' && name in mounts) {
+      mounts[name] = mountsOf(row.detail)
+      if (Array.isArray(row.detail?.usable) && row.state !== 'unknown')
+        usable[name] = row.detail.usable.filter((n): n is string => typeof n === 'string')
+    }
     if (table) table[name] = row.state
     else checks[row.target] = row.state
     if (row.kind === 'service' && name in owners) liveOwner(row.detail, name)
@@ -131,7 +146,19 @@ export function healthView(
       ? reported === 'up'
       : members.length > 0 && up > members.length / 2)
   const vmHosts = guestHosts(rows, inv)
-  return new HealthView(nodes, services, vms, checks, owners, quorate, ownerSources, vmHosts)
+  return new HealthView(
+    nodes,
+    services,
+    vms,
+    checks,
+    owners,
+    quorate,
+    ownerSources,
+    vmHosts,
+    storage,
+    mounts,
+    storageReady(inv, usable),
+  )
 
   /**
    * The cluster manager's word beats the preferred list: the node running it, else the node it
@@ -145,6 +172,32 @@ export function healthView(
   }
 }
 
+/** Each service's nodes that can use all its GFS volumes (see HealthView.storage_ready). */
+function storageReady(inv: Inventory, usable: Record<string, string[]>): Record<string, string[]> {
+  const cluster = inv.config.nodes.filter((n) => n.roles.includes('cluster')).map((n) => n.name)
+  const out: Record<string, string[]> = {}
+  for (const service of inv.config.services) {
+    let ready = cluster
+    for (const name of service.storage) {
+      const volume = inv.storage(name)
+      if (volume?.kind !== 'gfs') continue
+      const can = usable[name] ?? volume.mounted_by
+      ready = ready.filter((n) => can.includes(n))
+    }
+    out[service.name] = ready
+  }
+  return out
+}
+
+/** A storage row's `detail.mounts` (node → mount state), keeping only string values. */
+function mountsOf(detail: HealthRow['detail']): Record<string, string> {
+  const raw = detail?.mounts
+  if (!raw || typeof raw !== 'object') return {}
+  return Object.fromEntries(
+    Object.entries(raw as Record<string, unknown>).filter(([, v]) => typeof v === 'string'),
+  ) as Record<string, string>
+}
+
 /** Health rows saying every node, service and VM of the inventory is up (replays, plans). */
 export function everythingUp(inventory: Inventory): HealthRow[] {
   const { config } = inventory
@@ -152,6 +205,15 @@ export function everythingUp(inventory: Inventory): HealthRow[] {
     ...config.nodes.map((n) => ({ target: n.name, kind: 'node', state: 'up' })),
     ...config.services.map((s) => ({ target: s.name, kind: 'service', state: 'up' })),
     ...config.vms.map((v) => ({ target: v.name, kind: 'vm', state: 'up' })),
+    ...config.storage.map((s) => ({
+      target: `storage/${s.name}`,
+      kind: 'storage',
+      state: 'up',
+      detail:
+        s.kind === 'gfs'
+          ? { mounts: Object.fromEntries(s.mounted_by.map((n) => [n, 'mounted'])) }
+          : null,
+    })),
   ]
 }
 

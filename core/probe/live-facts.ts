@@ -1,4 +1,4 @@
-// Plugin probes' live facts (IPVS weights, service placement, guest hosts) checked before health trusts them.
+// Plugin probes' live facts (IPVS weights, placement, guest hosts, storage) checked before health trusts them.
 import { z } from 'zod'
 import type { LiveFacts } from '../plugin/index.ts'
 
@@ -33,6 +33,24 @@ const Facts = z.strictObject({
     .record(
       Name,
       z.strictObject({ host: Name.nullable(), hosts: z.array(Name).max(64), state: State }),
+    )
+    .optional(),
+  exports: z
+    .record(
+      Name,
+      z.strictObject({
+        state: z.enum(['exported', 'missing', 'down', 'unreachable']),
+        server: Name,
+      }),
+    )
+    .optional(),
+  mounts: z
+    .record(
+      Name,
+      z.strictObject({
+        state: z.enum(['mounted', 'readonly', 'withdrawn', 'missing', 'unreachable']),
+        import: z.enum(['imported', 'disconnected', 'missing', 'unreachable']),
+      }),
     )
     .optional(),
 })

@@ -1,6 +1,7 @@
 // The lab world for an inventory (the demo's tandem.yaml), and the edits `tandem lab` makes to it.
 import type { Config } from '../../core/inventory/index.ts'
 import { seedRgmanager } from './rgmanager.mjs'
+import { describeStorage, seedStorage, withdraw } from './storage-seed.ts'
 import { readWorld, updateWorld, type World, writeWorld } from './world.mjs'
 
 /**
@@ -42,6 +43,7 @@ export function seedWorld(config: Config): World {
   })
   world.xen = { hosts, domains, nextId: config.vms.length + 1 }
   world.fence = { devices: {}, calls: [] }
+  world.storage = seedStorage(config)
   return world
 }
 
@@ -65,6 +67,23 @@ export function recoverNode(node: string): void {
     n.partitioned = false
     n.bootedAt = Date.now()
   })
+}
+
+/** A storage server crashes: its exports are gone for every importer (power stays on). */
+export function failStorage(config: Config, server: string): void {
+  const serves = config.storage.some((s) => s.kind !== 'gfs' && s.server === server)
+  if (!serves) throw new Error(`[lab] ${server} exports nothing in the inventory`)
+  failNode(server)
+}
+
+/** GFS withdraws on a node (an I/O or lock error): every GFS mount there turns read-only. */
+export function withdrawGfs(node: string): string[] {
+  let withdrawn: string[] = []
+  updateWorld((world) => {
+    withdrawn = withdraw(world, node)
+  })
+  if (withdrawn.length === 0) throw new Error(`[lab] ${node} has no GFS mounted`)
+  return withdrawn
 }
 
 /** Cuts a node (or, with none given, every node: tandem's own network) off the network. */
@@ -144,6 +163,7 @@ export function describeWorld(): string {
   const xen = world.xen as { domains?: Record<string, { host: string; state: string }> } | undefined
   for (const [name, dom] of Object.entries(xen?.domains ?? {}))
     lines.push(`guest ${name.padEnd(10)} on ${dom.host} (${dom.state})`)
+  lines.push(...describeStorage(world))
   return `${lines.join('\n')}\n`
 }
 

@@ -28,6 +28,23 @@ const guest1On = (host: string | null, domain = 'running', lastHost = host): Hea
   detail: { host, hosts: host ? [host] : [], domain, lastHost },
 })
 
+/** The storage rows health writes: the export's state, and each node's GFS mount. */
+const storageRows = (
+  exportState: string,
+  mounts: Record<string, string>,
+  usable = Object.keys(mounts).filter((n) => mounts[n] === 'mounted'),
+): HealthRow[] => [
+  { target: 'storage/data-export', kind: 'storage', state: exportState, detail: {} },
+  {
+    target: 'storage/gfs-data',
+    kind: 'storage',
+    state: exportState === 'up' ? 'degraded' : 'down',
+    detail: { mounts, usable: exportState === 'up' ? usable : [] },
+  },
+]
+const gfsFailed = (node: string) =>
+  event('check.failed', `node/${node}/gfs`, { node, check: 'gfs' })
+
 interface Scenario {
   name: string
   event: TandemEvent
@@ -111,6 +128,63 @@ const scenarios: Scenario[] = [
     expected: { 'real-server-failed': [['lvs.drain', { service: 'web', node: 'node2' }]] },
   },
   {
+    name: 'storage1 dies: db is stopped cleanly, nothing fails over, people are paged',
+    event: event('check.failed', 'node/director/exports', { node: 'director', check: 'exports' }),
+    health: [
+      ...allUp,
+      ...storageRows('unreachable', { node1: 'mounted', node2: 'mounted', node3: 'mounted' }),
+    ],
+    expected: { 'storage-export-down': [['rgmanager.disable', { service: 'db' }]] },
+  },
+  {
+    name: 'GFS withdraws on node2 where db runs: fence node2, db to node3 (mounted)',
+    event: gfsFailed('node2'),
+    health: [
+      ...allUp,
+      ...storageRows('up', { node1: 'mounted', node2: 'withdrawn', node3: 'mounted' }),
+    ],
+    expected: {
+      'gfs-withdrawn': [
+        ['fence.fence', { node: 'node2' }],
+        ['rgmanager.relocate', { service: 'db', from: 'node2', node: 'node3' }],
+      ],
+    },
+  },
+  {
+    name: 'GFS withdraws on node3 where nothing on GFS runs: only fence node3',
+    event: gfsFailed('node3'),
+    health: [
+      ...allUp,
+      ...storageRows('up', { node1: 'mounted', node2: 'mounted', node3: 'withdrawn' }),
+    ],
+    expected: { 'gfs-withdrawn': [['fence.fence', { node: 'node3' }]] },
+  },
+  {
+    name: 'the gfs check fails on a node whose mount is fine (import warning): no fence',
+    event: gfsFailed('node1'),
+    health: [
+      ...allUp,
+      ...storageRows('up', { node1: 'mounted', node2: 'mounted', node3: 'mounted' }),
+    ],
+    expected: {},
+  },
+  {
+    name: 'node2 dies while node3’s GFS is withdrawn: db goes to node1, never onto node3',
+    event: event('node.down', 'node2'),
+    health: [
+      ...nodes({ node1: 'up', node2: 'down', node3: 'up' }),
+      ...storageRows('up', { node1: 'mounted', node3: 'withdrawn' }),
+    ],
+    expected: {
+      'node-down-failover': [
+        ['fence.fence', { node: 'node2' }],
+        ['lvs.drain', { service: 'web', node: 'node2' }],
+        ['rgmanager.relocate', { service: 'db', node: 'node1' }],
+        ['xen.restart_elsewhere', { vm: 'guest1' }],
+      ],
+    },
+  },
+  {
     name: 'a db check fails: db is not load-balanced, nothing to drain',
     event: event('check.failed', 'db/node2/pg', { service: 'db', node: 'node2', check: 'pg' }),
     health: allUp,
@@ -177,10 +251,10 @@ async function plans(plugins: readonly PluginDefinition[], scenario: Scenario) {
 }
 
 describe('example policies with the contract test plugins', () => {
-  it('are six, each documented by a comment at the top', async () => {
+  it('are eight, each documented by a comment at the top', async () => {
     const { readdir } = await import('node:fs/promises')
     const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml'))
-    expect(files).toHaveLength(6)
+    expect(files).toHaveLength(8)
     for (const f of files) expect(await readFile(`${dir}/${f}`, 'utf8')).toMatch(/^# /)
   })
   for (const scenario of scenarios)

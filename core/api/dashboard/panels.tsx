@@ -2,6 +2,7 @@
 /** @jsxImportSource hono/jsx */
 import { Guests, Nodes, Services, Summary } from './cluster-panels.tsx'
 import type { PanelData } from './panel-data.ts'
+import { Storage } from './storage-panel.tsx'
 import { Approvals, Incidents, Policies, RecentEvents, Silences } from './work-panels.tsx'
 
 export function Panels({ data }: { data: PanelData }) {
@@ -16,6 +17,7 @@ export function Panels({ data }: { data: PanelData }) {
         <div>
           <Services status={data.status} />
           <Guests status={data.status} />
+          <Storage status={data.status} />
         </div>
         <div>
           <Incidents data={data} />

@@ -100,7 +100,18 @@ export interface ClusterStatus {
   nodes: NodeStatus[]
   services: ServiceStatus[]
   vms: VmStatus[]
-  storage: { name: string; kind: string; where: string; health: Health }[]
+  /**
+   * Exports and GFS volumes with their health (`storage/<name>` rows) and, once the storage
+   * probes reported, their live facts: an export's `export` state and `services`; a volume's
+   * `mounts` and `imports` by node, `usable` nodes and `cause` (the export that explains it).
+   */
+  storage: {
+    name: string
+    kind: string
+    where: string
+    health: Health
+    live?: Record<string, unknown>
+  }[]
   /** Targets not up (checks included), worst first, at most 200. */
   problems: ({ target: string; kind: string; since: number } & Omit<Health, 'since'>)[]
 }
@@ -199,8 +210,9 @@ export function buildClusterStatus(
     storage: inv.config.storage.map((st) => ({
       name: st.name,
       kind: st.kind,
-      where: st.kind === 'gnbd' ? `${st.server}:${st.export}` : `${st.on} on ${st.mountpoint}`,
-      health: h(st.name),
+      where: st.kind !== 'gfs' ? `${st.server}:${st.export}` : `${st.on} on ${st.mountpoint}`,
+      health: h(`storage/${st.name}`),
+      ...liveOf(details.get(`storage/${st.name}`)),
     })),
     problems: rows
       .filter((r) => r.health.state !== 'up')
@@ -325,4 +337,8 @@ function severity(state: string): number {
 function stringField(detail: Record<string, unknown> | undefined, key: string): string | undefined {
   const value = detail?.[key]
   return typeof value === 'string' ? value : undefined
+}
+
+function liveOf(detail: Record<string, unknown> | undefined) {
+  return detail ? { live: detail } : {}
 }

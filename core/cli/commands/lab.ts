@@ -16,11 +16,13 @@ const USAGE = `tandem lab <change> [args] [--config FILE]
                            the real server on NODE:P fails and recovers N times
   fence-broken NODE        every fence device of NODE fails
   fence-lies NODE          every fence device of NODE claims "off" and does nothing
-  fence-ok NODE            fencing of NODE works again`
+  fence-ok NODE            fencing of NODE works again
+  fail-storage SERVER      the storage server crashes: its GNBD exports are gone
+  withdraw NODE            GFS withdraws on NODE (read-only after an I/O or lock error)`
 
 export const labCommand: Command = {
   name: 'lab',
-  summary: 'change the demo lab world: fail, recover, partition, flap, fence-broken …',
+  summary: 'change the demo lab world: fail, recover, partition, flap, fence-broken, withdraw …',
   usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseOptions(
@@ -82,6 +84,12 @@ export const labCommand: Command = {
         io.out(`fence devices ${devices.join(', ')}: ${behaviour}\n`)
         break
       }
+      case 'fail-storage':
+        lab.failStorage(await loadConfig(values.config), needNode())
+        break
+      case 'withdraw':
+        io.out(`withdrawn on ${node}: ${lab.withdrawGfs(needNode()).join(', ')}\n`)
+        break
       default:
         io.err(`usage: ${USAGE}\n`)
         return 2
