@@ -170,13 +170,19 @@ export const Storage = z.discriminatedUnion('kind', [
     export: z.string().min(1),
     device: z.string().startsWith('/'),
   }),
-  z.strictObject({
-    name: Name,
-    kind: z.literal('gfs'),
-    on: Name,
-    mountpoint: z.string().startsWith('/'),
-    mounted_by: z.array(Name).min(1),
-  }),
+  z
+    .strictObject({
+      name: Name,
+      kind: z.literal('gfs'),
+      /** The GNBD export it lives on, or (SAN, iSCSI, clustered LVM) the block device itself. */
+      on: Name.optional(),
+      device: z.string().startsWith('/').optional(),
+      mountpoint: z.string().startsWith('/'),
+      mounted_by: z.array(Name).min(1),
+    })
+    .refine((gfs) => (gfs.on === undefined) !== (gfs.device === undefined), {
+      message: 'name exactly one of "on" (a GNBD export) or "device" (a block device path)',
+    }),
 ])
 
 const SECRET_OPTION =

@@ -196,7 +196,10 @@ export function buildClusterStatus(
     storage: inv.config.storage.map((st) => ({
       name: st.name,
       kind: st.kind,
-      where: st.kind === 'gnbd' ? `${st.server}:${st.export}` : `${st.on} on ${st.mountpoint}`,
+      where:
+        st.kind === 'gnbd'
+          ? `${st.server}:${st.export}`
+          : `${st.on ?? st.device} on ${st.mountpoint}`,
       health: h(st.name),
     })),
     problems: rows
