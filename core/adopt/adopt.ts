@@ -53,7 +53,7 @@ export async function importSite(
   })
   const header = [
     `tandem.yaml imported by \`tandem import\` from ${fragments.map((f) => f.file).join(', ')}.`,
-    `${adopted.findings.length} duplicates/conflicts and ${adopted.notes.filter((n) => n.level === 'skipped').length} things not imported: see the import report.`,
+    `Import report: ${adopted.findings.length} duplicates/conflicts, ${adopted.notes.filter((n) => n.level === 'skipped').length} not imported (\`tandem import\` printed them).`,
     'Passwords became secret references (env:…): set them before `tandem run`.',
   ]
   const yaml = writeYaml(adopted.config, adopted.origins, header)

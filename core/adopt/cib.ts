@@ -145,7 +145,13 @@ function topLevel(xml: XmlSource, el: XmlElement, members: XmlElement[], fragmen
       const ops = children(children(m, 'operations')[0], 'op').filter(
         (o) => attr(o, 'name') === 'monitor',
       )
-      const script = attr(m, 'class') === 'lsb' ? `/etc/init.d/${type}` : undefined
+      const cls = attr(m, 'class')
+      const script =
+        cls === 'lsb'
+          ? `/etc/init.d/${type}`
+          : cls === 'ocf'
+            ? `/usr/lib/ocf/resource.d/${attr(m, 'provider')}/${type}`
+            : undefined
       draft.monitors.push({
         what: `${attr(m, 'class')}:${type}${ops.length ? ` monitor ${attr(ops[0]!, 'interval')}` : ''}`,
         ...(script ? { script } : {}),
@@ -218,6 +224,11 @@ function constraints(xml: XmlSource, el: XmlElement | undefined, fragment: Fragm
         message: `${svc.name} is banned from ${banned.join(', ')}: tandem will not prefer them (bans stay with Pacemaker)`,
       })
   }
+  for (const vm of fragment.vms)
+    vm.preferred = (scores.get(vm.name) ?? [])
+      .sort((a, b) => b.score - a.score)
+      .filter((s) => s.score > 0)
+      .map((s) => s.node)
   for (const tag of ['rsc_colocation', 'rsc_order', 'rsc_ticket'])
     for (const c of children(el, tag))
       fragment.notes.push({

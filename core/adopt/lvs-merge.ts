@@ -41,12 +41,16 @@ export function mergeLvs(
       result: `one service as at ${where(merged.draft.at)}, real servers of both`,
     })
   }
-  for (const m of byKey.values()) collect(m, nodeOf)
+  for (const m of byKey.values()) collect(m, nodeOf, findings)
   checkedTwice([...byKey.values()], findings)
   return [...byKey.values()]
 }
 
-function collect(m: MergedLvs, nodeOf: (server: RealServerDraft) => string): void {
+function collect(
+  m: MergedLvs,
+  nodeOf: (server: RealServerDraft) => string,
+  findings: Finding[],
+): void {
   const seen = new Set<string>()
   for (const d of [m.draft, ...m.also])
     for (const server of d.realServers) {
@@ -57,14 +61,28 @@ function collect(m: MergedLvs, nodeOf: (server: RealServerDraft) => string): voi
       m.servers.push({ server, node })
     }
   // The service's checks: the most common set among its real servers (ties: the first).
-  const counts = new Map<string, { n: number; checks: CheckDraft[] }>()
+  const counts = new Map<string, { n: number; checks: CheckDraft[]; server: RealServerDraft }>()
   for (const { server } of m.servers) {
     const sig = server.checks.map((c) => signature(c, server)).join(' + ')
-    const entry = counts.get(sig) ?? { n: 0, checks: server.checks.map((c) => generic(c, server)) }
+    const entry = counts.get(sig) ?? {
+      n: 0,
+      checks: server.checks.map((c) => generic(c, server)),
+      server,
+    }
     entry.n++
     counts.set(sig, entry)
   }
-  m.checks = [...counts.values()].sort((a, b) => b.n - a.n)[0]?.checks ?? []
+  const ranked = [...counts.values()].sort((a, b) => b.n - a.n)
+  m.checks = ranked[0]?.checks ?? []
+  if (ranked.length < 2) return
+  const named = (e: (typeof ranked)[number]) =>
+    `${e.checks.map(describe).join(' + ') || 'no check'} (${e.server.address}, ${where(e.server.checks[0]?.at ?? e.server.at)})`
+  findings.push({
+    kind: 'checked-twice',
+    sites: ranked.map((e) => e.server.checks[0]?.at ?? e.server.at),
+    message: `the real servers of ${lvsKey(m.draft)} are checked in ${ranked.length} ways: ${ranked.map(named).join(' vs ')}`,
+    result: `one ${ranked[0]!.checks.map(describe).join(' + ') || 'no check'} for every real server of the service`,
+  })
 }
 
 /** Every real server (address:port) whose checks differ between the places that define it. */

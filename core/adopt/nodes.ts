@@ -60,7 +60,8 @@ export function createNodeRegistry(hosts: Map<string, string>, findings: Finding
         byAddress.set(address, found)
       }
       if (role) found.roles.add(role)
-      found.at.push(at)
+      // References (a failover domain naming a node) are not where a node is defined.
+      if (role || mention.address) found.at.push(at)
       return found.name
     }
     const chosen = name ?? nodeName(reverse.get(address!) ?? `rs-${address!.replace(/[.:]/g, '-')}`)
