@@ -1,4 +1,5 @@
 // keepalived.conf (with includes) → virtual services, real servers and their checkers.
+import { nearestName } from '../inventory/index.ts'
 import { readBlocks, type Statement } from './blocks.ts'
 import {
   type CheckDraft,
@@ -309,7 +310,11 @@ function note(fragment: Fragment, s: Statement, where: string): void {
 }
 
 function unknown(s: Statement, where: string): Error {
-  return inputError(s.at, `unknown keyword "${s.key}" ${where}`)
+  const near = nearestName(s.key, [...TOP, ...VS, ...RS, ...CHECKERS, ...CHECKER_KEYS])
+  return inputError(
+    s.at,
+    `unknown keyword "${s.key}" ${where}${near ? `; did you mean "${near}"?` : ''}`,
+  )
 }
 
 function need(s: Statement, value: string | undefined): string {
