@@ -279,6 +279,8 @@ export const Daemon = z.strictObject({
 
 export const Config = z.strictObject({
   version: z.literal(1).default(1),
+  /** More files (or directories of *.yaml) whose nodes, services, … lists are appended. */
+  include: z.array(z.string().min(1)).optional(),
   cluster: z
     .strictObject({
       name: Name,
