@@ -36,7 +36,8 @@ export function exportKeepalived(config: Config, from: string): Exported {
       out.push(`    persistence_timeout ${Math.max(1, Math.round(lvs.persistence / 1000))}`)
     if (lvs.persistence_netmask) out.push(`    persistence_granularity ${lvs.persistence_netmask}`)
     // keepalived warns (and -t fails) when a fwmark service names a protocol.
-    if (lvs.protocol !== 'fwmark') out.push(`    protocol ${lvs.protocol === 'udp' ? 'UDP' : 'TCP'}`)
+    if (lvs.protocol !== 'fwmark')
+      out.push(`    protocol ${lvs.protocol === 'udp' ? 'UDP' : 'TCP'}`)
     if (lvs.sorry_server)
       out.push(
         `    sorry_server ${lvs.sorry_server.address} ${lvs.sorry_server.port ?? lvs.port ?? 0}`,
