@@ -5,6 +5,8 @@ import { approveCommand, denyCommand } from './commands/approve.ts'
 import { checkCommand } from './commands/check.ts'
 import { demoCommand } from './commands/demo.ts'
 import { execCommand } from './commands/exec.ts'
+import { exportCommand } from './commands/export.ts'
+import { importCommand } from './commands/import.ts'
 import { journalCommand } from './commands/journal.ts'
 import { labCommand } from './commands/lab.ts'
 import { planCommand } from './commands/plan.ts'
@@ -27,6 +29,8 @@ export const commands: Command[] = [
   approveCommand,
   denyCommand,
   tokenCommand,
+  importCommand,
+  exportCommand,
 ]
 
 const processIo: Io = {

@@ -58,7 +58,7 @@ export function storageVerdicts(inv: Inventory, facts: StorageFacts): Map<string
   }
   for (const volume of inv.config.storage) {
     if (volume.kind !== 'gfs') continue
-    const parent = out.get(volume.on)
+    const parent = volume.on === undefined ? undefined : out.get(volume.on)
     const mounts: Record<string, MountFacts['state']> = {}
     const imports: Record<string, MountFacts['import']> = {}
     for (const node of volume.mounted_by) {

@@ -1,7 +1,9 @@
 // Loads tandem.yaml: read, parse safely, validate with zod, check cross-references, all positioned.
 import { readFile, stat } from 'node:fs/promises'
+import { z } from 'zod'
 import { ConfigError, fileIssue, type SourceIssue } from '../errors.ts'
 import { Config } from './schema.ts'
+import { includedFiles, mergeSplit } from './split.ts'
 import { crossReferenceIssues, type XrefIssue } from './xref.ts'
 import {
   fieldPath,
@@ -9,6 +11,7 @@ import {
   parseYaml,
   positionOf,
   tooLarge,
+  type YamlSource,
   zodIssues,
 } from './yaml-source.ts'
 
@@ -25,7 +28,19 @@ export async function loadConfig(
   file: string = DEFAULT_CONFIG_FILE,
   options: LoadOptions = {},
 ): Promise<Config> {
-  return parseConfig(file, await readSource(file), options)
+  const main = parseYaml(file, await readSource(file))
+  if ('issues' in main) throw new ConfigError(main.issues)
+  const files = await includedFiles(main)
+  if ('issues' in files) throw new ConfigError(files.issues)
+  const parts: YamlSource[] = []
+  const issues: SourceIssue[] = []
+  for (const part of files) {
+    const parsed = parseYaml(part, await readSource(part))
+    if ('issues' in parsed) issues.push(...parsed.issues)
+    else parts.push(parsed)
+  }
+  if (issues.length > 0) throw new ConfigError(issues)
+  return validate(main, parts, options)
 }
 
 /**
@@ -37,22 +52,47 @@ export interface LoadOptions {
   checks?: readonly ((config: Config) => XrefIssue[])[]
 }
 
-/** Validates config text already in memory (tests, the API, hot reload). */
+/** Validates config text already in memory (tests, the API, hot reload); no includes. */
 export function parseConfig(file: string, text: string, options: LoadOptions = {}): Config {
   const source = parseYaml(file, text)
   if ('issues' in source) throw new ConfigError(source.issues)
-  const parsed = Config.safeParse(source.data ?? {}, { reportInput: true })
-  if (!parsed.success) throw new ConfigError(zodIssues(source, parsed.error, Config))
+  if ((source.data as { include?: unknown } | null)?.include !== undefined)
+    throw new ConfigError([
+      {
+        file,
+        ...positionOf(source, ['include'], true),
+        field: 'include',
+        message: 'include: is read only when the config is loaded from its file',
+      },
+    ])
+  return validate(source, [], options)
+}
+
+function validate(main: YamlSource, parts: YamlSource[], options: LoadOptions): Config {
+  const split = mergeSplit(main, parts)
+  if ('issues' in split) throw new ConfigError(split.issues)
+  const parsed = Config.safeParse(split.data ?? {}, { reportInput: true })
+  if (!parsed.success) {
+    const issues = parsed.error.issues.flatMap((issue) => {
+      const { source, path } = split.locate(issue.path)
+      const local = new z.ZodError([{ ...issue, path } as z.core.$ZodIssue])
+      return zodIssues(source, local, Config)
+    })
+    throw new ConfigError(issues)
+  }
   const xref = crossReferenceIssues(parsed.data)
   // Extra checks only run on a config that hangs together, so they may trust its names.
   if (xref.length === 0) for (const check of options.checks ?? []) xref.push(...check(parsed.data))
   if (xref.length > 0) {
-    const issues: SourceIssue[] = xref.map((issue) => ({
-      file,
-      ...positionOf(source, issue.path),
-      field: fieldPath(issue.path),
-      message: issue.message,
-    }))
+    const issues: SourceIssue[] = xref.map((issue) => {
+      const { source, path } = split.locate(issue.path)
+      return {
+        file: source.file,
+        ...positionOf(source, path),
+        field: fieldPath(path),
+        message: issue.message,
+      }
+    })
     throw new ConfigError(issues)
   }
   return parsed.data

@@ -188,21 +188,27 @@ export const Storage = z.discriminatedUnion('kind', [
       .regex(/^\/dev\/nbd[0-9]{1,3}$/, 'expected an NBD device such as /dev/nbd0')
       .default('/dev/nbd0'),
   }),
-  z.strictObject({
-    name: Name,
-    kind: z.literal('gfs'),
-    on: Name,
-    mountpoint: DevicePath,
-    mounted_by: z.array(Name).min(1),
-    /** GFS (Red Hat Cluster Suite 1/2) or GFS2. */
-    fstype: z.enum(['gfs', 'gfs2']).default('gfs2'),
-    /** Mount options (`mount -o`), e.g. [noatime, quota=off]. */
-    options: z
-      .array(z.string().regex(/^[A-Za-z0-9_=:.,-]+$/, 'expected a mount option'))
-      .default([]),
-    /** The lock protocol the filesystem was made with (mkfs.gfs2 -p). */
-    lock_proto: z.enum(['lock_dlm', 'lock_nolock']).default('lock_dlm'),
-  }),
+  z
+    .strictObject({
+      name: Name,
+      kind: z.literal('gfs'),
+      /** The GNBD/NBD export it lives on, or (SAN, iSCSI, clustered LVM) the block device itself. */
+      on: Name.optional(),
+      device: DevicePath.optional(),
+      mountpoint: DevicePath,
+      mounted_by: z.array(Name).min(1),
+      /** GFS (Red Hat Cluster Suite 1/2) or GFS2. */
+      fstype: z.enum(['gfs', 'gfs2']).default('gfs2'),
+      /** Mount options (`mount -o`), e.g. [noatime, quota=off]. */
+      options: z
+        .array(z.string().regex(/^[A-Za-z0-9_=:.,-]+$/, 'expected a mount option'))
+        .default([]),
+      /** The lock protocol the filesystem was made with (mkfs.gfs2 -p). */
+      lock_proto: z.enum(['lock_dlm', 'lock_nolock']).default('lock_dlm'),
+    })
+    .refine((gfs) => (gfs.on === undefined) !== (gfs.device === undefined), {
+      message: 'name exactly one of "on" (a GNBD or NBD export) or "device" (a block device path)',
+    }),
 ])
 
 const SECRET_OPTION =
@@ -304,6 +310,8 @@ export const Daemon = z.strictObject({
 
 export const Config = z.strictObject({
   version: z.literal(1).default(1),
+  /** More files (or directories of *.yaml) whose nodes, services, … lists are appended. */
+  include: z.array(z.string().min(1)).optional(),
   cluster: z
     .strictObject({
       name: Name,

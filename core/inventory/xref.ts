@@ -106,7 +106,8 @@ function checkStorage(
       mustBeNode(volume.server, ['storage', i, 'server'])
       return
     }
-    mustExist(issues, exports, 'GNBD or NBD export', volume.on, ['storage', i, 'on'])
+    if (volume.on !== undefined)
+      mustExist(issues, exports, 'GNBD or NBD export', volume.on, ['storage', i, 'on'])
     volume.mounted_by.forEach((node, j) => {
       mustBeNode(node, ['storage', i, 'mounted_by', j])
       if (!fenced.has(node))

@@ -174,7 +174,7 @@ export interface MountFacts {
   /** `mounted`, `readonly`, `withdrawn`, `missing` (not mounted), `unreachable`. */
   state: 'mounted' | 'readonly' | 'withdrawn' | 'missing' | 'unreachable'
   /** The export under it on this node: `imported`, `disconnected`, `missing`, `unreachable`. */
-  import: 'imported' | 'disconnected' | 'missing' | 'unreachable'
+  import: 'imported' | 'disconnected' | 'missing' | 'unreachable' | 'local'
 }
 
 export interface LvsFacts {

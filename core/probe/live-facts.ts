@@ -49,7 +49,7 @@ const Facts = z.strictObject({
       Name,
       z.strictObject({
         state: z.enum(['mounted', 'readonly', 'withdrawn', 'missing', 'unreachable']),
-        import: z.enum(['imported', 'disconnected', 'missing', 'unreachable']),
+        import: z.enum(['imported', 'disconnected', 'missing', 'unreachable', 'local']),
       }),
     )
     .optional(),

@@ -1,18 +1,25 @@
 // The argv of every storage command, built in one place from the inventory (never a shell string).
 import type { PlannedCommand } from '../../core/plugin/index.ts'
 import type { StorageConfig } from './config.ts'
-import { type BlockExport, type GfsVolume, importedDevice } from './volumes.ts'
+import { type BlockExport, type GfsVolume, volumeDevice } from './volumes.ts'
 
 /** `mount -t gfs2 [-o opts] DEVICE MOUNTPOINT` on the node, with the inventory's options. */
 export function mountCommand(
   config: StorageConfig,
   volume: GfsVolume,
-  exp: BlockExport,
+  exp: BlockExport | undefined,
   node: string,
 ): PlannedCommand {
   const options = volume.options.length ? ['-o', volume.options.join(',')] : []
   return {
-    argv: [config.mount, '-t', volume.fstype, ...options, importedDevice(exp), volume.mountpoint],
+    argv: [
+      config.mount,
+      '-t',
+      volume.fstype,
+      ...options,
+      volumeDevice(volume, exp),
+      volume.mountpoint,
+    ],
     node,
     note: `mount ${volume.name} on ${node}`,
   }
@@ -30,12 +37,12 @@ export function unmountCommand(config: StorageConfig, volume: GfsVolume, node: s
 export function fsckCommand(
   config: StorageConfig,
   volume: GfsVolume,
-  exp: BlockExport,
+  exp: BlockExport | undefined,
   node: string,
 ): PlannedCommand {
   const tool = volume.fstype === 'gfs2' ? config.fsck_gfs2 : config.fsck_gfs
   return {
-    argv: [tool, '-y', importedDevice(exp)],
+    argv: [tool, '-y', volumeDevice(volume, exp)],
     node,
     note: `check ${volume.name} from ${node} (every node has it unmounted)`,
   }

@@ -55,7 +55,8 @@ export const mountsProbe = defineProbe<typeof MountsInput, StorageConfig>({
 function mountStatus(views: MountView[]): ProbeStatus {
   if (views.some((v) => v.state === 'withdrawn' || v.state === 'missing')) return 'critical'
   if (views.some((v) => v.state === 'unreachable')) return 'unknown'
-  if (views.some((v) => v.state === 'readonly' || v.importState !== 'imported')) return 'warning'
+  if (views.some((v) => v.state === 'readonly' || !['imported', 'local'].includes(v.importState)))
+    return 'warning'
   return 'ok'
 }
 

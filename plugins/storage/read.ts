@@ -31,7 +31,8 @@ type Ctx = PluginContext<StorageConfig>
 /** A GFS volume on one node, as the kernel says. */
 export type MountState = 'mounted' | 'readonly' | 'withdrawn' | 'missing' | 'unreachable'
 /** An export's device on an importing node. */
-export type ImportState = 'imported' | 'disconnected' | 'missing' | 'unreachable'
+/** `local`: the volume is on a block device of the node's own (`device:`), nothing imported. */
+export type ImportState = 'imported' | 'disconnected' | 'missing' | 'unreachable' | 'local'
 /** An export on its server: listed by the server, not listed, server not serving, no answer. */
 export type ExportState = 'exported' | 'missing' | 'down' | 'unreachable'
 
@@ -64,7 +65,12 @@ export interface ExportView {
 export async function readNode(ctx: Ctx, node: string): Promise<MountView[]> {
   const volumes = volumesOf(ctx.inventory, node)
   if (volumes.length === 0) return []
-  const exports = unique(volumes.map((v) => exportOf(ctx.inventory, v)))
+  const exports = unique(
+    volumes.flatMap((v) => {
+      const exp = exportOf(ctx.inventory, v)
+      return exp ? [exp] : []
+    }),
+  )
   const nbdPaths = exports
     .filter((e) => e.kind === 'nbd')
     .flatMap((e) => {
@@ -187,10 +193,11 @@ async function gnbdImports(ctx: Ctx, node: string): Promise<GnbdImport[]> {
 }
 
 function importOf(
-  exp: BlockExport,
+  exp: BlockExport | undefined,
   files: Map<string, string[]>,
   gnbd: GnbdImport[],
 ): { state: ImportState; sectors?: number; kernelName?: string } {
+  if (!exp) return { state: 'local' }
   if (exp.kind === 'gnbd') {
     const found = gnbd.find((g) => g.name === exp.export)
     if (!found) return { state: 'missing' }

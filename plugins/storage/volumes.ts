@@ -27,9 +27,17 @@ export function blockExport(inventory: Inventory, name: string): BlockExport {
   )
 }
 
-/** The export a volume sits on (validated by the inventory's cross-references). */
-export function exportOf(inventory: Inventory, volume: GfsVolume): BlockExport {
-  return blockExport(inventory, volume.on)
+/**
+ * The export a volume sits on (validated by the inventory's cross-references), or none for a
+ * volume on a block device of the nodes' own (SAN, iSCSI, clustered LVM: `device:`).
+ */
+export function exportOf(inventory: Inventory, volume: GfsVolume): BlockExport | undefined {
+  return volume.on === undefined ? undefined : blockExport(inventory, volume.on)
+}
+
+/** The block device a node mounts the volume from: the imported export, or its own device. */
+export function volumeDevice(volume: GfsVolume, exp: BlockExport | undefined): string {
+  return exp ? importedDevice(exp) : (volume.device ?? '')
 }
 
 /** Every GFS volume and every export. */

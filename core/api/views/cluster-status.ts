@@ -210,7 +210,10 @@ export function buildClusterStatus(
     storage: inv.config.storage.map((st) => ({
       name: st.name,
       kind: st.kind,
-      where: st.kind !== 'gfs' ? `${st.server}:${st.export}` : `${st.on} on ${st.mountpoint}`,
+      where:
+        st.kind !== 'gfs'
+          ? `${st.server}:${st.export}`
+          : `${st.on ?? st.device} on ${st.mountpoint}`,
       health: h(`storage/${st.name}`),
       ...liveOf(details.get(`storage/${st.name}`)),
     })),

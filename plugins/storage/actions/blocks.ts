@@ -14,6 +14,7 @@ export const importExport = defineAction<typeof ExportOnNode, StorageConfig>({
   input: ExportOnNode,
   idempotent: true,
   destructive: false,
+  scope: 'operate',
   target: (input) => `node/${input.node}/storage/${input.export}`,
   describe: (input, ctx) => {
     const exp = blockExport(ctx.inventory, input.export)
@@ -39,6 +40,7 @@ export const exportDevice = defineAction<typeof ExportOnly, StorageConfig>({
   input: ExportOnly,
   idempotent: true,
   destructive: false,
+  scope: 'operate',
   target: (input) => `storage/${input.export}`,
   describe: (input, ctx) => [exportCommand(ctx.config, blockExport(ctx.inventory, input.export))],
   async run(input, ctx) {
@@ -61,6 +63,8 @@ export const unexportDevice = defineAction<typeof ExportOnly, StorageConfig>({
   input: ExportOnly,
   idempotent: true,
   destructive: true, // every importer loses the device
+  // Takes storage away from every node at once: as grave as fencing them.
+  scope: 'fence',
   target: (input) => `storage/${input.export}`,
   describe: (input, ctx) => [unexportCommand(ctx.config, blockExport(ctx.inventory, input.export))],
   async run(input, ctx) {

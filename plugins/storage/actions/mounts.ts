@@ -21,6 +21,7 @@ export const mount = defineAction<typeof VolumeOnNode, StorageConfig>({
   input: VolumeOnNode,
   idempotent: true, // it reads /proc/mounts first: a mounted volume is left alone
   destructive: false,
+  scope: 'operate',
   target: (input) => `node/${input.node}/storage/${input.volume}`,
   describe: (input, ctx) => {
     const volume = gfsVolume(ctx.inventory, input.volume)
@@ -49,6 +50,8 @@ export const unmount = defineAction<typeof VolumeOnNode, StorageConfig>({
   input: VolumeOnNode,
   idempotent: true, // an unmounted volume is left alone
   destructive: true, // services on that node lose their data
+  // Takes the node's workloads off their data, like moving them off the node.
+  scope: 'fence',
   target: (input) => `node/${input.node}/storage/${input.volume}`,
   describe: (input, ctx) => [
     unmountCommand(ctx.config, gfsVolume(ctx.inventory, input.volume), input.node),

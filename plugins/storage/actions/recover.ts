@@ -19,6 +19,8 @@ export const recoverWithdrawn = defineAction<typeof RecoverInput, StorageConfig>
   input: RecoverInput,
   idempotent: false, // fsck repairs in place; after a crash, verify reads the mount back first
   destructive: true,
+  // Unmounts (and may fsck) under the node's services: as grave as moving them off it.
+  scope: 'fence',
   target: (input) => `node/${input.node}/storage/${input.volume}`,
   describe: (input, ctx) => {
     const volume = gfsVolume(ctx.inventory, input.volume)
