@@ -68,7 +68,10 @@ async function expand(
       const body = await readInput(included)
       budget.bytes += Buffer.byteLength(body)
       if (budget.bytes > MAX_IMPORT_BYTES)
-        throw inputError(at, 'the included files together are over the 8 MiB import limit')
+        throw inputError(
+          at,
+          'the included files together are larger than 8 MB; refusing to read them',
+        )
       out.push(...(await expand(included, body, options, depth + 1, budget)))
     }
   }

@@ -74,10 +74,18 @@ describe('a keepalived director in front of an rgmanager cluster (site A)', () =
   })
 
   it('never copies a password: fence passwords become env: references', async () => {
-    const { yaml } = await importSite([siteA('keepalived.conf'), siteA('cluster.conf')], {
-      hostsFile: siteA('hosts'),
-    })
-    expect(yaml).not.toMatch(/ipmi-secret|apc-secret/)
+    const out = join(dir, 'tandem.yaml')
+    const cli = await runCli(importCommand, [
+      siteA('keepalived.conf'),
+      siteA('cluster.conf'),
+      '--hosts',
+      siteA('hosts'),
+      '--out',
+      out,
+    ])
+    expect(cli.code).toBe(0)
+    const yaml = await readFile(out, 'utf8')
+    expect(`${cli.out}${cli.err}${yaml}`).not.toMatch(/ipmi-secret|apc-secret/)
     const config = parseConfig('tandem.yaml', yaml)
     expect(config.fencing.devices.map((d) => d.options.passwd)).toEqual([
       'env:TANDEM_IPMI_NODE1_PASSWD',
@@ -100,6 +108,28 @@ describe('a keepalived director in front of an rgmanager cluster (site A)', () =
     expect(yaml).toContain(
       `# from ${siteA('conf.d/db.conf')}:15\n      - { node: node3.example.com, weight: 1 }`,
     )
+  })
+})
+
+describe('two LVS tools defining the same virtual service', () => {
+  it('reports the real server checked twice, with both files, and keeps the first definition', async () => {
+    const ld = join(dir, 'ldirectord.cf')
+    await writeFile(
+      ld,
+      'virtual=10.0.0.100:80\n\treal=10.0.0.1:80 gate 5\n\tservice=http\n\tchecktype=negotiate\n\trequest="index.html"\n\treceive="OK"\n',
+    )
+    const result = await importSite([siteA('keepalived.conf'), ld], { hostsFile: siteA('hosts') })
+    const twice = result.findings.filter((f) => f.kind === 'checked-twice')
+    expect(twice.map((f) => f.message)).toContainEqual(
+      `real server 10.0.0.1:80 is checked HTTP_GET /health at ${siteA('conf.d/web.conf')}:12 and checktype=negotiate service=http /index.html at ${ld}:4`,
+    )
+    expect(result.findings.find((f) => f.kind === 'defined-twice')!.sites).toEqual([
+      { file: siteA('conf.d/web.conf'), line: 2 },
+      { file: ld, line: 1 },
+    ])
+    const web = parseConfig('t.yaml', result.yaml).services.find((s) => s.lvs?.port === 80)!
+    expect(web.checks).toMatchObject([{ kind: 'http', path: '/health' }])
+    expect(web.real_servers.find((r) => r.node === 'node1.example.com')!.weight).toBe(1)
   })
 })
 
@@ -185,7 +215,7 @@ describe('bad input: a clear file:line error, and nothing written', () => {
     const big = join(dir, 'keepalived.conf')
     await writeFile(big, `! padding\n${'#'.repeat(10_000_000)}\n`)
     await expect(importSite([big])).rejects.toThrow(
-      `${big}:1:1: file is 10000011 bytes, over the 8 MiB import limit`,
+      `${big}:1:1: file is larger than 8 MB (10000011 bytes); refusing to read it`,
     )
   })
 })

@@ -1,6 +1,6 @@
 // Reading what an administrator hands to `tandem import`: size-capped, and errors positioned.
-import { readFile, stat } from 'node:fs/promises'
 import { ConfigError, fileIssue, type SourceIssue } from '../errors.ts'
+import { readSource } from '../inventory/index.ts'
 import type { Origin, SourceKind } from './draft.ts'
 
 /** Inputs larger than this are refused before they are read: no real config is that big. */
@@ -17,18 +17,7 @@ export function issueAt(at: Origin, message: string): SourceIssue {
 
 /** Reads one input file, refusing it whole when it is over the cap or unreadable. */
 export async function readInput(file: string): Promise<string> {
-  let size: number
-  try {
-    size = (await stat(file)).size
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code ?? String(cause)
-    throw new ConfigError([fileIssue(file, `cannot read: ${code}`)])
-  }
-  if (size > MAX_IMPORT_BYTES)
-    throw new ConfigError([
-      fileIssue(file, `file is ${size} bytes, over the 8 MiB import limit; refusing to read it`),
-    ])
-  const text = await readFile(file, 'utf8')
+  const text = await readSource(file, MAX_IMPORT_BYTES)
   if (text.includes('\u0000'))
     throw new ConfigError([fileIssue(file, 'binary file (NUL bytes): not a configuration')])
   return text

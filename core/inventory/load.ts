@@ -98,8 +98,11 @@ function validate(main: YamlSource, parts: YamlSource[], options: LoadOptions): 
   return parsed.data
 }
 
-/** Reads a user file with the size limit applied before the bytes are loaded. */
-export async function readSource(file: string): Promise<string> {
+/**
+ * Reads a user file with the size limit applied before the bytes are loaded (1 MB for
+ * configs and policies; importers of other tools' files pass their own).
+ */
+export async function readSource(file: string, maxBytes = MAX_FILE_BYTES): Promise<string> {
   let size: number
   try {
     size = (await stat(file)).size
@@ -107,6 +110,6 @@ export async function readSource(file: string): Promise<string> {
     const code = (cause as NodeJS.ErrnoException).code ?? String(cause)
     throw new ConfigError([fileIssue(file, `cannot read: ${code}`)])
   }
-  if (size > MAX_FILE_BYTES) throw new ConfigError([fileIssue(file, tooLarge(size))])
+  if (size > maxBytes) throw new ConfigError([fileIssue(file, tooLarge(size, maxBytes))])
   return readFile(file, 'utf8')
 }

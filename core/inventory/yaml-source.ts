@@ -58,9 +58,9 @@ export function parseYaml(file: string, text: string): YamlSource | { issues: So
   return { file, data, doc, lines }
 }
 
-/** The message for a file over MAX_FILE_BYTES. */
-export function tooLarge(bytes: number): string {
-  return `file is larger than 1 MB (${bytes} bytes); refusing to read it`
+/** The message for a file over its limit (MAX_FILE_BYTES unless the reader says otherwise). */
+export function tooLarge(bytes: number, limit = MAX_FILE_BYTES): string {
+  return `file is larger than ${limit / (1024 * 1024)} MB (${bytes} bytes); refusing to read it`
 }
 
 /** Where a field path points in the source: the value's start, or its parent's when missing. */
