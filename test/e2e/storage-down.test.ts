@@ -2,6 +2,7 @@
 // started on a node that cannot see the storage (checked in the lab's rgmanager, not the journal).
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { createApiToken } from '../../core/api/index.ts'
 import { loadConfig } from '../../core/inventory/index.ts'
 import { failStorage } from '../lab/demo-world.ts'
 import { type DemoLab, eventually, startDemoLab } from './demo-lab.ts'
@@ -40,8 +41,7 @@ it('storage1 fails: one incident, db disabled where it ran, a page, no failover'
   expect(before).toMatchObject({ state: 'started', owner: 'node2' })
 
   failStorage(await loadConfig(join(lab.dir, 'tandem.yaml')), 'storage1')
-  const status = await lab.finished('storage-export-down', 60_000)
-  expect(status).toBe('succeeded')
+  expect(await lab.finished('storage-export-down', 60_000)).toBe('succeeded')
 
   // Health names one cause: the export is unreachable, the volume down under it.
   expect(await storageState('data-export')).toBe('unreachable')
@@ -50,6 +50,21 @@ it('storage1 fails: one incident, db disabled where it ran, a page, no failover'
   )
   expect(volume?.state).toBe('down')
   expect(JSON.parse(String(volume?.detail))).toMatchObject({ cause: 'data-export', usable: [] })
+
+  // The status API (and so the dashboard's storage panel) carries the same live facts.
+  const { token } = await createApiToken(lab.daemon.instance.store, {
+    name: 'storage-e2e',
+    scopes: ['read'],
+  })
+  const status = (await (
+    await fetch(new URL('api/v1/status', lab.daemon.url), {
+      headers: { authorization: `Bearer ${token}` },
+    })
+  ).json()) as { storage: { name: string; health: { state: string }; live?: { cause?: string } }[] }
+  expect(status.storage.find((s) => s.name === 'gfs-data')).toMatchObject({
+    health: { state: 'down' },
+    live: { cause: 'data-export' },
+  })
 
   const steps = await lab.steps('storage-export-down')
   expect(steps.map((s) => [s.uses, s.status])).toEqual([['rgmanager.disable', 'succeeded']])
@@ -74,7 +89,8 @@ it('storage1 fails: one incident, db disabled where it ran, a page, no failover'
         ? all
         : undefined
     },
-    30_000,
+    // group_wait 10 s, then the outbox: generous, the shared CI machine can be slow.
+    60_000,
     'the storage notices',
   )
   expect(notices.length).toBeGreaterThan(0)

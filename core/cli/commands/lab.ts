@@ -1,6 +1,7 @@
 // `tandem lab …`: change the demo's simulated world (fail a node, partition, flap, break fencing).
 import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { TandemError } from '../../errors.ts'
 import { loadConfig, parseDuration } from '../../inventory/index.ts'
 import { type Command, parseOptions } from '../command.ts'
 
@@ -84,11 +85,15 @@ export const labCommand: Command = {
         io.out(`fence devices ${devices.join(', ')}: ${behaviour}\n`)
         break
       }
-      case 'fail-storage':
-        lab.failStorage(await loadConfig(values.config), needNode())
+      case 'fail-storage': {
+        const config = await loadConfig(values.config)
+        refuseBadInput(() => lab.failStorage(config, needNode()))
         break
+      }
       case 'withdraw':
-        io.out(`withdrawn on ${node}: ${lab.withdrawGfs(needNode()).join(', ')}\n`)
+        io.out(
+          `withdrawn on ${node}: ${refuseBadInput(() => lab.withdrawGfs(needNode())).join(', ')}\n`,
+        )
         break
       default:
         io.err(`usage: ${USAGE}\n`)
@@ -97,4 +102,13 @@ export const labCommand: Command = {
     io.out(lab.describeWorld())
     return 0
   },
+}
+
+/** A lab edit the world cannot make (no such server, nothing mounted) is the user's input, said plainly. */
+function refuseBadInput<T>(edit: () => T): T {
+  try {
+    return edit()
+  } catch (error) {
+    throw new TandemError('BAD_REQUEST', (error as Error).message, { cause: error })
+  }
 }
