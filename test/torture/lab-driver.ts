@@ -4,7 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { type Client, createClient } from '@libsql/client'
-import { eventually, type LabSite, reconcileLvs, startLabSite } from '../e2e/demo-lab.ts'
+import { loadConfig } from '../../core/inventory/index.ts'
+import { eventually, type LabSite, startLabSite } from '../e2e/demo-lab.ts'
 
 const run = promisify(execFile)
 
@@ -83,6 +84,7 @@ export async function startTortureLab(net: number, instances: 1 | 2): Promise<To
     timing: 'quick',
   })
   compressPolicies(site.policiesDir)
+  await buildDirectorTable(site)
   const client = createClient({ url: site.storeUrl })
   let closing = false
   let token = ''
@@ -258,8 +260,42 @@ export async function startTortureLab(net: number, instances: 1 | 2): Promise<To
 
   for (let i = 0; i < instances; i++) await lab.restart(i)
   await lab.allServing()
-  await reconcileLvs(site)
   return lab
+}
+
+const FORWARDING: Record<string, string> = { masq: '-m', route: '-g', tunnel: '-i' }
+
+/**
+ * The director's IPVS table as `tandem exec lvs.reconcile` builds it from the inventory, typed
+ * with the lab's ipvsadm on the director before tandem starts: a site that was healthy before
+ * tandem came (reconciling through tandem first waits for a quorum verdict, ~20 s on a busy box).
+ */
+async function buildDirectorTable(site: LabSite): Promise<void> {
+  const config = await loadConfig(site.configFile)
+  const env = { ...process.env, TANDEM_LAB_NODE: 'director' }
+  const ipvsadm = (args: string[]) => run('ipvsadm', args, { env })
+  for (const service of config.services) {
+    const lvs = service.lvs
+    if (!lvs) continue
+    const vip = `${lvs.address}:${lvs.port}`
+    await ipvsadm(['-A', '-t', vip, '-s', lvs.scheduler ?? 'wlc'])
+    for (const rs of service.real_servers) {
+      const address = config.nodes.find((n) => n.name === rs.node)?.address
+      const args = [
+        '-a',
+        '-t',
+        vip,
+        '-r',
+        `${address}:${rs.port}`,
+        FORWARDING[lvs.forwarding ?? 'masq'] ?? '-m',
+        '-w',
+        String(rs.weight ?? 1),
+      ]
+      if (rs.thresholds)
+        args.push('-x', String(rs.thresholds.upper), '-y', String(rs.thresholds.lower))
+      await ipvsadm(args)
+    }
+  }
 }
 
 /** Rewrites the site's private policy copies with COMPRESSED; a missing value fails loudly. */

@@ -24,6 +24,7 @@ export interface TortureReal {
   violations: Violation[]
   /** Runs every continuous invariant against the world and journal now. */
   check(): Promise<void>
+  log(line: string): void
 }
 
 export interface TortureStats {

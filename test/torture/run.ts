@@ -16,7 +16,6 @@ for (const scenario of scenarios) {
     steps: number('TORTURE_STEPS', 200),
     seed: env.TORTURE_SEED === undefined ? undefined : Number(env.TORTURE_SEED),
     path: env.TORTURE_PATH || undefined,
-    replayPath: env.TORTURE_REPLAY || undefined,
     shrink: env.TORTURE_SHRINK === '1',
     quiesceMs: number('TORTURE_QUIESCE_MS', 120_000),
     log: (line) => process.stderr.write(`${line}\n`),

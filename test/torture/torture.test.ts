@@ -10,7 +10,6 @@ it('a dozen random steps against the real daemon keep every safety invariant (se
     steps: Number(process.env.TORTURE_STEPS ?? 12),
     seed: Number(process.env.TORTURE_SEED ?? 16),
     path: process.env.TORTURE_PATH || undefined,
-    replayPath: process.env.TORTURE_REPLAY || undefined,
     shrink: process.env.TORTURE_SHRINK === '1',
     quiesceMs: 25_000,
   })

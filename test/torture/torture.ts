@@ -16,6 +16,17 @@ import { startTortureLab, type TortureLab } from './lab-driver.ts'
 import { initialModel, type TortureReal, type TortureStats } from './model.ts'
 import { historyOf } from './world-history.ts'
 
+/**
+ * Quiescence lasts at least this long after healing: a node seen down just before (fall 3 × 1 s,
+ * `for:` 3 s) could still start a run that must be judged too.
+ */
+const CALM_MS = 10_000
+
+/** Work tandem still has: runs not ended, `for:` timers pending, events the leader has not handled. */
+const BUSY = `SELECT (SELECT count(*) FROM runs WHERE status IN ('queued', 'planned', 'running'))
+  + (SELECT count(*) FROM policy_timers)
+  + (SELECT count(*) FROM events WHERE id > coalesce((SELECT max(position) FROM cursors WHERE name LIKE 'events:%'), 0)) AS n`
+
 export interface TortureOptions {
   /** Loopback net of the site (the torture test's own: 45–49). */
   net: number
@@ -25,7 +36,6 @@ export interface TortureOptions {
   steps: number
   seed?: number
   path?: string
-  replayPath?: string
   /** Shrink a failing sequence (each attempt is a fresh lab: minutes). */
   shrink: boolean
   /** How long quiescence may take before its checks judge the world as it is. */
@@ -45,14 +55,15 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   const stats: TortureStats = { steps: 0, episodes: 0, crashes: 0, checks: 0, violations: 0 }
   let last: Violation[] = []
   const property = fc.asyncProperty(
-    tortureCommands(['node1', 'node2', 'node3'], options.instances, {
-      maxCommands: options.steps,
-      replayPath: options.replayPath,
-    }),
+    tortureCommands(['node1', 'node2', 'node3'], options.instances, { steps: options.steps }),
     async (commands) => {
+      const started = Date.now()
       const lab = await startTortureLab(options.net, options.instances)
+      options.log?.(
+        `[torture] lab and ${options.instances} daemon(s) up in ${Date.now() - started} ms`,
+      )
       const config = await loadConfig(lab.site.configFile)
-      const real = createReal(lab, config, stats)
+      const real = createReal(lab, config, stats, options.log)
       try {
         const nodes = clusterNodes(config)
         await fc.asyncModelRun(
@@ -85,18 +96,18 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
 }
 
 /** The environment that replays this failure exactly (seed, path, shrunk command list). */
-function replayHint(details: {
-  seed: number
-  counterexamplePath: string | null
-  counterexample: unknown[] | null
-}): string {
-  const counterexample = String(details.counterexample?.[0] ?? '')
-  const replay = /replayPath="([^"]*)"/.exec(counterexample)?.[1]
-  return `replay: TORTURE_SEED=${details.seed} TORTURE_PATH=${details.counterexamplePath ?? ''}${replay ? ` TORTURE_REPLAY=${replay}` : ''}`
+function replayHint(details: { seed: number; counterexamplePath: string | null }): string {
+  return `replay: TORTURE_SEED=${details.seed} TORTURE_PATH=${details.counterexamplePath ?? ''} (same TORTURE_STEPS)`
 }
 
-function createReal(lab: TortureLab, config: Config, stats: TortureStats): TortureReal {
+function createReal(
+  lab: TortureLab,
+  config: Config,
+  stats: TortureStats,
+  log?: (line: string) => void,
+): TortureReal {
   const real: TortureReal = {
+    log: (line) => log?.(`${new Date().toISOString().slice(11, 23)} ${line}`),
     lab,
     config,
     stats,
@@ -129,11 +140,10 @@ async function quiesce(real: TortureReal, ms: number, log?: (line: string) => vo
   const healedAt = Date.now()
   let found: Violation[] = []
   for (;;) {
-    const busy = await lab.sql(
-      "SELECT count(*) AS n FROM runs WHERE status IN ('queued', 'planned', 'running')",
-    )
+    const [busy] = await lab.sql(BUSY)
     found = quiescentChecks(config, await gather(lab))
-    if (found.length === 0 && Number(busy[0]?.n) === 0) break
+    const calm = Date.now() - healedAt >= CALM_MS && Number(busy?.n) === 0
+    if (found.length === 0 && calm) break
     if (Date.now() - healedAt > ms) break
     await new Promise((resolve) => setTimeout(resolve, 1_000))
   }
