@@ -155,11 +155,15 @@ function failuresHandled(
   for (const node of clusterNodes(config))
     for (const episode of history.episodes(node)) {
       const end = episode.rejoinedAt ?? now
-      if (longestSighted(episode.failedAt, end, e.blind) < OUTLIVE_MS) continue
+      const sighted = longestSighted(episode.failedAt, end, e.blind)
+      if (sighted < OUTLIVE_MS) continue
       if ((e.handledAt[node] ?? []).some((at) => at >= episode.failedAt)) continue
+      const blind = e.blind
+        .filter(([b0, b1]) => b1 > episode.failedAt && b0 < end)
+        .map(([b0, b1]) => `${iso(b0)}–${iso(b1)}`)
       out.push({
         invariant: 'failure-handled',
-        detail: `${node} down from ${iso(episode.failedAt)} to ${episode.rejoinedAt ? iso(end) : 'the end'} (≥ ${OUTLIVE_MS} ms in tandem's sight) got no run and no audited refusal`,
+        detail: `${node} down from ${iso(episode.failedAt)} to ${episode.rejoinedAt ? iso(end) : 'the end'} (${sighted} ms at a stretch in tandem's sight; blind ${blind.join(', ') || 'never'}) got no run and no audited refusal`,
       })
     }
   return out

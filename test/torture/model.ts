@@ -20,6 +20,8 @@ export interface TortureReal {
   lab: TortureLab
   config: Config
   stats: TortureStats
+  /** The steps run so far, in order (the model skips those it does not allow). */
+  ran: string[]
   /** Violations found so far (a command that finds one fails the run). */
   violations: Violation[]
   /** Runs every continuous invariant against the world and journal now. */

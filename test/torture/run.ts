@@ -16,8 +16,9 @@ for (const scenario of scenarios) {
     steps: number('TORTURE_STEPS', 200),
     seed: env.TORTURE_SEED === undefined ? undefined : Number(env.TORTURE_SEED),
     path: env.TORTURE_PATH || undefined,
-    shrink: env.TORTURE_SHRINK === '1',
+    shrinkMs: number('TORTURE_SHRINK_MS', 600_000),
     quiesceMs: number('TORTURE_QUIESCE_MS', 120_000),
+    skip: env.TORTURE_SKIP?.split(','),
     log: (line) => process.stderr.write(`${line}\n`),
   })
   for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += result.stats[key]

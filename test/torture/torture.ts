@@ -36,10 +36,12 @@ export interface TortureOptions {
   steps: number
   seed?: number
   path?: string
-  /** Shrink a failing sequence (each attempt is a fresh lab: minutes). */
-  shrink: boolean
+  /** How long to shrink a failing sequence (each attempt is a fresh lab); 0: report it as found. */
+  shrinkMs: number
   /** How long quiescence may take before its checks judge the world as it is. */
   quiesceMs: number
+  /** Kinds of step to leave out (their names as printed, e.g. `execDrainRestore`). */
+  skip?: string[]
   log?: (line: string) => void
 }
 
@@ -54,9 +56,15 @@ export interface TortureResult {
 export async function runTorture(options: TortureOptions): Promise<TortureResult> {
   const stats: TortureStats = { steps: 0, episodes: 0, crashes: 0, checks: 0, violations: 0 }
   let last: Violation[] = []
+  let firstFailureAt: number | undefined
   const property = fc.asyncProperty(
-    tortureCommands(['node1', 'node2', 'node3'], options.instances, { steps: options.steps }),
+    tortureCommands(['node1', 'node2', 'node3'], options.instances, {
+      steps: options.steps,
+      skip: options.skip,
+    }),
     async (commands) => {
+      // Past the shrink budget, candidates are skipped (not run): the smallest failure found stands.
+      if (firstFailureAt !== undefined) fc.pre(Date.now() - firstFailureAt < options.shrinkMs)
       const started = Date.now()
       const lab = await startTortureLab(options.net, options.instances)
       options.log?.(
@@ -71,24 +79,27 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
           commands,
         )
         await quiesce(real, options.quiesceMs, options.log)
+      } catch (error) {
+        firstFailureAt ??= Date.now()
+        if (real.violations.length > 0) last = real.violations
+        throw error
       } finally {
         stats.crashes += lab.crashes
         stats.episodes += clusterNodes(config).reduce(
           (n, node) => n + historyOf(readWorld()).episodes(node).length,
           0,
         )
-        stats.violations += real.violations.length
-        last = real.violations
         await lab.close()
       }
     },
   )
   const details = await fc.check(property, {
     numRuns: options.runs,
-    endOnFailure: !options.shrink,
+    endOnFailure: options.shrinkMs <= 0,
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.path ? { path: options.path } : {}),
   })
+  stats.violations = last.length
   if (!details.failed) return { stats, violations: [] }
   const report = fc.defaultReportMessage(details) ?? 'failed'
   const error = details.errorInstance instanceof Error ? details.errorInstance.message : ''
@@ -111,12 +122,13 @@ function createReal(
     lab,
     config,
     stats,
+    ran: [],
     violations: [],
     async check() {
       const found = continuousChecks(config, await gather(lab))
       stats.checks += 1
       record(real, found)
-      if (real.violations.length > 0) throw new Error(describe(real.violations))
+      if (real.violations.length > 0) throw new Error(describe(real))
     },
   }
   return real
@@ -150,7 +162,7 @@ async function quiesce(real: TortureReal, ms: number, log?: (line: string) => vo
   log?.(`[torture] quiescent after ${Date.now() - healedAt} ms, ${found.length} violation(s)`)
   real.stats.checks += 1
   record(real, found)
-  if (real.violations.length > 0) throw new Error(describe(real.violations))
+  if (real.violations.length > 0) throw new Error(describe(real))
 }
 
 /** Reads the evidence the invariants judge: world, journal, inbox, blind intervals. */
@@ -193,8 +205,7 @@ function record(real: TortureReal, found: Violation[]) {
       real.violations.push(v)
 }
 
-function describe(violations: Violation[]): string {
-  return `${violations.length} invariant violation(s):\n${violations
-    .map((v) => `  [${v.invariant}] ${v.detail}`)
-    .join('\n')}`
+function describe(real: TortureReal): string {
+  const lines = real.violations.map((v) => `  [${v.invariant}] ${v.detail}`)
+  return `${real.violations.length} invariant violation(s):\n${lines.join('\n')}\nsteps run: ${real.ran.join(', ')}`
 }
