@@ -144,14 +144,15 @@ async function quiesce(real: TortureReal, ms: number, log?: (line: string) => vo
   for (const slot of lab.daemons) lab.thaw(slot.index)
   heal()
   for (const node of clusterNodes(config)) setFenceBehaviour(config, node, 'ok')
-  for (const [name, n] of Object.entries(readWorld().nodes))
-    if (n.up === false || n.power !== 'on') recoverNode(name)
+  bootDownNodes()
   // An armed daemon that never reached its crash point is restarted unarmed: quiescence is calm.
   for (const slot of lab.daemons) if (slot.armed) await lab.restart(slot.index)
   await lab.allServing()
   const healedAt = Date.now()
   let found: Violation[] = []
   for (;;) {
+    // A run decided before the heal may still fence a node: the operator boots it again.
+    bootDownNodes()
     const [busy] = await lab.sql(BUSY)
     found = quiescentChecks(config, await gather(lab))
     const calm = Date.now() - healedAt >= CALM_MS && Number(busy?.n) === 0
@@ -163,6 +164,11 @@ async function quiesce(real: TortureReal, ms: number, log?: (line: string) => vo
   real.stats.checks += 1
   record(real, found)
   if (real.violations.length > 0) throw new Error(describe(real))
+}
+
+function bootDownNodes() {
+  for (const [name, n] of Object.entries(readWorld().nodes))
+    if (n.up === false || n.power !== 'on') recoverNode(name)
 }
 
 /** Reads the evidence the invariants judge: world, journal, inbox, blind intervals. */
