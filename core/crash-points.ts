@@ -6,8 +6,26 @@
  * Add a name when you add a durable transition; tests iterate this list.
  */
 export const CRASH_POINTS = [
+  /** An event's incident and fence-state effects are stored; policies have not matched it yet. */
+  'incident.applied',
+  /** A due `for:` timer was read and planned; its run (and the timer's consumption) not written. */
+  'timer.due',
+  /** A run's intents (run, steps, consumed timer) are stored; no step has been decided. */
+  'run.intent',
+  /** A step is marked running (fences: the node unclean); its command has not started. */
+  'step.running',
+  /** A step's action returned (the world changed); its outcome is not journaled yet. */
+  'step.acted',
+  /** A step's outcome (and a fence's confirmation) is journaled; the next step has not begun. */
+  'step.outcome',
+  /** A run's final status is stored; its outcome notice is not queued yet. */
+  'run.finished',
   /** The events cursor is about to move past a batch whose runs have been journaled. */
   'events.cursor',
+  /** A resolved incident's notice is queued; that it was is not recorded yet (it re-sends). */
+  'incident.resolved',
+  /** Incidents past their hold-down are closed; nothing else is written after it. */
+  'incident.closed',
 ] as const
 
 export type CrashPoint = (typeof CRASH_POINTS)[number]

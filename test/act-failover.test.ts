@@ -94,17 +94,19 @@ describe('fence before recover', () => {
     },
   )
 
-  it('refuses to relocate when the fenced node still answers', async () => {
+  // Issue 16: an agent saying off while the node still answers used to be recorded as fenced.
+  it('a fence the node contradicts by still answering fails, leaves it unclean with the reason', async () => {
     await setHealth(store, { quorate: true, nodes: { node2: 'up' } })
     const notices = collectNotices()
     const report = await labExecutor(store, { notices }).execute(failoverPlan('node2'))
-    expect(report.steps.map((s) => [s.status, s.blockedBy])).toEqual([
-      ['succeeded', null],
-      ['succeeded', null],
-      ['skipped', 'fence_before_recover'],
-    ])
+    expect(report.status).toBe('failed')
+    expect(report.steps.map((s) => s.status)).toEqual(['failed', 'skipped', 'skipped'])
+    expect(report.steps[0]?.detail).toMatch(/agent says off but node2 still answers/)
     expect(relocations()).toEqual([])
-    expect(notices.escalations[0]?.refused[0]?.guard).toBe('fence_before_recover')
+    const [state] = await store.db.select().from(fenceStates)
+    expect(state).toMatchObject({ node: 'node2', state: 'unclean', confirmedAt: null })
+    expect(state?.reason).toMatch(/still answers/)
+    expect(notices.escalations).toHaveLength(1)
   })
 
   it('refuses a relocation whose node was never fenced in this incident', async () => {

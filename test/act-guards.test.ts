@@ -2,9 +2,9 @@
 // times, is fenced at most once per window, and every refusal is in the audit log.
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { resolveIncident } from '../core/act/index.ts'
+import { applyIncidentEvent, resolveIncident } from '../core/act/index.ts'
 import type { Plan } from '../core/policy/index.ts'
-import { auditLog, type Store } from '../core/store/index.ts'
+import { auditLog, events, type Store } from '../core/store/index.ts'
 import {
   editLab,
   failoverPlan,
@@ -77,6 +77,10 @@ describe('a node flapping for ten minutes', () => {
           w.nodes.node2 = { up: true, power: 'on' }
         })
         await setHealth(store, { quorate: true, nodes: { node2: 'up' } }, at)
+        // As the leader loop does with the health engine's node.up: node2 rejoined (clean).
+        const up = { type: 'node.up' as const, subject: 'node2', at, labels: {}, payload: {} }
+        await store.db.insert(events).values(up)
+        await applyIncidentEvent(store.db, up, at)
         await resolveIncident(store.db, 'node.down:node2', at)
         reports.push(
           await executor.execute(

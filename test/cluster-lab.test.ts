@@ -236,3 +236,49 @@ describe('lab clusvcadm', () => {
     )
   })
 })
+
+// Issue 16 (lab fidelity): rgmanager waits for fenced before a dead member's services start
+// elsewhere, and fence_gnbd honours `tandem lab fence-broken`.
+describe('lab rgmanager waits for the fence of a member that left', () => {
+  it('refuses to start db elsewhere while node2 is dead and unfenced, starts it once fenced', async () => {
+    updateWorld((world) => {
+      world.nodes.node2 = { up: false, power: 'on' }
+    })
+    const pending = await tool('clusvcadm', ['-r', 'db', '-m', 'node3'])
+    expect(pending.stdout).toBe(
+      'Trying to relocate service:db to node3...Fencing operation pending; try again later\n',
+    )
+    expect(pending.code).toBe(-13 & 0xff)
+    expect((await tool('clusvcadm', ['-e', 'db', '-m', 'node3'])).code).toBe(-13 & 0xff)
+    // fence_gnbd cut node2 off its storage: fenced.
+    updateWorld((world) => {
+      world.fence = { gnbd: { storage1: ['node2'] } }
+    })
+    const moved = await tool('clusvcadm', ['-r', 'db', '-m', 'node3'])
+    expect(moved).toMatchObject({ code: 0 })
+    expect(moved.stdout).toMatch(/service:db is now running on node3/)
+  })
+})
+
+describe('lab fence_gnbd', () => {
+  const gnbd = () =>
+    new Promise<{ code: number; stdout: string }>((resolve) => {
+      const child = execFile(join(LAB_BIN, 'fence_gnbd'), [], { env }, (error, stdout) =>
+        resolve({ code: error ? Number(error.code) : 0, stdout }),
+      )
+      child.stdin?.end('nodename=node2\nservers=storage1\n')
+    })
+
+  it('fails for a victim whose fencing is broken, and cuts nothing', async () => {
+    updateWorld((world) => {
+      world.nodes.storage1 = { up: true, power: 'on' }
+      world.fence = { devices: { 'gnbd:node2': { behaviour: 'fail' } } }
+    })
+    expect(await gnbd()).toEqual({ code: 1, stdout: 'failed: fence_gnbd, node2\n' })
+    updateWorld((world) => {
+      expect((world.fence as { gnbd?: unknown }).gnbd).toBeUndefined()
+      world.fence = { devices: { 'gnbd:node2': { behaviour: 'ok' } } }
+    })
+    expect(await gnbd()).toEqual({ code: 0, stdout: 'success: fence_gnbd, node2\n' })
+  })
+})

@@ -1,11 +1,12 @@
 // Running a step: attempts with timeout and backoff, verify, and the outcome written to the journal.
 import { and, eq } from 'drizzle-orm'
+import { crashPoint } from '../crash-points.ts'
 import type { ActionResult, VerifyResult } from '../plugin/index.ts'
 import type { PlanStep } from '../policy/index.ts'
 import { drainedServers } from '../store/index.ts'
 import { type StepObserver, stepContext } from './context.ts'
 import { backoff, errorText, isStaleLeader, type ResolvedAction, type RunScope } from './engine.ts'
-import { fenceFailed, fenceSucceeded } from './fence-state.ts'
+import { fenceFailed, fenceSucceeded, stillAnswers } from './fence-state.ts'
 import {
   appendAudit,
   appendProcess,
@@ -44,6 +45,7 @@ export async function runAttempts(
   let current = row
   for (let n = 1; ; n++) {
     let outcome = await attempt(scope, step, current, action)
+    crashPoint('step.acted')
     if (outcome.ok) {
       const check = await verifyAfter(scope, step, action)
       if (check && !check.ok)
@@ -168,7 +170,15 @@ async function succeed(
   const now = engine.clock.now()
   const known = engine.secrets.known()
   const detail = redactDeep(result.summary, known)
-  await engine.tx(async (tx) => {
+  // A fence counts only when the node stopped answering too: the agent's "off" may be a lie.
+  const cluster = action.fenceNode ? await engine.clusterView.snapshot().catch(() => null) : null
+  const contradicted = await engine.tx(async (tx) => {
+    if (action.fenceNode) {
+      const answering = cluster
+        ? await stillAnswers(tx, action.fenceNode, cluster)
+        : 'cannot be checked (no cluster view)'
+      if (answering) return `the fence agent says off but ${action.fenceNode} ${answering}`
+    }
     await setStep(tx, row.id, {
       status: 'succeeded',
       error: null,
@@ -180,7 +190,10 @@ async function succeed(
     for (const change of action.action.drains?.(action.input) ?? [])
       await recordDrain(tx, scope, change, now)
     await appendAudit(tx, audit(scope, row, 'succeeded', { reason: detail }))
+    return undefined
   })
+  if (contradicted) return failStep(scope, row, action, contradicted)
+  crashPoint('step.outcome')
   return { status: 'succeeded', detail }
 }
 
@@ -195,9 +208,10 @@ async function failStep(
   const error = redactDeep(reason, engine.secrets.known())
   await engine.tx(async (tx) => {
     await setStep(tx, row.id, { status: 'failed', error, now })
-    if (action.fenceNode) await fenceFailed(tx, action.fenceNode, scope.incidentId, now)
+    if (action.fenceNode) await fenceFailed(tx, action.fenceNode, scope.incidentId, now, error)
     await appendAudit(tx, audit(scope, row, 'failed', { reason: error }))
   })
+  crashPoint('step.outcome')
   return { status: 'failed', detail: error, escalate: action.fenceNode !== null }
 }
 

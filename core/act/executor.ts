@@ -1,27 +1,40 @@
 // The executor: plans in, guarded and journaled actions out; resumes after a crash.
+import { randomUUID } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
+import { crashPoint } from '../crash-points.ts'
 import type { Plan } from '../policy/index.ts'
 import { runs } from '../store/index.ts'
 import { decidedBlockedSteps, expireApprovals } from './approvals.ts'
 import { createEngine, type Engine, type RunScope, scopeOf } from './engine.ts'
 import { runRefusal } from './guards.ts'
-import {
-  appendAudit,
-  finishRun,
-  insertRun,
-  type NewStep,
-  openIncident,
-  setStep,
-} from './journal.ts'
+import { appendAudit, finishRun, insertRun, type NewStep, setStep, type Tx } from './journal.ts'
+import { openIncident } from './lifecycle.ts'
 import { type ManualOptions, manualPlan } from './manual.ts'
 import { recoverInterrupted } from './recover.ts'
 import { redactDeep } from './redact.ts'
 import { announcer, continueRun, notifyRun, reportOf } from './run.ts'
-import type { ExecutorDeps, Refusal, RunReport } from './types.ts'
+import type { ExecutorDeps, Refusal, RunReport, RunStatus } from './types.ts'
+
+/** How one execute() call is identified and what else its intent transaction must carry. */
+export interface ExecuteOptions {
+  actor?: string
+  /** Attach to this incident instead of the plan's own. */
+  incidentId?: string
+  /**
+   * What this run carries out, once (default: the triggering event and policy, or a fresh id
+   * when the event is not stored). A second execute() with the same key returns the first run.
+   */
+  runKey?: string
+  /**
+   * Written in the same transaction as the run's intents (e.g. consuming the `for:` timer that
+   * fired it), so a crash leaves both or neither.
+   */
+  withIntent?: (tx: Tx) => Promise<void>
+}
 
 export interface Executor {
   /** Runs one plan: guards, journal, plugins, verify, notices. */
-  execute(plan: Plan, options?: { actor?: string; incidentId?: string }): Promise<RunReport>
+  execute(plan: Plan, options?: ExecuteOptions): Promise<RunReport>
   /**
    * Resolves once every run execute() began so far has acted (first command spawned, first step
    * decided, refused or ended), or after `timeoutMs`. The leader holds its other store work
@@ -71,6 +84,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     void first.then(() => beginning.delete(first))
     try {
       const begun = await begin(engine, plan, options)
+      crashPoint('run.intent')
+      if (begun.existing) {
+        acted()
+        const status = begun.existing as RunStatus
+        return status === 'running' ? await resume(begun.scope) : reportOf(begun.scope, status)
+      }
       if (begun.refusal) {
         acted()
         const report = await reportOf(begun.scope, 'blocked')
@@ -111,7 +130,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     },
     async runManual(uses, input, options = {}) {
       const plan = await manualPlan(engine, uses, input, options)
-      return execute(plan, { actor: options.actor, incidentId: options.incidentId })
+      return execute(plan, {
+        actor: options.actor,
+        incidentId: options.incidentId,
+        runKey: options.runKey ?? `manual:${randomUUID()}`,
+      })
     },
   }
 }
@@ -119,20 +142,36 @@ export function createExecutor(deps: ExecutorDeps): Executor {
 async function begin(
   engine: Engine,
   plan: Plan,
-  options: { actor?: string; incidentId?: string },
-): Promise<{ scope: RunScope; refusal?: Refusal }> {
+  options: ExecuteOptions,
+): Promise<{ scope: RunScope; refusal?: Refusal; existing?: string }> {
   const now = engine.clock.now()
   const dryRun = plan.dryRun || engine.dryRun
   const actor = options.actor ?? engine.actor
   const known = engine.secrets.known()
   const planned = plan.steps.map((step) => plannedStep(engine, step, known))
+  const runKey = options.runKey ?? defaultRunKey(plan)
   return engine.tx(async (tx) => {
+    await options.withIntent?.(tx)
+    const [prior] = await tx.select().from(runs).where(eq(runs.runKey, runKey)).limit(1)
+    if (prior) return { scope: scopeOf(engine, prior), existing: prior.status }
     const incidentId =
       options.incidentId ??
-      (await openIncident(tx, plan.incidentKey, title(plan), plan.event.id, now))
+      (await openIncident(tx, {
+        key: plan.incidentKey,
+        title: title(plan),
+        eventId: plan.event.id,
+        cause: plan.event.type,
+        subject: plan.event.subject,
+        now,
+        fresh: plan.policy === 'manual',
+      }))
     const refusal = dryRun ? undefined : await runRefusal(tx, plan, now, engine.maxConcurrentRuns)
     const stored = redactDeep(plan, known)
-    const runId = await insertRun(tx, { incidentId, plan: stored, actor, dryRun, now }, planned)
+    const { runId } = await insertRun(
+      tx,
+      { incidentId, plan: stored, actor, dryRun, now, runKey },
+      planned,
+    )
     const scope: RunScope = { engine, plan, runId, incidentId, actor, dryRun, refused: [] }
     if (!refusal) return { scope }
     scope.refused.push({ what: `policy ${plan.policy}`, ...refusal })
@@ -239,6 +278,13 @@ async function decideApprovals(engine: Engine): Promise<RunScope[]> {
     if (run) scopes.push(scopeOf(engine, run))
   }
   return scopes
+}
+
+/** A stored event fires each policy once; anything else is its own run. */
+function defaultRunKey(plan: Plan): string {
+  if (plan.event.id !== undefined && plan.policy !== 'manual')
+    return `event:${plan.event.id}/${plan.policy}`
+  return `run:${randomUUID()}`
 }
 
 function title(plan: Plan): string {

@@ -2,8 +2,16 @@
 export { decideApproval } from './approvals.ts'
 export { createHealthClusterView, fixedClusterView } from './cluster-view.ts'
 export { isStaleLeader } from './engine.ts'
-export { createExecutor, type Executor } from './executor.ts'
+export { createExecutor, type ExecuteOptions, type Executor } from './executor.ts'
 export { incidentTimeline, recentIncidents, resolveIncident } from './journal-view.ts'
+export {
+  applyEvent as applyIncidentEvent,
+  closeQuiet as closeQuietIncidents,
+  DEFAULT_HOLD_DOWN_MS,
+  owedResolvedNotices,
+  type ResolvedIncident,
+  resolvedNoticeQueued,
+} from './lifecycle.ts'
 export type { ManualOptions } from './manual.ts'
 export { createLogNoticeSink } from './notices.ts'
 export { redactDeep } from './redact.ts'

@@ -1,7 +1,15 @@
 // Reading the journal back: recent incidents, one incident's runs, steps, approvals and audit.
-import { asc, count, desc, eq, inArray, or } from 'drizzle-orm'
-import { approvals, auditLog, type Db, incidents, runs, steps } from '../store/index.ts'
-import { closeIncident } from './journal.ts'
+import { and, asc, count, desc, eq, inArray, like, or } from 'drizzle-orm'
+import {
+  approvals,
+  auditLog,
+  type Db,
+  fenceStates,
+  incidents,
+  runs,
+  steps,
+} from '../store/index.ts'
+import { closeIncidentNow } from './lifecycle.ts'
 
 export interface IncidentSummary {
   id: string
@@ -63,15 +71,22 @@ export async function incidentTimeline(db: Db, idOrKey: string) {
   const approvalRows = stepIds.length
     ? await db.select().from(approvals).where(inArray(approvals.stepId, stepIds))
     : []
-  const audit = runIds.length
-    ? await db
-        .select()
-        .from(auditLog)
-        .where(inArray(auditLog.runId, runIds))
-        .orderBy(asc(auditLog.id))
-    : []
+  // The runs' entries and the incident's own lifecycle (resolved, re-opened, closed).
+  const audit = await db
+    .select()
+    .from(auditLog)
+    .where(
+      or(
+        runIds.length ? inArray(auditLog.runId, runIds) : undefined,
+        and(like(auditLog.action, 'incident.%'), like(auditLog.reason, `${incident.id}:%`)),
+      ),
+    )
+    .orderBy(asc(auditLog.id))
+  // Nodes this incident fenced or tried to, with why they are unclean if they are.
+  const fences = await db.select().from(fenceStates).where(eq(fenceStates.incidentId, incident.id))
   return {
     incident,
+    fences,
     runs: runRows.map(({ plan: _plan, ...run }) => ({
       ...run,
       steps: stepRows
@@ -86,12 +101,22 @@ export async function incidentTimeline(db: Db, idOrKey: string) {
 }
 
 /**
- * Closes the open incident of `key` (the daemon calls it when the problem clears, e.g. on
- * node.up); the next failure opens a new incident, which must fence again before recovering.
+ * Resolves and closes the live incident of `key` at once, skipping the hold-down (the daemon
+ * resolves on the recovery event and closes after the hold-down by itself); the next failure
+ * opens a new incident, which must fence again before recovering.
  *
  * @example
  * await resolveIncident(store.db, 'node.down:node2', Date.now())
  */
 export function resolveIncident(db: Db, key: string, now: number): Promise<boolean> {
-  return db.transaction((tx) => closeIncident(tx, key, now))
+  return db.transaction(async (tx) => {
+    const live = await tx
+      .select({ id: incidents.id })
+      .from(incidents)
+      .where(and(eq(incidents.key, key), inArray(incidents.status, ['open', 'resolved'])))
+    let closed = false
+    for (const row of live)
+      closed = (await closeIncidentNow(tx, row.id, now, 'resolved by hand')) || closed
+    return closed
+  })
 }

@@ -1,8 +1,8 @@
 // The journal: incidents → runs → steps, written durably (BEGIN IMMEDIATE) before anything runs.
 import { randomUUID } from 'node:crypto'
-import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm'
+import { asc, eq, inArray } from 'drizzle-orm'
 import type { Plan } from '../policy/index.ts'
-import { auditLog, type Db, incidents, runs, steps } from '../store/index.ts'
+import { auditLog, type Db, runs, steps } from '../store/index.ts'
 import type { RunStatus, StepStatus } from './types.ts'
 
 export type StepRow = typeof steps.$inferSelect
@@ -24,36 +24,30 @@ export interface NewStep {
   fenceNode: string | null
 }
 
-/** The incident for `key`: the open one, or a new one. */
-export async function openIncident(
-  tx: Tx,
-  key: string,
-  title: string,
-  eventId: number | undefined,
-  now: number,
-): Promise<string> {
-  const open = await tx
-    .select({ id: incidents.id })
-    .from(incidents)
-    .where(and(eq(incidents.key, key), eq(incidents.status, 'open')))
-    .limit(1)
-  if (open[0]) return open[0].id
-  const id = `inc-${randomUUID()}`
-  await tx
-    .insert(incidents)
-    .values({ id, key, title, status: 'open', openedAt: now, eventId: eventId ?? null })
-  return id
-}
-
 /**
- * Writes a run and every step's intent (pending). A step already done in this incident
- * (same policy and step id) is written as skipped, so it never runs twice.
+ * Writes a run and every step's intent (pending), once per `runKey`: when a run with that key
+ * exists (the same event or timer handled again after a crash), nothing is written and its id
+ * is returned with `existing: true`. Each run's steps have their own idempotency keys: whether
+ * something is already done is read back from the world (verify), never from other runs.
  */
 export async function insertRun(
   tx: Tx,
-  run: { incidentId: string; plan: Plan; actor: string; dryRun: boolean; now: number },
+  run: {
+    incidentId: string
+    plan: Plan
+    actor: string
+    dryRun: boolean
+    now: number
+    runKey: string
+  },
   planned: NewStep[],
-): Promise<string> {
+): Promise<{ runId: string; existing: boolean }> {
+  const [prior] = await tx
+    .select({ id: runs.id })
+    .from(runs)
+    .where(eq(runs.runKey, run.runKey))
+    .limit(1)
+  if (prior) return { runId: prior.id, existing: true }
   const runId = `run-${randomUUID()}`
   await tx.insert(runs).values({
     id: runId,
@@ -64,35 +58,27 @@ export async function insertRun(
     status: 'running',
     dryRun: run.dryRun,
     actor: run.actor,
+    runKey: run.runKey,
     startedAt: run.now,
   })
-  // One read of what this policy already did in the incident, one insert of every step.
-  const done = run.dryRun ? [] : await earlierSteps(tx, `${run.incidentId}/${run.plan.policy}/`)
-  const rows = planned.map((step, index) => {
-    const baseKey = `${run.incidentId}/${run.plan.policy}/${step.planId}`
-    const earlier = done.filter(
-      (s) => s.idempotencyKey === baseKey || s.idempotencyKey.startsWith(`${baseKey}@`),
-    )
-    const before = earlier.find((s) => s.status === 'succeeded' || s.status === 'running')
-    return {
-      id: `${runId}/${step.planId}`,
-      runId,
-      index,
-      name: step.name,
-      uses: step.uses,
-      input: step.input,
-      commands: step.commands,
-      status: before ? 'skipped' : 'pending',
-      error: before ? `already ${before.status} in this incident (step ${before.id})` : null,
-      blockedBy: before ? 'idempotency' : null,
-      idempotencyKey: earlier.length === 0 && !run.dryRun ? baseKey : `${baseKey}@${runId}`,
-      target: step.target,
-      destructive: step.destructive,
-      fenceNode: step.fenceNode,
-    }
-  })
+  const rows = planned.map((step, index) => ({
+    id: `${runId}/${step.planId}`,
+    runId,
+    index,
+    name: step.name,
+    uses: step.uses,
+    input: step.input,
+    commands: step.commands,
+    status: 'pending',
+    error: null,
+    blockedBy: null,
+    idempotencyKey: `${runId}/${step.planId}`,
+    target: step.target,
+    destructive: step.destructive,
+    fenceNode: step.fenceNode,
+  }))
   if (rows.length > 0) await tx.insert(steps).values(rows)
-  return runId
+  return { runId, existing: false }
 }
 
 /** Marks a step running (one more attempt) and appends its audit entry, atomically. */
@@ -173,24 +159,4 @@ export async function loadRun(
 
 export async function stepsWithStatus(tx: Tx, statuses: StepStatus[]): Promise<StepRow[]> {
   return tx.select().from(steps).where(inArray(steps.status, statuses))
-}
-
-/** Steps whose idempotency key starts with `prefix` (`incident/policy/`), by index range. */
-async function earlierSteps(tx: Tx, prefix: string): Promise<StepRow[]> {
-  // The keys just past the prefix: its last character ('/') incremented ('0').
-  const past = `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`
-  return tx
-    .select()
-    .from(steps)
-    .where(and(gte(steps.idempotencyKey, prefix), lt(steps.idempotencyKey, past)))
-}
-
-/** Closes the open incident of `key` (the daemon calls it when the problem clears). */
-export async function closeIncident(tx: Tx, key: string, now: number): Promise<boolean> {
-  const closed = await tx
-    .update(incidents)
-    .set({ status: 'resolved', closedAt: now })
-    .where(and(eq(incidents.key, key), eq(incidents.status, 'open')))
-    .returning({ id: incidents.id })
-  return closed.length > 0
 }

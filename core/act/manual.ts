@@ -11,6 +11,8 @@ export interface ManualOptions {
   incidentId?: string
   timeoutMs?: number
   reason?: string
+  /** This request's identity (an API request's); default: a fresh one, every call its own run. */
+  runKey?: string
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000

@@ -4,7 +4,7 @@ import type { Plan, PlanStep } from '../policy/index.ts'
 import { runs } from '../store/index.ts'
 import { stepContext } from './context.ts'
 import { type Engine, errorText, type RunScope, scopeOf } from './engine.ts'
-import { fenceFailed, fenceSucceeded } from './fence-state.ts'
+import { fenceFailed, fenceSucceeded, stillAnswers } from './fence-state.ts'
 import { appendAudit, type StepRow, setStep, stepsWithStatus } from './journal.ts'
 import { waitForOrphans } from './processes.ts'
 
@@ -42,9 +42,24 @@ async function settle(engine: Engine, scope: RunScope, row: StepRow): Promise<vo
   const step = (scope.plan as Plan).steps.find((s) => `${scope.runId}/${s.id}` === row.id)
   const timeoutMs = step?.timeoutMs ?? 60_000
   await waitForOrphans(row.processes ?? [], timeoutMs)
-  const verdict = await readBack(engine, row, step, timeoutMs)
+  let verdict = await readBack(engine, row, step, timeoutMs)
+  const cluster =
+    row.fenceNode && verdict.kind === 'done'
+      ? await engine.clusterView.snapshot().catch(() => null)
+      : null
   const now = engine.clock.now()
   await engine.tx(async (tx) => {
+    if (row.fenceNode && verdict.kind === 'done') {
+      // Confirmed only when the node stopped answering too; else unclean, never re-fired blindly.
+      const answering = cluster
+        ? await stillAnswers(tx, row.fenceNode, cluster)
+        : 'cannot be checked (no cluster view)'
+      if (answering)
+        verdict = {
+          kind: 'unknowable',
+          detail: `interrupted; the fence agent says off but ${row.fenceNode} ${answering}`,
+        }
+    }
     if (verdict.kind === 'done') {
       await setStep(tx, row.id, {
         status: 'succeeded',
@@ -65,7 +80,7 @@ async function settle(engine: Engine, scope: RunScope, row: StepRow): Promise<vo
       )
     } else {
       await setStep(tx, row.id, { status: 'failed', error: verdict.detail, now })
-      if (row.fenceNode) await fenceFailed(tx, row.fenceNode, scope.incidentId, now)
+      if (row.fenceNode) await fenceFailed(tx, row.fenceNode, scope.incidentId, now, verdict.detail)
       await appendAudit(tx, entry(engine, row, 'failed', verdict.detail))
     }
   })

@@ -1,8 +1,13 @@
 // A run from its journaled steps to an outcome: order, foreach groups, on_failure, notices.
+
+import { eq } from 'drizzle-orm'
+import { crashPoint } from '../crash-points.ts'
 import type { PlanStep } from '../policy/index.ts'
+import { incidents, runs } from '../store/index.ts'
 import { errorText, type RunScope } from './engine.ts'
-import { finishRun, loadRun, type StepRow, setStep } from './journal.ts'
-import { executeStep, type StepOutcome } from './step.ts'
+import { finishRun, loadRun, type StepRow, setStep, type Tx } from './journal.ts'
+import { closeIncidentNow } from './lifecycle.ts'
+import { executeStep, IN_EFFECT, NOT_REFUSALS, type StepOutcome } from './step.ts'
 import type { RunReport, RunStatus } from './types.ts'
 
 /**
@@ -111,24 +116,47 @@ async function finish(scope: RunScope, waiting: boolean): Promise<RunReport> {
   // `started` before the outcome, also when no step got as far as acting.
   await scope.acted?.()
   const loaded = await engine.tx((tx) => loadRun(tx, scope.runId))
-  const statuses = (loaded?.steps ?? []).map((s) => s.status)
-  const refused = (loaded?.steps ?? []).some(
-    (s) => s.blockedBy && !['dry_run', 'idempotency'].includes(s.blockedBy),
-  )
-  const status: RunStatus = waiting
-    ? 'blocked'
-    : statuses.includes('failed')
-      ? 'failed'
-      : refused
-        ? statuses.includes('succeeded')
-          ? 'aborted'
-          : 'blocked'
-        : 'succeeded'
-  await engine.tx((tx) => finishRun(tx, scope.runId, status, waiting ? null : engine.clock.now()))
+  const status = runStatus(loaded?.steps ?? [], waiting)
+  const now = engine.clock.now()
+  await engine.tx(async (tx) => {
+    await finishRun(tx, scope.runId, status, waiting ? null : now)
+    if (!waiting) await closeManualIncident(tx, scope, now, status)
+  })
+  crashPoint('run.finished')
   const report = await reportOf(scope, status)
   const moment = status === 'succeeded' ? 'succeeded' : status === 'failed' ? 'failed' : 'blocked'
   await notifyRun(scope, report, moment)
   return report
+}
+
+/**
+ * A run's outcome from its steps: waiting, failed, refused (aborted when something did run),
+ * `in_effect` when nothing ran because everything already held, else succeeded.
+ */
+function runStatus(rows: StepRow[], waiting: boolean): RunStatus {
+  if (waiting) return 'blocked'
+  const statuses = rows.map((s) => s.status)
+  if (statuses.includes('failed')) return 'failed'
+  const refused = rows.some((s) => s.blockedBy && !NOT_REFUSALS.includes(s.blockedBy))
+  if (refused) return statuses.includes('succeeded') ? 'aborted' : 'blocked'
+  if (!statuses.includes('succeeded') && rows.some((s) => s.blockedBy === IN_EFFECT))
+    return 'in_effect'
+  return 'succeeded'
+}
+
+/** A manual run's own incident ends with the run (an `--incident` it joined does not). */
+async function closeManualIncident(tx: Tx, scope: RunScope, now: number, status: RunStatus) {
+  const [incident] = await tx
+    .select({ cause: incidents.cause })
+    .from(incidents)
+    .where(eq(incidents.id, scope.incidentId))
+  if (incident?.cause !== 'manual') return
+  const mine = await tx
+    .select({ id: runs.id, status: runs.status })
+    .from(runs)
+    .where(eq(runs.incidentId, scope.incidentId))
+  if (mine.some((r) => r.id !== scope.runId && r.status === 'running')) return
+  await closeIncidentNow(tx, scope.incidentId, now, `its run ${scope.runId} ended ${status}`)
 }
 
 async function escalate(scope: RunScope, step: PlanStep, outcome: StepOutcome) {

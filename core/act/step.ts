@@ -1,10 +1,12 @@
 // One step through the gates: dry run, already fenced, fence-before-recover, guards, approval.
+
+import { crashPoint } from '../crash-points.ts'
 import type { PlanStep } from '../policy/index.ts'
 import { approvalState, DEFAULT_APPROVAL_TTL_MS, requestApproval } from './approvals.ts'
 import { runAttempts } from './attempt.ts'
 import { stepContext } from './context.ts'
 import { errorText, noteRefusal, type ResolvedAction, type RunScope, stepLabels } from './engine.ts'
-import { fenceConfirmed, fencedInIncident, fenceStarting } from './fence-state.ts'
+import { fenceConfirmed, fencedThisEpisode, fenceStarting } from './fence-state.ts'
 import { stepRefusal } from './guards.ts'
 import { appendAudit, markRunning, type StepRow, setStep } from './journal.ts'
 import { redactDeep } from './redact.ts'
@@ -18,6 +20,11 @@ export interface StepOutcome {
   /** A human must hear about this now (failed fence, recovery refused). */
   escalate?: boolean
 }
+
+/** `blocked_by` of a step not run because its effect already holds. */
+export const IN_EFFECT = 'in_effect'
+/** `blocked_by` values that say why a step did not run without any guard refusing it. */
+export const NOT_REFUSALS = ['dry_run', IN_EFFECT]
 
 const UNKNOWN_CLUSTER: ClusterSnapshot = { quorate: null, members: null, source: 'not read' }
 
@@ -57,10 +64,13 @@ export async function executeStep(
   const now = engine.clock.now()
   // One transaction from the checks to the intent: nothing can change in between.
   const decision = await engine.tx(async (tx) => {
-    if (fenceNode && (await fencedInIncident(tx, fenceNode, scope.incidentId)))
-      return { skip: `${fenceNode} is already fenced in this incident: not fencing twice` }
+    const fenced = fenceNode ? await fencedThisEpisode(tx, fenceNode) : undefined
+    if (fenced)
+      return {
+        skip: `${fenceNode} is already confirmed fenced since its latest failure (at ${new Date(fenced.confirmedAt).toISOString()}): not fencing twice`,
+      }
     for (const node of needs) {
-      const confirmed = await fenceConfirmed(tx, node, scope.incidentId, cluster)
+      const confirmed = await fenceConfirmed(tx, node, cluster)
       if (!confirmed.ok)
         return { refusal: { guard: 'fence_before_recover', reason: confirmed.reason } }
     }
@@ -94,9 +104,10 @@ export async function executeStep(
     if (fenceNode) await fenceStarting(tx, fenceNode, scope.incidentId, now)
     return {}
   })
-  if (decision.skip) return skip(scope, row, decision.skip)
+  if (decision.skip) return inEffect(scope, row, decision.skip)
   if (decision.refusal) return refuse(scope, step, row, decision.refusal)
   if (decision.approval) return awaitApproval(scope, step, row, decision.approval)
+  crashPoint('step.running')
   return runAttempts(scope, step, { ...row, attempt: row.attempt + 1 }, { ...resolved, fenceNode })
 }
 
@@ -214,7 +225,7 @@ async function refuse(
 /** A step decided before (earlier in this run, before a restart, or by an approval). */
 function earlierOutcome(row: StepRow): StepOutcome {
   const detail = row.error ?? 'done earlier'
-  const refused = row.blockedBy && !['dry_run', 'idempotency'].includes(row.blockedBy)
+  const refused = row.blockedBy && !NOT_REFUSALS.includes(row.blockedBy)
   return {
     status: row.status as StepStatus,
     detail,
@@ -240,13 +251,22 @@ async function awaitApproval(
   return { status: 'blocked', detail: refusal.reason, refusal }
 }
 
-async function skip(scope: RunScope, row: StepRow, reason: string): Promise<StepOutcome> {
+/**
+ * Not run because reading the world back says it already holds: `skipped` with `in_effect`,
+ * never `succeeded` (the run reports it as such, `tandem exec` exits 4).
+ */
+async function inEffect(scope: RunScope, row: StepRow, reason: string): Promise<StepOutcome> {
   const { engine } = scope
   await engine.tx(async (tx) => {
-    await setStep(tx, row.id, { status: 'skipped', error: reason, now: engine.clock.now() })
-    await appendAudit(tx, audit(scope, row, 'skipped', { reason }))
+    await setStep(tx, row.id, {
+      status: 'skipped',
+      blockedBy: IN_EFFECT,
+      error: `already in effect: ${reason}`,
+      now: engine.clock.now(),
+    })
+    await appendAudit(tx, audit(scope, row, 'skipped', { guard: IN_EFFECT, reason }))
   })
-  return { status: 'skipped', detail: reason }
+  return { status: 'skipped', detail: `already in effect: ${reason}` }
 }
 
 async function fail(scope: RunScope, row: StepRow, reason: string): Promise<StepOutcome> {

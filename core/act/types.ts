@@ -66,6 +66,11 @@ export interface RunUpdate {
 export interface NoticeSink {
   escalate(escalation: Escalation): Promise<void>
   runUpdate(update: RunUpdate): Promise<void>
+  /**
+   * The incident's cause cleared: its one "resolved" notice. Called again after a crash for the
+   * same incident, it must queue nothing more (the notifier keys it by incident id).
+   */
+  incidentResolved?(incident: { incidentId: string; title: string; at: number }): Promise<void>
 }
 
 export interface ExecutorDeps {
@@ -116,7 +121,8 @@ export type StepStatus =
   | 'skipped'
   | 'blocked'
 
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'blocked' | 'aborted'
+/** `in_effect`: no step ran because reading the world back said each one already held. */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'blocked' | 'aborted' | 'in_effect'
 
 export interface RunReport {
   runId: string

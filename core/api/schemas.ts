@@ -101,8 +101,13 @@ export const IncidentOut = z.object({
   status: z.string(),
   title: z.string(),
   openedAt: z.number().int(),
+  /** When its cause last cleared (status resolved, or closed after the hold-down). */
+  resolvedAt: z.number().int().nullable(),
   closedAt: z.number().int().nullable(),
   eventId: z.number().int().nullable(),
+  /** The failure it is about (`node.down`, `manual` ...) and its subject. */
+  cause: z.string().nullable(),
+  subject: z.string().nullable(),
 })
 
 /** Keys whose values are never shown, wherever they appear in stored JSON. */

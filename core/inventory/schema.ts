@@ -269,6 +269,11 @@ export const Daemon = z.strictObject({
   store: z.string().default('file:./data/tandem.db'),
   store_auth_token: SecretRef.optional(),
   public_url: z.string().optional(),
+  /**
+   * How long an incident stays `resolved` (its cause cleared) before it is closed; a failure
+   * of the same subject within it re-opens the incident, one after it opens a new one.
+   */
+  incident_hold_down: Duration.default(300_000),
 })
 
 export const Config = z.strictObject({
@@ -279,7 +284,11 @@ export const Config = z.strictObject({
       manager: z.enum(['rgmanager', 'pacemaker']),
     })
     .optional(),
-  daemon: Daemon.default({ listen: '127.0.0.1:8080', store: 'file:./data/tandem.db' }),
+  daemon: Daemon.default({
+    listen: '127.0.0.1:8080',
+    store: 'file:./data/tandem.db',
+    incident_hold_down: 300_000,
+  }),
   monitor: Monitor.default({
     node_down_quorum: 2,
     blind_threshold: 0.5,

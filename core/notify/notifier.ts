@@ -16,7 +16,7 @@ import { type OutboxStats, outboxStats, retryDead, testNotice } from './operator
 import { pruneOutbox } from './outbox.ts'
 import { enableReceiver } from './receivers.ts'
 import { pruneAlerts } from './tables.ts'
-import { applyRunUpdate, type RunUpdate } from './threads.ts'
+import { applyIncidentResolved, applyRunUpdate, type RunUpdate } from './threads.ts'
 import { createWorker } from './worker.ts'
 import { commit } from './write.ts'
 
@@ -61,6 +61,8 @@ export interface Notifier {
   onRun(update: RunUpdate): Promise<void>
   /** Same as onRun: the executor's `NoticeSink` name. */
   runUpdate(update: RunUpdate): Promise<void>
+  /** An incident resolved: its thread's one "resolved" notice (nothing when already said). */
+  incidentResolved(incident: { incidentId: string; title: string; at: number }): Promise<void>
   /** Straight to the escalation receiver, past silences and maintenance. */
   escalate(escalation: Escalation): Promise<void>
   /** One pass: flush due groups, remind open threads, deliver every due notice. */
@@ -156,6 +158,10 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     },
     onRun,
     runUpdate: onRun,
+    async incidentResolved(incident) {
+      await applyIncidentResolved(context(), incident.incidentId)
+      worker.kick()
+    },
     async escalate(escalation) {
       const receiver = (await loadDispatch(context())).escalation
       if (!receiver) {

@@ -60,6 +60,28 @@ export async function applyRunUpdate(ctx: NotifyContext, update: RunUpdate): Pro
     })
 }
 
+/**
+ * An incident's cause cleared: its open thread (if any) sends its "resolved" notice and ends.
+ * Once per incident: the thread row is gone afterwards, so a repeat finds nothing to do; a
+ * thread already ended by its alerts resolving has said "resolved" already.
+ */
+export async function applyIncidentResolved(ctx: NotifyContext, incidentId: string) {
+  const done = await withRetry(async () => {
+    const [thread] = await loadThreads(ctx.store.db, incidentId)
+    if (!thread) return true
+    const alerts = [...(await loadAlerts(ctx.store.db, thread.alerts)).values()]
+    const d = await loadDispatch(ctx)
+    const next = { ...thread, updatedAt: ctx.now }
+    const notices = (guard?: Guard) =>
+      momentWrites(next, next.receivers, alerts, 'resolved', d, { guard })
+    return commit(ctx.store.client, threadWrites(thread, null, notices))
+  })
+  if (!done)
+    ctx.log.error('[notify] resolved notice lost five races with another instance; dropped', {
+      incident: incidentId,
+    })
+}
+
 /** Notices for one moment of a thread, to each receiver; failures in maintenance escalate. */
 export function momentWrites(
   next: ThreadState,

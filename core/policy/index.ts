@@ -36,6 +36,7 @@ export { createPlanContexts, type PlanContextOptions } from './plan-context.ts'
 export { incidentKey, type PlanOptions, planMatch } from './planner.ts'
 export {
   createPolicySet,
+  type DueMatch,
   type MatchOptions,
   type MatchResult,
   type PolicySet,

@@ -78,6 +78,10 @@ describe('for: timers', () => {
     expect(await second.due(at0 + 19_999)).toEqual([])
     const due = await second.due(at0 + 20_000)
     expect(due.map((m) => [m.policy.name, m.event.subject])).toEqual([['failover', 'node2']])
+    // Issue 16: the timer survives until its run is written (a crash in between re-fires it).
+    expect(await second.pending()).toHaveLength(1)
+    expect((await second.due(at0 + 20_000)).map((m) => m.timer.key)).toEqual([due[0]!.timer.key])
+    await due[0]!.consume()
     expect(await second.pending()).toEqual([])
     const plan = await second.plan(due[0]!)
     expect(plan.steps.map((s) => s.input)).toEqual([

@@ -24,6 +24,7 @@ import {
   type PendingTimer,
   storeTimers,
   type TimerStore,
+  type TimerTx,
   timerKey,
 } from './timers.ts'
 import {
@@ -74,6 +75,13 @@ export interface MatchOptions {
   beforeTimers?(fire: PolicyMatch[], waiting: PolicyMatch[]): Promise<void>
 }
 
+/** A `for:` timer that fired: its match, its identity, and how to consume it. */
+export interface DueMatch extends PolicyMatch {
+  timer: PendingTimer
+  /** Removes the timer; pass the transaction that writes its run. */
+  consume(tx?: TimerTx): Promise<void>
+}
+
 export interface PolicyStatus {
   file: string
   name?: string
@@ -97,8 +105,12 @@ export interface PolicySet {
   evaluate(event: TandemEvent, health?: HealthView): Promise<Evaluation>
   /** Trigger + `if:` + `for:`: what to do now, what waits. */
   match(event: TandemEvent, options?: MatchOptions): Promise<MatchResult>
-  /** Waiting timers whose time came and whose condition still holds. */
-  due(now?: number): Promise<PolicyMatch[]>
+  /**
+   * Waiting timers whose time came and whose condition still holds. Each stays stored until
+   * `consume` runs, which the caller does in the transaction that writes the timer's run.
+   * Timers whose condition no longer holds are dropped here.
+   */
+  due(now?: number): Promise<DueMatch[]>
   pending(): Promise<PendingTimer[]>
   plan(match: PolicyMatch, options?: Omit<PlanOptions, 'inventory'>): Promise<Plan>
   /** Re-read the directory (and recompile everything when the inventory changed). */
@@ -198,21 +210,24 @@ export async function createPolicySet(options: PolicySetOptions): Promise<Policy
       return result
     },
     async due(at = now()) {
-      const claimed = await timers.claimDue(at)
-      if (claimed.length === 0) return []
+      const ready = await timers.listDue(at)
+      if (ready.length === 0) return []
       const health = await readHealth()
       const inventory = liveInventory(invView, health)
-      const fire: PolicyMatch[] = []
-      for (const timer of claimed) {
+      const fire: DueMatch[] = []
+      for (const timer of ready) {
+        const consume = (tx?: TimerTx) => timers.consume(timer.key, tx)
         const policy = active.find((p) => p.name === timer.policy)
-        if (!policy) continue
         const vars = { event: eventView(timer.event), inventory, health }
-        if (stillHolds(timer.event, health) && conditionHolds(policy, vars) === true)
-          fire.push({ policy, event: timer.event, vars })
-        else
-          options.log?.info(`[policy] ${policy.name}: condition no longer holds after for:`, {
-            subject: timer.event.subject,
-          })
+        if (policy && stillHolds(timer.event, health) && conditionHolds(policy, vars) === true) {
+          fire.push({ policy, event: timer.event, vars, timer, consume })
+          continue
+        }
+        // Nothing to run: dropping the timer first is safe (a crash here only re-checks it).
+        await consume()
+        options.log?.info(`[policy] ${timer.policy}: condition no longer holds after for:`, {
+          subject: timer.event.subject,
+        })
       }
       return fire
     },

@@ -1,7 +1,7 @@
 // `for:` timers: a condition that must hold a while waits in the store, so a restart loses nothing.
 import { eq, inArray, lte } from 'drizzle-orm'
 import type { EventType, TandemEvent } from '../health/index.ts'
-import { policyTimers, type Store } from '../store/index.ts'
+import { type Db, policyTimers, type Store } from '../store/index.ts'
 
 /** A policy waiting for its `for:` duration on one subject. */
 export interface PendingTimer {
@@ -18,10 +18,20 @@ export interface TimerStore {
   start(timer: PendingTimer): Promise<boolean>
   /** Drops the timers an event resolves (a `node.up` ends the wait of a `node.down`). */
   cancelResolved(event: TandemEvent): Promise<PendingTimer[]>
-  /** Takes the timers due at `now` out of the store; only one caller gets each. */
+  /** Takes the timers due at `now` out of the store; only one caller gets each (replays). */
   claimDue(now: number): Promise<PendingTimer[]>
+  /** The timers due at `now`, left in place until their run is written (`consume`). */
+  listDue(now: number): Promise<PendingTimer[]>
+  /**
+   * Removes one timer, inside the caller's transaction when given one (the daemon passes the
+   * transaction that writes the timer's run, so a crash keeps both or neither).
+   */
+  consume(key: string, tx?: TimerTx): Promise<void>
   list(): Promise<PendingTimer[]>
 }
+
+/** Any transaction (or the database) that can delete a timer row. */
+export type TimerTx = Pick<Db, 'delete'>
 
 /** For each event type, the waiting event types it resolves on the same subject. */
 export const RESOLVES: Partial<Record<EventType, EventType[]>> = {
@@ -89,6 +99,13 @@ export function storeTimers(store: Store): TimerStore {
       const rows = await db.delete(policyTimers).where(lte(policyTimers.dueAt, now)).returning()
       return rows.map(toTimer)
     },
+    async listDue(now) {
+      const rows = await db.select().from(policyTimers).where(lte(policyTimers.dueAt, now))
+      return rows.map(toTimer)
+    },
+    async consume(key, tx = db) {
+      await tx.delete(policyTimers).where(eq(policyTimers.key, key))
+    },
     async list() {
       return (await db.select().from(policyTimers)).map(toTimer)
     },
@@ -118,6 +135,12 @@ export function memoryTimers(): TimerStore {
         .sort((a, b) => a.dueAt - b.dueAt)
       for (const t of due) timers.delete(t.key)
       return due
+    },
+    async listDue(now) {
+      return [...timers.values()].filter((t) => t.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt)
+    },
+    async consume(key) {
+      timers.delete(key)
     },
     async list() {
       return [...timers.values()]

@@ -2,6 +2,7 @@
 import { serve } from '@hono/node-server'
 import cron from 'node-cron'
 import { isStaleLeader } from '../act/index.ts'
+import { TandemError } from '../errors.ts'
 import { createInstance, type Instance, type InstanceOptions } from './instance.ts'
 import { createLeaseCoordinator } from './run-coordinator.ts'
 
@@ -35,10 +36,21 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { log, site } = instance
   const [hostname, port] = splitListen(options.listen ?? site.config.daemon.listen)
   const server = serve({ fetch: instance.app.fetch, hostname, port })
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve)
-    server.once('error', reject)
-  })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve)
+      server.once('error', reject)
+    })
+  } catch (error) {
+    // Nothing may keep probing or acting behind a daemon nobody can reach: stop it all.
+    await instance.close()
+    const code = (error as NodeJS.ErrnoException).code
+    throw new TandemError(
+      'CONFIG_INVALID',
+      `[runtime] cannot listen on ${hostname}:${port}: ${code === 'EADDRINUSE' ? 'the address is already in use (another tandem, or another program?)' : (error as Error).message}; set daemon.listen or --listen`,
+      { cause: error },
+    )
+  }
   const address = server.address()
   const boundPort = typeof address === 'object' && address ? address.port : port
   const url = `http://${hostname}:${boundPort}/`

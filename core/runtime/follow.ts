@@ -1,5 +1,6 @@
 // The leader follows the events table from a stored cursor, so a new leader resumes where the old stopped.
 import { asc, eq, gt, sql } from 'drizzle-orm'
+import { crashPoint } from '../crash-points.ts'
 import type { TandemEvent } from '../health/index.ts'
 import { cursors, type Db, events, type Store } from '../store/index.ts'
 
@@ -29,6 +30,7 @@ export async function followEvents(
   if (rows.length === 0) return 0
   await handle(rows.map((row) => ({ ...row, type: row.type as TandemEvent['type'] })))
   const position = rows[rows.length - 1]!.id
+  crashPoint('events.cursor')
   // Under `guard` (the leader's fencing token) and never backwards: a leader that froze while
   // handling a batch must not rewind the cursor its successor has moved on since.
   await store.db.transaction(async (tx) => {

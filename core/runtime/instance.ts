@@ -9,6 +9,7 @@ import {
   isStaleLeader,
 } from '../act/index.ts'
 import { createApp } from '../api/index.ts'
+import { crashPoint } from '../crash-points.ts'
 import { type Monitoring, startMonitoring, type TandemEvent } from '../health/index.ts'
 import { createSecretResolver, type SecretResolver } from '../inventory/index.ts'
 import { createLogger, type Logger } from '../log.ts'
@@ -19,12 +20,12 @@ import {
   createPlanContexts,
   createPolicySet,
   createReadOnlyRunner,
-  type Plan,
   type PolicySet,
 } from '../policy/index.ts'
 import type { PluginContextFactory } from '../probe/index.ts'
 import { healthStates, openStore, type Store } from '../store/index.ts'
 import { followEvents } from './follow.ts'
+import { applyToIncidents, incidentHousekeeping, type LeaderGuard } from './incident-pass.ts'
 import { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts'
 import {
   manualRequest,
@@ -221,12 +222,28 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
       runner: createReadOnlyRunner(createCommandRunner({ inventory, log })),
       log,
     })
-  const execute = (plan: Plan) => track(executor.execute(plan))
-  const remediate = async (batch: TandemEvent[]) => {
+  // `for:` timers whose run is being written by this instance (the run key guards the rest).
+  const firing = new Set<string>()
+  const fireDue = async () => {
+    for (const match of await policies.due()) {
+      const { timer } = match
+      if (firing.has(timer.key)) continue
+      const planned = await policies.plan(match, { context: planContext() })
+      crashPoint('timer.due')
+      firing.add(timer.key)
+      const run = executor.execute(planned, {
+        runKey: `timer:${timer.key}@${timer.since}/${timer.policy}`,
+        withIntent: (tx) => match.consume(tx),
+      })
+      track(run.finally(() => firing.delete(timer.key)))
+    }
+  }
+  const remediate = async (batch: TandemEvent[], guard: LeaderGuard) => {
     for (const event of batch) {
+      await applyToIncidents(store, event, guard)
       const manual = manualRequest(event)
       if (manual) {
-        track(runQueuedAction(store, executor, manual))
+        track(runQueuedAction(store, executor, manual, `request:${event.id}`))
         continue
       }
       const queued = queuedPolicyRun(event)
@@ -277,7 +294,9 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
       let events = 0
       let failed: { error: unknown } | undefined
       try {
-        events = await followEvents(store, EVENTS_CURSOR, remediate, { guard })
+        events = await followEvents(store, EVENTS_CURSOR, (batch) => remediate(batch, guard), {
+          guard,
+        })
       } catch (error) {
         failed = { error }
       }
@@ -291,9 +310,9 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
         { guard },
       )
       if (failed) throw failed.error
-      for (const match of await policies.due())
-        execute(await policies.plan(match, { context: planContext() }))
+      await fireDue()
       await executor.pollApprovals()
+      await incidentHousekeeping(store, notifier, config.daemon.incident_hold_down, guard)
       if (wait) await settle()
       return { leading, events }
     },

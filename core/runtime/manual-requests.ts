@@ -52,12 +52,15 @@ export async function runQueuedAction(
   store: Store,
   executor: Executor,
   request: ManualRequest,
+  /** The request's identity (its stored event): handled again after a crash, it is one run. */
+  runKey?: string,
 ): Promise<void> {
   const report = await executor
     .runManual(request.uses, request.input, {
       actor: request.actor,
       dryRun: request.dryRun,
       reason: request.reason,
+      runKey,
     })
     .catch((error: Error) => ({ runId: undefined, status: 'failed', error: error.message }))
   if (request.runId) await settleQueued(store, request.runId, report)

@@ -72,13 +72,25 @@ export const incidents = sqliteTable(
   {
     id: text('id').primaryKey(),
     key: text('key').notNull(),
-    status: text('status').notNull(), // open | resolved
+    // open → resolved (its cause cleared) → closed (stayed clear past the hold-down)
+    status: text('status').notNull(),
     title: text('title').notNull(),
     openedAt: timestamp('opened_at').notNull(),
+    /** When its cause last cleared; null while open. */
+    resolvedAt: timestamp('resolved_at'),
+    /** When its "resolved" notice was queued (once per resolution; the leader retries until set). */
+    resolvedNoticeAt: timestamp('resolved_notice_at'),
     closedAt: timestamp('closed_at'),
     eventId: integer('event_id').references(() => events.id),
+    /** The failure it is about (`node.down`, `manual` ...) and its subject: what resolves it. */
+    cause: text('cause'),
+    subject: text('subject'),
   },
-  (t) => [index('incidents_key_status').on(t.key, t.status)],
+  (t) => [
+    index('incidents_key_status').on(t.key, t.status),
+    index('incidents_subject_status').on(t.subject, t.status),
+    index('incidents_status_resolved').on(t.status, t.resolvedAt),
+  ],
 )
 
 export const incidentsRelations = relations(incidents, ({ many, one }) => ({
@@ -99,6 +111,11 @@ export const runs = sqliteTable(
     status: text('status').notNull(),
     dryRun: integer('dry_run', { mode: 'boolean' }).notNull().default(false),
     actor: text('actor').notNull(),
+    /**
+     * What this run carries out, once: `event:<id>/<policy>`, `timer:<key>@<since>/<policy>`,
+     * `manual:<uuid>`. Replaying the same event or timer after a crash finds the run here.
+     */
+    runKey: text('run_key'),
     leaderToken: integer('leader_token'),
     /** The plan as the executor received it (secrets redacted), so a run resumes after a crash. */
     plan: json<Record<string, unknown>>('plan'),
@@ -110,6 +127,7 @@ export const runs = sqliteTable(
     index('runs_policy_started').on(t.policy, t.startedAt),
     index('runs_status').on(t.status),
     index('runs_updated').on(t.updatedAt),
+    uniqueIndex('runs_run_key').on(t.runKey),
   ],
 )
 
@@ -168,6 +186,10 @@ export const fenceStates = sqliteTable('fence_states', {
   method: text('method'),
   /** Failed fence attempts since the node was last clean or fenced. */
   failures: integer('failures').notNull().default(0),
+  /** When the fence was confirmed (agent off and node not answering); null unless fenced. */
+  confirmedAt: timestamp('confirmed_at'),
+  /** Why the node is unclean (a failed fence, a fence the node contradicts by answering). */
+  reason: text('reason'),
   updatedAt: timestamp('updated_at').notNull(),
 })
 

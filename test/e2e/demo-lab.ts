@@ -185,7 +185,7 @@ export async function startDemoLab(options: LabSiteOptions): Promise<DemoLab> {
       return eventually(
         async () => {
           const s = (await newestRun(policy))?.status
-          return s === 'succeeded' || s === 'failed' || s === 'blocked' ? s : undefined
+          return s && !['running', 'queued'].includes(s) ? s : undefined
         },
         ms,
         `the ${policy} run to finish`,

@@ -103,6 +103,8 @@ export function setFenceBehaviour(
     const device = config.fencing.devices.find(
       (d) => d.name === (typeof entry === 'string' ? entry : entry.device),
     )
+    // fence_gnbd serves every node from one device: its behaviour is kept per victim.
+    if (device?.agent === 'fence_gnbd') return `gnbd:${node}`
     return String(device?.options.ip ?? device?.name)
   })
   updateWorld((world) => {

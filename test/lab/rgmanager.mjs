@@ -80,7 +80,7 @@ export const RELEASE_VERSION = '3.0.12'
  * }} RgSection
  * @typedef {{ name: string, nodeid: number, online: boolean, local: boolean }} ViewNode
  * @typedef {{ section: RgSection, local: string, localUp: boolean, nodes: ViewNode[],
- *   members: Set<string>, quorate: boolean }} ClusterView
+ *   members: Set<string>, quorate: boolean, unfenced: Set<string> }} ClusterView
  */
 
 /**
@@ -152,12 +152,23 @@ export function clusterView(world) {
       online: members.has(n.name),
       local: n.name === local,
     }))
+  // fenced waits for the fence of every node that left: powered off, or cut off its storage.
+  const gnbd = /** @type {{ gnbd?: Record<string, string[]> } | undefined} */ (world.fence)?.gnbd
+  const cutOff = (/** @type {string} */ name) =>
+    Object.values(gnbd ?? {}).some((victims) => victims.includes(name))
+  const unfenced = new Set(
+    section.nodes
+      .filter((n) => !members.has(n.name) && world.nodes[n.name]?.power !== 'off')
+      .filter((n) => !cutOff(n.name))
+      .map((n) => n.name),
+  )
   return {
     section,
     local,
     localUp: alive(local),
     nodes,
     members,
+    unfenced,
     quorate: have >= Math.floor(expected / 2) + 1,
   }
 }

@@ -12,7 +12,10 @@ export function Summary({ status }: { status: ClusterStatus }) {
   const unknown = status.nodes.filter((n) => n.health.state === 'unknown')
   const problems = [
     ...badNodes.map((n) => `${n.name} is ${n.health.state}`),
-    ...unclean.map((n) => `${n.name} is unclean (fencing not confirmed)`),
+    ...unclean.map(
+      (n) =>
+        `${n.name} is unclean (fencing not confirmed${n.fence?.reason ? `: ${n.fence.reason}` : ''})`,
+    ),
     ...badServices.map((s) => `${s.name} is ${s.health.state}`),
   ]
   return (
@@ -91,6 +94,7 @@ function NodeCard({ node, now }: { node: NodeStatus; now: number }) {
           <Badge state={node.fence.state} label={`fence: ${node.fence.state}`} />
         ) : null}
       </h3>
+      {node.fence?.reason ? <div class="fence-reason muted">{node.fence.reason}</div> : null}
       <div class="addr">
         {node.address} ·{' '}
         {node.roles.map((r) => (

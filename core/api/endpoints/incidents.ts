@@ -16,7 +16,7 @@ export const listIncidents = endpoint({
   summary: 'Incidents, most recently opened first',
   tag: 'incidents',
   query: z.object({
-    status: z.enum(['open', 'resolved']).optional(),
+    status: z.enum(['open', 'resolved', 'closed']).optional(),
     limit: Limit,
     cursor: z.string().optional(),
   }),

@@ -67,6 +67,8 @@ export interface NodeStatus {
     method: string | null
     incidentId: string | null
     updatedAt: number
+    /** Why the node is unclean (failed fence, a fence it contradicts by answering). */
+    reason: string | null
   } | null
   /** Fence devices by level (names only: options hold credentials and never leave). */
   fenceLevels: string[][]
@@ -120,6 +122,7 @@ export interface FenceRow {
   method: string | null
   incidentId: string | null
   updatedAt: number
+  reason: string | null
 }
 
 /**
@@ -305,7 +308,13 @@ function groupByNode(services: ServiceStatus[], vms: VmStatus[]) {
 
 function fenceView(row: FenceRow | undefined): NodeStatus['fence'] {
   return row
-    ? { state: row.state, method: row.method, incidentId: row.incidentId, updatedAt: row.updatedAt }
+    ? {
+        state: row.state,
+        method: row.method,
+        incidentId: row.incidentId,
+        updatedAt: row.updatedAt,
+        reason: row.reason,
+      }
     : null
 }
 

@@ -138,7 +138,7 @@ function fingerprint(now: number): InStatement {
 /** The fence rows, or none when the fence counter still is `rev` (the copy in hand is current). */
 function fenceRows(rev: number): InStatement {
   return {
-    sql: `SELECT node, state, method, incident_id, updated_at FROM fence_states
+    sql: `SELECT node, state, method, incident_id, updated_at, reason FROM fence_states
       WHERE (SELECT rev FROM store_revisions WHERE name = 'fence_states') <> ?`,
     args: [rev],
   }
@@ -151,6 +151,7 @@ function parseFences(result: ResultSet | undefined): FenceRow[] {
     method: r.method === null ? null : String(r.method),
     incidentId: r.incident_id === null ? null : String(r.incident_id),
     updatedAt: Number(r.updated_at),
+    reason: r.reason === null || r.reason === undefined ? null : String(r.reason),
   }))
 }
 

@@ -61,9 +61,13 @@ function render(report: RunReport): string {
   return `${lines.join('\n')}\nrun ${report.runId} in incident ${report.incidentId}: ${report.status}${report.dryRun ? ' (dry run)' : ''}\n`
 }
 
-/** 0 done (or described), 1 failed, 3 refused or waiting: scripts can tell them apart. */
+/**
+ * 0 done (or described), 1 failed, 3 refused or waiting, 4 not run because it already holds
+ * (read back from the world): scripts can tell them apart, and only 0 means "it ran and worked".
+ */
 function exitCode(report: RunReport): number {
   if (report.status === 'succeeded') return 0
   if (report.status === 'failed') return 1
+  if (report.status === 'in_effect') return 4
   return 3
 }

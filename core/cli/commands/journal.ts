@@ -42,8 +42,10 @@ export const journalCommand: Command = {
       }
       const { incident } = timeline
       io.out(
-        `${incident.id}  ${incident.key}  ${incident.status}  opened ${iso(incident.openedAt)}\n`,
+        `${incident.id}  ${incident.key}  ${incident.status}  opened ${iso(incident.openedAt)}${incident.resolvedAt ? `  resolved ${iso(incident.resolvedAt)}` : ''}${incident.closedAt ? `  closed ${iso(incident.closedAt)}` : ''}\n`,
       )
+      for (const f of timeline.fences)
+        io.out(`fence ${f.node}: ${f.state}${f.reason ? ` (${f.reason})` : ''}\n`)
       for (const run of timeline.runs) {
         io.out(
           `\nrun ${run.id}  ${run.policy}  ${run.status}${run.dryRun ? ' (dry run)' : ''}  by ${run.actor}  ${iso(run.startedAt)}\n`,

@@ -109,6 +109,11 @@ function dispatch(view, action, name, target) {
   if (!view.quorate) return { ret: RG.EQUORUM }
   const svc = view.section.services[name]
   if (!svc) return { ret: RG.ENOSERVICE }
+  // A service whose member left starts nowhere until fenced has fenced that member (rgmanager
+  // waits for the fence domain; clusvcadm says "Fencing operation pending; try again later").
+  const left = svc.owner ?? svc.last_owner
+  if (['r', 'e', 'R', 'M'].includes(action) && left && view.unfenced.has(left))
+    return { ret: RG.EFENCE }
   if (action === 'r') return relocate(view, svc, target)
   if (action === 'e') return enable(view, svc, target)
   if (action === 'd') return disable(svc)

@@ -21,10 +21,19 @@ if (!victim) fail('no IP addr\n')
 if (servers.length === 0) fail('missing server list\n')
 
 const world = readWorld()
+// `tandem lab fence-broken NODE` (setFenceBehaviour) breaks this agent for that victim too.
+const device = /** @type {{ devices?: Record<string, { behaviour?: string }> } | undefined} */ (
+  world.fence
+)?.devices?.[`gnbd:${victim}`]
+if (device?.behaviour === 'hang')
+  for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000)
+if (device?.behaviour === 'fail') fail(`${pname}, ${victim}\n`)
+const lies = device?.behaviour === 'lie'
 // The C agent walks its server list from the last one given to the first.
 for (const server of [...servers].reverse()) {
   const found = findNode(world, server)
   if (!found || !reachable(found[1])) fail(`${pname}, ${victim}\n`)
+  if (lies) continue
   updateWorld((w) => {
     w.fence ??= {}
     const fence = /** @type {{ gnbd?: Record<string, string[]> }} */ (w.fence)
