@@ -84,6 +84,7 @@ export async function startTortureLab(net: number, instances: 1 | 2): Promise<To
     timing: 'quick',
   })
   compressPolicies(site.policiesDir)
+  shortenHoldDown(site.configFile)
   await buildDirectorTable(site)
   const client = createClient({ url: site.storeUrl })
   let closing = false
@@ -296,6 +297,16 @@ async function buildDirectorTable(site: LabSite): Promise<void> {
       await ipvsadm(args)
     }
   }
+}
+
+/** Incidents close `HOLD_DOWN` after their cause clears (shipped default: 5 min). */
+export const HOLD_DOWN = '4s'
+
+function shortenHoldDown(configFile: string): void {
+  const text = readFileSync(configFile, 'utf8')
+  const listen = '  listen: 127.0.0.1:0\n'
+  if (!text.includes(listen)) throw new Error(`[torture] ${configFile} has no "${listen.trim()}"`)
+  writeFileSync(configFile, text.replace(listen, `${listen}  incident_hold_down: ${HOLD_DOWN}\n`))
 }
 
 /** Rewrites the site's private policy copies with COMPRESSED; a missing value fails loudly. */
