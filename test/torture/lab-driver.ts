@@ -3,9 +3,15 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { type Client, createClient } from '@libsql/client'
+import { createClient } from '@libsql/client'
 import { loadConfig } from '../../core/inventory/index.ts'
-import { eventually, type LabSite, startLabSite } from '../e2e/demo-lab.ts'
+import {
+  eventually,
+  freezeOutsideWriteLock,
+  type LabSite,
+  runArgv,
+  startLabSite,
+} from '../e2e/demo-lab.ts'
 
 const run = promisify(execFile)
 
@@ -208,24 +214,8 @@ export async function startTortureLab(net: number, instances: 1 | 2): Promise<To
     else delete env.TANDEM_CRASH_AT
     slot.blindSince ??= Date.now()
     slot.armed = crashAt
-    const child = spawn(
-      process.execPath,
-      [
-        'bin/tandem.js',
-        'run',
-        '--config',
-        site.configFile,
-        '--policies',
-        site.policiesDir,
-        '--store',
-        site.storeUrl,
-        '--listen',
-        '127.0.0.1:0',
-        '--lease',
-        `${LEASE_MS}ms`,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env },
-    )
+    const argv = runArgv(site, ['--lease', `${LEASE_MS}ms`])
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env })
     slot.child = child
     slot.url = undefined
     slot.frozen = false
@@ -338,26 +328,4 @@ async function createToken(site: LabSite): Promise<string> {
     site.storeUrl,
   ])
   return (JSON.parse(stdout) as { token: string }).token
-}
-
-/**
- * SIGSTOPs a daemon when it does not hold SQLite's write lock (a process frozen inside a write
- * transaction stalls every instance on the file: a stall, not a takeover; see scale-pause).
- */
-async function freezeOutsideWriteLock(child: ChildProcess, storeUrl: string): Promise<void> {
-  for (let tries = 1; ; tries++) {
-    child.kill('SIGSTOP')
-    const probe: Client = createClient({ url: storeUrl })
-    try {
-      await probe.execute('PRAGMA busy_timeout=0')
-      await (await probe.transaction('write')).rollback()
-      return
-    } catch (error) {
-      if (tries >= 100) throw error
-      child.kill('SIGCONT')
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    } finally {
-      probe.close()
-    }
-  }
 }
