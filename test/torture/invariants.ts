@@ -220,17 +220,17 @@ function guestsOnce(world: World): Violation[] {
 
 /** Each notice id reaches each channel once (email: X-Tandem-Notice; webhook: webhook-id). */
 function noticeOnce(deliveries: InboxMessage[]): Violation[] {
-  const seen = new Map<string, number>()
+  const seen = new Map<string, InboxMessage[]>()
   for (const m of deliveries) {
     if (!m.id) continue
     const key = `${m.channel} ${m.id}`
-    seen.set(key, (seen.get(key) ?? 0) + 1)
+    seen.set(key, [...(seen.get(key) ?? []), m])
   }
   return [...seen]
-    .filter(([, n]) => n > 1)
-    .map(([key, n]) => ({
+    .filter(([, all]) => all.length > 1)
+    .map(([key, all]) => ({
       invariant: 'notice-once' as const,
-      detail: `notice ${key} delivered ${n}×`,
+      detail: `notice ${key} "${all[0]?.subject}" delivered ${all.length}× (at ${all.map((m) => iso(m.at)).join(', ')})`,
     }))
 }
 
