@@ -45,6 +45,10 @@ export interface LabSiteOptions {
   smtpPort: number
   webhookPort: number
   timing?: LabTiming
+  /** `daemon.incident_hold_down` (shipped default 5m), e.g. `2s` to watch incidents close. */
+  holdDown?: string
+  /** Run only these policy files (name → YAML) instead of policies/. */
+  policyFiles?: Record<string, string>
 }
 
 /**
@@ -92,9 +96,20 @@ export async function startLabSite(options: LabSiteOptions): Promise<LabSite> {
     .replace('127.0.0.1:8089', `127.0.0.1:${options.webhookPort}`)
     .replace('listen: 127.0.0.1:8080', 'listen: 127.0.0.1:0')
   if (quick) text = shorten(text, 'tandem.yaml', 'interval: 2s', `interval: ${QUICK.intervalMs}ms`)
+  if (options.holdDown)
+    text = shorten(
+      text,
+      'tandem.yaml',
+      'daemon:\n',
+      `daemon:\n  incident_hold_down: ${options.holdDown}\n`,
+    )
   const configFile = join(dir, 'tandem.yaml')
   writeFileSync(configFile, text)
-  const policiesDir = quick ? quickPolicies(dir) : resolve('policies')
+  const policiesDir = options.policyFiles
+    ? ownPolicies(dir, options.policyFiles)
+    : quick
+      ? quickPolicies(dir)
+      : resolve('policies')
   process.env.PATH = `${resolve('test/lab/bin')}${delimiter}${process.env.PATH ?? ''}`
   process.env.TANDEM_LAB_WORLD = join(dir, 'world.json')
   process.env.TANDEM_DEMO_IPMI_PASSWORD = 'demo-ipmi-password'
@@ -241,6 +256,14 @@ function quickPolicies(dir: string): string {
     }
     writeFileSync(join(target, file), text)
   }
+  return target
+}
+
+/** A policies directory holding exactly `files`. */
+function ownPolicies(dir: string, files: Record<string, string>): string {
+  const target = join(dir, 'policies')
+  mkdirSync(target)
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(target, file), text)
   return target
 }
 
