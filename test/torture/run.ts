@@ -19,6 +19,7 @@ for (const scenario of scenarios) {
     shrinkMs: number('TORTURE_SHRINK_MS', 600_000),
     quiesceMs: number('TORTURE_QUIESCE_MS', 120_000),
     skip: env.TORTURE_SKIP?.split(','),
+    lenient: env.TORTURE_LENIENT?.split(','),
     log: (line) => process.stderr.write(`${line}\n`),
   })
   for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += result.stats[key]
