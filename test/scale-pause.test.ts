@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import {
   type DaemonProcess,
   eventually,
+  freezeOutsideWriteLock,
   type LabSite,
   query,
   reconcileLvs,
@@ -30,30 +31,6 @@ afterAll(async () => {
 })
 
 const sql = (text: string) => query(site, text)
-/**
- * SIGSTOPs `daemon` at a moment it does not hold SQLite's write lock. A process frozen inside a
- * write transaction stalls every instance on the file until it resumes (one writer per file;
- * see docs/scale.md), and no takeover can happen then: that case is a stall, not this test.
- */
-async function freezeOutsideWriteLock(daemon: DaemonProcess): Promise<void> {
-  const { createClient } = await import('@libsql/client')
-  for (let tries = 1; ; tries++) {
-    daemon.child.kill('SIGSTOP')
-    const client = createClient({ url: site.storeUrl })
-    try {
-      await client.execute('PRAGMA busy_timeout=0')
-      await (await client.transaction('write')).rollback()
-      return
-    } catch (error) {
-      if (tries >= 100) throw error
-      daemon.child.kill('SIGCONT')
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    } finally {
-      client.close()
-    }
-  }
-}
-
 const count = async (text: string) => Number((await sql(text))[0]?.n)
 
 it('SIGSTOP of the leader past its lease, then SIGCONT: the late writes are refused, nothing is done twice', async () => {
@@ -64,7 +41,7 @@ it('SIGSTOP of the leader past its lease, then SIGCONT: the late writes are refu
   await eventually(async () => fenceOffs('node2').length > 0, 90_000, 'the fence agent to start')
   const old = daemons.find((d) => d.output().includes('[runtime] leading'))!
   const other = daemons.find((d) => d !== old)!
-  await freezeOutsideWriteLock(old)
+  await freezeOutsideWriteLock(old.child, site.storeUrl)
 
   // Frozen well past its lease: the other instance takes over and finishes the incident.
   await eventually(

@@ -300,6 +300,13 @@ export interface DaemonProcess {
   output(): string
 }
 
+/** The argv of `tandem run` on the lab site (any free port), after the node binary. */
+export function runArgv(site: LabSite, args: string[] = []): string[] {
+  const { configFile, policiesDir, storeUrl } = site
+  const files = ['--config', configFile, '--policies', policiesDir, '--store', storeUrl]
+  return ['bin/tandem.js', 'run', ...files, '--listen', '127.0.0.1:0', ...args]
+}
+
 /** Starts `count` daemon processes on the site's one database file; resolves once all serve. */
 export async function spawnDaemons(
   site: LabSite,
@@ -309,23 +316,9 @@ export async function spawnDaemons(
   const { spawn } = await import('node:child_process')
   const daemons = Array.from({ length: count }, () => {
     const log: string[] = []
-    const child = spawn(
-      process.execPath,
-      [
-        'bin/tandem.js',
-        'run',
-        '--config',
-        site.configFile,
-        '--policies',
-        site.policiesDir,
-        '--store',
-        site.storeUrl,
-        '--listen',
-        '127.0.0.1:0',
-        ...args,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    )
+    const child = spawn(process.execPath, runArgv(site, args), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     child.stdout!.on('data', (chunk) => log.push(String(chunk)))
     child.stderr!.on('data', (chunk) => log.push(String(chunk)))
     return { child, output: () => log.join('') }
@@ -336,6 +329,33 @@ export async function spawnDaemons(
     `${count} daemons`,
   )
   return daemons
+}
+
+/**
+ * SIGSTOPs a daemon at a moment it does not hold SQLite's write lock. A process frozen inside a
+ * write transaction stalls every instance on the file until it resumes (one writer per file;
+ * see docs/scale.md), and no takeover can happen then: that is a stall, not a frozen leader.
+ */
+export async function freezeOutsideWriteLock(
+  child: import('node:child_process').ChildProcess,
+  storeUrl: string,
+): Promise<void> {
+  const { createClient } = await import('@libsql/client')
+  for (let tries = 1; ; tries++) {
+    child.kill('SIGSTOP')
+    const client = createClient({ url: storeUrl })
+    try {
+      await client.execute('PRAGMA busy_timeout=0')
+      await (await client.transaction('write')).rollback()
+      return
+    } catch (error) {
+      if (tries >= 100) throw error
+      child.kill('SIGCONT')
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    } finally {
+      client.close()
+    }
+  }
 }
 
 /** One query on the site's database from a separate connection (as an operator would look). */

@@ -13,8 +13,10 @@ export interface InboxMessage {
   subject: string
   from?: string
   to?: string[]
-  /** webhook: the `webhook-id`, and whether its signature verified. */
+  /** webhook: the `webhook-id`; email: the `X-Tandem-Notice` header (the notice id). */
   id?: string
+  /** A webhook-id this receiver had already kept (redelivered); not shown as a message. */
+  duplicate?: boolean
   verified?: boolean
   body: string
 }
@@ -23,6 +25,8 @@ export interface Inbox {
   smtpPort: number
   webhookUrl: string
   messages(): Promise<InboxMessage[]>
+  /** Every delivery, redelivered webhook ids included (each notice should arrive once). */
+  deliveries(): Promise<InboxMessage[]>
   close(): Promise<void>
 }
 
@@ -53,12 +57,9 @@ export async function startInbox(options: {
     smtpPort: options.smtpPort,
     webhookUrl: `http://127.0.0.1:${options.webhookPort}${path}`,
     async messages() {
-      const text = await readFile(options.file, 'utf8').catch(() => '')
-      return text
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as InboxMessage)
+      return (await readInbox(options.file)).filter((m) => !m.duplicate)
     },
+    deliveries: () => readInbox(options.file),
     async close() {
       await Promise.all([
         new Promise<void>((resolve) => smtp.close(() => resolve())),
@@ -66,6 +67,14 @@ export async function startInbox(options: {
       ])
     },
   }
+}
+
+async function readInbox(file: string): Promise<InboxMessage[]> {
+  const text = await readFile(file, 'utf8').catch(() => '')
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as InboxMessage)
 }
 
 async function startSmtp(
@@ -83,6 +92,7 @@ async function startSmtp(
             channel: 'email',
             at: Date.now(),
             subject: mail.subject ?? '',
+            id: String(mail.headers.get('x-tandem-notice') ?? '') || undefined,
             from: mail.from?.text,
             to: [mail.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address ?? '')),
             body: mail.text ?? '',
@@ -122,7 +132,13 @@ async function startWebhook(
       }
       const id = headers['webhook-id'] ?? ''
       // A receiver that de-duplicates by webhook-id, as the spec asks of receivers.
-      if (!verified || seen.has(id)) return void res.writeHead(verified ? 200 : 401).end()
+      if (!verified) return void res.writeHead(401).end()
+      if (seen.has(id)) {
+        const again = { channel: 'webhook', at: Date.now(), subject: '', id, duplicate: true }
+        return void keep({ ...again, body: '' } as InboxMessage).then(() =>
+          res.writeHead(200).end(),
+        )
+      }
       seen.add(id)
       // tandem's payload (v1) keeps the title under `data`; other formats at the top.
       const parsed = JSON.parse(body) as { title?: string; data?: { title?: string } }
