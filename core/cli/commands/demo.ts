@@ -1,10 +1,10 @@
 // `tandem demo` (what `npm start` runs): the daemon on the bundled demo inventory and the lab.
 import { mkdir } from 'node:fs/promises'
 import { delimiter, resolve } from 'node:path'
-import { createApiToken } from '../../api/index.ts'
 import { loadConfig } from '../../inventory/index.ts'
 import { startDaemon } from '../../runtime/index.ts'
 import { type Command, parseOptions } from '../command.ts'
+import { demoToken } from '../demo-token.ts'
 
 const WEBHOOK_SECRET = 'whsec_ZGVtby13ZWJob29rLXNlY3JldA=='
 
@@ -50,11 +50,9 @@ export const demoCommand: Command = {
       await daemon.instance.lead() // only the leader acts
       await daemon.instance.executor.runManual('lvs.reconcile', {}, { actor: 'demo' })
     }
-    // A fresh admin token for this demo run, so the dashboard opens without any set-up.
-    const { token } = await createApiToken(daemon.instance.store, {
-      name: `demo-${Date.now()}`,
-      scopes: ['admin'],
-    })
+    // One admin token per demo data directory, reused on every start (`tandem token list`
+    // shows it as "demo"), so the dashboard opens without any set-up and nothing piles up.
+    const token = await demoToken(daemon.instance.store, resolve('data/demo-token'))
     io.out(
       [
         'tandem demo is running.',
