@@ -58,7 +58,16 @@ const actionBody = fc.record(
   },
   { requiredKeys: [] },
 )
+/** Well-formed requests, so the scope checks (not only the schemas) are what answers. */
+const validAction = fc.constantFrom(
+  { uses: 'lvs.drain', with: { service: 'web', node: 'node2' }, reason: 'r' },
+  { uses: 'lvs.wait_drained', with: { service: 'web', node: 'node2' }, reason: 'r' },
+  { uses: 'fence.fence', with: { node: 'node2' }, reason: 'r' },
+  { uses: 'xen.migrate', with: { vm: 'guest1', to: 'node3' }, reason: 'r', dryRun: true },
+  { policy: 'planned-maintenance', with: { node: 'node1' }, reason: 'r' },
+)
 const body = fc.oneof(
+  validAction.map((b) => JSON.stringify(b)),
   actionBody.map((b) => JSON.stringify(b)),
   fc.jsonValue().map((v) => JSON.stringify(v)),
   deep,
@@ -82,66 +91,96 @@ const request = fc.record({
   param: text,
   body,
   contentType: fc.constantFrom('application/json', 'text/plain', 'application/json; charset=x', ''),
-  key: fc.oneof(fc.constant(undefined), text, fc.constant('fuzz-key-0001')),
+  key: fc.oneof(
+    fc.constant(undefined),
+    text,
+    fc.constant('fuzz-key-0001'),
+    fc.uuid().map((u) => `fuzz-${u}`),
+  ),
   query: fc.oneof(
     fc.constant(''),
     text.map((t) => `?limit=${encodeURIComponent(t)}&since=${encodeURIComponent(t)}`),
   ),
 })
 
+const ACTIONS_ROUTE = routeTable.findIndex((r) => r.path === '/api/v1/actions')
+/** A quarter of the requests are well-formed action requests from a random token. */
+const anyRequest = fc.oneof(
+  { weight: 3, arbitrary: request },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      route: fc.constant(ACTIONS_ROUTE),
+      token: fc.constantFrom(...TOKEN_NAMES),
+      param: fc.constant(''),
+      body: validAction.map((b) => JSON.stringify(b)),
+      contentType: fc.constant('application/json'),
+      key: fc.uuid().map((u) => `fuzz-${u}`),
+      query: fc.constant(''),
+    }),
+  },
+)
+
 const figures = { requests: 0, routes: new Set<string>(), byStatus: new Map<number, number>() }
 
-it(`answers ${RUNS} random and hostile requests without a 5xx or a scope escalation`, async () => {
-  await fc.assert(
-    fc.asyncProperty(request, async (r) => {
-      const entry = routeTable[r.route]!
-      const path = entry.path
-        .replace(/:[a-z]+(\{[^}]*\})?/g, () => encodeURIComponent(r.param) || 'x')
-        .concat(entry.method === 'GET' ? r.query : '')
-      const headers: Record<string, string> = {}
-      const token = tokenOf(r.token)
-      if (token) headers.authorization = `Bearer ${token}`
-      if (r.contentType) headers['content-type'] = r.contentType
-      if (r.key !== undefined) headers['idempotency-key'] = r.key.replace(/[^\x20-\x7e]/g, '')
-      const res = await fetch(`${h.url}${path}`, {
-        method: entry.method,
-        headers,
-        body: entry.method === 'GET' ? undefined : r.body,
-        signal: AbortSignal.timeout(10_000),
-      })
-      await res.body?.cancel()
-      figures.requests++
-      figures.routes.add(`${entry.method} ${entry.path}`)
-      figures.byStatus.set(res.status, (figures.byStatus.get(res.status) ?? 0) + 1)
-      expect(res.status, `${entry.method} ${path} as ${r.token}`).toBeLessThan(500)
-      // A token route answers 2xx only to a caller holding its scope.
-      if (res.status < 300 && entry.access !== 'public' && entry.access !== 'signed') {
-        const held = heldScopes(r.token)
-        expect(allows(held, entry.access), `${entry.path} as ${r.token}`).toBe(true)
-      }
-    }),
-    {
-      numRuns: RUNS,
-      seed: process.env.TANDEM_FUZZ_SEED ? Number(process.env.TANDEM_FUZZ_SEED) : undefined,
-    },
-  )
-  // Every queued run's action was within its requester's scopes.
-  const registry = createRegistry(builtinPlugins)
-  for (const run of await h.store.db.select().from(runs)) {
-    const uses = run.trigger.uses
-    if (typeof uses !== 'string') continue
-    const held = heldScopes(tokenNameOf(run.actor))
-    expect(holdsScope(held, registry.action(uses).action.scope), `${run.actor} ran ${uses}`).toBe(
-      true,
+it(
+  `answers ${RUNS} random and hostile requests without a 5xx or a scope escalation`,
+  async () => {
+    await fc.assert(
+      fc.asyncProperty(anyRequest, async (r) => {
+        const entry = routeTable[r.route]!
+        const path = entry.path
+          .replace(/:[a-z]+(\{[^}]*\})?/g, () => encodeURIComponent(r.param) || 'x')
+          .concat(entry.method === 'GET' ? r.query : '')
+        const headers: Record<string, string> = {}
+        const token = tokenOf(r.token)
+        if (token) headers.authorization = `Bearer ${token}`
+        if (r.contentType) headers['content-type'] = r.contentType
+        if (r.key !== undefined) headers['idempotency-key'] = r.key.replace(/[^\x20-\x7e]/g, '')
+        const res = await fetch(`${h.url}${path}`, {
+          method: entry.method,
+          headers,
+          body: entry.method === 'GET' ? undefined : r.body,
+          signal: AbortSignal.timeout(10_000),
+        })
+        await res.body?.cancel()
+        figures.requests++
+        figures.routes.add(`${entry.method} ${entry.path}`)
+        figures.byStatus.set(res.status, (figures.byStatus.get(res.status) ?? 0) + 1)
+        expect(res.status, `${entry.method} ${path} as ${r.token}`).toBeLessThan(500)
+        // A token route answers 2xx only to a caller holding its scope.
+        if (res.status < 300 && entry.access !== 'public' && entry.access !== 'signed') {
+          const held = heldScopes(r.token)
+          expect(allows(held, entry.access), `${entry.path} as ${r.token}`).toBe(true)
+        }
+      }),
+      {
+        numRuns: RUNS,
+        seed: process.env.TANDEM_FUZZ_SEED ? Number(process.env.TANDEM_FUZZ_SEED) : undefined,
+      },
     )
-  }
-  expect((await fetch(`${h.url}/healthz`)).status).toBe(200)
-  const statuses = [...figures.byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`)
-  console.info(
-    `[fuzz] ${figures.requests} requests over ${figures.routes.size}/${routeTable.length} routes; 5xx = 0; ${statuses.join(' ')}`,
-  )
-  expect(figures.routes.size).toBe(routeTable.length)
-}, 120_000)
+    // Every queued run's action (or every step of its policy) was within its requester's scopes.
+    const registry = createRegistry(builtinPlugins)
+    const queued = await h.store.db.select().from(runs)
+    expect(queued.length).toBeGreaterThan(0)
+    for (const run of queued) {
+      const uses =
+        typeof run.trigger.uses === 'string' ? [run.trigger.uses] : ['lvs.drain', 'xen.migrate']
+      const held = heldScopes(tokenNameOf(run.actor))
+      for (const u of uses)
+        expect(holdsScope(held, registry.action(u).action.scope), `${run.actor} queued ${u}`).toBe(
+          true,
+        )
+    }
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200)
+    const statuses = [...figures.byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`)
+    console.info(
+      `[fuzz] ${figures.requests} requests over ${figures.routes.size}/${routeTable.length} routes; 5xx = 0; ${statuses.join(' ')}`,
+    )
+    expect(figures.routes.size).toBe(routeTable.length)
+  },
+  Math.max(120_000, RUNS * 30),
+)
 
 function tokenOf(name: (typeof TOKEN_NAMES)[number]): string | undefined {
   if (name === 'none') return undefined
