@@ -1,8 +1,16 @@
 // The executor on the seed scenario: fence before recover, failing fences, quorum, blind monitor.
-import { eq } from 'drizzle-orm'
+import { eq, inArray } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { decideApproval } from '../core/act/index.ts'
-import { auditLog, fenceStates, type Store, silences, steps } from '../core/store/index.ts'
+import type { Plan } from '../core/policy/index.ts'
+import {
+  auditLog,
+  fenceStates,
+  incidents,
+  type Store,
+  silences,
+  steps,
+} from '../core/store/index.ts'
 import {
   collectNotices,
   editLab,
@@ -118,6 +126,34 @@ describe('fence before recover', () => {
     expect(report.steps[0]).toMatchObject({ status: 'skipped', blockedBy: 'fence_before_recover' })
     expect(report.steps[0]?.detail).toMatch(/not confirmed fenced/)
     expect(relocations()).toEqual([])
+  })
+})
+
+describe('incidents with nothing to clear', () => {
+  it('an incident opened by a recovery ends with its run, and the next recovery opens a new one', async () => {
+    await setHealth(store, { quorate: true, nodes: { node2: 'up' } })
+    const restore = (at: number): Plan => {
+      const plan = failoverPlan('node2', {
+        at,
+        steps: [step('1', 'test-lvs.restore', { service: 'web', node: 'node2' })],
+      })
+      return {
+        ...plan,
+        policy: 'real-server-recovered',
+        event: { ...plan.event, type: 'check.recovered', subject: 'web/node2/http' },
+        incidentKey: 'check.recovered:web/node2/http',
+      }
+    }
+    const executor = labExecutor(store)
+    const first = await executor.execute(restore(Date.now()))
+    const second = await executor.execute(restore(Date.now() + 1))
+    expect([first.status, second.status]).toEqual(['succeeded', 'succeeded'])
+    expect(second.incidentId).not.toBe(first.incidentId)
+    const rows = await store.db
+      .select({ status: incidents.status })
+      .from(incidents)
+      .where(inArray(incidents.id, [first.incidentId, second.incidentId]))
+    expect(rows.map((r) => r.status)).toEqual(['closed', 'closed'])
   })
 })
 

@@ -10,7 +10,16 @@ import type { Tx } from './journal.ts'
 export const DEFAULT_HOLD_DOWN_MS = 300_000
 
 /** Failure event types that some recovery event resolves (`node.down`, `check.failed` ...). */
-const FAILURES = new Set(Object.values(RESOLVES).flat())
+const FAILURES: ReadonlySet<string> = new Set(Object.values(RESOLVES).flat())
+
+/**
+ * Does an incident with this cause end with its run? Only a failure has a cause that can clear;
+ * a manual run, a recovery (`check.recovered` restoring a weight) or a schedule has nothing to
+ * wait for, so its incident closes when its run ends.
+ */
+export function endsWithItsRun(cause: string | null | undefined): boolean {
+  return cause === 'manual' || (typeof cause === 'string' && !FAILURES.has(cause))
+}
 
 export interface IncidentOpening {
   key: string

@@ -6,7 +6,7 @@ import type { PlanStep } from '../policy/index.ts'
 import { incidents, runs } from '../store/index.ts'
 import { errorText, type RunScope } from './engine.ts'
 import { finishRun, loadRun, type StepRow, setStep, type Tx } from './journal.ts'
-import { closeIncidentNow } from './lifecycle.ts'
+import { closeIncidentNow, endsWithItsRun } from './lifecycle.ts'
 import { executeStep, IN_EFFECT, NOT_REFUSALS, type StepOutcome } from './step.ts'
 import type { RunReport, RunStatus } from './types.ts'
 
@@ -121,7 +121,7 @@ async function finish(scope: RunScope, waiting: boolean): Promise<RunReport> {
   const now = engine.clock.now()
   await engine.tx(async (tx) => {
     await finishRun(tx, scope.runId, status, waiting ? null : now)
-    if (!waiting) await closeManualIncident(tx, scope, now, status)
+    if (!waiting) await closeIncidentWithNoCause(tx, scope, now, status)
   })
   crashPoint('run.finished')
   const report = await reportOf(scope, status)
@@ -145,13 +145,16 @@ function runStatus(rows: StepRow[], waiting: boolean): RunStatus {
   return 'succeeded'
 }
 
-/** A manual run's own incident ends with the run (an `--incident` it joined does not). */
-async function closeManualIncident(tx: Tx, scope: RunScope, now: number, status: RunStatus) {
+/**
+ * An incident with nothing to clear (a manual run's own, a recovery's, a schedule's) ends with
+ * its last run; an `--incident` a manual run joined does not.
+ */
+async function closeIncidentWithNoCause(tx: Tx, scope: RunScope, now: number, status: RunStatus) {
   const [incident] = await tx
     .select({ cause: incidents.cause })
     .from(incidents)
     .where(eq(incidents.id, scope.incidentId))
-  if (incident?.cause !== 'manual') return
+  if (!endsWithItsRun(incident?.cause)) return
   const mine = await tx
     .select({ id: runs.id, status: runs.status })
     .from(runs)
