@@ -184,15 +184,15 @@ export async function startDemoLab(options: LabSiteOptions): Promise<DemoLab> {
       // Up targets, and a monitor that does not suspect itself: a loaded test machine can make
       // probes time out for a moment, and tandem then rightly refuses every destructive step.
       await eventually(
-        async () =>
-          (
-            (
-              await daemon.instance.store.client.execute(
-                `SELECT (SELECT count(*) FROM health_states WHERE state = 'up'),
+        async () => {
+          const [row] = (
+            await daemon.instance.store.client.execute(
+              `SELECT (SELECT count(*) FROM health_states WHERE state = 'up'),
                       (SELECT count(*) FROM health_states WHERE target = 'monitor' AND state = 'down')`,
-              )
-            ).rows[0] as unknown as [number, number]
-          ).every((n, i) => (i === 0 ? n > count : n === 0)),
+            )
+          ).rows
+          return Number(row?.[0] ?? 0) > count && Number(row?.[1] ?? 0) === 0
+        },
         30_000,
         'a healthy fleet',
       )
