@@ -155,6 +155,32 @@ describe('incidents with nothing to clear', () => {
       .where(inArray(incidents.id, [first.incidentId, second.incidentId]))
     expect(rows.map((r) => r.status)).toEqual(['closed', 'closed'])
   })
+
+  it('a recovery refused by its cooldown closes its incident too', async () => {
+    await setHealth(store, { quorate: true, nodes: { node2: 'up' } })
+    const plan = failoverPlan('node2', {
+      guards: { cooldownMs: 600_000 },
+      steps: [step('1', 'test-lvs.restore', { service: 'web', node: 'node2' })],
+    })
+    const recovered = {
+      ...plan,
+      policy: 'real-server-recovered',
+      event: { ...plan.event, type: 'check.recovered' as const, subject: 'web/node2/http' },
+      incidentKey: 'check.recovered:web/node2/http',
+    }
+    const executor = labExecutor(store)
+    await executor.execute(recovered)
+    const held = await executor.execute({
+      ...recovered,
+      event: { ...recovered.event, at: Date.now() },
+    })
+    expect(held.status).toBe('blocked')
+    const [row] = await store.db
+      .select({ status: incidents.status })
+      .from(incidents)
+      .where(eq(incidents.id, held.incidentId))
+    expect(row?.status).toBe('closed')
+  })
 })
 
 describe('fail closed for actions, open for alerts', () => {

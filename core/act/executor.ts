@@ -13,7 +13,7 @@ import { openIncident } from './lifecycle.ts'
 import { type ManualOptions, manualPlan } from './manual.ts'
 import { recoverInterrupted } from './recover.ts'
 import { redactDeep } from './redact.ts'
-import { announcer, continueRun, notifyRun, reportOf } from './run.ts'
+import { announcer, closeIncidentWithNoCause, continueRun, notifyRun, reportOf } from './run.ts'
 import type { ExecutorDeps, Refusal, RunReport, RunStatus } from './types.ts'
 
 /** How one execute() call is identified and what else its intent transaction must carry. */
@@ -198,6 +198,8 @@ async function begin(
         now,
       })
     await finishRun(tx, runId, 'blocked', now)
+    // A refused recovery or schedule has nothing left to wait for either.
+    await closeIncidentWithNoCause(tx, { incidentId, runId }, now, 'blocked')
     await appendAudit(tx, {
       at: now,
       actor,

@@ -149,7 +149,12 @@ function runStatus(rows: StepRow[], waiting: boolean): RunStatus {
  * An incident with nothing to clear (a manual run's own, a recovery's, a schedule's) ends with
  * its last run; an `--incident` a manual run joined does not.
  */
-async function closeIncidentWithNoCause(tx: Tx, scope: RunScope, now: number, status: RunStatus) {
+export async function closeIncidentWithNoCause(
+  tx: Tx,
+  scope: Pick<RunScope, 'incidentId' | 'runId'>,
+  now: number,
+  status: RunStatus,
+) {
   const [incident] = await tx
     .select({ cause: incidents.cause })
     .from(incidents)
