@@ -11,7 +11,9 @@ export default defineConfig({
     pool: 'forks',
     // vitest's default (cores − 1) is ONE worker on a 2-core CI machine. The long files mostly
     // wait on probe intervals and child processes, so two workers keep both cores busy.
-    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // TANDEM_TEST_WORKERS=1 (CI) runs one file at a time: two end-to-end labs (or the qemu VM and
+    // a lab) side by side make probes time out often enough for tandem to call itself blind.
+    maxWorkers: Number(process.env.TANDEM_TEST_WORKERS) || Math.max(2, availableParallelism() - 1),
     sequence: { sequencer: SlowFirstSequencer },
   },
 })
