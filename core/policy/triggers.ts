@@ -1,6 +1,6 @@
 // Event triggers: which events a policy listens to, by type and by name/label selectors with globs.
 import type { EventType, TandemEvent } from '../health/index.ts'
-import { type Inventory, nearestName } from '../inventory/index.ts'
+import { compilePattern, type Inventory, nearestName } from '../inventory/index.ts'
 import { type EventTriggerSpec, SELECTOR_KEYS } from './schema.ts'
 
 /** One selector: the event value read by `key` must match one of the patterns. */
@@ -135,19 +135,21 @@ function globTest(pattern: string): (value: string) => boolean {
     const suffix = pattern.slice(1)
     return (value) => value.endsWith(suffix)
   }
-  const regex = globRegex(pattern)
-  return (value) => regex.test(value)
+  // RE2: `a*a*a*a*b` against a long label from an ingest is linear, not a backtracking stall.
+  const compiled = compilePattern(globSource(pattern))
+  return (value) => compiled.matches(value)
 }
 
 function isGlob(pattern: string): boolean {
   return /[*?]/.test(pattern)
 }
 
-/** `*` any run of characters, `?` one character; everything else literal. */
-function globRegex(pattern: string): RegExp {
-  const body = pattern
+/** `*` any run of characters, `?` one character; everything else literal (RE2 syntax). */
+function globSource(pattern: string): string {
+  return pattern
     .split('')
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .map((c) =>
+      c === '*' ? '(?s:.*)' : c === '?' ? '(?s:.)' : c.replace(/[.+*?^${}()|[\]\\]/g, '\\$&'),
+    )
     .join('')
-  return new RegExp(`^${body}$`)
 }
