@@ -8,6 +8,7 @@ import { stepContext } from './context.ts'
 import { errorText, noteRefusal, type ResolvedAction, type RunScope, stepLabels } from './engine.ts'
 import { fenceConfirmed, fencedThisEpisode, fenceStarting } from './fence-state.ts'
 import { stepRefusal } from './guards.ts'
+import { holds } from './hold.ts'
 import { appendAudit, markRunning, type StepRow, setStep } from './journal.ts'
 import { redactDeep } from './redact.ts'
 import { requesterRefusal } from './requester.ts'
@@ -109,7 +110,10 @@ export async function executeStep(
     return {}
   })
   if (decision.skip) return inEffect(scope, row, decision.skip)
-  if (decision.refusal) return refuse(scope, step, row, decision.refusal)
+  if (decision.refusal)
+    return holds(scope, decision.refusal)
+      ? hold(scope, step, row, decision.refusal)
+      : refuse(scope, step, row, decision.refusal)
   if (decision.approval) return awaitApproval(scope, step, row, decision.approval)
   crashPoint('step.running')
   return runAttempts(scope, step, { ...row, attempt: row.attempt + 1 }, { ...resolved, fenceNode })
@@ -253,6 +257,31 @@ async function awaitApproval(
     await appendAudit(tx, audit(scope, row, 'blocked', refusal))
   })
   return { status: 'blocked', detail: refusal.reason, refusal }
+}
+
+/**
+ * Refused for a reason that clears by itself (a blind monitor, quorum): the step waits in
+ * `blocked` and its run with it, journaled and audited like any refusal, and the people are
+ * told (the run's `blocked` notice). releaseHeld() re-tries it once the reason clears.
+ */
+async function hold(
+  scope: RunScope,
+  step: PlanStep,
+  row: StepRow,
+  refusal: Refusal,
+): Promise<StepOutcome> {
+  const { engine } = scope
+  noteRefusal(scope, step, refusal)
+  const reason = `${refusal.reason}; held until that clears`
+  engine.log.warn(`[act] ${step.uses} held by ${refusal.guard}: ${reason}`, {
+    runId: scope.runId,
+    step: row.id,
+  })
+  await engine.tx(async (tx) => {
+    await setStep(tx, row.id, { status: 'blocked', blockedBy: refusal.guard, error: reason })
+    await appendAudit(tx, audit(scope, row, 'blocked', { guard: refusal.guard, reason }))
+  })
+  return { status: 'blocked', detail: reason, refusal }
 }
 
 /**
