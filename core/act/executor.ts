@@ -299,6 +299,7 @@ async function decideApprovals(engine: Engine): Promise<RunScope[]> {
     }
     return rows
   })
+  if (decided.length > 0) crashPoint('approval.resumed')
   const runIds = [...new Set(decided.map((d) => d.runId))]
   const scopes: RunScope[] = []
   for (const id of runIds) {

@@ -114,7 +114,10 @@ export async function executeStep(
     return holds(scope, decision.refusal)
       ? hold(scope, step, row, decision.refusal)
       : refuse(scope, step, row, decision.refusal)
-  if (decision.approval) return awaitApproval(scope, step, row, decision.approval)
+  if (decision.approval) {
+    if (decision.approval.state === 'pending') crashPoint('approval.requested')
+    return awaitApproval(scope, step, row, decision.approval)
+  }
   crashPoint('step.running')
   return runAttempts(scope, step, { ...row, attempt: row.attempt + 1 }, { ...resolved, fenceNode })
 }
