@@ -111,9 +111,7 @@ export async function executeStep(
   })
   if (decision.skip) return inEffect(scope, row, decision.skip)
   if (decision.refusal)
-    return holds(scope, decision.refusal)
-      ? hold(scope, step, row, decision.refusal)
-      : refuse(scope, step, row, decision.refusal)
+    return refuse(scope, step, row, decision.refusal, holds(scope, decision.refusal))
   if (decision.approval) {
     if (decision.approval.state === 'pending') crashPoint('approval.requested')
     return awaitApproval(scope, step, row, decision.approval)
@@ -204,27 +202,39 @@ async function readCluster(scope: RunScope, needed: boolean): Promise<ClusterSna
   }
 }
 
+/**
+ * A guard said no: the step is `skipped` and the run stops after it. `held` (a reason that clears
+ * by itself: a blind monitor, quorum) instead leaves the step waiting in `blocked` with its run,
+ * journaled and audited the same, the people told by the run's `blocked` notice, and
+ * releaseHeld() re-tries it once the reason clears.
+ */
 async function refuse(
   scope: RunScope,
   step: PlanStep,
   row: StepRow,
-  refusal: Refusal,
+  given: Refusal,
+  held = false,
 ): Promise<StepOutcome> {
   const { engine } = scope
-  noteRefusal(scope, step, refusal)
-  engine.log.warn(`[act] ${step.uses} refused by ${refusal.guard}: ${refusal.reason}`, {
-    runId: scope.runId,
-    step: row.id,
-  })
+  noteRefusal(scope, step, given)
+  const refusal = held ? { ...given, reason: `${given.reason}; held until that clears` } : given
+  engine.log.warn(
+    `[act] ${step.uses} ${held ? 'held' : 'refused'} by ${refusal.guard}: ${refusal.reason}`,
+    {
+      runId: scope.runId,
+      step: row.id,
+    },
+  )
   await engine.tx(async (tx) => {
     await setStep(tx, row.id, {
-      status: 'skipped',
+      status: held ? 'blocked' : 'skipped',
       blockedBy: refusal.guard,
       error: refusal.reason,
       now: engine.clock.now(),
     })
     await appendAudit(tx, audit(scope, row, 'blocked', refusal))
   })
+  if (held) return { status: 'blocked', detail: refusal.reason, refusal }
   return {
     status: 'skipped',
     detail: refusal.reason,
@@ -260,31 +270,6 @@ async function awaitApproval(
     await appendAudit(tx, audit(scope, row, 'blocked', refusal))
   })
   return { status: 'blocked', detail: refusal.reason, refusal }
-}
-
-/**
- * Refused for a reason that clears by itself (a blind monitor, quorum): the step waits in
- * `blocked` and its run with it, journaled and audited like any refusal, and the people are
- * told (the run's `blocked` notice). releaseHeld() re-tries it once the reason clears.
- */
-async function hold(
-  scope: RunScope,
-  step: PlanStep,
-  row: StepRow,
-  refusal: Refusal,
-): Promise<StepOutcome> {
-  const { engine } = scope
-  noteRefusal(scope, step, refusal)
-  const reason = `${refusal.reason}; held until that clears`
-  engine.log.warn(`[act] ${step.uses} held by ${refusal.guard}: ${reason}`, {
-    runId: scope.runId,
-    step: row.id,
-  })
-  await engine.tx(async (tx) => {
-    await setStep(tx, row.id, { status: 'blocked', blockedBy: refusal.guard, error: reason })
-    await appendAudit(tx, audit(scope, row, 'blocked', { guard: refusal.guard, reason }))
-  })
-  return { status: 'blocked', detail: reason, refusal }
 }
 
 /**
