@@ -26,6 +26,12 @@ export const CRASH_POINTS = [
   'incident.resolved',
   /** Incidents past their hold-down are closed; nothing else is written after it. */
   'incident.closed',
+  /** A step's approval is requested (its row stored); the step is not marked waiting yet. */
+  'approval.requested',
+  /** A person's decision is stored (CLI or API); the leader has not picked it up yet. */
+  'approval.decided',
+  /** The leader took the decision (step pending again, run running); the step has not run. */
+  'approval.resumed',
 ] as const
 
 export type CrashPoint = (typeof CRASH_POINTS)[number]

@@ -7,6 +7,7 @@ import {
   auditLog,
   fenceStates,
   incidents,
+  runs,
   type Store,
   silences,
   steps,
@@ -206,7 +207,8 @@ describe('fail closed for actions, open for alerts', () => {
     })
     const notices = collectNotices()
     const report = await labExecutor(store, { notices }).execute(failoverPlan('node2'))
-    expect(report.steps[0]).toMatchObject({ status: 'skipped', blockedBy: 'monitor_blind' })
+    expect(report.status).toBe('blocked')
+    expect(report.steps[0]).toMatchObject({ status: 'blocked', blockedBy: 'monitor_blind' })
     expect(report.steps[0]?.detail).toMatch(/monitor blind: 5 of 6 targets/)
     expect(fenceOffs()).toEqual([])
     expect(lvsChanges()).toEqual([])
@@ -242,6 +244,92 @@ describe('fail closed for actions, open for alerts', () => {
     })
     const report = await labExecutor(store).execute(failoverPlan('node2'))
     expect(report.steps[0]).toMatchObject({ status: 'skipped', blockedBy: 'maintenance' })
+    expect(fenceOffs()).toEqual([])
+  })
+})
+
+/** The monitor's own row, as the probe engine writes it when it goes blind or sees again. */
+async function monitorRow(state: 'up' | 'down') {
+  const now = Date.now()
+  const { healthStates } = await import('../core/store/index.ts')
+  await store.db
+    .insert(healthStates)
+    .values({ target: 'monitor', kind: 'monitor', state, since: now, updatedAt: now })
+    .onConflictDoUpdate({ target: healthStates.target, set: { state, updatedAt: now } })
+}
+
+// Regression (issue 16): a failover refused by a blind monitor after a restart was lost for
+// good (the `for:` timer consumed, nothing retried, node2 never fenced).
+describe('held by a transient guard, not lost', () => {
+  it('a blind monitor holds the failover; once it sees again the run goes on, once', async () => {
+    await setHealth(store, { quorate: true, nodes: { node2: 'down' } })
+    await monitorRow('down')
+    const notices = collectNotices()
+    const executor = labExecutor(store, { notices })
+    const held = await executor.execute(failoverPlan('node2'))
+    expect(held.status).toBe('blocked')
+    expect(held.steps.map((s) => [s.status, s.blockedBy])).toEqual([
+      ['blocked', 'monitor_blind'],
+      ['pending', null],
+      ['pending', null],
+    ])
+    expect(notices.updates.at(-1)).toMatchObject({ moment: 'blocked' })
+    // Still blind: nothing moves, and nothing more is audited on every pass.
+    const audited = (await store.db.select().from(auditLog)).length
+    expect(await executor.pollHeld()).toEqual([])
+    expect((await store.db.select().from(auditLog)).length).toBe(audited)
+    expect(fenceOffs()).toEqual([])
+    await monitorRow('up')
+    const [resumed, ...more] = await executor.pollHeld()
+    expect(more).toEqual([])
+    expect(resumed?.runId).toBe(held.runId)
+    expect(resumed?.status).toBe('succeeded')
+    expect(fenceOffs()).toHaveLength(1)
+    expect(relocations()).toHaveLength(1)
+    // Released once: a later pass, or a second instance's, finds nothing held.
+    expect(await executor.pollHeld()).toEqual([])
+    expect(await labExecutor(store).pollHeld()).toEqual([])
+    expect(fenceOffs()).toHaveLength(1)
+    const decisions = (await store.db.select().from(auditLog))
+      .filter((a) => a.stepId === `${held.runId}/1`)
+      .map((a) => a.decision)
+    expect(decisions).toEqual(['blocked', 'released', 'executed', 'succeeded'])
+  })
+
+  it('unknown quorum holds it; the node back before quorum ends the run, nothing fenced', async () => {
+    await setHealth(store, { nodes: { node2: 'down' } })
+    const executor = labExecutor(store)
+    const held = await executor.execute(failoverPlan('node2'))
+    expect(held.steps[0]).toMatchObject({ status: 'blocked', blockedBy: 'quorum' })
+    expect(await executor.pollHeld()).toEqual([])
+    // node2 rejoins: its incident resolves, so the held failover has nothing left to do.
+    const { applyIncidentEvent } = await import('../core/act/index.ts')
+    await store.db.transaction((tx) =>
+      applyIncidentEvent(
+        tx,
+        { type: 'node.up', subject: 'node2', at: Date.now(), labels: {}, payload: {} },
+        Date.now(),
+      ),
+    )
+    await setHealth(store, { quorate: true, nodes: { node2: 'up' } })
+    const [ended] = await executor.pollHeld()
+    expect(ended?.status).toBe('blocked')
+    expect(ended?.steps.map((s) => s.status)).toEqual(['skipped', 'skipped', 'skipped'])
+    expect(ended?.steps[0]?.detail).toMatch(/cause cleared while the step was held by quorum/)
+    expect(fenceOffs()).toEqual([])
+    const [run] = await store.db.select().from(runs).where(eq(runs.id, held.runId))
+    expect(run?.finishedAt).not.toBeNull()
+  })
+
+  it('a manual action is refused at once, never held: the person who asked decides', async () => {
+    await setHealth(store, { quorate: true, nodes: { node2: 'down' } })
+    await monitorRow('down')
+    const executor = labExecutor(store)
+    const report = await executor.runManual('test-fence.fence', { node: 'node2' })
+    expect(report.status).toBe('blocked')
+    expect(report.steps[0]).toMatchObject({ status: 'skipped', blockedBy: 'monitor_blind' })
+    await monitorRow('up')
+    expect(await executor.pollHeld()).toEqual([])
     expect(fenceOffs()).toEqual([])
   })
 })

@@ -1,6 +1,7 @@
 // Approvals: a destructive step waits in `blocked: approval` until a human decides or the TTL ends.
 import { randomBytes } from 'node:crypto'
 import { and, desc, eq, lte } from 'drizzle-orm'
+import { crashPoint } from '../crash-points.ts'
 import { TandemError } from '../errors.ts'
 import { approvals, auditLog, type Db, steps } from '../store/index.ts'
 import type { Tx } from './journal.ts'
@@ -49,7 +50,7 @@ export async function decideApproval(
   id: string,
   decision: { approve: boolean; by: string; reason: string; now: number },
 ): Promise<ApprovalRow> {
-  return db.transaction(async (tx) => {
+  const decided = await db.transaction(async (tx) => {
     const [row] = await tx.select().from(approvals).where(eq(approvals.id, id))
     if (!row) throw new TandemError('NOT_FOUND', `[approve] no approval "${id}"`)
     if (row.status !== 'pending')
@@ -76,6 +77,8 @@ export async function decideApproval(
     })
     return { ...row, status, decidedBy: decision.by, reason: decision.reason }
   })
+  crashPoint('approval.decided')
+  return decided
 }
 
 /** Pending approvals past their TTL become expired; returns them. */

@@ -8,6 +8,7 @@ import { runs } from '../store/index.ts'
 import { decidedBlockedSteps, expireApprovals } from './approvals.ts'
 import { createEngine, type Engine, type RunScope, scopeOf } from './engine.ts'
 import { runRefusal } from './guards.ts'
+import { releaseHeld } from './hold.ts'
 import { appendAudit, finishRun, insertRun, type NewStep, setStep, type Tx } from './journal.ts'
 import { openIncident } from './lifecycle.ts'
 import { type ManualOptions, manualPlan } from './manual.ts'
@@ -49,6 +50,11 @@ export interface Executor {
   recover(): Promise<RunReport[]>
   /** Resumes runs whose approval was granted, ends those denied or expired. */
   pollApprovals(): Promise<RunReport[]>
+  /**
+   * Resumes runs held by a transient guard (monitor_blind, quorum) once it cleared, and ends
+   * those whose incident stopped being open while they waited.
+   */
+  pollHeld(): Promise<RunReport[]>
   /** One action by hand (`tandem exec`), through the same guards, journal and audit. */
   runManual(
     uses: string,
@@ -129,6 +135,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       const scopes = await decideApprovals(engine)
       const reports: RunReport[] = []
       for (const scope of scopes) reports.push(await resume(scope))
+      return reports
+    },
+    async pollHeld() {
+      const reports: RunReport[] = []
+      for (const scope of await releaseHeld(engine)) reports.push(await resume(scope))
       return reports
     },
     async runManual(uses, input, options = {}) {
@@ -288,6 +299,7 @@ async function decideApprovals(engine: Engine): Promise<RunScope[]> {
     }
     return rows
   })
+  if (decided.length > 0) crashPoint('approval.resumed')
   const runIds = [...new Set(decided.map((d) => d.runId))]
   const scopes: RunScope[] = []
   for (const id of runIds) {

@@ -8,6 +8,7 @@ import { stepContext } from './context.ts'
 import { errorText, noteRefusal, type ResolvedAction, type RunScope, stepLabels } from './engine.ts'
 import { fenceConfirmed, fencedThisEpisode, fenceStarting } from './fence-state.ts'
 import { stepRefusal } from './guards.ts'
+import { holds } from './hold.ts'
 import { appendAudit, markRunning, type StepRow, setStep } from './journal.ts'
 import { redactDeep } from './redact.ts'
 import { requesterRefusal } from './requester.ts'
@@ -109,8 +110,12 @@ export async function executeStep(
     return {}
   })
   if (decision.skip) return inEffect(scope, row, decision.skip)
-  if (decision.refusal) return refuse(scope, step, row, decision.refusal)
-  if (decision.approval) return awaitApproval(scope, step, row, decision.approval)
+  if (decision.refusal)
+    return refuse(scope, step, row, decision.refusal, holds(scope, decision.refusal))
+  if (decision.approval) {
+    if (decision.approval.state === 'pending') crashPoint('approval.requested')
+    return awaitApproval(scope, step, row, decision.approval)
+  }
   crashPoint('step.running')
   return runAttempts(scope, step, { ...row, attempt: row.attempt + 1 }, { ...resolved, fenceNode })
 }
@@ -197,27 +202,39 @@ async function readCluster(scope: RunScope, needed: boolean): Promise<ClusterSna
   }
 }
 
+/**
+ * A guard said no: the step is `skipped` and the run stops after it. `held` (a reason that clears
+ * by itself: a blind monitor, quorum) instead leaves the step waiting in `blocked` with its run,
+ * journaled and audited the same, the people told by the run's `blocked` notice, and
+ * releaseHeld() re-tries it once the reason clears.
+ */
 async function refuse(
   scope: RunScope,
   step: PlanStep,
   row: StepRow,
-  refusal: Refusal,
+  given: Refusal,
+  held = false,
 ): Promise<StepOutcome> {
   const { engine } = scope
-  noteRefusal(scope, step, refusal)
-  engine.log.warn(`[act] ${step.uses} refused by ${refusal.guard}: ${refusal.reason}`, {
-    runId: scope.runId,
-    step: row.id,
-  })
+  noteRefusal(scope, step, given)
+  const refusal = held ? { ...given, reason: `${given.reason}; held until that clears` } : given
+  engine.log.warn(
+    `[act] ${step.uses} ${held ? 'held' : 'refused'} by ${refusal.guard}: ${refusal.reason}`,
+    {
+      runId: scope.runId,
+      step: row.id,
+    },
+  )
   await engine.tx(async (tx) => {
     await setStep(tx, row.id, {
-      status: 'skipped',
+      status: held ? 'blocked' : 'skipped',
       blockedBy: refusal.guard,
       error: refusal.reason,
       now: engine.clock.now(),
     })
     await appendAudit(tx, audit(scope, row, 'blocked', refusal))
   })
+  if (held) return { status: 'blocked', detail: refusal.reason, refusal }
   return {
     status: 'skipped',
     detail: refusal.reason,

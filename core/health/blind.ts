@@ -9,6 +9,11 @@ const SAMPLE = 5
 /**
  * Counts failing targets incrementally (latest raw result, not hard state: blindness must be
  * seen before the fall thresholds turn it into a wave of node.down verdicts).
+ *
+ * No verdict, either way, until every check probed here has answered once: right after a
+ * start the first answers are whichever came back fastest (a refused connection beats a
+ * healthy HTTP reply), and a verdict on them called a restarted daemon blind in its first
+ * second, refusing the failover it had to resume.
  */
 export class BlindWatch {
   blind = false
@@ -16,12 +21,22 @@ export class BlindWatch {
   private seen = 0
   private readonly failingByNode = new Map<string, number>()
   private readonly failingChecks = new Set<CheckRecord>()
+  /** Checks probed here that have not answered since they were expected (start, takeover). */
+  private readonly unheard = new Set<CheckRecord>()
 
   constructor(private readonly threshold: number) {}
 
+  /** This instance probes `check` now: no verdict until it has answered once. */
+  expect(check: CheckRecord): void {
+    if (check.passing === undefined) this.unheard.add(check)
+  }
+
   /** Call before a check records a result, with its previous and new pass/fail. */
   update(check: CheckRecord, before: boolean | undefined, after: boolean): void {
-    if (before === undefined) this.seen++
+    if (before === undefined) {
+      this.seen++
+      this.unheard.delete(check)
+    }
     if (before === after) return
     const node = check.target.node
     if (after === false) {
@@ -39,6 +54,7 @@ export class BlindWatch {
 
   /** A check handed to another instance: its latest result no longer counts here. */
   forget(check: CheckRecord, before: boolean | undefined): void {
+    this.unheard.delete(check)
     if (before === undefined) return
     if (before === false) this.update(check, false, true)
     this.seen--
@@ -49,6 +65,7 @@ export class BlindWatch {
    * node (one dead node is a dead node, not a blind monitor). Returns the change, if any.
    */
   evaluate(): 'blind' | 'sighted' | undefined {
+    if (this.unheard.size > 0) return undefined
     const fraction = this.fraction()
     if (!this.blind && fraction > this.threshold && this.failingByNode.size >= 2) {
       this.blind = true

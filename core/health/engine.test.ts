@@ -338,6 +338,59 @@ describe('health engine', () => {
     expect(d.engine.blind).toBe(false)
   })
 
+  // Regression (issue 16): a restarted daemon called itself blind on its first second of answers
+  // (the refused connections of one dead node came back before the healthy replies), and the
+  // failover it had to resume was refused as monitor_blind.
+  it('judges blindness only once every probed check has answered since the start', () => {
+    const { inventory, targets } = setup()
+    const d = new Driver(createHealthEngine({ inventory, targets }))
+    const all = healthy(targets)
+    const early = {
+      'node/node2/ssh': 'critical',
+      'web/node2/http': 'critical',
+      'node/node3/ssh': 'critical',
+      'node/node1/ssh': 'ok',
+    } as const
+    expect(types(d.round(early))).toEqual([])
+    expect(d.engine.blind).toBe(false)
+    // The rest answer, healthy: 3 of 8 fail, no verdict of blindness ever comes.
+    const rest = { ...all, ...early }
+    expect(types(d.round(rest)).filter((t) => t.startsWith('monitor'))).toEqual([])
+    expect(d.engine.blind).toBe(false)
+  })
+
+  it('a blind verdict restored from the store holds until the full first sample, then clears', () => {
+    const { inventory, targets } = setup()
+    const monitorRow: HealthRow = {
+      target: 'monitor',
+      kind: 'monitor',
+      state: 'down',
+      stateType: 'hard',
+      flapping: false,
+      since: 1,
+      detail: null,
+      flapHistory: null,
+      updatedAt: 1,
+    }
+    const all = healthy(targets)
+    const d = new Driver(createHealthEngine({ inventory, targets, restore: [monitorRow] }))
+    expect(d.engine.blind).toBe(true)
+    const [first, ...others] = Object.keys(all)
+    expect(d.round({ [first as string]: all[first as string]! })).toEqual([])
+    expect(d.engine.blind).toBe(true)
+    const rest = Object.fromEntries(others.map((id) => [id, all[id]!]))
+    expect(types(d.round(rest))).toContain('monitor.sighted monitor')
+    expect(d.engine.blind).toBe(false)
+  })
+
+  it('a sharded engine judges blindness on the checks it probes, not on all of them', () => {
+    const { inventory, targets } = setup()
+    const mine = targets.filter((t) => t.id.includes('node1') || t.id.includes('node2'))
+    const d = new Driver(createHealthEngine({ inventory, targets, probed: mine.map((t) => t.id) }))
+    const dark = Object.fromEntries(mine.map((t) => [t.id, 'timeout' as const]))
+    expect(types(d.round(dark))).toEqual(['monitor.blind monitor'])
+  })
+
   it('resumes from stored rows without announcing what was already announced', () => {
     const { inventory, targets } = setup()
     const first = createHealthEngine({ inventory, targets })

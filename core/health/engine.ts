@@ -26,6 +26,11 @@ export interface HealthEngineOptions {
   targets: readonly CheckTarget[]
   /** health_states rows from the store: the engine resumes from them without re-announcing. */
   restore?: readonly HealthRow[]
+  /**
+   * The ids of the checks whose results this engine will see (a sharded instance probes only
+   * its node groups); default every target. Blindness is judged once each has answered.
+   */
+  probed?: Iterable<string>
 }
 
 /** What one batch of results changed; empty in steady state. */
@@ -91,6 +96,10 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
   for (const target of options.targets) addCheck(target)
   for (const service of inventory.config.services) addService(service.name)
   restore(options.restore ?? [])
+  for (const id of options.probed ?? checks.keys()) {
+    const record = checks.get(id)
+    if (record) watch.expect(record)
+  }
   const warnings = weakNodes()
 
   function addCheck(target: CheckTarget): void {
@@ -189,6 +198,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
       release([id])
       if (record.pendingFailure && record.voter) record.voter.pendingChecks--
       record.reset()
+      watch.expect(record)
       const row = byTarget.get(id)
       if (row?.kind === 'check') record.restore(row, row.detail)
       if (record.pendingFailure) countPending(record)

@@ -78,11 +78,11 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   const shards = planShards(inventory, targets)
   let owns: ShardOwner = options.owns ?? (() => true)
   const restore = await loadHealthRows(store)
-  const engine = createHealthEngine({ inventory, targets, restore })
-  for (const warning of engine.warnings) log.warn(warning)
-  const recorder = createRecorder(store, log, options.onEvents)
   const owned = shards.probed(targets, owns)
   let probed = new Set(owned.map((target) => target.id))
+  const engine = createHealthEngine({ inventory, targets, restore, probed })
+  for (const warning of engine.warnings) log.warn(warning)
+  const recorder = createRecorder(store, log, options.onEvents)
   const shared = options.metrics ? tandemMetrics(options.metrics) : undefined
   const scheduler = startScheduler({
     targets: owned,

@@ -45,7 +45,12 @@ export async function tick(
   const mine = shards.probed(targets, owns)
   const prober = await createProber(mine, options)
   try {
-    const engine = createHealthEngine({ inventory, targets, restore: await loadHealthRows(store) })
+    const engine = createHealthEngine({
+      inventory,
+      targets,
+      restore: await loadHealthRows(store),
+      probed: mine.map((target) => target.id),
+    })
     const results = await runChecksOnce(mine, prober, inventory.config.monitor.max_concurrency)
     const stored: TandemEvent[] = []
     const recorder = createRecorder(store, log, (events) => stored.push(...events))

@@ -325,6 +325,9 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
       )
       if (failed) throw failed.error
       await fireDue()
+      // Runs held by a blind monitor or unknown quorum go on once it cleared (a monitor.sighted
+      // or the cluster row wakes this pass), while their failure still holds.
+      track(executor.pollHeld())
       await executor.pollApprovals()
       await incidentHousekeeping(store, notifier, config.daemon.incident_hold_down, guard)
       if (wait) await settle()

@@ -1,20 +1,25 @@
 // Issue 16: a SIGKILL at every named crash point, then a restart, ends where a run without it ends.
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { CRASH_POINTS } from '../../core/crash-points.ts'
+import { decideApproval } from '../../core/act/index.ts'
+import { CRASH_POINTS, type CrashPoint } from '../../core/crash-points.ts'
+import { openStore } from '../../core/store/index.ts'
 import { failNode, fenceOffs, recoverNode } from '../lab/demo-world.ts'
 import { readWorld } from '../lab/world.mjs'
 import { eventually, type LabSite, query, startLabSite } from './demo-lab.ts'
 
 /** Fence, then relocate: the shortest policy that exercises every durable transition. */
-const POLICY = `name: crash-failover
+const policy = (guards = '') => `name: crash-failover
 on:
   - event: node.down
     node: node2
 if: health.quorate
 for: 1s
-steps:
+${guards}steps:
   - name: fence the dead node
     uses: fence.fence
     with:
@@ -27,101 +32,126 @@ steps:
       from: \${{ event.subject }}
       node: node3
 `
+const APPROVED = 'guards:\n  approval: required\n'
+/** The points an approval passes; the failover and the incident's end pass all the others. */
+const APPROVAL_POINTS: CrashPoint[] = ['approval.requested', 'approval.decided', 'approval.resumed']
+const FAILOVER_POINTS = CRASH_POINTS.filter((point) => !APPROVAL_POINTS.includes(point))
+
+// UNFINISHED (issue 16): the fixes these cases need are in (health: no blind verdict on a partial
+// first sample; act: a step refused by monitor_blind or quorum is held, not lost), but this file
+// has not been seen passing yet: on the shared 2-core machine (load 20–30) a daemon booted
+// through tsx took ~20 s and lost its own 3 s lease every few seconds, and episodes timed out.
+// Opt-in until it has passed on a quiet machine:
+// TANDEM_CRASH_TESTS=1 npx vitest run test/e2e/crash-points.test.ts
+const crashTests = process.env.TANDEM_CRASH_TESTS === '1'
+
+interface Daemon {
+  child: ChildProcess
+  log: string[]
+  exited: Promise<NodeJS.Signals | null>
+}
 
 let site: LabSite
-let daemon: { child: ChildProcess; log: string[]; exited: Promise<NodeJS.Signals | null> }
+let daemon: Daemon | undefined
 let episodes = 0
 
 beforeAll(async () => {
+  if (!crashTests) return
   site = await startLabSite({
     net: 43,
     smtpPort: 25343,
     webhookPort: 28343,
     timing: 'quick',
     holdDown: '1s',
-    policyFiles: { 'crash-failover.yaml': POLICY },
+    policyFiles: { 'crash-failover.yaml': policy() },
   })
-})
+  // A first, unarmed daemon without the policy sees the site up: its boot announcements are not
+  // a crash's business.
+  start({}, { policies: mkdtempSync(join(tmpdir(), 'tandem-no-policies-')) })
+  await nodeUp()
+  await stop()
+}, 120_000)
 afterAll(async () => {
   daemon?.child.kill('SIGKILL')
   await site?.close()
 })
 
-it('names ten crash points (a new one must be added to this test by being in the list)', () => {
-  expect(CRASH_POINTS).toHaveLength(10)
+it('names every crash point, and this file crashes the daemon at each of them', () => {
+  expect(CRASH_POINTS).toHaveLength(13)
+  expect([...FAILOVER_POINTS, ...APPROVAL_POINTS].sort()).toEqual([...CRASH_POINTS].sort())
 })
 
-// UNFINISHED (issue 16): passes for incident.applied; at timer.due the restarted daemon re-fires
-// the timer before its own probes have sighted the monitor, the run is refused as monitor_blind
-// and the failover is lost (the later points then fail in turn). Opt-in until that is fixed:
-// TANDEM_CRASH_TESTS=1 npx vitest run test/e2e/crash-points.test.ts
-const crashTests = process.env.TANDEM_CRASH_TESTS === '1'
-for (const point of CRASH_POINTS)
+// One episode per case, each SIGKILL followed at once by a restart armed with the next point of
+// its chain: the daemon dies at every point in turn (some while it resumes from the one before)
+// and the outcome must still be the one without any crash. Chaining keeps the file to one lab.
+it.skipIf(!crashTests)(
+  'SIGKILL at every failover and incident point in turn: node2 fenced once, db moved once, after the fence',
+  async () => {
+    await episode(FAILOVER_POINTS)
+  },
+  400_000,
+)
+
+// The two cases that lost the failover before (issue 16), each twice in a row: the restarted
+// daemon re-fires the `for:` timer, and it starts blind (killed while its monitor was blind:
+// the stored monitor row says down). The step is held, never refused for good, and runs once
+// the restarted monitor has seen every check.
+for (const nth of ['', ', again'])
   it.skipIf(!crashTests)(
-    `SIGKILL at ${point}: after a restart node2 is fenced once and db moved once, after the fence`,
+    `SIGKILL at timer.due, restart blind${nth}: the failover is held, then done once`,
     async () => {
-      start({ TANDEM_CRASH_AT: point })
-      let crashed = false
-      let failure: string | undefined
-      // When the armed daemon dies by SIGKILL at the point, start it again without the point.
-      const armed = daemon
-      void armed.exited.then((signal) => {
-        if (
-          signal === 'SIGKILL' &&
-          armed.log.join('').includes(`[crash-points] SIGKILL at ${point}`)
-        ) {
-          crashed = true
-          start({})
-        } else if (daemon === armed) failure = `daemon exited (${signal}): ${armed.log.join('')}`
-      })
-      await episode()
-      expect(failure).toBeUndefined()
-      expect(crashed).toBe(true)
-      daemon.child.kill('SIGTERM')
-      await daemon.exited
+      const held = await episode(['timer.due'], { blindAtRestart: true })
+      expect(held, 'the refusal by the blind monitor is audited').toBeGreaterThan(0)
     },
-    150_000,
+    200_000,
   )
 
-/** node2 fails and is handled, comes back, its incident resolves and closes, db goes home. */
-async function episode() {
+it.skipIf(!crashTests)(
+  'SIGKILL around an approval (requested, decided, resumed): each approved step runs once',
+  async () => {
+    writeFileSync(join(site.policiesDir, 'crash-failover.yaml'), policy(APPROVED))
+    await episode(['approval.requested', 'approval.resumed'], { approve: true })
+  },
+  300_000,
+)
+
+/**
+ * node2 fails and is handled under `chain` (a SIGKILL at each point, a restart after each), comes
+ * back, its incident resolves and closes, db goes home. Returns how many refusals by a blind
+ * monitor the run's audit holds.
+ */
+async function episode(
+  chain: CrashPoint[],
+  options: { blindAtRestart?: boolean; approve?: boolean } = {},
+): Promise<number> {
   episodes += 1
   const before = fenceOffs('node2').length
-  await eventually(
-    async () =>
-      (await rows("SELECT state FROM health_states WHERE target = 'node/node2'"))[0]?.state ===
-      'up',
-    60_000,
-    'node2 up',
-  )
+  const kills = supervise(chain, options.blindAtRestart ?? false)
   failNode('node2')
-  const runs = await eventually(
+  if (options.approve) await approveAll()
+  const run = await eventually(
     async () => {
-      const rows = await query(
-        site,
-        "SELECT id, status, incident_id FROM runs WHERE policy = 'crash-failover' ORDER BY started_at",
-      )
-      return rows.length >= episodes && rows.every((r) => r.status !== 'running') && rows
+      const rows = await runs()
+      return rows.length >= episodes && rows.at(-1)?.finished_at != null && rows.at(-1)
     },
-    90_000,
+    150_000,
     `run ${episodes} to end`,
-  )
+  ).catch((error: Error) => {
+    const log = daemon?.log.join('').slice(-3000)
+    throw new Error(
+      `${error.message}; crashed at: ${kills.done.join(', ')}; ${kills.failure}\n${log}`,
+    )
+  })
   // Exactly one run per episode (a replayed event or re-fired timer is the same run), succeeded.
-  expect(runs).toHaveLength(episodes)
-  const run = runs.at(-1)!
-  const steps = await query(
-    site,
-    `SELECT uses, status, started_at, finished_at, error FROM steps WHERE run_id = '${run.id}' ORDER BY idx`,
+  expect(await runs()).toHaveLength(episodes)
+  const steps = await rows(
+    `SELECT uses, status, blocked_by, started_at, error FROM steps WHERE run_id = '${run.id}' ORDER BY idx`,
   )
   expect(run.status, JSON.stringify(steps)).toBe('succeeded')
   // The lab world: one more fence operation, db on node3, moved after the fence.
   const offs = fenceOffs('node2')
   expect(offs).toHaveLength(before + 1)
-  const db = (
-    readWorld() as unknown as {
-      rgmanager: { services: Record<string, { owner: string; last_transition: number }> }
-    }
-  ).rgmanager.services['service:db']!
+  const db = dbService()
   expect(db.owner).toBe('node3')
   expect(db.last_transition * 1000).toBeGreaterThanOrEqual(
     Math.floor(offs.at(-1)!.at / 1000) * 1000,
@@ -133,8 +163,17 @@ async function episode() {
       (await rows(`SELECT status FROM incidents WHERE id = '${run.incident_id}'`))[0]?.status ===
       'closed',
     60_000,
-    'the incident to close',
+    `the incident to close (crashed at: ${kills.done.join(', ')})`,
   )
+  expect(kills.done).toEqual(chain)
+  expect(kills.failure).toBeUndefined()
+  // Approvals asked and decided once per destructive step, never twice.
+  if (options.approve)
+    expect(
+      await rows(
+        `SELECT a.status FROM approvals a JOIN steps s ON s.id = a.step_id WHERE s.run_id = '${run.id}'`,
+      ),
+    ).toEqual([{ status: 'approved' }, { status: 'approved' }])
   await promisify(execFile)('clusvcadm', ['-r', 'db', '-m', 'node2'])
   await eventually(
     async () =>
@@ -144,6 +183,123 @@ async function episode() {
     60_000,
     'health to see db on node2',
   )
+  await stop()
+  const blind = await rows(
+    `SELECT id FROM audit_log WHERE run_id = '${run.id}' AND guard = 'monitor_blind'`,
+  )
+  return blind.length
+}
+
+/**
+ * Starts a daemon armed with `chain[0]`; each time it dies by SIGKILL at its point, starts the
+ * next one armed with the following point (then unarmed). With `blindAtRestart`, the store's
+ * monitor row is set down before each restart, as if the daemon had died while blind.
+ */
+function supervise(chain: CrashPoint[], blindAtRestart: boolean) {
+  const kills = { done: [] as string[], failure: undefined as string | undefined }
+  const arm = (i: number) => {
+    const point = chain[i]
+    const armed = start(point ? { TANDEM_CRASH_AT: point } : {})
+    if (!point) return
+    const marker = `[crash-points] SIGKILL at ${point}`
+    void armed.exited.then(async (signal) => {
+      if (daemon !== armed) return
+      // The marker may still be on its way through the pipe when the exit is seen.
+      for (let n = 0; n < 40 && !armed.log.join('').includes(marker); n++)
+        await new Promise((r) => setTimeout(r, 50))
+      if (signal === 'SIGKILL' && armed.log.join('').includes(marker)) {
+        kills.done.push(point)
+        if (blindAtRestart) await monitorDown()
+        arm(i + 1)
+      } else kills.failure = `daemon exited (${signal}) before ${point}: ${armed.log.join('')}`
+    })
+  }
+  arm(0)
+  return kills
+}
+
+/**
+ * Approves each step that waits for it: the first through `tandem approve` armed to die right
+ * after its decision is stored (approval.decided), the others in this process.
+ */
+async function approveAll() {
+  let decided = 0
+  const approveOne = async () => {
+    const [pending] = await rows("SELECT id FROM approvals WHERE status = 'pending'")
+    if (!pending) return false
+    const id = String(pending.id)
+    if (decided === 0) {
+      const cli = await promisify(execFile)(
+        process.execPath,
+        [
+          'bin/tandem.js',
+          'approve',
+          id,
+          '--reason',
+          'crash test',
+          '--config',
+          site.configFile,
+          '--store',
+          site.storeUrl,
+        ],
+        { env: { ...process.env, TANDEM_CRASH_AT: 'approval.decided' } },
+      ).then(
+        () => 'exited normally',
+        (error: { signal?: string; stderr?: string }) => `${error.signal} ${error.stderr}`,
+      )
+      expect(cli).toContain('SIGKILL')
+      expect(cli).toContain('[crash-points] SIGKILL at approval.decided')
+    } else {
+      const store = await openStore(site.storeUrl)
+      try {
+        await decideApproval(store.db, id, {
+          approve: true,
+          by: 'crash-test',
+          reason: 'crash test',
+          now: Date.now(),
+        })
+      } finally {
+        store.close()
+      }
+    }
+    decided += 1
+    return decided === 2
+  }
+  await eventually(approveOne, 90_000, 'two approvals (fence, relocate) to decide')
+}
+
+async function runs() {
+  return rows(
+    "SELECT id, status, incident_id, finished_at FROM runs WHERE policy = 'crash-failover' ORDER BY started_at",
+  )
+}
+
+async function nodeUp() {
+  await eventually(
+    async () =>
+      (await rows("SELECT state FROM health_states WHERE target = 'node/node2'"))[0]?.state ===
+      'up',
+    60_000,
+    'node2 up',
+  )
+}
+
+async function monitorDown() {
+  const now = Date.now()
+  await query(
+    site,
+    `INSERT INTO health_states (target, kind, state, state_type, flapping, since, updated_at)
+     VALUES ('monitor', 'monitor', 'down', 'hard', 0, ${now}, ${now})
+     ON CONFLICT (target) DO UPDATE SET state = 'down', since = ${now}, updated_at = ${now}`,
+  )
+}
+
+function dbService() {
+  return (
+    readWorld() as unknown as {
+      rgmanager: { services: Record<string, { owner: string; last_transition: number }> }
+    }
+  ).rgmanager.services['service:db']!
 }
 
 /** The site's rows, or none while the (re)starting daemon has not migrated the store yet. */
@@ -151,7 +307,17 @@ function rows(sql: string) {
   return query(site, sql).catch(() => [] as Record<string, unknown>[])
 }
 
-function start(env: Record<string, string>) {
+async function stop() {
+  const current = daemon
+  if (!current) return
+  daemon = undefined
+  current.child.kill('SIGTERM')
+  await current.exited
+}
+
+function start(env: Record<string, string>, options: { policies?: string } = {}): Daemon {
+  // Never two daemons on the store at once: a leftover from a failed case is killed first.
+  daemon?.child.kill('SIGKILL')
   const log: string[] = []
   const child = spawn(
     process.execPath,
@@ -161,20 +327,23 @@ function start(env: Record<string, string>) {
       '--config',
       site.configFile,
       '--policies',
-      site.policiesDir,
+      options.policies ?? site.policiesDir,
       '--store',
       site.storeUrl,
       '--listen',
       '127.0.0.1:0',
+      // Long enough that a starved CPU does not hand the lease around (a successor waits it out).
       '--lease',
-      '1500ms',
+      '3s',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   )
   child.stdout!.on('data', (chunk) => log.push(String(chunk)))
   child.stderr!.on('data', (chunk) => log.push(String(chunk)))
+  // 'exit', not 'close': a killed daemon's orphans (a fence agent mid-run) keep its pipes open.
   const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.once('close', (_code, signal) => resolve(signal)),
+    child.once('exit', (_code, signal) => resolve(signal)),
   )
   daemon = { child, log, exited }
+  return daemon
 }
