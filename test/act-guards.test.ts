@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { applyIncidentEvent, resolveIncident } from '../core/act/index.ts'
 import type { Plan } from '../core/policy/index.ts'
-import { auditLog, events, type Store } from '../core/store/index.ts'
+import { auditLog, events, healthStates, type Store } from '../core/store/index.ts'
 import {
   editLab,
   failoverPlan,
@@ -135,5 +135,56 @@ describe('blast radius', () => {
     expect(second.steps[0]?.detail).toMatch(/2 of 3 real servers of web drained \(67% > 50%\)/)
     const changes = labWorld().testLvs?.changes ?? []
     expect(changes.map((c) => c.node)).toEqual(['node1'])
+  })
+})
+
+describe('storage_blind', () => {
+  // The policy's storage_ready filter is one protection; the engine refuses on its own too, so a
+  // hand-written policy or `tandem exec` cannot start a GFS service on a node that cannot use it.
+  it('refuses to relocate a GFS service onto a node whose mount is withdrawn, and audits it', async () => {
+    await setHealth(store, { quorate: true, nodes: { node2: 'down' } })
+    const now = Date.now()
+    await store.db.insert(healthStates).values({
+      target: 'storage/gfs-data',
+      kind: 'storage',
+      state: 'degraded',
+      since: now,
+      updatedAt: now,
+      detail: {
+        kind: 'gfs',
+        services: ['db'],
+        mounts: { node2: 'mounted', node3: 'withdrawn' },
+        imports: { node2: 'imported', node3: 'imported' },
+        usable: ['node2'],
+      },
+    })
+    const report = await labExecutor(store).execute(failoverPlan('node2'))
+    const relocate = report.steps.find((s) => s.uses === 'test-cluster.relocate')
+    expect(relocate).toMatchObject({ status: 'skipped', blockedBy: 'storage_blind' })
+    expect(relocate?.detail).toBe('gfs-data on node3 is withdrawn: db cannot start there')
+    // The world: node2 was fenced, db was not started anywhere.
+    expect(labWorld().testCluster.relocations ?? []).toEqual([])
+    expect(labWorld().nodes.node2?.power).toBe('off')
+    const audited = await store.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.guard, 'storage_blind'))
+    expect(audited).toHaveLength(1)
+    expect(audited[0]).toMatchObject({ action: 'test-cluster.relocate', decision: 'blocked' })
+  })
+
+  it("refuses a node outside the volume's mounted_by before any probe has reported", async () => {
+    await setHealth(store, { quorate: true, nodes: { node2: 'down' } })
+    const plan = failoverPlan('node2')
+    const steps = plan.steps.map((s) =>
+      s.uses === 'test-cluster.relocate' ? { ...s, input: { ...s.input, to: 'node1' } } : s,
+    )
+    const report = await labExecutor(store).execute({ ...plan, steps })
+    expect(report.steps.find((s) => s.uses === 'test-cluster.relocate')).toMatchObject({
+      status: 'skipped',
+      blockedBy: 'storage_blind',
+      detail: 'node1 does not mount gfs-data (mounted_by: node2, node3): db cannot run there',
+    })
+    expect(labWorld().testCluster.relocations ?? []).toEqual([])
   })
 })

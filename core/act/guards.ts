@@ -13,6 +13,7 @@ import {
   runningRuns,
 } from './facts.ts'
 import type { Tx } from './journal.ts'
+import { storageBlindness } from './storage-guard.ts'
 import type { ClusterSnapshot, Refusal } from './types.ts'
 
 /** Guards that decide whether a run may start at all: cooldown, rate, concurrency. */
@@ -54,6 +55,7 @@ export interface StepFacts {
   fenceNode: string | null
   target: string | null
   drains: { service: string; node: string; drained: boolean }[]
+  places: { service: string; node: string }[]
   labels: Record<string, string>
   cluster: ClusterSnapshot
   now: number
@@ -102,6 +104,8 @@ export async function stepRefusal(
   }
   const blast = await blastRadius(tx, inventory, facts, guards.maxDrainedPercent)
   if (blast) return blast
+  const blind = await storageBlind(tx, inventory, facts.places)
+  if (blind) return blind
   if (facts.target) {
     const other = await busyTarget(tx, facts.target, facts.stepId)
     if (other) return { guard: 'concurrency', reason: `${facts.target} is busy with ${other}` }
@@ -128,6 +132,19 @@ async function blastRadius(
         guard: 'blast_radius',
         reason: `draining ${change.node} would leave ${drained.size} of ${pool} real servers of ${change.service} drained (${Math.round(percent)}% > ${maxPercent}%)`,
       }
+  }
+  return undefined
+}
+
+/** The first placement onto a node that cannot use the service's GFS volumes, as a refusal. */
+async function storageBlind(
+  tx: Tx,
+  inventory: Inventory,
+  places: StepFacts['places'],
+): Promise<Refusal | undefined> {
+  for (const place of places) {
+    const reason = await storageBlindness(tx, inventory, place.service, place.node)
+    if (reason) return { guard: 'storage_blind', reason }
   }
   return undefined
 }

@@ -90,6 +90,7 @@ export async function executeStep(
         fenceNode,
         target: row.target,
         drains: action.drains?.(input) ?? [],
+        places: action.places?.(input) ?? [],
         labels: stepLabels(scope.plan, step),
         cluster,
         now,
@@ -239,7 +240,8 @@ async function refuse(
     status: 'skipped',
     detail: refusal.reason,
     refusal,
-    escalate: refusal.guard === 'fence_before_recover',
+    // Both leave a workload down where it was: someone must hear it now.
+    escalate: ['fence_before_recover', 'storage_blind'].includes(refusal.guard),
   }
 }
 

@@ -7,6 +7,7 @@ import { healthView } from '../policy/views.ts'
 import { planTargets } from '../probe/index.ts'
 import { createHealthEngine } from './engine.ts'
 import type { HealthRow } from './rows.ts'
+import { storageVerdicts } from './storage-health.ts'
 
 const nodes = ['node1', 'node2', 'node3']
 const inventory = createInventory(
@@ -130,5 +131,36 @@ describe('storage health', () => {
     const again = engine(stored)
     expect(again(healthy)).toEqual([])
     expect(again({ 'node/node2/gfs': mount('node2', 'withdrawn') })).toHaveLength(1)
+  })
+})
+
+// A GFS volume on the nodes' own device (`device:`, SAN or clustered LVM) has no import to
+// attach: its mounts report import `local`, and a node with it mounted can run its services.
+it('counts a mounted volume on a local device as usable (regression: local imports were never usable)', () => {
+  const san = createInventory(
+    Config.parse({
+      nodes: nodes.map((name, i) => ({ name, address: `127.0.1.${i + 1}` })),
+      services: [{ name: 'db', storage: ['gfs-san'] }],
+      storage: [
+        {
+          name: 'gfs-san',
+          kind: 'gfs',
+          device: '/dev/mapper/vg-san',
+          mountpoint: '/srv/san',
+          mounted_by: ['node1', 'node2'],
+        },
+      ],
+    }),
+  )
+  const verdicts = storageVerdicts(san, {
+    exports: new Map(),
+    mounts: new Map([
+      ['gfs-san/node1', { state: 'mounted', import: 'local' }],
+      ['gfs-san/node2', { state: 'withdrawn', import: 'local' }],
+    ]),
+  })
+  expect(verdicts.get('gfs-san')).toMatchObject({
+    state: 'degraded',
+    detail: { usable: ['node1'] },
   })
 })

@@ -70,7 +70,10 @@ export function storageVerdicts(inv: Inventory, facts: StorageFacts): Map<string
     const parentDown = parent && parent.state !== 'up' && parent.state !== 'unknown'
     const usable = parentDown
       ? []
-      : volume.mounted_by.filter((n) => mounts[n] === 'mounted' && imports[n] === 'imported')
+      : volume.mounted_by.filter(
+          // `local`: a volume on the node's own device (SAN, clustered LVM) imports nothing.
+          (n) => mounts[n] === 'mounted' && (imports[n] === 'imported' || imports[n] === 'local'),
+        )
     out.set(volume.name, {
       state: volumeState(
         volume.mounted_by.length,

@@ -123,6 +123,12 @@ export interface ActionDefinition<Input = unknown, Config = unknown> {
    * the blast-radius guard counts them (e.g. lvs.drain, lvs.remove_server, lvs.restore).
    */
   drains?(input: Input): { service: string; node: string; drained: boolean }[]
+  /**
+   * Services this action starts and the node it starts each on (relocate, enable, move to a
+   * named node). The engine refuses to place a service that uses GFS on a node whose mount is
+   * withdrawn, missing or cut off from its export (guard `storage_blind`).
+   */
+  places?(input: Input): { service: string; node: string }[]
 }
 
 export type ProbeStatus = 'ok' | 'warning' | 'critical' | 'unknown' | 'timeout'

@@ -35,6 +35,7 @@ export const move = defineAction<typeof MoveInput, PacemakerConfig>({
   destructive: true,
   scope: 'operate',
   target: (input) => `resource/${input.resource}`,
+  places: (input) => [{ service: input.resource, node: input.node }],
   /**
    * For a resource on shared storage: the declared `from`, else any node it is still placed on
    * that is unclean or offline. Pacemaker itself recovers nothing from an unclean node before

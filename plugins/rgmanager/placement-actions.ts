@@ -108,6 +108,8 @@ function placementAction(spec: {
     destructive: true,
     scope: spec.scope,
     target: (input) => `service/${input.service}`,
+    // Without a node rgmanager chooses; its failover domain is the site's to keep storage-aware.
+    places: (input) => (input.node ? [{ service: input.service, node: input.node }] : []),
     needsFence,
     async describe(input, ctx) {
       const name = rgName(ctx.inventory, input.service)

@@ -5,6 +5,7 @@ import {
   parseGnbdExportList,
   parseGnbdImportList,
   parseGrepFiles,
+  parseMountInfo,
   parseNbdList,
   parseProcMounts,
 } from './parse.ts'
@@ -87,4 +88,27 @@ describe('GNBD tools', () => {
 
 it('reads nbd-client -l (nbd 3.24): the negotiation line, then one export per line', () => {
   expect(parseNbdList('Negotiation: ..\ndata\nlogs: the log volume\n')).toEqual(['data', 'logs'])
+})
+
+// Linux 6.1 names a GFS2 in sysfs `id` by major:minor (`43:0`), not by device name: with two GFS
+// mounts on a node, only mountinfo tells which sysfs directory (and withdraw flag) is whose.
+it('reads /proc/self/mountinfo: mount point to major:minor, as GFS2 sysfs id has it on 6.1', () => {
+  const text =
+    '25 1 0:2 / / rw - rootfs rootfs rw,size=96504k\n' +
+    '36 25 43:0 / /srv/data rw,noatime - gfs2 /dev/nbd0 rw,localflocks,rgrplvb\n' +
+    '37 25 43:32 / /srv/my\\040logs rw - gfs2 /dev/nbd1 rw\n'
+  expect(parseMountInfo(text)).toEqual(
+    new Map([
+      ['/', '0:2'],
+      ['/srv/data', '43:0'],
+      ['/srv/my logs', '43:32'],
+    ]),
+  )
+  const sysfs = gfs2Sysfs(
+    parseGrepFiles(
+      '/sys/fs/gfs2/tandem:data/id:43:0\n/sys/fs/gfs2/tandem:data/withdraw:1\n' +
+        '/sys/fs/gfs2/tandem:logs/id:43:32\n/sys/fs/gfs2/tandem:logs/withdraw:0\n',
+    ),
+  )
+  expect(sysfs.find((s) => s.id === '43:0')).toMatchObject({ dir: 'tandem:data', withdrawn: true })
 })

@@ -25,6 +25,21 @@ export function parseProcMounts(text: string): MountEntry[] {
 }
 
 /**
+ * /proc/self/mountinfo: mount point → the device's `major:minor` (proc(5): field 3 is the
+ * device, field 5 the mount point). GFS2's sysfs `id` names the device that way on current
+ * kernels.
+ */
+export function parseMountInfo(text: string): Map<string, string> {
+  const devices = new Map<string, string>()
+  for (const line of text.split('\n')) {
+    const [, , device, , mountpoint] = line.trim().split(/\s+/)
+    if (device && mountpoint && /^\d+:\d+$/.test(device))
+      devices.set(unescapeOctal(mountpoint), device)
+  }
+  return devices
+}
+
+/**
  * `grep -rsH '' PATH...` output: file path → its lines. A GFS2 sysfs directory is named after
  * the lock table (`cluster:fs`), so under /sys/fs/gfs* the path ends at the first colon after
  * `<dir>/<attribute>`; elsewhere (/proc, /sys/block) at the first colon.
@@ -46,7 +61,10 @@ export function parseGrepFiles(text: string): Map<string, string[]> {
 export interface Gfs2Sysfs {
   /** The directory name: the lock table with `/` made `:` (or the device for lock_nolock). */
   dir: string
-  /** The superblock's s_id: the kernel's block device name (`nbd0`, `gnbd0`, `dm-3`). */
+  /**
+   * The device: `major:minor` on current kernels (fs/gfs2/sys.c `id_show`, checked on Linux
+   * 6.1); the superblock's s_id (`nbd0`, `gnbd0`) on the 2.6 kernels of GFS's RHEL 5 days.
+   */
   id?: string
   fsname?: string
   /** `withdraw` reads 1 once the filesystem withdrew (I/O or lock error, or forced). */

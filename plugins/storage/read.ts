@@ -13,6 +13,7 @@ import {
   parseGnbdExportList,
   parseGnbdImportList,
   parseGrepFiles,
+  parseMountInfo,
   parseNbdList,
   parseProcMounts,
 } from './parse.ts'
@@ -85,6 +86,7 @@ export async function readNode(ctx: Ctx, node: string): Promise<MountView[]> {
         '-rsH',
         '',
         '/proc/mounts',
+        '/proc/self/mountinfo',
         '/sys/fs/gfs2',
         '/sys/fs/gfs',
         ...nbdPaths,
@@ -101,6 +103,7 @@ export async function readNode(ctx: Ctx, node: string): Promise<MountView[]> {
       context: `read mounts on ${node}`,
     })
   const mounts = parseProcMounts((map.get('/proc/mounts') ?? []).join('\n'))
+  const devices = parseMountInfo((map.get('/proc/self/mountinfo') ?? []).join('\n'))
   const sysfs = [...gfs2Sysfs(map), ...gfs2Sysfs(map, '/sys/fs/gfs')]
   return volumes.map((volume) => {
     const exp = exportOf(ctx.inventory, volume)
@@ -114,7 +117,9 @@ export async function readNode(ctx: Ctx, node: string): Promise<MountView[]> {
     }
     if (!entry) return { ...base, state: 'missing', detail: `${volume.mountpoint} is not mounted` }
     const kernelName = imported.kernelName ?? entry.device.split('/').pop()
+    const majorMinor = devices.get(volume.mountpoint)
     const fs =
+      (majorMinor ? sysfs.find((s) => s.id === majorMinor) : undefined) ??
       sysfs.find((s) => s.id === kernelName) ??
       sysfs.find((s) => s.id === entry.device.split('/').pop()) ??
       (sysfs.length === 1 ? sysfs[0] : undefined)
@@ -156,6 +161,13 @@ export async function readExport(ctx: Ctx, exp: BlockExport): Promise<ExportView
   })
   if (result === 'unreachable')
     return { ...base, state: 'unreachable', detail: `${exp.server} does not answer` }
+  // nbd-server refuses NBD_OPT_LIST unless its config allows it: say how to watch it.
+  if (result.code !== 0 && /listing not allowed/i.test(toolOutput(result)))
+    return {
+      ...base,
+      state: 'down',
+      detail: `${exp.server}:${exp.port} refuses to list its exports: set "allowlist = true" in nbd-server's [generic]`,
+    }
   if (result.code !== 0)
     return { ...base, state: 'down', detail: toolOutput(result) || `exit ${result.code}` }
   return parseNbdList(result.stdout).includes(exp.export)

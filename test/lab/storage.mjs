@@ -50,20 +50,33 @@ export function nodeFiles(world, node) {
     'proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0',
     '/dev/sda1 / ext4 rw,relatime 0 0',
   ]
-  for (const [mountpoint, m] of Object.entries(mine.mounts)) {
-    // A withdrawn GFS2 turns its superblock read-only, which /proc/mounts shows.
+  const mountinfo = [
+    '22 1 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw',
+    '23 1 0:22 / /proc rw,nosuid,nodev,noexec,relatime shared:13 - proc proc rw',
+    '1 0 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw',
+  ]
+  for (const [i, [mountpoint, m]] of Object.entries(mine.mounts).entries()) {
+    // A withdrawn GFS2 turns its superblock read-only, which /proc/mounts shows (checked on
+    // Linux 6.1 in test/storage-kernel.test.ts).
     const options = m.withdrawn ? ['ro', ...m.options.filter((o) => o !== 'rw')] : m.options
-    mounts.push(
-      `${m.device} ${mountpoint.replaceAll(' ', '\\040')} ${m.fstype} ${options.join(',')} 0 0`,
-    )
+    const escaped = mountpoint.replaceAll(' ', '\\040')
+    mounts.push(`${m.device} ${escaped} ${m.fstype} ${options.join(',')} 0 0`)
     const name = m.device.split('/').pop() ?? ''
     const minor = mine.imports[name]?.minor
+    // GNBD took a dynamic block major (252 here); a SAN device is a SCSI disk's partition.
+    const device = minor === undefined ? `8:${17 + i}` : `252:${minor}`
+    const [vfs = 'rw', ...superOptions] = options
+    mountinfo.push(
+      `${40 + i} 1 ${device} / ${escaped} ${vfs} - ${m.fstype} ${m.device} ${[vfs, ...superOptions].join(',')}`,
+    )
     const dir = `/sys/fs/${m.fstype}/${m.table.replace('/', ':')}`
-    files.set(`${dir}/id`, `${minor === undefined ? name : `gnbd${minor}`}\n`)
+    // fs/gfs2/sys.c id_show on current kernels: the device's major:minor.
+    files.set(`${dir}/id`, `${device}\n`)
     files.set(`${dir}/fsname`, `${m.table}\n`)
     files.set(`${dir}/withdraw`, m.withdrawn ? '1\n' : '0\n')
     files.set(`${dir}/lock_module/proto_name`, `${m.proto}\n`)
   }
   files.set('/proc/mounts', `${mounts.join('\n')}\n`)
+  files.set('/proc/self/mountinfo', `${mountinfo.join('\n')}\n`)
   return files
 }

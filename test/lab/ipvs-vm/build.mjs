@@ -1,6 +1,7 @@
 // @ts-check
-// Builds the IPVS lab VM once and caches it: Debian's kernel with its IPVS modules, busybox and
-// the host's ipvsadm (with its libraries) in a small initramfs. Nothing is installed on the host.
+// Builds the kernel lab VM once and caches it: Debian's kernel with its IPVS, GFS2/DLM and NBD
+// modules, busybox and the host's ipvsadm, gfs2-utils and nbd tools (with their libraries) in a
+// small initramfs. Nothing is installed on the host.
 import { execFile, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import {
@@ -40,11 +41,32 @@ export const MODULES = [
   ),
   'net/netfilter/nf_conntrack_sip',
   'net/netfilter/ipvs/ip_vs_pe_sip',
+  // Shared storage: GFS2 needs DLM (even with lock_nolock), DLM needs configfs.
+  'fs/configfs/configfs',
+  'fs/dlm/dlm',
+  'fs/gfs2/gfs2',
+  'drivers/block/nbd',
 ]
 
 /** Host binaries copied into the guest (their shared libraries follow, found with ldd). */
 const BUSYBOX = '/bin/busybox'
-const IPVSADM = '/usr/sbin/ipvsadm'
+
+/**
+ * The real tools the guest runs, by the name the host calls them, at their host path (Debian's
+ * ipvsadm, gfs2-utils, nbd-server, nbd-client, and GNU grep and util-linux mount/umount as a real
+ * node has them; busybox has its own applets by those names, so the guest calls these by path).
+ */
+export const GUEST_TOOLS = {
+  ipvsadm: '/usr/sbin/ipvsadm',
+  'mkfs.gfs2': '/usr/sbin/mkfs.gfs2',
+  tunegfs2: '/usr/sbin/tunegfs2',
+  'fsck.gfs2': '/usr/sbin/fsck.gfs2',
+  'nbd-server': '/usr/bin/nbd-server',
+  'nbd-client': '/usr/sbin/nbd-client',
+  grep: '/usr/bin/grep',
+  mount: '/usr/bin/mount',
+  umount: '/usr/bin/umount',
+}
 
 /** $TANDEM_IPVS_CACHE, else ~/.cache/tandem-ipvs (shared by every checkout on the machine). */
 export function cacheDir() {
@@ -63,7 +85,8 @@ export async function buildLab({ log = () => {} } = {}) {
   mkdirSync(cache, { recursive: true })
   const kernelPackage = await resolveKernelPackage(cache)
   const kernelDir = join(cache, kernelPackage)
-  if (!existsSync(join(kernelDir, 'done'))) await fetchKernel(kernelPackage, kernelDir, log)
+  if (!existsSync(join(kernelDir, 'done')) || missingModules(kernelDir).length > 0)
+    await fetchKernel(kernelPackage, kernelDir, log)
   const initrd = await buildInitrd(kernelDir, log)
   return { kernel: join(kernelDir, 'vmlinuz'), initrd, kernelPackage }
 }
@@ -88,7 +111,21 @@ async function resolveKernelPackage(cache) {
   }
 }
 
-/** Downloads the kernel package (apt-get download) and keeps vmlinuz and the modules we load. */
+/** Modules of MODULES the cached kernel lacks (a cache made before the list grew). */
+/** @param {string} kernelDir */
+function missingModules(kernelDir) {
+  return MODULES.filter((m) => !existsSync(join(kernelDir, 'modules', `${moduleName(m)}.ko`)))
+}
+
+/** @param {string} module */
+function moduleName(module) {
+  return module.split('/').at(-1) ?? module
+}
+
+/**
+ * Downloads the kernel package (apt-get download) and keeps vmlinuz and the modules we load. A
+ * cache that lacks modules gets them file by file: other checkouts may be booting it right now.
+ */
 /** @param {string} kernelPackage @param {string} kernelDir @param {(line: string) => void} log */
 async function fetchKernel(kernelPackage, kernelDir, log) {
   const [name, version] = kernelPackage.split('_')
@@ -103,13 +140,18 @@ async function fetchKernel(kernelPackage, kernelDir, log) {
     log(`extracting ${deb}`)
     await extract(join(work, deb), tree)
     const release = readdirSync(join(tree, 'lib/modules'))[0] ?? ''
+    const modulesOf = (/** @type {string} */ dir) => {
+      for (const module of MODULES) {
+        const file = join(tree, 'lib/modules', release, 'kernel', `${module}.ko`)
+        const into = join(dir, 'modules', `${moduleName(module)}.ko`)
+        if (!existsSync(into)) renameSync(file, into)
+      }
+    }
+    if (existsSync(join(kernelDir, 'done'))) return modulesOf(kernelDir)
     const staging = join(work, 'kernel')
     mkdirSync(join(staging, 'modules'), { recursive: true })
     renameSync(join(tree, 'boot', `vmlinuz-${release}`), join(staging, 'vmlinuz'))
-    for (const module of MODULES) {
-      const file = join(tree, 'lib/modules', release, 'kernel', `${module}.ko`)
-      renameSync(file, join(staging, 'modules', `${module.split('/').at(-1)}.ko`))
-    }
+    modulesOf(staging)
     writeFileSync(join(staging, 'done'), `${release}\n`)
     try {
       renameSync(staging, kernelDir)
@@ -184,10 +226,13 @@ async function initrdEntries(kernelDir) {
     },
     { path: 'bin/busybox', type: 'file', mode: 0o755, data: readFileSync(BUSYBOX) },
     { path: 'bin/sh', type: 'symlink', target: 'busybox' },
-    { path: 'usr/sbin/ipvsadm', type: 'file', mode: 0o755, data: readFileSync(IPVSADM) },
   )
+  const tools = Object.values(GUEST_TOOLS)
+  for (const tool of tools)
+    entries.push({ path: tool.slice(1), type: 'file', mode: 0o755, data: readFileSync(tool) })
   const libDirs = new Set()
-  for (const library of await sharedLibraries(IPVSADM)) {
+  const libraries = new Set((await Promise.all(tools.map(sharedLibraries))).flat())
+  for (const library of [...libraries].sort()) {
     const dir = dirname(library).slice(1)
     if (!dirs.includes(dir) && !libDirs.has(dir)) {
       libDirs.add(dir)
@@ -195,7 +240,7 @@ async function initrdEntries(kernelDir) {
     }
     entries.push({ path: library.slice(1), type: 'file', mode: 0o755, data: readFileSync(library) })
   }
-  const names = MODULES.map((m) => m.split('/').at(-1) ?? m)
+  const names = MODULES.map(moduleName)
   for (const name of names) {
     const data = readFileSync(join(kernelDir, 'modules', `${name}.ko`))
     entries.push({ path: `lib/modules/${name}.ko`, type: 'file', data })

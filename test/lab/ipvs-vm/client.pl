@@ -1,16 +1,18 @@
 #!/usr/bin/perl
-# The host-side `ipvsadm` of the IPVS lab VM: sends argv (and stdin for -R) to the VM's broker and
-# reproduces the guest ipvsadm's stdout, stderr and exit status. Perl (always on Debian) because it
-# starts in milliseconds; every test's ipvsadm call pays for it. Usage: client.pl SOCKET ARGS...
-# Frames: a count, then `<byte length>\n<bytes>` fields (request: args, stdin; reply: out, err).
+# The host-side tools of the kernel lab VM (`ipvsadm`, `mount`, ...): sends the tool, argv (and
+# stdin for ipvsadm -R) to the VM's broker and reproduces the guest tool's stdout, stderr and exit
+# status. Perl (always on Debian) because it starts in milliseconds; every test's tool call pays
+# for it. Usage: client.pl SOCKET TOOL ARGS...
+# Frames: a count, then `<byte length>\n<bytes>` fields (request: tool, args, stdin; reply: out, err).
 use strict;
 use warnings;
 use IO::Socket::UNIX;
 
 my $socket_path = shift @ARGV;
+my $tool = $ARGV[0] // '';
 my $stdin = '';
-# Real ipvsadm reads stdin only when restoring, and -R must then be the first option.
-if (@ARGV && $ARGV[0] =~ /^(-R|--restore$)/) {
+# Of the guest's tools only ipvsadm reads stdin, when restoring, and -R must then come first.
+if ($tool eq 'ipvsadm' && @ARGV > 1 && $ARGV[1] =~ /^(-R|--restore$)/) {
     local $/;
     binmode STDIN;
     $stdin = <STDIN> // '';

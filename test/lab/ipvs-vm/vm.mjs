@@ -1,21 +1,24 @@
 // @ts-check
-// Boots the IPVS lab VM under qemu (TCG, no KVM needed) and lends its real kernel to the host:
-// a generated `ipvsadm` wrapper forwards argv and stdin to the guest and returns its output exactly.
+// Boots the kernel lab VM under qemu (TCG, no KVM needed) and lends its real kernel to the host:
+// generated wrappers (`ipvsadm`, `mount`, `nbd-client`, ...) forward argv and stdin to the guest's
+// real tool and return its output exactly.
 import { spawn } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildLab } from './build.mjs'
+import { buildLab, GUEST_TOOLS } from './build.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const REQUEST_TIMEOUT_MS = 60_000
 
 /**
  * @typedef {{ code: number, stdout: string, stderr: string }} GuestResult
+ * @typedef {keyof typeof GUEST_TOOLS} GuestTool
  * @typedef {{
  *   ipvsadm: string,
+ *   tools: Record<GuestTool, string>,
  *   kernel: string,
  *   bootMs: number,
  *   sh(script: string, stdin?: string): Promise<GuestResult>,
@@ -25,8 +28,9 @@ const REQUEST_TIMEOUT_MS = 60_000
  */
 
 /**
- * Builds (cached) and boots the VM; resolves once its kernel has IPVS loaded and it takes commands.
- * `ipvsadm` is the path of a host executable that runs the guest's real ipvsadm.
+ * Builds (cached) and boots the VM; resolves once its kernel has its modules loaded and it takes
+ * commands. `tools[name]` is the path of a host executable that runs the guest's real tool
+ * (`ipvsadm` is `tools.ipvsadm`).
  * @param {{ log?: (line: string) => void, bootTimeoutMs?: number }} [options]
  * @returns {Promise<IpvsVm>}
  */
@@ -54,7 +58,7 @@ export async function startIpvsVm({ log = () => {}, bootTimeoutMs = 90_000 } = {
   }
   try {
     const release = await channel.ready(bootTimeoutMs, () => readConsole(consoleLog))
-    log(`IPVS VM up (kernel ${release}) in ${Date.now() - started} ms`)
+    log(`VM up (kernel ${release}) in ${Date.now() - started} ms`)
   } catch (error) {
     await stop()
     throw error
@@ -63,9 +67,14 @@ export async function startIpvsVm({ log = () => {}, bootTimeoutMs = 90_000 } = {
   const sh = (/** @type {string} */ script, stdin = '') => channel.request(script, stdin)
   const socket = join(dir, 'broker.sock')
   const broker = await serveBroker(socket, sh)
-  const ipvsadm = writeWrapper(dir, socket)
+  const tools = /** @type {Record<GuestTool, string>} */ (
+    Object.fromEntries(
+      Object.keys(GUEST_TOOLS).map((tool) => [tool, writeWrapper(dir, socket, tool)]),
+    )
+  )
   return {
-    ipvsadm,
+    ipvsadm: tools.ipvsadm,
+    tools,
     kernel: lab.kernelPackage,
     bootMs,
     sh,
@@ -210,8 +219,9 @@ function guestChannel(qemu) {
 }
 
 /**
- * A Unix socket the wrapper (client.pl) talks to: one request per connection, framed as a count
- * then `<byte length>\n<bytes>` fields; argv then stdin in, exit status then stdout, stderr out.
+ * A Unix socket the wrappers (client.pl) talk to: one request per connection, framed as a count
+ * then `<byte length>\n<bytes>` fields; tool and argv then stdin in, exit status then stdout,
+ * stderr out. Only the tools of GUEST_TOOLS run.
  * @param {string} path
  * @param {(script: string, stdin?: string) => Promise<GuestResult>} sh
  */
@@ -224,9 +234,9 @@ function serveBroker(path, sh) {
       let reply
       try {
         const [argc = 0, ...fields] = readFrames(Buffer.concat(chunks))
-        const argv = fields.slice(0, Number(argc))
+        const [tool = '', ...argv] = fields.slice(0, Number(argc))
         const stdin = fields[Number(argc)] ?? ''
-        reply = await sh(`ipvsadm ${argv.map(shellQuote).join(' ')}\n`, stdin)
+        reply = await sh(`${guestCommand(tool)} ${argv.map(shellQuote).join(' ')}\n`, stdin)
       } catch (error) {
         reply = { code: 125, stdout: '', stderr: `${/** @type {Error} */ (error).message}\n` }
       }
@@ -255,13 +265,24 @@ function readFrames(/** @type {Buffer} */ data) {
   return fields
 }
 
-/** An executable `ipvsadm` whose every run is the guest's ipvsadm with the same argv and stdin. */
-/** @param {string} dir @param {string} socket */
-function writeWrapper(dir, socket) {
-  const path = join(dir, 'ipvsadm')
+/**
+ * How the guest's shell names a tool. Busybox runs its own applet for a bare `grep`, `mount`,
+ * `umount` or `nbd-client` (its shell prefers applets): those go by path. ipvsadm keeps its bare
+ * name, which it prints in its usage text.
+ * @param {string} tool
+ */
+function guestCommand(tool) {
+  if (!Object.hasOwn(GUEST_TOOLS, tool)) throw new Error(`[ipvs-vm] no tool ${tool} in the VM`)
+  return tool === 'ipvsadm' ? tool : GUEST_TOOLS[/** @type {GuestTool} */ (tool)]
+}
+
+/** An executable `TOOL` whose every run is the guest's TOOL with the same argv and stdin. */
+/** @param {string} dir @param {string} socket @param {string} tool */
+function writeWrapper(dir, socket, tool) {
+  const path = join(dir, tool)
   const client = join(here, 'client.pl')
   const q = shellQuote
-  writeFileSync(path, `#!/bin/sh\nexec perl ${q(client)} ${q(socket)} "$@"\n`)
+  writeFileSync(path, `#!/bin/sh\nexec perl ${q(client)} ${q(socket)} ${q(tool)} "$@"\n`)
   chmodSync(path, 0o755)
   return path
 }

@@ -12,7 +12,7 @@ const kernelRead =
   args[0] === '-rsH' &&
   args[1] === '' &&
   paths.length > 0 &&
-  paths.every((p) => p === '/proc/mounts' || p.startsWith('/sys/'))
+  paths.every((p) => p === '/proc/mounts' || p === '/proc/self/mountinfo' || p.startsWith('/sys/'))
 if (!kernelRead) passThrough()
 
 const files = nodeFiles(readWorld(), currentNode() ?? 'localhost')
