@@ -1,5 +1,5 @@
 // Persists transitions: events and health_states rows in one transaction per batch, in order, with retries.
-import { eq, sql } from 'drizzle-orm'
+import { eq, inArray, sql } from 'drizzle-orm'
 import type { Logger } from '../plugin/index.ts'
 import { events, healthStates, type Store } from '../store/index.ts'
 import type { HealthChanges } from './engine.ts'
@@ -129,14 +129,30 @@ export function createRecorder(
  */
 export async function loadHealthRows(store: Store): Promise<HealthRow[]> {
   const rows = await store.db.select().from(healthStates)
-  return rows.map((row) => ({
+  return rows.map(toHealthRow)
+}
+
+function toHealthRow(row: typeof healthStates.$inferSelect): HealthRow {
+  return {
     ...row,
     kind: row.kind as HealthRow['kind'],
     state: row.state as HealthRow['state'],
     stateType: row.stateType as HealthRow['stateType'],
     detail: row.detail ?? null,
     flapHistory: row.flapHistory ?? null,
-  }))
+  }
+}
+
+/** The stored rows of these targets (the few shared rows an instance re-reads each beat). */
+export async function loadSharedRows(
+  store: Store,
+  targets: readonly string[],
+): Promise<HealthRow[]> {
+  const rows = await store.db
+    .select()
+    .from(healthStates)
+    .where(inArray(healthStates.target, [...targets]))
+  return rows.map(toHealthRow)
 }
 
 /**
