@@ -36,7 +36,7 @@ const count = async (text: string) => Number((await sql(text))[0]?.n)
 // UNFINISHED (issue 16): still opt-in. The two regressions found at the merge are mended (one
 // node.down per episode across instances; the shared monitor row follows the store when it
 // changes hands; a lease lapsing mid-command no longer crashes the daemon), and scale-daemons runs
-// in npm test again. This file did not pass in three runs on a machine at load 25-40: with the
+// in npm test again. This file did not pass in four runs on a machine at load 15-40: with the
 // 2 s lease the leadership changed hands 8-23 times per run, and once the monitor went blind
 // during node2's failure it could not see again while node2 stayed down (BlindWatch leaves
 // blindness only below 0.75 x threshold; node2's three failing checks plus the director's
