@@ -33,11 +33,16 @@ afterAll(async () => {
 const sql = (text: string) => query(site, text)
 const count = async (text: string) => Number((await sql(text))[0]?.n)
 
-// UNFINISHED (issue 16, found when lifecycle, auth and storage were merged): with several
-// instances on one store the failover now writes two node-down-failover runs (one fence, one
-// relocation: the second run is not a second action, but it is not one run either), and the lab's
-// boot reconcile can stay refused by monitor_blind. Opt-in until that is mended:
-// TANDEM_SCALE_TESTS=1 npx vitest run test/scale-daemons.test.ts test/scale-pause.test.ts
+// UNFINISHED (issue 16): still opt-in. The two regressions found at the merge are mended (one
+// node.down per episode across instances; the shared monitor row follows the store when it
+// changes hands; a lease lapsing mid-command no longer crashes the daemon), and scale-daemons runs
+// in npm test again. This file did not pass in four runs on a machine at load 15-40: with the
+// 2 s lease the leadership changed hands 8-23 times per run, and once the monitor went blind
+// during node2's failure it could not see again while node2 stayed down (BlindWatch leaves
+// blindness only below 0.75 x threshold; node2's three failing checks plus the director's
+// members/ipvs timing out under load and guests missing guest1 were 6 of the lab's 12), so drain
+// and relocate were refused by monitor_blind.
+// Run it alone: TANDEM_SCALE_TESTS=1 npx vitest run test/scale-pause.test.ts
 it.skipIf(process.env.TANDEM_SCALE_TESTS !== '1')(
   'SIGSTOP of the leader past its lease, then SIGCONT: the late writes are refused, nothing is done twice',
   async () => {

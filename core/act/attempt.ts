@@ -126,7 +126,11 @@ async function attempt(
   const observer: StepObserver = {
     commands: [],
     onSpawn: (proc) => {
-      spawned.push(engine.tx((tx) => appendProcess(tx, row, proc)))
+      const journaled = engine.tx((tx) => appendProcess(tx, row, proc))
+      // Only waited for (settled) below, maybe long after it fails: a lease that lapses while
+      // the command runs refuses this write, and that refusal must not kill the process.
+      journaled.catch(() => {})
+      spawned.push(journaled)
       // After the pid is journaled: the run's `started` notice follows its first command.
       void scope.acted?.()
     },

@@ -55,6 +55,13 @@ export interface HealthEngine {
    * start again from the stored rows (`rows`: health_states), as the last owner left them.
    */
   adopt(ids: Iterable<string>, rows: readonly HealthRow[]): void
+  /**
+   * This instance records the shared rows (the monitor, the cluster, the cluster-wide probes'
+   * checks; see CLUSTER_WIDE): take what the store says they are (`rows`, as stored now) as what
+   * was announced, so the next results write what this instance sees where the store differs.
+   * Another instance wrote them until now, or wrote them last before it died.
+   */
+  resyncShared(rows: readonly HealthRow[]): void
   /** Configuration that weakens a verdict, e.g. a node with fewer vantage points than the quorum. */
   readonly warnings: readonly string[]
 }
@@ -88,6 +95,8 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
   const watch = new BlindWatch(monitor.blind_threshold)
   /** When the monitor last regained its sight: failures must be seen again after it. */
   let sightedAt = 0
+  /** What the store's monitor row says (blind or not), as far as this instance knows. */
+  let announcedBlind = false
   /** The cluster row last written (state and members), so it is written on change only. */
   let clusterKey = ''
 
@@ -171,8 +180,24 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
           json: JSON.stringify(row.detail),
         })
     watch.blind = byTarget.get(healthTarget.monitor)?.state === 'down'
+    announcedBlind = watch.blind
     const cluster = byTarget.get(healthTarget.cluster)
     if (cluster) clusterKey = keyOf(cluster.state, cluster.detail?.members)
+  }
+
+  function resyncShared(rows: readonly HealthRow[]): void {
+    const byTarget = new Map(rows.map((row) => [row.target, row]))
+    announcedBlind = byTarget.get(healthTarget.monitor)?.state === 'down'
+    const cluster = byTarget.get(healthTarget.cluster)
+    clusterKey = cluster ? keyOf(cluster.state, cluster.detail?.members) : ''
+    for (const record of clusterSources) {
+      const row = byTarget.get(record.target.id)
+      if (row?.kind !== 'check' || record.flapping) continue
+      record.announced = row.state
+      record.since = row.since
+      // Published again at its next result where it differs.
+      heldChecks.add(record)
+    }
   }
 
   function release(ids: Iterable<string>): void {
@@ -248,8 +273,13 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     }
     if (views) clusterRow(out)
     const sight = watch.evaluate()
-    if (sight) out.monitor(sight, watch.payload())
     if (sight === 'sighted') sightedAt = now
+    // Against what the store says, not this instance's last change: the row may have been
+    // written by another instance (the shared rows change hands) or left by one that died.
+    if (watch.blind !== announcedBlind) {
+      out.monitor(watch.blind ? 'blind' : 'sighted', watch.payload())
+      announcedBlind = watch.blind
+    }
     const dirtyNodes = new Set<NodeRecord>(heldNodes)
     if (views || sight) for (const node of nodes.values()) dirtyNodes.add(node)
     else for (const record of touched) addNode(dirtyNodes, record.target.node)
@@ -449,6 +479,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     observe,
     release,
     adopt,
+    resyncShared,
     get blind() {
       return watch.blind
     },

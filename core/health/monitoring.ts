@@ -12,8 +12,9 @@ import {
 import type { Store } from '../store/index.ts'
 import { createHealthEngine, type HealthEngine } from './engine.ts'
 import type { TandemEvent } from './events.ts'
-import { createRecorder, loadHealthRows } from './recorder.ts'
-import { planShards, type ShardOwner } from './shard-plan.ts'
+import { createRecorder, loadHealthRows, loadSharedRows } from './recorder.ts'
+import { healthTarget } from './rows.ts'
+import { CLUSTER_WIDE, planShards, type ShardOwner } from './shard-plan.ts'
 import type { HealthSnapshot } from './snapshot.ts'
 
 /** How long stop() waits for the last transitions to reach the store. */
@@ -54,6 +55,13 @@ export interface Monitoring {
    * left them) at their own phase of the interval.
    */
   reshard(owns: ShardOwner): Promise<void>
+  /**
+   * Called at each heartbeat. While this instance records the shared rows (monitor, cluster,
+   * cluster-wide probes), it reads them back and corrects at its next results what differs
+   * from what it sees: a row left by the instance that recorded them before (handed over, or
+   * died blind) must not stay stale, or the executor would refuse (or act) on its word.
+   */
+  beat(): Promise<void>
   /** Resolves once every transition so far is in the store. */
   flush(): Promise<void>
   /** Stops probing, drops kept-alive connections, writes what is pending. */
@@ -109,6 +117,16 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   })
   let stopping: Promise<void> | undefined
   let resharding = Promise.resolve()
+  const sharedRows = [
+    healthTarget.monitor,
+    healthTarget.cluster,
+    ...targets.filter((target) => shards.keyOf(target) === CLUSTER_WIDE).map((t) => t.id),
+  ]
+  const resync = async () => {
+    if (!owns(CLUSTER_WIDE)) return
+    await recorder.flush()
+    engine.resyncShared(await loadSharedRows(store, sharedRows))
+  }
   return {
     engine,
     snapshot: () => ({ ...engine.snapshot(), scheduler: scheduler.stats() }),
@@ -137,11 +155,18 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
           )
           scheduler.add(gained)
         }
+        await resync()
         log.info('[health] shards re-planned', {
           probed: scheduler.stats().targets,
           handedAway: gone.length,
           takenOver: gained.length,
         })
+      })
+      return resharding
+    },
+    beat() {
+      resharding = resharding.then(async () => {
+        if (!stopping) await resync()
       })
       return resharding
     },

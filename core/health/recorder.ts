@@ -1,10 +1,10 @@
 // Persists transitions: events and health_states rows in one transaction per batch, in order, with retries.
-import { eq, sql } from 'drizzle-orm'
+import { eq, inArray, sql } from 'drizzle-orm'
 import type { Logger } from '../plugin/index.ts'
 import { events, healthStates, type Store } from '../store/index.ts'
 import type { HealthChanges } from './engine.ts'
 import type { TandemEvent } from './events.ts'
-import { type HealthRow, healthTarget } from './rows.ts'
+import { announcedRow, type HealthRow, healthTarget } from './rows.ts'
 
 /** Rows per INSERT statement, well under SQLite's bound-variable limit. */
 const CHUNK = 400
@@ -129,14 +129,30 @@ export function createRecorder(
  */
 export async function loadHealthRows(store: Store): Promise<HealthRow[]> {
   const rows = await store.db.select().from(healthStates)
-  return rows.map((row) => ({
+  return rows.map(toHealthRow)
+}
+
+function toHealthRow(row: typeof healthStates.$inferSelect): HealthRow {
+  return {
     ...row,
     kind: row.kind as HealthRow['kind'],
     state: row.state as HealthRow['state'],
     stateType: row.stateType as HealthRow['stateType'],
     detail: row.detail ?? null,
     flapHistory: row.flapHistory ?? null,
-  }))
+  }
+}
+
+/** The stored rows of these targets (the few shared rows an instance re-reads each beat). */
+export async function loadSharedRows(
+  store: Store,
+  targets: readonly string[],
+): Promise<HealthRow[]> {
+  const rows = await store.db
+    .select()
+    .from(healthStates)
+    .where(inArray(healthStates.target, [...targets]))
+  return rows.map(toHealthRow)
 }
 
 /**
@@ -160,18 +176,15 @@ async function write(
 ): Promise<TandemEvent[]> {
   const { db } = store
   const statements = []
-  for (let i = 0; i < batch.events.length; i += CHUNK) {
-    const chunk = batch.events
-      .slice(i, i + CHUNK)
-      .map(({ type, subject, at, labels, payload }) => ({
-        type,
-        subject,
-        at,
-        labels,
-        payload,
-      }))
-    statements.push(db.insert(events).values(chunk).returning({ id: events.id }))
-  }
+  // Each event's statement, in order; ids come back per statement (a run of plain inserts, or
+  // one announcement another instance may have made already).
+  const parts = eventStatements(batch.events)
+  for (const part of parts)
+    statements.push(
+      part.kind === 'plain'
+        ? db.insert(events).values(part.events.map(columns)).returning({ id: events.id })
+        : db.all<{ id: number }>(unlessAnnounced(part.event, part.row)),
+    )
   for (let i = 0; i < batch.rows.length; i += CHUNK) {
     statements.push(
       db
@@ -193,9 +206,54 @@ async function write(
     )
   }
   if (statements.length === 0) return []
+  // One transaction: the rows are written after the announcements that read them.
   const results = (await db.batch(statements as [never, ...never[]])) as unknown[]
-  const ids = results
-    .slice(0, Math.ceil(batch.events.length / CHUNK))
-    .flatMap((rows) => rows as { id: number }[])
-  return batch.events.map((event, i) => ({ ...event, id: ids[i]?.id }))
+  const stored: TandemEvent[] = []
+  parts.forEach((part, i) => {
+    const ids = results[i] as { id: number }[]
+    const list = part.kind === 'plain' ? part.events : ids.length > 0 ? [part.event] : []
+    for (const [k, event] of list.entries()) stored.push({ ...event, id: ids[k]?.id })
+  })
+  return stored
+}
+
+type EventPart =
+  | { kind: 'plain'; events: TandemEvent[] }
+  | { kind: 'announcement'; event: TandemEvent; row: { target: string; state: string } }
+
+/**
+ * Splits a batch's events into statements, in order. The first event of a batch about a row
+ * (`node.down` of node2) is stored only if the store does not say so already: another instance
+ * announced it (a shard changing hands while the node failed), and one failure episode must be
+ * one event, or the leader would decide twice. Later events about the same row in this batch
+ * follow from the first and are stored as they come.
+ */
+function eventStatements(list: readonly TandemEvent[]): EventPart[] {
+  const parts: EventPart[] = []
+  const seen = new Set<string>()
+  for (const event of list) {
+    const row = announcedRow(event)
+    if (row && !seen.has(row.target)) {
+      seen.add(row.target)
+      parts.push({ kind: 'announcement', event, row })
+      continue
+    }
+    const last = parts.at(-1)
+    if (last?.kind === 'plain' && last.events.length < CHUNK) last.events.push(event)
+    else parts.push({ kind: 'plain', events: [event] })
+  }
+  return parts
+}
+
+function columns({ type, subject, at, labels, payload }: TandemEvent) {
+  return { type, subject, at, labels, payload }
+}
+
+function unlessAnnounced(event: TandemEvent, row: { target: string; state: string }) {
+  return sql`INSERT INTO events (type, subject, at, labels, payload)
+    SELECT ${event.type}, ${event.subject}, ${event.at}, ${JSON.stringify(event.labels)},
+      ${JSON.stringify(event.payload)}
+    WHERE NOT EXISTS (
+      SELECT 1 FROM health_states WHERE target = ${row.target} AND state = ${row.state})
+    RETURNING id`
 }

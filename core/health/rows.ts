@@ -1,5 +1,5 @@
 // Keys and rows of health_states: one row per check, node, service, VM, and the monitor itself.
-import type { HealthState } from './events.ts'
+import type { HealthState, TandemEvent } from './events.ts'
 
 /** A health_states row as the engine writes it (on transitions only). */
 export interface HealthRow {
@@ -49,3 +49,28 @@ export const healthTarget = {
    */
   cluster: 'cluster',
 } as const
+
+/**
+ * The row state an event announces (`node.down` → `node/node2` is `down`), for the events that
+ * are a row's transition. Several instances may see one transition (a shard handed over while a
+ * node fails): the store keeps the announcement of whichever wrote the row first, so one failure
+ * episode is one event, whoever saw it.
+ *
+ * @example
+ * announcedRow(nodeDown) // { target: 'node/node2', state: 'down' }
+ */
+export function announcedRow(
+  event: Pick<TandemEvent, 'type' | 'subject' | 'payload'>,
+): { target: string; state: HealthState } | undefined {
+  if (event.type === 'monitor.blind') return { target: healthTarget.monitor, state: 'down' }
+  if (event.type === 'monitor.sighted') return { target: healthTarget.monitor, state: 'up' }
+  const to = event.payload.to
+  if (typeof to !== 'string') return undefined
+  const state = to as HealthState
+  if (event.type.startsWith('node.')) return { target: healthTarget.node(event.subject), state }
+  if (event.type.startsWith('service.'))
+    return { target: healthTarget.service(event.subject), state }
+  if (event.type === 'check.failed' || event.type === 'check.recovered')
+    return { target: event.subject, state }
+  return undefined
+}

@@ -54,6 +54,20 @@ it('gives every node group to exactly one instance and cluster-wide probes to al
   for (const mine of probed) expect(mine.length).toBeGreaterThan(5)
 })
 
+it('gives a standby that owns no group and records no shared row nothing to probe', () => {
+  const { inventory, targets } = site()
+  const plan = planShards(inventory, targets)
+  const clusterWide = targets.filter((t) => plan.keyOf(t) === CLUSTER_WIDE)
+  expect(clusterWide).toHaveLength(1)
+  expect(plan.probed(targets, () => false)).toEqual([])
+  // Recording the shared rows alone still needs the cluster-wide probes' results.
+  expect(plan.probed(targets, (key) => key === CLUSTER_WIDE)).toEqual(clusterWide)
+  expect(plan.probed(targets, (key) => key === 'node:n7').map((t) => t.id)).toEqual([
+    'node/n7/ssh',
+    'node/director/members',
+  ])
+})
+
 it('records each transition on exactly one instance', () => {
   const { inventory, targets } = site()
   const plan = planShards(inventory, targets)

@@ -5,7 +5,7 @@ import type { HealthChanges } from './engine.ts'
 import { healthTarget } from './rows.ts'
 
 /**
- * The key of what every instance probes (cluster-wide plugin probes such as
+ * The key of what every instance with work probes (cluster-wide plugin probes such as
  * rgmanager.membership: each instance needs the cluster's view for its node verdicts) and
  * exactly one records: those checks' transitions, the cluster row and the monitor row.
  */
@@ -17,7 +17,11 @@ export type ShardOwner = (key: string) => boolean
 export interface ShardPlan {
   /** The shard key a check belongs to: its node's group, or CLUSTER_WIDE. */
   keyOf(target: CheckTarget): string
-  /** The checks this instance probes: its groups' checks and every cluster-wide one. */
+  /**
+   * The checks this instance probes: its groups' checks and every cluster-wide one, or none at
+   * all when it owns no group and does not record the shared rows (a standby among several:
+   * the cluster-wide probes spawn tools on every call, and nobody would use its results).
+   */
   probed(targets: readonly CheckTarget[], owns: ShardOwner): CheckTarget[]
   /** Keeps the transitions this instance is the one to record; drops the others' copies. */
   recorded(changes: HealthChanges, owns: ShardOwner): HealthChanges
@@ -55,7 +59,11 @@ export function planShards(inventory: Inventory, targets: readonly CheckTarget[]
         : rowKey(subject)
   return {
     keyOf,
-    probed: (all, owns) => all.filter((t) => keyOf(t) === CLUSTER_WIDE || owns(keyOf(t))),
+    probed: (all, owns) => {
+      const mine = all.filter((t) => keyOf(t) === CLUSTER_WIDE || owns(keyOf(t)))
+      const needed = owns(CLUSTER_WIDE) || mine.some((t) => keyOf(t) !== CLUSTER_WIDE)
+      return needed ? mine : []
+    },
     recorded: (changes, owns) => ({
       events: changes.events.filter((event) => owns(eventKey(event.type, event.subject))),
       rows: changes.rows.filter((row) => owns(rowKey(row.target))),

@@ -65,6 +65,8 @@ export function ownerOf(target: string, live: readonly string[]): string | undef
 /** The part of Monitoring that sharding drives. */
 interface Reshardable {
   reshard(owns: (key: string) => boolean): Promise<void>
+  /** Each heartbeat, live set changed or not. */
+  beat(): Promise<void>
 }
 
 /** A running heartbeat: the current view, and stop(). */
@@ -95,7 +97,7 @@ export function startSharding(
     beating = beating.then(async () => {
       try {
         const next = await heartbeat(db, current.instanceId, 3 * options.everyMs)
-        if (next.live.join() === current.live.join()) return
+        if (next.live.join() === current.live.join()) return await monitoring.beat()
         options.log.info('[runtime] live instances changed', { live: next.live })
         current = next
         await monitoring.reshard(next.owns)
