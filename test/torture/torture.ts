@@ -173,6 +173,14 @@ async function quiesce(real: TortureReal, ms: number, log?: (line: string) => vo
        FROM runs r LEFT JOIN steps s ON s.run_id = r.id GROUP BY r.id ORDER BY r.started_at`,
     )
     for (const r of runs) log?.(`[torture]   run ${r.policy} ${r.status}: ${r.steps ?? ''}`)
+    for (const slot of lab.daemons) {
+      const lines = slot
+        .output()
+        .split('\n')
+        .filter((l) => /\[(act|runtime)\]/.test(l))
+      for (const line of lines.slice(-25))
+        log?.(`[torture]   daemon ${slot.index}: ${line.slice(0, 300)}`)
+    }
   }
   real.stats.checks += 1
   record(real, found)
