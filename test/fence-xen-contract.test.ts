@@ -44,6 +44,7 @@ testPluginContract(xen, {
     migrate: { input: { vm: 'guest1', to: 'node2' } },
     evacuate: { input: { host: 'node1' } },
     restart_elsewhere: { input: { vm: 'guest1', from: 'node1' } },
+    start: { input: { vm: 'guest1' } },
   },
   probes: { domains: { input: {} } },
 })

@@ -292,7 +292,10 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     for (const service of dirtyServices) evaluateService(service, out)
     for (const name of factChanges.services)
       if (!out.has(healthTarget.service(name))) factsRow(name, out)
-    for (const name of factChanges.vms) out.vm(vmHealthRow(name, facts.vm(name)!, now))
+    for (const name of factChanges.vms) {
+      const row = facts.vm(name)!
+      out.vm(vmHealthRow(name, row, now), facts.vmEvent(name))
+    }
     if (factChanges.storage) writeStorage(out, now)
     return out.result()
   }

@@ -55,6 +55,8 @@ export class FactsBook {
   private readonly vms = new Map<string, VmRow>()
   private readonly exports = new Map<string, ExportFacts>()
   private readonly mounts = new Map<string, MountFacts>()
+  /** VMs whose last event was vm.down (or whose stored row is down): vm.up ends that. */
+  private readonly vmsDown = new Set<string>()
   /** `kind/subject` → source target id → fact. */
   private readonly reports = new Map<string, Map<string, Fact>>()
   /** Source target id → the `kind/subject` keys its last result reported. */
@@ -69,6 +71,7 @@ export class FactsBook {
           this.services.set(row.target.slice('service/'.length), facts)
       } else if (row.kind === 'vm' && row.detail && row.target.startsWith('vm/')) {
         const { host, hosts, domain, lastHost } = row.detail
+        if (row.state === 'down') this.vmsDown.add(row.target.slice(3))
         this.vms.set(row.target.slice(3), {
           state: row.state,
           since: row.since,
@@ -178,6 +181,21 @@ export class FactsBook {
     if (sameJson(old, next)) return false
     this.services.set(name, next)
     return true
+  }
+
+  /**
+   * The event a VM's new state calls for, once: `vm.down` when it comes to run nowhere while
+   * every hypervisor answers (a dark host makes it `unreachable`: node-down-failover's case),
+   * `vm.up` when it runs again after a `vm.down` (on one host or, degraded, on several).
+   */
+  vmEvent(name: string): 'vm.down' | 'vm.up' | undefined {
+    const state = this.vms.get(name)?.state
+    if (state === 'down' && !this.vmsDown.has(name)) {
+      this.vmsDown.add(name)
+      return 'vm.down'
+    }
+    if ((state === 'up' || state === 'degraded') && this.vmsDown.delete(name)) return 'vm.up'
+    return undefined
   }
 
   private setVm(name: string, fact: VmFacts, now: number): boolean {

@@ -137,9 +137,18 @@ export class Transitions {
     this.row(healthTarget.service(name), 'service', state, since, false, detail)
   }
 
-  /** A guest's row: where it runs and its state, from the hypervisors (no event yet). */
-  vm(row: HealthRow): void {
+  /** A guest's row (where it runs, its state) and the event its new state calls for, if any. */
+  vm(row: HealthRow, type: 'vm.down' | 'vm.up' | undefined): void {
     this.rows.set(row.target, row)
+    if (!type) return
+    const name = row.target.slice('vm/'.length)
+    const lastHost = row.detail?.lastHost
+    const labels: Record<string, string> = {
+      severity: type === 'vm.down' ? 'critical' : 'info',
+      vm: name,
+      ...(typeof lastHost === 'string' ? { node: lastHost } : {}),
+    }
+    this.event(type, name, this.now, labels, { vm: name, state: row.state, ...row.detail })
   }
 
   /** A storage row whose state or facts changed (policies read it; no event of its own). */

@@ -11,7 +11,7 @@ import type {
 import type { Store } from '../store/index.ts'
 import { retryDelayMs } from './backoff.ts'
 import type { ResolvedChannel } from './channels.ts'
-import { type ClaimedNotice, claimDue, type Settlement, settle } from './outbox.ts'
+import { type ClaimedNotice, claimDue, extendClaims, type Settlement, settle } from './outbox.ts'
 import { disableReceiver } from './receivers.ts'
 import { renderNotice } from './render.ts'
 import { commit, type Write } from './write.ts'
@@ -42,7 +42,8 @@ export interface DeliveryReport {
  * Delivers every due notice: claims as many as there are free slots, sends them, records each
  * outcome as soon as it is known (so a crash loses at most the sends in flight), and claims
  * again, until nothing is due. Within a group, the next notice becomes due when the one
- * before it settles.
+ * before it settles. While a notice is out, its claim is extended (a slow delivery is not a
+ * lost one: nobody else may send it meanwhile), until its outcome is on record.
  */
 export async function deliverAll(deps: DeliverDeps): Promise<DeliveryReport> {
   const report: DeliveryReport = { delivered: 0, retrying: 0, dead: 0 }
@@ -50,59 +51,128 @@ export async function deliverAll(deps: DeliverDeps): Promise<DeliveryReport> {
     Math.max(...deps.config.channels.map((c) => c.timeout), 1_000) + deps.leaseMarginMs
   // Claim when half the slots are free: one claim (one fsync) per several notices, not per notice.
   const refill = Math.max(1, Math.floor(deps.concurrency / 2))
-  const settler = createSettler(deps, report)
+  const owned = new Map<string, number>()
+  const settler = createSettler(deps, report, owned)
+  const heartbeat = startHeartbeat(deps, owned, leaseMs)
   const running = new Set<Promise<void>>()
-  for (;;) {
-    const free = deps.concurrency - running.size
-    if (running.size === 0 || free >= refill) {
-      const settledBefore = settler.settled()
-      const claimed = await claimDue(deps.store.client, deps.now(), leaseMs, free)
-      for (const notice of claimed) {
-        const sending: Promise<void> = attempt(deps, notice)
-          .then(settler.add)
-          .finally(() => running.delete(sending))
-        running.add(sending)
+  try {
+    for (;;) {
+      const free = deps.concurrency - running.size
+      if (running.size === 0 || free >= refill) {
+        const settledBefore = settler.settled()
+        const claimed = await claimDue(deps.store.client, deps.now(), leaseMs, free)
+        for (const notice of claimed) {
+          owned.set(notice.notice.id, notice.attempts)
+          const sending: Promise<void> = attempt(deps, notice)
+            .then(settler.add)
+            .finally(() => running.delete(sending))
+          running.add(sending)
+        }
+        if (claimed.length === 0 && running.size === 0) {
+          // Outcomes still being written may make the next notice of their group due.
+          await settler.drain()
+          if (settler.settled() === settledBefore) break
+          continue
+        }
+        if (claimed.length === free) continue
       }
-      if (claimed.length === 0 && running.size === 0) {
-        // Outcomes still being written may make the next notice of their group due.
-        await settler.drain()
-        if (settler.settled() === settledBefore) break
-        continue
-      }
-      if (claimed.length === free) continue
+      if (running.size > 0) await Promise.race(running)
     }
-    if (running.size > 0) await Promise.race(running)
+    await settler.drain()
+  } finally {
+    await heartbeat.stop()
   }
-  await settler.drain()
   return report
+}
+
+/**
+ * Every third of a lease, moves the lease of every claim still out (sending, or its outcome not
+ * yet written) a full lease ahead. A heartbeat that cannot write is logged and tried next time.
+ */
+function startHeartbeat(deps: DeliverDeps, owned: Map<string, number>, leaseMs: number) {
+  let beating: Promise<void> | undefined
+  const beat = async () => {
+    const claims = [...owned].map(([id, attempts]) => ({ id, attempts }))
+    if (claims.length === 0) return
+    try {
+      await commit(deps.store.client, extendClaims(claims, deps.now() + leaseMs))
+    } catch (error) {
+      deps.log.warn('[notify] could not extend the claims of notices being sent', {
+        error: (error as Error).message,
+      })
+    }
+  }
+  const timer = setInterval(
+    () => {
+      beating ??= beat().finally(() => {
+        beating = undefined
+      })
+    },
+    Math.max(50, Math.floor(leaseMs / 3)),
+  )
+  timer.unref()
+  return {
+    async stop() {
+      clearInterval(timer)
+      await beating
+    },
+  }
 }
 
 /** Outcomes are written together after this long (or this many): a local commit blocks for an fsync. */
 const SETTLE_DELAY_MS = 5
 const SETTLE_BATCH = 32
+/** An outcome that cannot be written (store busy) is tried again this often, this many times. */
+const SETTLE_RETRY_MS = 1_000
+const SETTLE_TRIES = 10
 
-/** Writes outcomes in batches as they arrive: one transaction for whatever piled up meanwhile. */
-function createSettler(deps: DeliverDeps, report: DeliveryReport) {
-  let queue: Write[] = []
+/**
+ * Writes outcomes in batches as they arrive: one transaction for whatever piled up meanwhile.
+ * A batch that cannot be written is tried again (the claims stay extended meanwhile): dropping
+ * it would let the claims expire and a delivered notice be sent again.
+ */
+function createSettler(deps: DeliverDeps, report: DeliveryReport, owned: Map<string, number>) {
+  let queue: { id: string; writes: Write[] }[] = []
   let flushing: Promise<void> | undefined
   let wake: (() => void) | undefined
   let settled = 0
-  const flush = async () => {
-    await new Promise<void>((resolve) => {
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
       wake = resolve
-      setTimeout(resolve, SETTLE_DELAY_MS)
+      setTimeout(resolve, ms)
     })
+  const write = async (batch: { id: string; writes: Write[] }[]) => {
+    for (let tries = 1; ; tries++) {
+      try {
+        await commit(
+          deps.store.client,
+          batch.flatMap((b) => b.writes),
+        )
+        return
+      } catch (error) {
+        const message = (error as Error).message
+        if (tries >= SETTLE_TRIES) {
+          // The claims expire and the notices may be sent again (same ids): receivers de-duplicate.
+          deps.log.error('[notify] could not record delivery outcomes; giving up', {
+            error: message,
+            notices: batch.map((b) => b.id),
+          })
+          return
+        }
+        deps.log.warn('[notify] could not record delivery outcomes; trying again', {
+          error: message,
+        })
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_RETRY_MS))
+      }
+    }
+  }
+  const flush = async () => {
+    await pause(SETTLE_DELAY_MS)
     while (queue.length > 0) {
       const batch = queue
       queue = []
-      try {
-        await commit(deps.store.client, batch)
-      } catch (error) {
-        // The claims expire and the notices are sent again (same ids): receivers de-duplicate.
-        deps.log.error('[notify] could not record delivery outcomes', {
-          error: (error as Error).message,
-        })
-      }
+      await write(batch)
+      for (const { id } of batch) owned.delete(id)
       settled += batch.length
     }
     wake = undefined
@@ -114,9 +184,10 @@ function createSettler(deps: DeliverDeps, report: DeliveryReport) {
       if (settlement.outcome === 'delivered') report.delivered++
       else if (settlement.outcome === 'retry') report.retrying++
       else report.dead++
-      queue.push(settle(settlement))
+      const writes = [settle(settlement)]
       if (outcome.disable)
-        queue.push(...disableReceiver(deps, outcome.disable.notice, outcome.disable.detail))
+        writes.push(...disableReceiver(deps, outcome.disable.notice, outcome.disable.detail))
+      queue.push({ id: settlement.id, writes })
       flushing ??= flush()
       if (queue.length >= SETTLE_BATCH) wake?.()
     },
@@ -166,7 +237,14 @@ async function attempt(deps: DeliverDeps, claimed: ClaimedNotice): Promise<Outco
   }
 }
 
-/** Runs the notifier with the channel's timeout; a notifier that throws or hangs is a retryable failure. */
+/**
+ * How long past its timeout a notifier that was told to stop (aborted) may still answer. Its
+ * answer decides, because a send that finishes late has still reached the receiver: recording it
+ * as failed would send it again. Only a notifier that ignores the abort this long is given up on.
+ */
+export const ABANDON_AFTER_TIMEOUTS = 4
+
+/** Runs the notifier with the channel's timeout; a notifier that throws or never answers is a retryable failure. */
 async function send(
   deps: DeliverDeps,
   notice: Notice,
@@ -174,7 +252,7 @@ async function send(
   timeoutMs: number,
 ): Promise<DeliveryResult> {
   const controller = new AbortController()
-  let timer: NodeJS.Timeout | undefined
+  const timers: NodeJS.Timeout[] = []
   const ctx: NotifierContext = {
     config: resolved.pluginConfig,
     inventory: deps.inventory,
@@ -187,15 +265,21 @@ async function send(
     rendered: renderNotice(notice),
     channelName: resolved.channel.name,
   }
-  const timeout = new Promise<DeliveryResult>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort(new Error(`timed out after ${timeoutMs} ms`))
-      // Grace for the notifier to notice the abort and answer itself.
-      setTimeout(
-        () => resolve({ ok: false, retry: true, detail: `timed out after ${timeoutMs} ms` }),
-        1_000,
-      ).unref()
-    }, timeoutMs)
+  timers.push(
+    setTimeout(() => controller.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs),
+  )
+  const abandonMs = ABANDON_AFTER_TIMEOUTS * timeoutMs
+  const abandoned = new Promise<DeliveryResult>((resolve) => {
+    timers.push(
+      setTimeout(() => {
+        deps.log.warn('[notify] notifier did not answer; the notice may have arrived anyway', {
+          notice: notice.id,
+          receiver: notice.receiver,
+          waitedMs: abandonMs,
+        })
+        resolve({ ok: false, retry: true, detail: `no answer within ${abandonMs} ms` })
+      }, abandonMs),
+    )
   })
   try {
     return await Promise.race([
@@ -206,10 +290,10 @@ async function send(
           detail: `[${resolved.plugin.name}] ${(error as Error).message ?? String(error)}`,
         }),
       ),
-      timeout,
+      abandoned,
     ])
   } finally {
-    clearTimeout(timer)
+    for (const timer of timers) clearTimeout(timer)
   }
 }
 

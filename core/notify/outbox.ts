@@ -98,16 +98,35 @@ export type Settlement =
   | { id: string; attempts: number; outcome: 'dead'; at: number; detail: string }
 
 /**
- * The statement recording an attempt's end. It only applies while this claim still owns the
- * row (same attempt number): a claimer whose lease ran out cannot overwrite a newer attempt.
+ * Pushes the lease of claims still being sent to `until`, so no other claimer takes a notice
+ * whose delivery is slow rather than lost. Only rows this claim still owns move.
+ */
+export function extendClaims(
+  claims: readonly { id: string; attempts: number }[],
+  until: number,
+): Write[] {
+  return claims.map((c) => ({
+    stmt: {
+      sql: "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = 'delivering' AND attempts = ?",
+      args: [until, c.id, c.attempts],
+    },
+  }))
+}
+
+/**
+ * The statement recording an attempt's end. A failure only applies while this claim still owns
+ * the row (same attempt number): a claimer whose lease ran out cannot overwrite a newer attempt.
+ * A delivery is recorded whoever owns the row now (idempotent): the receiver has it, so a newer
+ * attempt must not send it again, nor record it as failed.
  */
 export function settle(s: Settlement): Write {
   const owner = "WHERE id = ? AND status = 'delivering' AND attempts = ?"
   if (s.outcome === 'delivered')
     return {
       stmt: {
-        sql: `UPDATE outbox SET status = 'delivered', delivered_at = ?, last_error = NULL ${owner}`,
-        args: [s.at, s.id, s.attempts],
+        sql: `UPDATE outbox SET status = 'delivered', delivered_at = ?, last_error = NULL
+              WHERE id = ? AND status IN ('pending', 'delivering', 'dead') AND delivered_at IS NULL`,
+        args: [s.at, s.id],
       },
     }
   if (s.outcome === 'retry')

@@ -28,12 +28,14 @@ import { followEvents } from './follow.ts'
 import { applyToIncidents, incidentHousekeeping, type LeaderGuard } from './incident-pass.ts'
 import { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts'
 import {
+  createRequestLanes,
   manualRequest,
   notMatched,
   policyRequest,
   queuedPolicyRun,
   runQueuedAction,
   settleQueued,
+  strandedRequests,
 } from './manual-requests.ts'
 import { heartbeat, startSharding } from './shards.ts'
 import { loadSite, type Site } from './site.ts'
@@ -246,16 +248,21 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
       track(run.finally(() => firing.delete(timer.key)))
     }
   }
+  const lane = createRequestLanes()
+  /** An API action request goes to its subject's lane (run in order); false for other events. */
+  const handOver = (event: TandemEvent): boolean => {
+    const manual = manualRequest(event)
+    if (!manual) return false
+    const runKey = `request:${event.id}`
+    track(lane(event.subject, () => runQueuedAction(store, executor, manual, runKey)))
+    return true
+  }
   const remediate = async (batch: TandemEvent[], guard: LeaderGuard) => {
     // Counted once, by the leader that handles them, whichever instance or route wrote them.
     for (const event of batch) shared.events.inc({ type: event.type })
     for (const event of batch) {
       await applyToIncidents(store, event, guard)
-      const manual = manualRequest(event)
-      if (manual) {
-        track(runQueuedAction(store, executor, manual, `request:${event.id}`))
-        continue
-      }
+      if (handOver(event)) continue
       const queued = queuedPolicyRun(event)
       // A policy asked for through the API runs as its requester, dry if asked; others as the daemon.
       const asked = policyRequest(event)
@@ -298,6 +305,14 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
         recoveredFor = token
         for (const report of await executor.recover())
           log.info('[runtime] resumed run', { run: report.runId })
+        // Requests the old leader accepted into its lanes but died before beginning.
+        for (const event of await strandedRequests(store, EVENTS_CURSOR)) {
+          log.info('[runtime] resuming a queued request', {
+            event: event.id,
+            subject: event.subject,
+          })
+          handOver(event)
+        }
       }
       const leading = true
       // Remediation, then notices: on one store connection the notice writes would stand

@@ -1,9 +1,9 @@
 // Requests queued through `POST /api/v1/actions`: run them, and close the queued row with the outcome.
-import { eq } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import type { Executor } from '../act/index.ts'
 import type { TandemEvent } from '../health/index.ts'
 import type { Requester } from '../plugin/index.ts'
-import { runs, type Store } from '../store/index.ts'
+import { cursors, events, runs, type Store } from '../store/index.ts'
 
 export interface ManualRequest {
   runId?: string
@@ -113,4 +113,53 @@ export async function settleQueued(store: Store, runId: string, outcome: Outcome
       finishedAt: Date.now(),
     })
     .where(eq(runs.id, runId))
+}
+
+/**
+ * Runs requests on one subject one after another, in the order they were accepted: an operator
+ * who asks for a drain and then a restore means that order. Side by side, the second found the
+ * first's target busy (refused) or ran first, and the weight stayed 0.
+ */
+export function createRequestLanes() {
+  const lanes = new Map<string, Promise<void>>()
+  return (subject: string, work: () => Promise<void>): Promise<void> => {
+    const before = lanes.get(subject) ?? Promise.resolve()
+    const mine = before.then(work, work)
+    const tail = mine.catch(() => undefined)
+    lanes.set(subject, tail)
+    void tail.finally(() => {
+      if (lanes.get(subject) === tail) lanes.delete(subject)
+    })
+    return mine
+  }
+}
+
+/**
+ * API requests a previous leader handed to its lanes (their events are behind the cursor) but
+ * never began: their queued row is still `queued`, with no run. After a crash nothing else
+ * would carry them out. Oldest first, so their lanes keep the order they were accepted in.
+ */
+export async function strandedRequests(store: Store, cursorName: string): Promise<TandemEvent[]> {
+  const rows = await store.db
+    .select({ event: events })
+    .from(runs)
+    .innerJoin(events, eq(events.id, sql`json_extract(${runs.trigger}, '$.eventId')`))
+    .innerJoin(cursors, eq(cursors.name, cursorName))
+    .where(
+      and(
+        eq(runs.status, 'queued'),
+        eq(events.type, 'manual'),
+        sql`${events.id} <= ${cursors.position}`,
+        sql`json_extract(${runs.trigger}, '$.executedBy') IS NULL`,
+      ),
+    )
+    .orderBy(events.id)
+  return rows.map(({ event }) => ({
+    id: event.id,
+    type: event.type,
+    subject: event.subject,
+    at: event.at,
+    labels: event.labels,
+    payload: event.payload,
+  })) as TandemEvent[]
 }

@@ -148,8 +148,10 @@ describe('email', () => {
 
   it('retries a 4xx answer and delivers the mail once', async () => {
     const { notifier, store, clock } = await harness()
-    smtp.refuse = (n) =>
-      n === 1 ? { code: 451, message: 'Temporary local problem, try later' } : undefined
+    // The receiver counts messages across this file's tests: refuse this test's first one.
+    let answered = 0
+    smtp.refuse = () =>
+      ++answered === 1 ? { code: 451, message: 'Temporary local problem, try later' } : undefined
     const id = await notifier.sendTest('oncall')
     await notifier.deliverDue()
     const [first] = await store.db.select().from(outbox).where(eq(outbox.id, id))

@@ -9,6 +9,7 @@ import {
 } from '../../core/plugin/index.ts'
 import { EmailChannel } from './channel.ts'
 import { mailFor } from './message.ts'
+import { acquireSlot } from './slots.ts'
 import { closeTransports, dropTransport, transportFor } from './transport.ts'
 
 export default definePlugin({
@@ -30,6 +31,13 @@ async function sendEmail(
   channel: EmailChannel,
   ctx: NotifierContext,
 ): Promise<DeliveryResult> {
+  const release = await acquireSlot(ctx.channelName, channel.smtp.max_connections, ctx.signal)
+  if (!release)
+    return {
+      ok: false,
+      retry: true,
+      detail: `[email] not sent: every connection to ${channel.smtp.host} stayed busy past the timeout`,
+    }
   try {
     const transporter = await transportFor(channel, ctx)
     const info = await transporter.sendMail(mailFor(notice, ctx.rendered, channel))
@@ -40,6 +48,8 @@ async function sendEmail(
     return { ok: true, retry: false, detail: `[email] accepted by ${channel.smtp.host}: ${server}` }
   } catch (error) {
     return classify(error as SmtpError, ctx.channelName)
+  } finally {
+    release()
   }
 }
 

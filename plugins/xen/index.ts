@@ -13,7 +13,7 @@ import {
 } from '../../core/plugin/index.ts'
 import { XenConfig } from './config.ts'
 import { type HostView, hypervisors, survey, toolstackOf, whereAlive } from './hosts.ts'
-import { evacuate, migrate, restartElsewhere, runsOn } from './moves.ts'
+import { evacuate, migrate, restartElsewhere, runsOn, startWhereDown } from './moves.ts'
 import { isAlive } from './parse.ts'
 import { argvFor, planned } from './toolstack.ts'
 
@@ -28,6 +28,11 @@ const RestartInput = z.strictObject({
   vm: Name,
   /** The dead host; default the guest's declared home. It must be confirmed fenced first. */
   from: Name.optional(),
+  to: Name.optional(),
+})
+const StartInput = z.strictObject({
+  vm: Name,
+  /** Where to start it; default its declared host (when it answers), else the host with room. */
   to: Name.optional(),
 })
 const DomainsInput = z.strictObject({ host: Name.optional() })
@@ -135,6 +140,36 @@ export default definePlugin<XenConfig>({
           summary: `${move.vm} restarted on ${move.to} (its host ${from} is down)`,
           data: { ...move },
           commands: [planned(move.to, move.argv, `start ${move.vm}`)],
+        }
+      },
+      async verify(input, ctx) {
+        const to = input.to ?? (await whereNow(ctx, input.vm))
+        return to ? runsOn(ctx, input.vm, to) : { ok: false, detail: `${input.vm} runs nowhere` }
+      },
+    }),
+    start: defineAction<typeof StartInput, XenConfig>({
+      description:
+        'start a guest that runs nowhere, on its host (or the one with room); only when every hypervisor answers',
+      input: StartInput,
+      idempotent: true,
+      destructive: false,
+      scope: 'operate',
+      target: (input) => `vm/${input.vm}`,
+      describe: (input, ctx) => [
+        planned(
+          input.to ?? ctx.inventory.vm(input.vm)?.host ?? '?',
+          argvFor(ctx, toolstackOf(ctx, input.vm)).start(input.vm),
+          `start ${input.vm} if no hypervisor runs it and every one answers`,
+        ),
+      ],
+      async run(input, ctx) {
+        const started = await startWhereDown(ctx, input.vm, input.to)
+        if ('already' in started)
+          return { summary: `${input.vm} already runs on ${started.already}`, data: started }
+        return {
+          summary: `${started.vm} started on ${started.to} (it ran nowhere)`,
+          data: { ...started },
+          commands: [planned(started.to, started.argv, `start ${started.vm}`)],
         }
       },
       async verify(input, ctx) {

@@ -122,6 +122,48 @@ export async function restartElsewhere(
   return { vm, from, to: target, toolstack, argv }
 }
 
+/**
+ * Starts a guest that runs nowhere (its host crashed and came back before any failover, or it
+ * was stopped by hand) on `to`, else its declared host, else the host with room. Only when every
+ * hypervisor answers: a host that does not might still run it, and a second instance would
+ * corrupt its disks (that case is node-down-failover's, after a fence).
+ */
+export async function startWhereDown(
+  ctx: Ctx,
+  vm: string,
+  to: string | undefined,
+): Promise<Move | { vm: string; already: string }> {
+  const declared = ctx.inventory.vm(vm)
+  if (!declared) throw new PluginError('xen', 'UNKNOWN_VM', `${vm} is not declared under vms`)
+  const toolstack = toolstackOf(ctx, vm)
+  const views = await survey(ctx, toolstack)
+  const alive = whereAlive(views, vm)
+  if (alive.length === 1) return { vm, already: alive[0]! }
+  if (alive.length > 1)
+    throw new PluginError('xen', 'GUEST_RUNS_TWICE', `${vm} runs on ${alive.join(' and ')}`)
+  const dark = views.filter((v) => !v.reachable).map((v) => v.host)
+  if (dark.length > 0)
+    throw new PluginError(
+      'xen',
+      'HOST_UNREACHABLE',
+      `${dark.join(', ')} did not answer and might still run ${vm}: not starting it (once fenced, node-down-failover restarts it)`,
+    )
+  const target =
+    to ??
+    (views.some((v) => v.host === declared.host)
+      ? declared.host
+      : pickTarget(
+          ctx,
+          vm,
+          declared.memory_mib,
+          await capacities(ctx, toolstack, hypervisors(ctx)),
+        ))
+  const argv = argvFor(ctx, toolstack).start(vm)
+  const result = await run(ctx, target, argv, ctx.config.migrate_timeout)
+  failOn(result, target, argv.slice(0, 2).join(' '))
+  return { vm, from: declared.host, to: target, toolstack, argv }
+}
+
 /** Did the guest arrive? Reads the domain list (or virsh domstate) on the target. */
 export async function runsOn(ctx: Ctx, vm: string, host: string) {
   const state = await stateOn(ctx, toolstackOf(ctx, vm), host, vm)

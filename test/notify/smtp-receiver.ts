@@ -24,6 +24,8 @@ export interface SmtpReceiver {
   connections: number
   /** Answer the DATA of the n-th message (1-based) with this error instead of accepting it. */
   refuse?: (n: number) => { code: number; message: string } | undefined
+  /** Keep the n-th message at once but answer its DATA only this many ms later (a slow server). */
+  answerAfterMs?: (n: number) => number
   close(): Promise<void>
 }
 
@@ -83,7 +85,8 @@ export async function startSmtpReceiver(auth: {
       const chunks: Buffer[] = []
       stream.on('data', (chunk: Buffer) => chunks.push(chunk))
       stream.on('end', async () => {
-        const refusal = receiver.refuse?.(++dataCount)
+        const n = ++dataCount
+        const refusal = receiver.refuse?.(n)
         if (refusal)
           return callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }))
         const raw = Buffer.concat(chunks).toString('utf8')
@@ -97,7 +100,9 @@ export async function startSmtpReceiver(auth: {
           secure: session.secure,
           user: session.user as string | undefined,
         })
-        callback()
+        const slow = receiver.answerAfterMs?.(n) ?? 0
+        if (slow > 0) setTimeout(callback, slow)
+        else callback()
       })
     },
   })

@@ -251,10 +251,10 @@ async function plans(plugins: readonly PluginDefinition[], scenario: Scenario) {
 }
 
 describe('example policies with the contract test plugins', () => {
-  it('are eight, each documented by a comment at the top', async () => {
+  it('are nine, each documented by a comment at the top', async () => {
     const { readdir } = await import('node:fs/promises')
     const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml'))
-    expect(files).toHaveLength(8)
+    expect(files).toHaveLength(9)
     for (const f of files) expect(await readFile(`${dir}/${f}`, 'utf8')).toMatch(/^# /)
   })
   for (const scenario of scenarios)

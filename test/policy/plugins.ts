@@ -239,6 +239,11 @@ export const xen: PluginDefinition<{ bin: string }> = definePlugin({
       (i, ctx) => [{ argv: [ctx.config.bin, 'create', i.vm, i.to ?? 'auto'] }],
       { verify, scope: 'fence' },
     ),
+    start: action(
+      z.object({ vm: z.string(), to: NodeName.optional() }),
+      (i, ctx) => [{ argv: [ctx.config.bin, 'create', i.vm, i.to ?? 'home'] }],
+      { verify, destructive: false },
+    ),
   },
 })
 

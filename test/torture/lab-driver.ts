@@ -165,9 +165,11 @@ export async function startTortureLab(net: number, instances: 1 | 2): Promise<To
     },
     async request(body) {
       const slot = slots.find((s) => s.url && !s.frozen && s.child?.exitCode === null)
-      if (!slot?.url) return 0
+      // Read before any await: the daemon may die meanwhile (the supervisor then clears slot.url).
+      const url = slot?.url
+      if (!url) return 0
       token ||= await createToken(site)
-      const answer = await fetch(new URL('api/v1/actions', slot.url), {
+      const answer = await fetch(new URL('api/v1/actions', url), {
         method: 'POST',
         headers: {
           authorization: `Bearer ${token}`,
@@ -187,7 +189,8 @@ export async function startTortureLab(net: number, instances: 1 | 2): Promise<To
       for (const slot of slots) if (slot.frozen) lab.thaw(slot.index)
       await eventually(
         async () => slots.every((s) => s.child?.exitCode === null && s.url),
-        60_000,
+        // A restart under a load average of 30 (four engineers' labs) took over a minute.
+        120_000,
         'every daemon to serve',
       )
     },

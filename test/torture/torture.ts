@@ -166,6 +166,22 @@ async function quiesce(real: TortureReal, ms: number, log?: (line: string) => vo
     await new Promise((resolve) => setTimeout(resolve, 1_000))
   }
   log?.(`[torture] quiescent after ${Date.now() - healedAt} ms, ${found.length} violation(s)`)
+  if (found.length > 0) {
+    // What tandem did about it: the lab (and its store) is gone once the sequence ends.
+    const runs = await lab.sql(
+      `SELECT r.policy, r.status, group_concat(s.uses || ':' || s.status || coalesce('/' || s.blocked_by, ''), ' ') AS steps
+       FROM runs r LEFT JOIN steps s ON s.run_id = r.id GROUP BY r.id ORDER BY r.started_at`,
+    )
+    for (const r of runs) log?.(`[torture]   run ${r.policy} ${r.status}: ${r.steps ?? ''}`)
+    for (const slot of lab.daemons) {
+      const lines = slot
+        .output()
+        .split('\n')
+        .filter((l) => /\[(act|runtime)\]/.test(l))
+      for (const line of lines.slice(-25))
+        log?.(`[torture]   daemon ${slot.index}: ${line.slice(0, 300)}`)
+    }
+  }
   real.stats.checks += 1
   record(real, found)
   if (real.violations.length > 0) throw new Error(describe(real))
@@ -212,8 +228,11 @@ async function gather(lab: TortureLab): Promise<Evidence> {
 /** Adds violations not already known (the checks re-read the whole history every time). */
 function record(real: TortureReal, found: Violation[]) {
   for (const v of found)
-    if (!real.violations.some((k) => k.invariant === v.invariant && k.detail === v.detail))
+    if (!real.violations.some((k) => k.invariant === v.invariant && k.detail === v.detail)) {
       real.violations.push(v)
+      // Logged when found: a later harness error (a timeout at quiescence) must not hide them.
+      real.log(`[torture] violation [${v.invariant}] ${v.detail}`)
+    }
 }
 
 function describe(real: TortureReal): string {
