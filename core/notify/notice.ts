@@ -62,7 +62,10 @@ export function threadNotice(
         ? 'warning'
         : severityOf(thread.labels.severity),
     title: `${thread.title}: ${phrase}${done}${again}`,
-    summary: thread.detail.summary ?? `${phrase} (run ${thread.runId})`,
+    summary:
+      thread.detail.summary ??
+      pendingSummary(thread) ??
+      `${phrase} (run ${thread.runId || 'not started'})`,
     labels,
     events: alerts.map(eventOf),
     actions: thread.detail.steps,
@@ -125,12 +128,27 @@ const PHASE_PHRASE: Record<Exclude<ThreadState['phase'], 'pending'>, (policy: st
 /** What the notice says tandem is doing; a pending thread says what it will do, and when. */
 function phraseOf(thread: ThreadState, status: 'firing' | 'resolved', now: number): string {
   if (thread.phase !== 'pending') return PHASE_PHRASE[thread.phase](thread.policy)
-  if (status === 'resolved') return `it recovered before tandem acted; nothing was done`
+  if (status === 'resolved') return 'it recovered before tandem acted; nothing was done'
   const plan = thread.detail.pending
-  const what = plan && plan.steps.length > 0 ? listOf(plan.steps) : `run policy ${thread.policy}`
-  if (!plan) return `tandem will ${what}`
-  const wait = Math.max(0, Math.round((plan.dueAt - now) / 1000))
-  return `tandem will ${what} in ${wait} s unless it recovers (policy ${thread.policy})`
+  if (!plan) return `policy ${thread.policy} will act unless it recovers`
+  const wait = Math.round((plan.dueAt - now) / 1000)
+  const when = wait >= 1 ? `in ${wait} s unless it recovers` : 'unless it has just recovered'
+  return `${when}, tandem will ${intentOf(plan, thread.policy)}`
+}
+
+/** The policy's description in lower case ("fence a dead cluster node, then ..."), else its steps. */
+function intentOf(plan: { steps: string[]; description?: string }, policy: string): string {
+  const said = plan.description?.trim().replace(/\.$/, '')
+  if (said) return `${said.charAt(0).toLowerCase()}${said.slice(1)}`
+  return plan.steps.length > 0 ? listOf(plan.steps) : `run policy ${policy}`
+}
+
+/** What a pending notice's body says: the policy, its wait, and every step it will run. */
+export function pendingSummary(thread: ThreadState): string | undefined {
+  const plan = thread.detail.pending
+  if (thread.phase !== 'pending' || !plan) return undefined
+  const steps = plan.steps.map((step, i) => `${i + 1}. ${step}`).join('; ')
+  return `Policy ${thread.policy} acts at ${new Date(plan.dueAt).toISOString()} unless the cause clears first: ${steps}.`
 }
 
 /** "a, b and c" */

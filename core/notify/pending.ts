@@ -26,6 +26,8 @@ export interface PendingUpdate {
   dueAt: number
   /** The names of the steps it will run, in order. */
   steps: string[]
+  /** The policy's `description:`, what the headline says it will do; else the step names. */
+  description?: string
   /** Channels the policy names in `notify:`, told when it asks for `started`. */
   channels?: string[]
   notifyOn?: ('started' | 'succeeded' | 'failed' | 'blocked')[]
@@ -103,7 +105,7 @@ async function pendingOnce(ctx: NotifyContext, update: PendingUpdate): Promise<b
       steps: [],
       refused: [],
       story: key,
-      pending: { dueAt: update.dueAt, steps: update.steps },
+      pending: { dueAt: update.dueAt, steps: update.steps, description: update.description },
     },
     openedAt: ctx.now,
     updatedAt: ctx.now,

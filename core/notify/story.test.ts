@@ -67,7 +67,12 @@ async function later(ms = 120_000) {
 it('tells the failover as one story: what it will do and when, the outcome, then resolved', async () => {
   // A check of node2 fails first, then the node is called down and the policy starts to wait.
   await h.notifier.onEvents([event('check.failed', 'db/node2/pg', { ...node2, service: 'db' })])
-  await h.notifier.onPending({ ...pending, dueAt: h.clock.now() + 20_000 })
+  await h.notifier.onPending({
+    ...pending,
+    dueAt: h.clock.now() + 20_000,
+    description:
+      'Fence a dead cluster node, then move its traffic, services and guests to survivors.',
+  })
   await h.notifier.onEvents([event('node.down', 'node2', node2)])
   await later()
   await h.notifier.onRun(run('started'))
@@ -80,12 +85,15 @@ it('tells the failover as one story: what it will do and when, the outcome, then
   await later()
 
   expect(subjects()).toEqual([
-    '[tandem] PENDING: node node2 is down: tandem will fence the dead node, drain its real servers and relocate its cluster services in 20 s unless it recovers (policy node-down-failover)',
+    '[tandem] PENDING: node node2 is down: in 20 s unless it recovers, tandem will fence a dead cluster node, then move its traffic, services and guests to survivors',
     '[tandem] HANDLING: node node2 is down: tandem is handling it (policy node-down-failover)',
     '[tandem] SUCCEEDED: node node2 is down: policy node-down-failover succeeded',
     '[tandem] RESOLVED: node node2 is down: policy node-down-failover succeeded — resolved',
   ])
   // One thread for mail clients and receivers: every notice carries the first one's key.
+  expect(sent()[0]!.summary).toMatch(
+    /^Policy node-down-failover acts at .+ unless the cause clears first: 1\. fence the dead node; 2\. drain/,
+  )
   expect(new Set(sent().map((d) => d.groupKey))).toEqual(
     new Set(['thread/ops/pending:node.down:node2']),
   )
@@ -98,7 +106,7 @@ it('says "nothing was done" once when the cause clears before the policy acts', 
   await h.notifier.onEvents([event('node.up', 'node2', node2)])
   await later()
   expect(subjects()).toEqual([
-    '[tandem] PENDING: node node2 is down: tandem will fence the dead node, drain its real servers and relocate its cluster services in 20 s unless it recovers (policy node-down-failover)',
+    '[tandem] PENDING: node node2 is down: in 20 s unless it recovers, tandem will fence the dead node, drain its real servers and relocate its cluster services',
     '[tandem] RESOLVED: node node2 is down: it recovered before tandem acted; nothing was done',
   ])
 })

@@ -41,7 +41,7 @@ export interface ThreadDetail {
   /** The key the thread's first notice went out under: later notices thread under it too. */
   story?: string
   /** A pending thread: when the policy acts unless the cause clears, and what it will do. */
-  pending?: { dueAt: number; steps: string[] }
+  pending?: { dueAt: number; steps: string[]; description?: string }
 }
 
 export async function loadGroups(db: Db, keys: string[]): Promise<Map<string, GroupState>> {

@@ -18,6 +18,7 @@ export function pendingUpdate(match: PolicyMatch): PendingUpdate {
     labels: event.labels,
     dueAt: event.at + (policy.forMs ?? 0),
     steps: policy.steps.map((step) => step.name),
+    description: policy.description,
     channels: policy.notify.channels,
     notifyOn: policy.notify.on,
   }
