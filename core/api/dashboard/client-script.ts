@@ -90,8 +90,13 @@ export const CLIENT_SCRIPT = `
       cell.title = connections.error || 'active / inactive connections, read ' + new Date(connections.at).toLocaleTimeString()
     }
   }
+  let polling = false
   async function pollConnections() {
-    if (!token || document.hidden || !document.querySelector('[data-conns]')) return
+    if (polling || !token || document.hidden || !document.querySelector('[data-conns]')) return
+    polling = true
+    try { await readConnections() } finally { polling = false }
+  }
+  async function readConnections() {
     const res = await api('/api/v1/lvs/connections')
     if (!res.ok) return
     connections = await res.json()

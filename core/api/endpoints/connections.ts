@@ -1,7 +1,6 @@
 // Live LVS connection counts per real server, read from the directors on request (like `ipvsadm -L`).
 import { z } from 'zod'
 import { createCommandRunner, type PluginContext } from '../../plugin/index.ts'
-import { createReadOnlyRunner } from '../../policy/index.ts'
 import { endpoint } from '../route.ts'
 
 const Counts = z.object({
@@ -18,7 +17,7 @@ const ConnectionsOut = z.object({
   error: z.string().nullable(),
 })
 
-const READ_TIMEOUT_MS = 5_000
+const READ_TIMEOUT_MS = 15_000
 
 export const lvsConnections = endpoint({
   summary: 'Live active and inactive connections of every LVS real server',
@@ -35,8 +34,9 @@ export const lvsConnections = endpoint({
     const ctx: PluginContext = {
       config: found.plugin.config.parse(block),
       inventory,
-      // Reading only: a probe that tried to change the table would be refused here.
-      runner: createReadOnlyRunner(createCommandRunner({ inventory, log: api.log })),
+      // The runner the daemon's probes use: a probe only reads. (The plan's read-only runner
+      // does not know `ipvsadm -Ln --thresholds`, which lvs.table reads.)
+      runner: createCommandRunner({ inventory, log: api.log }),
       log: api.log,
       signal: AbortSignal.timeout(READ_TIMEOUT_MS),
       timeoutMs: READ_TIMEOUT_MS,
