@@ -106,6 +106,8 @@ export async function notifyRun(
       refused: scope.refused,
       dryRun: scope.dryRun,
       at: engine.clock.now(),
+      incidentKey: plan.incidentKey,
+      cause: { type: plan.event.type, subject: plan.event.subject },
     })
   } catch (error) {
     engine.log.error(`[act] notice for run ${scope.runId} failed: ${(error as Error).message}`)

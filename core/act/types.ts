@@ -61,6 +61,10 @@ export interface RunUpdate {
   refused: { what: string; guard: string; reason: string }[]
   dryRun: boolean
   at: number
+  /** The incident's key (`node.down:node2`): a story told before the run began continues. */
+  incidentKey: string
+  /** The event that caused the run: notices name it, not a check grouped under it. */
+  cause: { type: string; subject: string }
 }
 
 /** Implemented by the notify area (durable outbox); the executor only produces requests. */

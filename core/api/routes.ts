@@ -8,6 +8,7 @@ import {
   listApprovals,
   useApprovalLink,
 } from './endpoints/approvals.ts'
+import { lvsConnections } from './endpoints/connections.ts'
 import { dashboardIncident, dashboardPanels, dashboardShell } from './endpoints/dashboard.ts'
 import { listEvents } from './endpoints/events.ts'
 import { getIncident, listIncidents } from './endpoints/incidents.ts'
@@ -45,6 +46,7 @@ export const routeTable: readonly Route[] = [
   route('GET', '/metrics', 'read', metrics),
   route('GET', '/api/v1/whoami', 'read', whoami),
   route('GET', '/api/v1/status', 'read', getStatus),
+  route('GET', '/api/v1/lvs/connections', 'read', lvsConnections),
   route('GET', '/api/v1/targets', 'read', listTargets),
   route('GET', '/api/v1/targets/:target{.+}', 'read', getTarget),
   route('GET', '/api/v1/events', 'read', listEvents),

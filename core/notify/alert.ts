@@ -96,6 +96,10 @@ export function alertTitle(type: string, s: string, payload: Record<string, unkn
       return `service ${s} is degraded`
     case 'check.failed':
       return `check ${s} failed`
+    case 'check.recovered':
+      return `check ${s} recovered`
+    case 'node.up':
+      return `node ${s} is up`
     case 'flapping.start':
       return `${s} is flapping`
     case 'vm.down':

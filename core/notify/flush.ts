@@ -6,7 +6,7 @@ import { groupNotice } from './notice.ts'
 import { enqueue, type Guard } from './outbox.ts'
 import { mutingSilence } from './silences.ts'
 import { dueGroups, loadAlerts, remindableThreads, saveGroup } from './tables.ts'
-import { momentWrites, repeatOf, threadWrites } from './threads.ts'
+import { momentWrites, repeatOf, threadWrites } from './thread-writes.ts'
 import { commit, type Write } from './write.ts'
 
 const FLUSH_BATCH = 100

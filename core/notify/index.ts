@@ -8,6 +8,7 @@ export {
   type NotifierDeps,
 } from './notifier.ts'
 export type { OutboxStats } from './operator.ts'
+export type { PendingUpdate } from './pending.ts'
 export { renderNotice, subjectOf } from './render.ts'
 export { matchRoutes, type RouteMatch } from './route.ts'
 export {

@@ -17,7 +17,7 @@ import {
   snapshotOf,
   type ThreadState,
 } from './tables.ts'
-import { momentWrites, threadWrites } from './threads.ts'
+import { momentWrites, threadWrites } from './thread-writes.ts'
 import { commit, type Write, withRetry } from './write.ts'
 
 /** Where one alert change goes: its row, and the groups it may create. */

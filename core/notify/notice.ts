@@ -46,24 +46,37 @@ export function threadNotice(
 ): Notice {
   const outcome = thread.phase
   const labels = { ...thread.labels, outcome }
-  const phrase = PHASE_PHRASE[outcome](thread.policy)
-  const done = options.status === 'resolved' && outcome !== 'handling' ? ' — resolved' : ''
+  const phrase = phraseOf(thread, options.status, now)
+  const done =
+    options.status === 'resolved' && outcome !== 'handling' && outcome !== 'pending'
+      ? ' — resolved'
+      : ''
   const again = options.reminder ? ' (still unresolved)' : ''
   return {
     id: noticeId(now),
     receiver,
-    groupKey: `thread/${receiver}/${thread.key}`,
+    groupKey: `thread/${receiver}/${thread.detail.story ?? thread.key}`,
     status: options.status,
-    severity: outcome === 'succeeded' ? 'warning' : severityOf(thread.labels.severity),
+    severity:
+      outcome === 'succeeded' || outcome === 'held'
+        ? 'warning'
+        : severityOf(thread.labels.severity),
     title: `${thread.title}: ${phrase}${done}${again}`,
-    summary: thread.detail.summary ?? `${phrase} (run ${thread.runId})`,
+    summary:
+      thread.detail.summary ??
+      pendingSummary(thread) ??
+      `${phrase} (run ${thread.runId || 'not started'})`,
     labels,
     events: alerts.map(eventOf),
     actions: thread.detail.steps,
     refused: thread.detail.refused,
     links: incidentLinks(publicUrl, thread.key),
     outcome,
-    incident: { id: thread.key, runId: thread.runId, policy: thread.policy },
+    incident: {
+      id: thread.key,
+      ...(thread.runId ? { runId: thread.runId } : {}),
+      policy: thread.policy,
+    },
     createdAt: now,
   }
 }
@@ -104,11 +117,44 @@ export function escalationNotice(
   }
 }
 
-const PHASE_PHRASE: Record<ThreadState['phase'], (policy: string) => string> = {
+const PHASE_PHRASE: Record<Exclude<ThreadState['phase'], 'pending'>, (policy: string) => string> = {
   handling: (p) => `tandem is handling it (policy ${p})`,
   succeeded: (p) => `policy ${p} succeeded`,
   failed: (p) => `policy ${p} FAILED, a human is needed`,
   blocked: (p) => `policy ${p} was blocked`,
+  held: (p) => `tandem holds back (policy ${p}); further decisions go to the audit only`,
+}
+
+/** What the notice says tandem is doing; a pending thread says what it will do, and when. */
+function phraseOf(thread: ThreadState, status: 'firing' | 'resolved', now: number): string {
+  if (thread.phase !== 'pending') return PHASE_PHRASE[thread.phase](thread.policy)
+  if (status === 'resolved') return 'it recovered before tandem acted; nothing was done'
+  const plan = thread.detail.pending
+  if (!plan) return `policy ${thread.policy} will act unless it recovers`
+  const wait = Math.round((plan.dueAt - now) / 1000)
+  const when = wait >= 1 ? `in ${wait} s unless it recovers` : 'unless it has just recovered'
+  return `${when}, tandem will ${intentOf(plan, thread.policy)}`
+}
+
+/** The policy's description in lower case ("fence a dead cluster node, then ..."), else its steps. */
+function intentOf(plan: { steps: string[]; description?: string }, policy: string): string {
+  const said = plan.description?.trim().replace(/\.$/, '')
+  if (said) return `${said.charAt(0).toLowerCase()}${said.slice(1)}`
+  return plan.steps.length > 0 ? listOf(plan.steps) : `run policy ${policy}`
+}
+
+/** What a pending notice's body says: the policy, its wait, and every step it will run. */
+export function pendingSummary(thread: ThreadState): string | undefined {
+  const plan = thread.detail.pending
+  if (thread.phase !== 'pending' || !plan) return undefined
+  const steps = plan.steps.map((step, i) => `${i + 1}. ${step}`).join('; ')
+  return `Policy ${thread.policy} acts at ${new Date(plan.dueAt).toISOString()} unless the cause clears first: ${steps}.`
+}
+
+/** "a, b and c" */
+function listOf(items: string[]): string {
+  if (items.length <= 1) return items.join('')
+  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`
 }
 
 function eventOf(alert: AlertSnapshot): NoticeEvent {

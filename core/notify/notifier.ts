@@ -14,6 +14,7 @@ import { ingestEvents } from './ingest.ts'
 import { escalationNotice } from './notice.ts'
 import { type OutboxStats, outboxStats, retryDead, testNotice } from './operator.ts'
 import { pruneOutbox } from './outbox.ts'
+import { applyPending, type PendingUpdate } from './pending.ts'
 import { enableReceiver } from './receivers.ts'
 import { pruneAlerts } from './tables.ts'
 import { applyIncidentResolved, applyRunUpdate, type RunUpdate } from './threads.ts'
@@ -59,6 +60,8 @@ export interface Notifier {
   onEvents(events: readonly TandemEvent[]): Promise<void>
   /** A remediation moved (started, succeeded, failed, blocked). */
   onRun(update: RunUpdate): Promise<void>
+  /** A policy waits (`for:`) before acting on an event: the story's first notice. */
+  onPending(update: PendingUpdate): Promise<void>
   /** Same as onRun: the executor's `NoticeSink` name. */
   runUpdate(update: RunUpdate): Promise<void>
   /** An incident resolved: its thread's one "resolved" notice (nothing when already said). */
@@ -158,6 +161,10 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     },
     onRun,
     runUpdate: onRun,
+    async onPending(update) {
+      await applyPending(context(), update)
+      worker.kick()
+    },
     async incidentResolved(incident) {
       await applyIncidentResolved(context(), incident.incidentId)
       worker.kick()

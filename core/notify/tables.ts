@@ -8,7 +8,11 @@ import type { Write } from './write.ts'
 /** An alert as the store keeps it between events. */
 export type AlertRow = typeof notifyAlerts.$inferSelect
 
-export type Phase = 'handling' | 'succeeded' | 'failed' | 'blocked'
+/**
+ * `pending`: a policy waits (its `for:`) before acting; `held`: a guard (cooldown, rate) held the
+ * decision back, which goes to the audit, not to people.
+ */
+export type Phase = 'pending' | 'handling' | 'succeeded' | 'failed' | 'blocked' | 'held'
 
 /** One incident's notice thread. */
 export interface ThreadState {
@@ -34,6 +38,10 @@ export interface ThreadDetail {
   refused: { what: string; guard: string; reason: string }[]
   summary?: string
   dryRun?: boolean
+  /** The key the thread's first notice went out under: later notices thread under it too. */
+  story?: string
+  /** A pending thread: when the policy acts unless the cause clears, and what it will do. */
+  pending?: { dueAt: number; steps: string[]; description?: string }
 }
 
 export async function loadGroups(db: Db, keys: string[]): Promise<Map<string, GroupState>> {

@@ -1,29 +1,21 @@
 // Incident threads: one "handling it" notice per remediation, then its outcome, then resolved.
-import type { Config } from '../inventory/index.ts'
-import { hasLabels } from '../inventory/index.ts'
 import type { Notice } from '../plugin/index.ts'
 import { alertTitle } from './alert.ts'
 import type { NotifyContext } from './context.ts'
-import { type Dispatch, loadDispatch, recordNotice } from './dispatch.ts'
-import { type GroupState, takeUnnotified } from './groups.ts'
-import { threadNotice } from './notice.ts'
+import { loadDispatch } from './dispatch.ts'
+import { applyHeld, isHeld } from './held.ts'
 import type { Guard } from './outbox.ts'
-import { matchRoutes } from './route.ts'
-import { mutingSilence } from './silences.ts'
+import { adoptPending } from './pending.ts'
+import { loadAlerts, loadThreads, type Phase, type ThreadState } from './tables.ts'
 import {
-  type AlertRow,
-  loadAlerts,
-  loadGroups,
-  loadThreads,
-  type Phase,
-  saveAlert,
-  saveGroup,
-  saveThread,
-  snapshotOf,
-  type ThreadState,
-  unthreadedAlerts,
-} from './tables.ts'
-import { commit, type Write, withRetry } from './write.ts'
+  absorb,
+  coversFromLabels,
+  momentWrites,
+  receiversFor,
+  repeatOf,
+  threadWrites,
+} from './thread-writes.ts'
+import { commit, withRetry } from './write.ts'
 
 /**
  * How a remediation run is going, as the executor reports it. Structurally the executor's
@@ -48,6 +40,10 @@ export interface RunUpdate {
   summary?: string
   /** Alerts carrying all these labels belong to the incident; default node/service/vm labels. */
   covers?: Record<string, string>
+  /** The run's incident key (`node.down:node2`): a pending story under it is continued. */
+  incidentKey?: string
+  /** The event that caused the run: the thread's headline names it ("node node2 is down"). */
+  cause?: { type: string; subject: string }
 }
 
 /** Records a run update: the thread's state and the notices its moment calls for. */
@@ -82,65 +78,15 @@ export async function applyIncidentResolved(ctx: NotifyContext, incidentId: stri
     })
 }
 
-/** Notices for one moment of a thread, to each receiver; failures in maintenance escalate. */
-export function momentWrites(
-  next: ThreadState,
-  receivers: readonly string[],
-  alerts: AlertRow[],
-  status: 'firing' | 'resolved',
-  d: Dispatch,
-  options: { guard?: Guard; reminder?: boolean } = {},
-): Write[] {
-  const snapshots = alerts.map((row) => snapshotOf(row))
-  const labels = { ...next.labels, outcome: next.phase }
-  const escalate =
-    next.phase === 'failed' && mutingSilence(d.silences, labels, 'maintenance') !== undefined
-  const targets = new Set(receivers)
-  if (escalate && d.escalation) targets.add(d.escalation)
-  return [...targets].map((receiver) => {
-    const notice = threadNotice(
-      next,
-      receiver,
-      snapshots,
-      { status, reminder: options.reminder },
-      d.now,
-      d.publicUrl,
-    )
-    const mutable = !(escalate && receiver === d.escalation)
-    return recordNotice(notice, d, { guard: options.guard, mutable }).write
-  })
-}
-
-/** Orders thread writes around its notices so the notices only land if the thread write does. */
-export function threadWrites(
-  thread: ThreadState,
-  next: ThreadState | null,
-  notices: (guard?: Guard) => Write[],
-): Write[] {
-  const saved = saveThread(thread, next)
-  if (thread.rev !== null)
-    return [
-      ...notices({ table: 'notify_threads', key: thread.key, rev: thread.rev }),
-      ...saved.writes,
-    ]
-  if (saved.rev !== null)
-    return [
-      ...saved.writes,
-      ...notices({ table: 'notify_threads', key: thread.key, rev: saved.rev }),
-    ]
-  return notices()
-}
-
-/** The repeat interval that applies to a thread (its first route's, or the root's). */
-export function repeatOf(config: Config, labels: Record<string, string>): number {
-  if (!config.routes) return 14_400_000
-  return matchRoutes(config.routes, labels)[0]?.repeatIntervalMs ?? config.routes.repeat_interval
-}
-
 async function applyOnce(ctx: NotifyContext, update: RunUpdate): Promise<boolean> {
   const { store, config, now } = ctx
+  if (isHeld(update)) return applyHeld(ctx, update, causeTitle(update))
   const phase: Phase = update.moment === 'started' ? 'handling' : update.moment
-  const [existing] = await loadThreads(store.db, update.incidentId)
+  const [stored] = await loadThreads(store.db, update.incidentId)
+  const adopted = stored
+    ? undefined
+    : await adoptPending(ctx, update.incidentKey, update.incidentId)
+  const existing = stored ?? adopted?.thread
   const thread = existing ?? newThread(update, now)
   const labels = {
     ...update.labels,
@@ -165,14 +111,15 @@ async function applyOnce(ctx: NotifyContext, update: RunUpdate): Promise<boolean
       refused: update.refused ?? [],
       summary: update.summary,
       dryRun: update.dryRun,
+      story: thread.detail.story,
     },
     updatedAt: now,
     remindAt: now + repeatOf(config, { ...labels, outcome: phase }),
   }
   const absorbed = await absorb(ctx, next)
   const alerts = [...(await loadAlerts(store.db, next.alerts)).values()]
-  // A new thread is titled after the problem it absorbed ("node node2 is down") when it can be.
-  if (!existing && !update.title && alerts[0]) next.title = alerts[0].title
+  // Headlines name the cause (the trigger event), not the first check grouped under it.
+  if (!existing && !update.title && !update.cause && alerts[0]) next.title = alerts[0].title
   const firing = alerts.filter((a) => a.status === 'firing')
   // Success with nothing left firing ends the thread; a failure stays open until its reminder.
   const closes = phase === 'succeeded' && firing.length === 0
@@ -183,32 +130,11 @@ async function applyOnce(ctx: NotifyContext, update: RunUpdate): Promise<boolean
     silent
       ? []
       : momentWrites(next, next.receivers, alerts, closes ? 'resolved' : 'firing', d, { guard })
-  return commit(store.client, [...absorbed, ...threadWrites(thread, closes ? null : next, notices)])
-}
-
-/**
- * Moves firing alerts the thread covers into it. Groups whose receiver has not heard of an
- * alert yet (still in group_wait) lose it: the thread's notice speaks for it instead.
- */
-async function absorb(ctx: NotifyContext, thread: ThreadState): Promise<Write[]> {
-  const covered = (await unthreadedAlerts(ctx.store.db)).filter((row) =>
-    hasLabels(row.labels, thread.covers),
-  )
-  if (covered.length === 0) return []
-  const groups = await loadGroups(ctx.store.db, [...new Set(covered.flatMap((r) => r.groups))])
-  const touched = new Set<GroupState>()
-  const writes = covered.map((row) => {
-    const remaining = row.groups.filter((key) => {
-      const group = groups.get(key)
-      if (group && takeUnnotified(group, row.key)) return !touched.add(group)
-      return true
-    })
-    thread.alerts = [...new Set([...thread.alerts, row.key])]
-    return saveAlert({ ...row, groups: remaining, thread: thread.key, updatedAt: ctx.now })
-  })
-  for (const group of touched)
-    writes.push(...saveGroup(group, group.alerts.length > 0 ? group : null))
-  return writes
+  return commit(store.client, [
+    ...(adopted?.writes ?? []),
+    ...absorbed,
+    ...threadWrites(thread, closes ? null : next, notices),
+  ])
 }
 
 function newThread(update: RunUpdate, now: number): ThreadState {
@@ -217,7 +143,7 @@ function newThread(update: RunUpdate, now: number): ThreadState {
     runId: update.runId,
     policy: update.policy,
     phase: 'handling',
-    title: update.title ?? titleFromLabels(update.labels, update.policy),
+    title: causeTitle(update),
     labels: update.labels,
     covers: update.covers ?? coversFromLabels(update.labels),
     receivers: [],
@@ -230,25 +156,12 @@ function newThread(update: RunUpdate, now: number): ThreadState {
   }
 }
 
-function receiversFor(
-  ctx: NotifyContext,
-  labels: Record<string, string>,
-  channels: string[],
-): string[] {
-  const known = new Set(ctx.config.channels.map((c) => c.name))
-  const routed = ctx.config.routes
-    ? matchRoutes(ctx.config.routes, labels).map((r) => r.receiver)
-    : []
-  for (const name of channels)
-    if (!known.has(name))
-      ctx.log.warn('[notify] a policy names an unknown channel; skipped', { channel: name })
-  return [...new Set([...routed, ...channels.filter((c) => known.has(c))])]
-}
-
-function coversFromLabels(labels: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const name of ['node', 'service', 'vm']) if (labels[name]) out[name] = labels[name]
-  return out
+/** The thread's headline: the given title, else the cause event's alert title, else the labels. */
+export function causeTitle(update: RunUpdate): string {
+  if (update.title) return update.title
+  if (update.cause && update.cause.type !== 'manual' && update.cause.type !== 'schedule')
+    return alertTitle(update.cause.type, update.cause.subject)
+  return titleFromLabels(update.labels, update.policy)
 }
 
 /** "node node2 is down" from the trigger's labels, as the alert itself is titled. */

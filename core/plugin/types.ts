@@ -239,8 +239,11 @@ export interface Notice {
   actions: { step: string; uses: string; status: string; detail: string }[]
   refused: { what: string; guard: string; reason: string }[]
   links: { label: string; url: string }[]
-  /** Set on notices about a remediation: where it stands. */
-  outcome?: 'handling' | 'succeeded' | 'failed' | 'blocked' | 'escalated'
+  /**
+   * Set on notices about a remediation: where it stands. `pending`: it will act after its `for:`
+   * unless the cause clears; `held`: a guard (cooldown, rate) holds further decisions back.
+   */
+  outcome?: 'pending' | 'handling' | 'succeeded' | 'failed' | 'blocked' | 'held' | 'escalated'
   incident?: { id: string; runId?: string; policy?: string }
   createdAt: number
 }

@@ -37,6 +37,7 @@ import {
   settleQueued,
   strandedRequests,
 } from './manual-requests.ts'
+import { pendingUpdate } from './pending-notice.ts'
 import { heartbeat, startSharding } from './shards.ts'
 import { loadSite, type Site } from './site.ts'
 
@@ -276,6 +277,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
             track(queued ? run.then((report) => settleQueued(store, queued, report)) : run)
           }
           if (fire.length > 0 && waiting.length > 0) await executor.acting(ACTING_WAIT_MS)
+          for (const match of waiting) await notifier.onPending(pendingUpdate(match))
         },
       })
     }

@@ -23,10 +23,16 @@ export const WebhookPayloadV1 = z
       status: z.enum(['firing', 'resolved']),
       severity: z.enum(['info', 'warning', 'critical']),
       title: z.string(),
+      subject: z
+        .string()
+        .describe('The one-line headline, the same as the email subject ("[tandem] PENDING: ...")')
+        .optional(),
       summary: z.string(),
       labels: Labels,
       groupLabels: Labels.optional(),
-      outcome: z.enum(['handling', 'succeeded', 'failed', 'blocked', 'escalated']).optional(),
+      outcome: z
+        .enum(['pending', 'handling', 'succeeded', 'failed', 'blocked', 'held', 'escalated'])
+        .optional(),
       incident: z
         .object({ id: z.string(), runId: z.string().optional(), policy: z.string().optional() })
         .optional(),
@@ -67,10 +73,10 @@ export function bodyFor(
 ): string {
   if (format === 'alertmanager') return JSON.stringify(alertmanagerBody(notice))
   if (format === 'slack') return JSON.stringify(slackBody(notice, rendered))
-  return JSON.stringify(standardBody(notice))
+  return JSON.stringify(standardBody(notice, rendered))
 }
 
-export function standardBody(notice: Notice): WebhookPayloadV1 {
+export function standardBody(notice: Notice, rendered?: RenderedNotice): WebhookPayloadV1 {
   const iso = (ms: number) => new Date(ms).toISOString()
   return {
     version: 1,
@@ -78,6 +84,7 @@ export function standardBody(notice: Notice): WebhookPayloadV1 {
     timestamp: iso(notice.createdAt),
     data: {
       ...notice,
+      ...(rendered ? { subject: rendered.subject } : {}),
       events: notice.events.map((e) => ({
         ...e,
         at: iso(e.at),

@@ -77,6 +77,20 @@ it('drains and restores node3 at most once each within the cooldowns, and says w
   )
   expect(audited.length).toBe(blockedRuns.length)
 
+  // People hear of the held decisions once: at most one HELD notice per receiver, none BLOCKED
+  // for a cooldown. Counted in the outbox, where every notice is written before it is sent.
+  const notices = await lab.rows(
+    "SELECT receiver, json_extract(payload, '$.outcome') AS outcome, json_extract(payload, '$.title') AS title, json_extract(payload, '$.refused') AS refused FROM outbox",
+  )
+  const held = notices.filter((n) => n.outcome === 'held' || /flapping/i.test(String(n.title)))
+  const receivers = new Set(held.map((n) => n.receiver))
+  expect(held.length, JSON.stringify(held)).toBe(receivers.size)
+  const blockedByCooldown = notices.filter(
+    (n) => n.outcome === 'blocked' && /"guard":"(cooldown|max_runs)"/.test(String(n.refused)),
+  )
+  expect(blockedByCooldown, 'a BLOCKED notice per held decision').toEqual([])
+  console.log(`[e2e] flapping: ${notices.length} notices in the outbox, ${held.length} held`)
+
   // node3's forwarding method is kept through every edit.
   const web = (lab.world() as unknown as LabWorld).ipvs.tables.director?.services.find(
     (s) => s.port === 80,

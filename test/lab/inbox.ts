@@ -9,7 +9,7 @@ import { Webhook } from 'standardwebhooks'
 export interface InboxMessage {
   channel: 'email' | 'webhook'
   at: number
-  /** email: Subject; webhook: the payload's title. */
+  /** email: Subject; webhook: the payload's subject (the same line), else its title. */
   subject: string
   from?: string
   to?: string[]
@@ -140,9 +140,12 @@ async function startWebhook(
         )
       }
       seen.add(id)
-      // tandem's payload (v1) keeps the title under `data`; other formats at the top.
-      const parsed = JSON.parse(body) as { title?: string; data?: { title?: string } }
-      const title = parsed.data?.title ?? parsed.title ?? ''
+      // tandem's payload (v1) keeps the subject and title under `data`; other formats at the top.
+      const parsed = JSON.parse(body) as {
+        title?: string
+        data?: { title?: string; subject?: string }
+      }
+      const title = parsed.data?.subject ?? parsed.data?.title ?? parsed.title ?? ''
       keep({ channel: 'webhook', at: Date.now(), subject: title, id, verified, body }).then(
         () => res.writeHead(204).end(),
         () => res.writeHead(500).end(),

@@ -42,6 +42,7 @@ export const CLIENT_SCRIPT = `
     $('#login').hidden = true
     $('#app').hidden = false
     await refresh()
+    pollConnections().catch(() => {})
     if (!streaming) stream()
   }
 
@@ -73,7 +74,33 @@ export const CLIENT_SCRIPT = `
     const cluster = $('#cluster-name')
     $('#cluster').textContent = cluster && cluster.textContent ? cluster.textContent : ''
     $('#updated').textContent = 'updated ' + new Date().toLocaleTimeString()
+    showConnections()
     if (openIncident) await loadIncident(openIncident)
+  }
+
+  // Live connection counts (never stored): read from the directors every few seconds, like
+  // watching \`ipvsadm -L\`, and written into the cells next to the weights.
+  let connections = null
+  function showConnections() {
+    if (!connections) return
+    for (const cell of document.querySelectorAll('[data-conns]')) {
+      const [service, node] = cell.dataset.conns.split('/')
+      const counts = (connections.services[service] || {})[node]
+      cell.textContent = counts && counts.active !== null ? counts.active + ' / ' + counts.inactive : '—'
+      cell.title = connections.error || 'active / inactive connections, read ' + new Date(connections.at).toLocaleTimeString()
+    }
+  }
+  let polling = false
+  async function pollConnections() {
+    if (polling || !token || document.hidden || !document.querySelector('[data-conns]')) return
+    polling = true
+    try { await readConnections() } finally { polling = false }
+  }
+  async function readConnections() {
+    const res = await api('/api/v1/lvs/connections')
+    if (!res.ok) return
+    connections = await res.json()
+    showConnections()
   }
   const soon = () => { clearTimeout(timer); timer = setTimeout(() => refresh().catch(() => {}), 200) }
 
@@ -171,6 +198,7 @@ export const CLIENT_SCRIPT = `
     start().catch(() => {})
   })
 
+  setInterval(() => pollConnections().catch(() => {}), 5000)
   // Relative times ("3m ago") stay right between updates.
   setInterval(() => { if (token && !document.hidden) soon() }, 30000)
   if (token) start().catch(() => {})

@@ -9,7 +9,8 @@ export function Summary({ status }: { status: ClusterStatus }) {
   const badServices = status.services.filter((s) => ['down', 'degraded'].includes(s.health.state))
   const unclean = status.nodes.filter((n) => n.fence?.state === 'unclean')
   const { openIncidents, pendingApprovals, activeSilences } = status.summary
-  const unknown = status.nodes.filter((n) => n.health.state === 'unknown')
+  // A node nothing can judge says so on its card; it is not "waiting" for anything.
+  const unknown = status.nodes.filter((n) => n.health.state === 'unknown' && n.watched)
   const problems = [
     ...badNodes.map((n) => `${n.name} is ${n.health.state}`),
     ...unclean.map(
@@ -27,8 +28,8 @@ export function Summary({ status }: { status: ClusterStatus }) {
         </div>
       ) : unknown.length > 0 ? (
         <div class="banner waiting" id="banner">
-          Waiting for the first probe results ({unknown.length} of {status.nodes.length} nodes not
-          reported yet).
+          Waiting for the first probe results ({unknown.length} of{' '}
+          {status.nodes.filter((n) => n.watched).length} watched nodes not reported yet).
         </div>
       ) : (
         <div class="banner calm" id="banner">
@@ -89,12 +90,17 @@ function NodeCard({ node, now }: { node: NodeStatus; now: number }) {
   return (
     <div class={`node ${node.health.state}`} data-node={node.name}>
       <h3>
-        {node.name} <Badge state={node.health.state} />
+        {node.name}{' '}
+        <Badge
+          state={node.health.state}
+          label={!node.watched && node.health.state === 'unknown' ? 'no verdict' : undefined}
+        />
         {node.fence ? (
           <Badge state={node.fence.state} label={`fence: ${node.fence.state}`} />
         ) : null}
       </h3>
       {node.fence?.reason ? <div class="fence-reason muted">{node.fence.reason}</div> : null}
+      {node.verdictNote ? <div class="verdict-note muted">{node.verdictNote}</div> : null}
       <div class="addr">
         {node.address} ·{' '}
         {node.roles.map((r) => (
@@ -170,51 +176,70 @@ function ServiceBlock({ service: s }: { service: ServiceStatus }) {
             : ''}
         </div>
       ) : null}
-      {s.realServers.length > 0 ? (
-        <table>
-          <thead>
-            <tr>
-              <th>real server</th>
-              <th>address</th>
-              <th>weight</th>
-              <th>state</th>
-              <th>checks</th>
-            </tr>
-          </thead>
-          <tbody>
-            {s.realServers.map((r) => (
-              <tr data-real-server={`${s.name}/${r.node}`}>
-                <td>{r.node}</td>
-                <td class="mono">
-                  {r.address}:{r.port} <span class="muted">{r.forwarding}</span>
-                </td>
-                <td class="weight">
-                  {r.inTable === false ? (
-                    <span class="live0">not in IPVS table</span>
-                  ) : r.liveWeight === null ? (
-                    r.weight
-                  ) : (
-                    <span class={r.liveWeight === 0 ? 'live0' : ''}>
-                      {r.liveWeight} <span class="muted">/ {r.weight}</span>
-                    </span>
-                  )}
-                </td>
-                <td>
-                  <Badge state={r.health.state} />
-                </td>
-                <td>
-                  {Object.entries(r.checks).map(([name, state]) => (
-                    <span class="chip">
-                      {name}: {state}
-                    </span>
-                  ))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      {s.realServers.length > 0 ? <ServerTable service={s} /> : null}
     </div>
+  )
+}
+
+/**
+ * A service's servers. An LVS service shows what `ipvsadm -L` shows (forwarding, weight, active
+ * and inactive connections); a service without LVS has no weights or routes to show.
+ */
+function ServerTable({ service: s }: { service: ServiceStatus }) {
+  const lvs = s.lvs !== null
+  return (
+    <table class={lvs ? 'lvs' : 'plain'}>
+      <thead>
+        <tr>
+          <th>{lvs ? 'real server' : 'node'}</th>
+          <th>address</th>
+          {lvs ? <th>weight</th> : null}
+          {lvs ? <th title="active / inactive connections (ipvsadm -L)">conns</th> : null}
+          <th>state</th>
+          <th>checks</th>
+        </tr>
+      </thead>
+      <tbody>
+        {s.realServers.map((r) => (
+          <tr data-real-server={`${s.name}/${r.node}`}>
+            <td>{r.node}</td>
+            <td class="mono">
+              {r.address}:{r.port} {lvs ? <span class="muted">{r.forwarding}</span> : null}
+            </td>
+            {lvs ? (
+              <td class="weight">
+                <Weight server={r} />
+              </td>
+            ) : null}
+            {lvs ? (
+              <td class="conns mono" data-conns={`${s.name}/${r.node}`}>
+                {r.connections ? `${r.connections.active} / ${r.connections.inactive}` : '—'}
+              </td>
+            ) : null}
+            <td>
+              <Badge state={r.health.state} />
+            </td>
+            <td>
+              {Object.entries(r.checks).map(([name, state]) => (
+                <span class="chip">
+                  {name}: {state}
+                </span>
+              ))}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+function Weight({ server: r }: { server: ServiceStatus['realServers'][number] }) {
+  if (r.inTable === false) return <span class="live0">not in IPVS table</span>
+  if (r.liveWeight === null) return <>{r.weight}</>
+  return (
+    <span class={r.liveWeight === 0 ? 'live0' : ''}>
+      {r.liveWeight} <span class="muted">/ {r.weight}</span>
+    </span>
   )
 }
 

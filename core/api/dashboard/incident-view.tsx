@@ -2,6 +2,7 @@
 /** @jsxImportSource hono/jsx */
 import type { IncidentDetail } from '../views/incident-detail.ts'
 import { Ago, Badge, Commands, isoTime } from './bits.tsx'
+import { IncidentPicture } from './incident-picture.tsx'
 
 export function IncidentView({ detail, now }: { detail: IncidentDetail; now: number }) {
   const { incident } = detail
@@ -23,6 +24,7 @@ export function IncidentView({ detail, now }: { detail: IncidentDetail; now: num
         ) : null}{' '}
         · key <code>{incident.key}</code>
       </p>
+      <IncidentPicture detail={detail} now={now} />
       {detail.timeline.length === 0 ? <p class="empty">Nothing recorded yet.</p> : null}
       <ol class="timeline">
         {detail.timeline.map((t) => (

@@ -21,6 +21,9 @@ export function dashboardCsp(nonce: string): string {
   ].join('; ')
 }
 
+const ICON =
+  "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'><circle cx='8' cy='8' r='6' fill='%234fb477'/></svg>"
+
 export function Shell({ nonce }: { nonce: string }) {
   return (
     <html lang="en">
@@ -29,6 +32,8 @@ export function Shell({ nonce }: { nonce: string }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
         <title>tandem</title>
+        {/* An icon of its own: without one, every load asks for /favicon.ico and logs a 404. */}
+        <link rel="icon" href={ICON} />
         <style nonce={nonce}>{raw(STYLE)}</style>
       </head>
       <body>

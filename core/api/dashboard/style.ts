@@ -87,4 +87,13 @@ body:not(.can-operate) .needs-operate{display:none}
 .timeline pre{margin:6px 0 0;padding:6px 8px;background:#0c1116;border-radius:6px;overflow-x:auto}
 .drawer{border-color:#3a4a5c}
 .empty{color:var(--muted);font-style:italic}
+.incident-picture{display:block;margin:4px 0 14px;background:#0c1116;border-radius:6px}
+.incident-picture text{fill:var(--text);font-size:11px;font-family:ui-monospace,Menlo,Consolas,monospace}
+.incident-picture text.axis{fill:var(--muted)}
+.incident-picture .lane rect,.incident-picture .lane circle{fill:var(--unk)}
+.incident-picture .s-succeeded rect,.incident-picture .s-succeeded circle{fill:var(--ok)}
+.incident-picture .s-failed rect,.incident-picture .s-failed circle,.incident-picture .s-blocked rect{fill:var(--bad)}
+.incident-picture .s-waiting rect,.incident-picture .s-running rect{fill:var(--warn)}
+.verdict-note{font-size:12px;margin:2px 0 4px}
+.conns{font-variant-numeric:tabular-nums}
 `

@@ -1,6 +1,7 @@
 // The cluster at a glance, from the inventory and the store: what the status route and the dashboard show.
 import { healthTarget } from '../../health/index.ts'
 import type { Inventory, Service } from '../../inventory/index.ts'
+import { isBuiltinKind } from '../../probe/index.ts'
 import type { HealthSnapshot } from './health-snapshot.ts'
 import { type BuildMemo, reuse } from './status-parts.ts'
 
@@ -24,6 +25,11 @@ export interface RealServerStatus {
   liveWeight: number | null
   /** In the director's IPVS table now; null while no lvs.table probe has reported. */
   inTable: boolean | null
+  /**
+   * Active and inactive connections now (ipvsadm's ActiveConn/InActConn), when the API read
+   * them live (`GET /api/v1/services/{name}/stats`); never stored, so null in stored views.
+   */
+  connections?: { active: number; inactive: number } | null
   health: Health
   /** Check name → state, e.g. `{ http: 'up' }`. */
   checks: Record<string, TargetState>
@@ -76,6 +82,13 @@ export interface NodeStatus {
   clusterServices: string[]
   /** `service:port` of every real server on this node. */
   serves: string[]
+  /**
+   * Why this node has no verdict of its own, or rests on one vantage point: `no checks of its
+   * own`, `its checks watch the cluster, not itself`, `membership only`. Null: checked directly.
+   */
+  verdictNote: string | null
+  /** False when nothing can ever give it a verdict: "unknown" there is not "waiting". */
+  watched: boolean
 }
 
 export interface VmStatus {
@@ -203,6 +216,7 @@ export function buildClusterStatus(
         guests,
         clusterServices,
         serves,
+        ...watchOf(inv, node.name),
       }))
     }),
     services,
@@ -344,4 +358,27 @@ function stringField(detail: Record<string, unknown> | undefined, key: string): 
 
 function liveOf(detail: Record<string, unknown> | undefined) {
   return detail ? { live: detail } : {}
+}
+
+/**
+ * What can give a node its verdict (core/health/node-votes.ts): its own built-in checks, the
+ * checks of the LVS services it serves, the cluster's membership when it is a member.
+ */
+function watchOf(inv: Inventory, name: string): Pick<NodeStatus, 'verdictNote' | 'watched'> {
+  const node = inv.node(name)
+  const own = (node?.checks ?? []).some((c) => isBuiltinKind(c.kind))
+  const served = inv
+    .realServersOn(name)
+    .some((r) => (r.service.lvs || !r.service.cluster) && r.service.checks.length > 0)
+  if (own || served) return { verdictNote: null, watched: true }
+  const membership = inv.config.nodes.some((n) =>
+    (n.checks ?? []).some((c) => /\.(membership|status)$/.test(c.kind)),
+  )
+  if (membership && node?.roles.includes('cluster'))
+    return { verdictNote: 'membership only', watched: true }
+  const note =
+    (node?.checks ?? []).length > 0
+      ? 'no verdict: its checks watch the cluster, not itself'
+      : 'no verdict: no checks of its own'
+  return { verdictNote: note, watched: false }
 }

@@ -1,7 +1,7 @@
 // `tandem demo` (what `npm start` runs): the daemon on the bundled demo inventory and the lab.
 import { mkdir } from 'node:fs/promises'
 import { delimiter, resolve } from 'node:path'
-import { loadConfig } from '../../inventory/index.ts'
+import { type Config, loadConfig } from '../../inventory/index.ts'
 import { startDaemon } from '../../runtime/index.ts'
 import { type Command, parseOptions } from '../command.ts'
 import { demoToken } from '../demo-token.ts'
@@ -35,8 +35,7 @@ export const demoCommand: Command = {
     const servers = await startNodeServers(config)
     const inbox = await startInbox({
       file: resolve('data/lab-inbox.jsonl'),
-      smtpPort: 2525,
-      webhookPort: 8089,
+      ...receiversOf(config),
       webhookSecret: process.env.TANDEM_DEMO_WEBHOOK_SECRET,
     })
     const daemon = await startDaemon({
@@ -58,7 +57,7 @@ export const demoCommand: Command = {
         'tandem demo is running.',
         `  dashboard:  ${daemon.url}  (token: ${token})`,
         `  lab world:  ${process.env.TANDEM_LAB_WORLD}`,
-        `  mail/hooks: ${resolve('data/lab-inbox.jsonl')} (SMTP 127.0.0.1:2525, webhook ${inbox.webhookUrl})`,
+        `  mail/hooks: ${resolve('data/lab-inbox.jsonl')} (SMTP 127.0.0.1:${inbox.smtpPort}, webhook ${inbox.webhookUrl})`,
         'Try: npx tandem lab fail node2    (then watch the dashboard; `npx tandem lab reset` to undo)',
         'Press Ctrl-C to stop.',
         '',
@@ -68,4 +67,27 @@ export const demoCommand: Command = {
     await Promise.all([servers.close(), inbox.close()])
     return 0
   },
+}
+
+/**
+ * Where the lab's catchers listen: the ports tandem.yaml's channels send to (its email relay, its
+ * webhook URL), so a copy of the demo on other ports needs no other change.
+ */
+function receiversOf(config: Config): {
+  smtpPort: number
+  webhookPort: number
+  webhookPath: string
+} {
+  const email = config.channels.find((c) => c.type === 'email')?.with as
+    | { smtp?: { port?: unknown } }
+    | undefined
+  const hook = config.channels.find((c) => c.type === 'webhook')?.with as
+    | { url?: unknown }
+    | undefined
+  const url = typeof hook?.url === 'string' && URL.canParse(hook.url) ? new URL(hook.url) : null
+  return {
+    smtpPort: typeof email?.smtp?.port === 'number' ? email.smtp.port : 2525,
+    webhookPort: url?.port ? Number(url.port) : 8089,
+    webhookPath: url?.pathname ?? '/hooks/tandem',
+  }
 }
