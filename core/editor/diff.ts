@@ -75,14 +75,15 @@ function middle(a: string[], b: string[], aAt: number, bAt: number): Op[] {
       i++
       j++
     } else if (
-      j < m &&
-      (i === n || (lcs[i * (m + 1) + j + 1] as number) >= (lcs[(i + 1) * (m + 1) + j] as number))
+      i < n &&
+      (j === m || (lcs[(i + 1) * (m + 1) + j] as number) >= (lcs[i * (m + 1) + j + 1] as number))
     ) {
-      ops.push({ kind: '+', text: b[j] as string, aLine: aAt + i, bLine: bAt + j })
-      j++
-    } else {
+      // Removals before additions, as diff -u prints a changed line.
       ops.push({ kind: '-', text: a[i] as string, aLine: aAt + i, bLine: bAt + j })
       i++
+    } else {
+      ops.push({ kind: '+', text: b[j] as string, aLine: aAt + i, bLine: bAt + j })
+      j++
     }
   }
   return ops
