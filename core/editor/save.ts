@@ -33,7 +33,7 @@ export interface SaveRequest {
 export interface SaveResult {
   version: string
   files: string[]
-  git?: { commit: string }
+  git?: { commit: string } | { error: string }
 }
 
 const locks = new Map<string, Promise<unknown>>()
@@ -74,7 +74,11 @@ async function saveNow(request: SaveRequest): Promise<SaveResult> {
   for (const [path, text] of request.texts) await writeAtomically(path, text)
   const saved = await openConfig(request.main)
   const result: SaveResult = { version: saved.version, files: paths }
-  if (repo && request.git) result.git = await commit(repo, paths, request.git)
+  // The files are saved either way: a failed commit is reported, not turned into a failed save.
+  if (repo && request.git)
+    result.git = await commit(repo, paths, request.git).catch((error: Error) => ({
+      error: `[editor] git commit failed: ${error.message.split('\n')[0]}`,
+    }))
   return result
 }
 

@@ -103,7 +103,7 @@ export const saveConfigRoute = endpoint({
   response: z.object({
     version: z.string(),
     files: z.array(z.string()),
-    git: z.object({ commit: z.string() }).optional(),
+    git: z.union([z.object({ commit: z.string() }), z.object({ error: z.string() })]).optional(),
     reload: z.string(),
   }),
   handler: async ({ c, api, body, caller }) => {
