@@ -1,4 +1,7 @@
 // Every route declares a scope; each answers 401 without a token, 403 with the wrong scope, 2xx with the right one.
+import { copyFile, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp, routeTable, type Scope } from '../core/api/index.ts'
 import { createLogger } from '../core/log.ts'
@@ -13,7 +16,7 @@ interface Example {
 
 /** One working request per route (a route added without an example fails the walk below). */
 type Seed = Awaited<ReturnType<typeof seedIncident>>
-const examples: Record<string, (seed: Seed, n: number) => Example> = {
+const examples: Record<string, (seed: Seed, n: number) => Example | Promise<Example>> = {
   'GET /healthz': () => ({ path: '/healthz' }),
   'GET /readyz': () => ({ path: '/readyz' }),
   'GET /api/v1/openapi.json': () => ({ path: '/api/v1/openapi.json' }),
@@ -42,6 +45,21 @@ const examples: Record<string, (seed: Seed, n: number) => Example> = {
     body: { reason: 'not now' },
   }),
   'GET /api/v1/silences': () => ({ path: '/api/v1/silences' }),
+  'GET /api/v1/config': () => ({ path: '/api/v1/config' }),
+  'POST /api/v1/config/preview': async (_s, n) => ({
+    path: '/api/v1/config/preview',
+    body: { version: await configVersion(), changes: [walkLabel(n)] },
+  }),
+  'POST /api/v1/config': async (_s, n) => {
+    const version = await configVersion()
+    const changes = [walkLabel(n)]
+    const res = await call(h, 'POST', '/api/v1/config/preview', {
+      token: h.tokens.admin,
+      body: { version, changes },
+    })
+    const { preview } = (await res.json()) as { preview: string }
+    return { path: '/api/v1/config', body: { version, changes, preview, message: `walk ${n}` } }
+  },
   'POST /api/v1/silences': () => ({
     path: '/api/v1/silences',
     body: { matchers: [{ label: 'node', value: 'node2' }], duration: '1h', comment: 'disk swap' },
@@ -80,10 +98,27 @@ const WRONG: Record<Scope, Scope> = {
 
 let h: Harness
 let n = 0
+let configDir: string
 beforeAll(async () => {
-  h = await startHarness()
+  // The editor's routes write their config: a copy of the demo's, not the repository's.
+  configDir = await mkdtemp(join(tmpdir(), 'tandem-auth-config-'))
+  await copyFile('tandem.yaml', join(configDir, 'tandem.yaml'))
+  h = await startHarness({ configFile: join(configDir, 'tandem.yaml') })
 })
-afterAll(async () => h?.close())
+afterAll(async () => {
+  await h?.close()
+  if (configDir) await rm(configDir, { recursive: true, force: true })
+})
+
+async function configVersion(): Promise<string> {
+  const res = await call(h, 'GET', '/api/v1/config', { token: h.tokens.admin })
+  return ((await res.json()) as { version: string }).version
+}
+
+/** A harmless edit that differs each time, so every save changes the file. */
+function walkLabel(n: number) {
+  return { op: 'set', at: ['services', { name: 'web' }, 'labels', 'walk'], value: `w${n}` }
+}
 
 describe('route table', () => {
   it('lists every route the app serves, each with a scope and an example here', async () => {
@@ -125,7 +160,7 @@ describe.each(routeTable.filter((r) => r.access !== 'signed'))(
   (entry) => {
     const example = async () => {
       const seed = await seedIncident(h.store, Date.now(), `walk${++n}`)
-      return examples[`${entry.method} ${entry.path}`]!(seed, n)
+      return await examples[`${entry.method} ${entry.path}`]!(seed, n)
     }
     const send = async (token?: string) => {
       const e = await example()

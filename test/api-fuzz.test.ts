@@ -1,4 +1,7 @@
 // Property-based fuzzing of every route with every scope: no 5xx, no scope escalation, the server keeps serving.
+import { copyFile, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { allows, routeTable, type Scope } from '../core/api/index.ts'
@@ -11,8 +14,13 @@ import { type Harness, startHarness } from './api-harness.ts'
 const RUNS = Number(process.env.TANDEM_FUZZ_RUNS ?? 400)
 
 let h: Harness
+let configDir: string
 beforeAll(async () => {
+  // A copy of the demo config, so the editor's routes (admin) read and write a real file.
+  configDir = await mkdtemp(join(tmpdir(), 'tandem-fuzz-config-'))
+  await copyFile('tandem.yaml', join(configDir, 'tandem.yaml'))
   h = await startHarness({
+    configFile: join(configDir, 'tandem.yaml'),
     webhookSecrets: { lab: ['whsec_ZGVtby13ZWJob29rLXNlY3JldA=='] },
     policies: () => [
       {
@@ -25,7 +33,10 @@ beforeAll(async () => {
     ],
   })
 })
-afterAll(async () => h?.close())
+afterAll(async () => {
+  await h?.close()
+  if (configDir) await rm(configDir, { recursive: true, force: true })
+})
 
 const HOSTILE = [
   '',
@@ -66,8 +77,32 @@ const validAction = fc.constantFrom(
   { uses: 'xen.migrate', with: { vm: 'guest1', to: 'node3' }, reason: 'r', dryRun: true },
   { policy: 'planned-maintenance', with: { node: 'node1' }, reason: 'r' },
 )
+/** Editor change sets: well-formed shapes with hostile names, paths and values. */
+const configEdit = fc.record(
+  {
+    version: fc.oneof(fc.stringMatching(/^[0-9a-f]{32}$/), text),
+    changes: fc.array(
+      fc.oneof(
+        fc.record({
+          op: fc.constantFrom('add', 'set', 'remove'),
+          at: fc.array(fc.oneof(text, fc.record({ name: text }), fc.record({ node: text })), {
+            maxLength: 5,
+          }),
+          value: fc.jsonValue(),
+        }),
+        fc.record({ op: fc.constant('replace'), file: text, text }),
+      ),
+      { maxLength: 3 },
+    ),
+    preview: fc.stringMatching(/^[0-9a-f]{64}$/),
+    message: text,
+    commit: fc.oneof(fc.boolean(), fc.jsonValue()),
+  },
+  { requiredKeys: [] },
+)
 const body = fc.oneof(
   validAction.map((b) => JSON.stringify(b)),
+  configEdit.map((b) => JSON.stringify(b)),
   actionBody.map((b) => JSON.stringify(b)),
   fc.jsonValue().map((v) => JSON.stringify(v)),
   deep,

@@ -11,7 +11,12 @@ import {
   createApp,
   type Scope,
 } from '../core/api/index.ts'
-import { createInventory, type Inventory, parseConfig } from '../core/inventory/index.ts'
+import {
+  createInventory,
+  type Inventory,
+  loadConfig,
+  parseConfig,
+} from '../core/inventory/index.ts'
 import { createLogger } from '../core/log.ts'
 import { createMetrics, type Metrics } from '../core/metrics/index.ts'
 import { createRegistry } from '../core/plugin/index.ts'
@@ -44,13 +49,16 @@ export const LINK_SECRET = 'test-link-secret-0123456789abcdef'
 
 /** Starts tandem's app on 127.0.0.1:<random> over a fresh file store. */
 export async function startHarness(
-  options: ApiConfig & { policies?: AppDeps['policies'] } = {},
+  options: ApiConfig & { policies?: AppDeps['policies']; configFile?: string } = {},
 ): Promise<Harness> {
-  const { policies, ...config } = options
+  const { policies, configFile, ...config } = options
   const dir = await mkdtemp(join(tmpdir(), 'tandem-api-'))
   const store = await openStore(`file:${join(dir, 'tandem.db')}`)
+  // With a config file the editor's routes read and write it; without, they answer 404.
   const inventory = createInventory(
-    parseConfig('tandem.yaml', await readFile('tandem.yaml', 'utf8')),
+    configFile
+      ? await loadConfig(configFile)
+      : parseConfig('tandem.yaml', await readFile('tandem.yaml', 'utf8')),
   )
   const metrics = createMetrics()
   const log = createLogger({ level: 'silent', destination: process.stderr })
@@ -59,6 +67,7 @@ export async function startHarness(
     inventory,
     // The real actions, so each request is checked against the scope its action declares.
     registry: createRegistry(builtinPlugins),
+    configFile,
     policies,
     metrics,
     log,

@@ -40,6 +40,8 @@ export interface AppDeps {
   store: Store
   inventory: Inventory | (() => Inventory)
   registry?: Registry
+  /** The config file the site was loaded from: the editor's routes read and write it. */
+  configFile?: string
   /** The loaded policies, so a policy request is checked against every step's scope. */
   policies?: () => readonly PolicySteps[]
   metrics: Metrics
@@ -58,6 +60,7 @@ export interface ApiContext {
   store: Store
   inventory(): Inventory
   registry?: Registry
+  configFile?: string
   policies?: () => readonly PolicySteps[]
   metrics: Metrics
   shared: TandemMetrics
@@ -76,6 +79,7 @@ export function resolveDeps(deps: AppDeps): ApiContext {
     store: deps.store,
     inventory: typeof inventory === 'function' ? inventory : () => inventory,
     registry: deps.registry,
+    configFile: deps.configFile,
     policies: deps.policies,
     metrics: deps.metrics,
     shared: tandemMetrics(deps.metrics),

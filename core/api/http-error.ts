@@ -4,7 +4,8 @@ import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { z } from 'zod'
-import { type ErrorCode, TandemError } from '../errors.ts'
+import { ChangeError } from '../editor/index.ts'
+import { ConfigError, type ErrorCode, TandemError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 
 /** An error with an explicit HTTP status, for the cases TandemError codes do not name (410, 415 ...). */
@@ -73,7 +74,7 @@ interface Classified {
   status: ContentfulStatusCode
   code: string
   message: string
-  issues?: { field: string; message: string }[]
+  issues?: { field: string; message: string; file?: string; line?: number; col?: number }[]
 }
 
 function classify(error: Error): Classified {
@@ -85,6 +86,16 @@ function classify(error: Error): Classified {
       code: 'BAD_REQUEST',
       message: '[api] invalid request',
       issues: error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+    }
+  // A config the editor would write: every problem, positioned as `tandem check` prints it.
+  if (error instanceof ConfigError)
+    return { status: 400, code: error.code, message: error.message, issues: error.issues }
+  if (error instanceof ChangeError)
+    return {
+      status: 400,
+      code: error.code,
+      message: error.message,
+      issues: [{ field: error.field, message: error.message }],
     }
   if (error instanceof TandemError)
     return { status: STATUS_OF[error.code] ?? 500, code: error.code, message: error.message }

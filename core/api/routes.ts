@@ -8,6 +8,7 @@ import {
   listApprovals,
   useApprovalLink,
 } from './endpoints/approvals.ts'
+import { getConfig, previewConfig, saveConfigRoute } from './endpoints/config.ts'
 import { lvsConnections } from './endpoints/connections.ts'
 import { dashboardIncident, dashboardPanels, dashboardShell } from './endpoints/dashboard.ts'
 import { listEvents } from './endpoints/events.ts'
@@ -61,6 +62,9 @@ export const routeTable: readonly Route[] = [
   route('GET', '/api/v1/silences', 'read', listSilences),
   route('POST', '/api/v1/silences', 'operate', createSilence),
   route('DELETE', '/api/v1/silences/:id', 'operate', expireSilence),
+  route('GET', '/api/v1/config', 'admin', getConfig),
+  route('POST', '/api/v1/config/preview', 'admin', previewConfig),
+  route('POST', '/api/v1/config', 'admin', saveConfigRoute),
   route('POST', '/ingest/alertmanager', 'ingest', ingestAlertmanager),
   route('POST', '/ingest/webhook/:source', 'signed', ingestWebhook),
   route('GET', '/approve/:token', 'signed', approvalLinkPage),

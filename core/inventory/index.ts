@@ -20,6 +20,7 @@ export {
 } from './re2.ts'
 export * from './schema.ts'
 export { createSecretResolver, redact, type SecretResolver } from './secrets.ts'
+export { INCLUDABLE, includedFiles } from './split.ts'
 export type { XrefIssue } from './xref.ts'
 export {
   fieldPath,

@@ -28,14 +28,15 @@ export async function loadConfig(
   file: string = DEFAULT_CONFIG_FILE,
   options: LoadOptions = {},
 ): Promise<Config> {
-  const main = parseYaml(file, await readSource(file))
+  const read = (path: string) => options.texts?.get(path) ?? readSource(path)
+  const main = parseYaml(file, await read(file))
   if ('issues' in main) throw new ConfigError(main.issues)
   const files = await includedFiles(main)
   if ('issues' in files) throw new ConfigError(files.issues)
   const parts: YamlSource[] = []
   const issues: SourceIssue[] = []
   for (const part of files) {
-    const parsed = parseYaml(part, await readSource(part))
+    const parsed = parseYaml(part, await read(part))
     if ('issues' in parsed) issues.push(...parsed.issues)
     else parts.push(parsed)
   }
@@ -50,6 +51,8 @@ export async function loadConfig(
  */
 export interface LoadOptions {
   checks?: readonly ((config: Config) => XrefIssue[])[]
+  /** Texts to validate instead of the files on disk, by path (the editor's unsaved changes). */
+  texts?: ReadonlyMap<string, string>
 }
 
 /** Validates config text already in memory (tests, the API, hot reload); no includes. */

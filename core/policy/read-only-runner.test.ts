@@ -10,6 +10,8 @@ const ro = (argv: string[], stdin?: string) => isReadOnlyCommand({ argv, stdin }
 describe('isReadOnlyCommand', () => {
   it('lets the query forms of the cluster tools through', () => {
     expect(ro(['ipvsadm', '-L', '-n'])).toBe(true)
+    // The lvs plugin reads thresholds with bundled flags: a plan of lvs.reconcile needs it.
+    expect(ro(['ipvsadm', '-Ln', '--thresholds'])).toBe(true)
     expect(ro(['/usr/sbin/ipvsadm', '-L', '-n', '--stats', '-t', '192.0.2.10:80'])).toBe(true)
     expect(ro(['clustat', '-x'])).toBe(true)
     expect(ro(['crm_mon', '--output-as=xml'])).toBe(true)
@@ -25,6 +27,8 @@ describe('isReadOnlyCommand', () => {
       false,
     )
     expect(ro(['ipvsadm', '-L', '-Z'])).toBe(false)
+    expect(ro(['ipvsadm', '-LZ'])).toBe(false)
+    expect(ro(['ipvsadm', '-Ln', '-a', '-t', '192.0.2.10:80'])).toBe(false)
     expect(ro(['clusvcadm', '-r', 'db'])).toBe(false)
     expect(ro(['crm_resource', '--locate', '--move', '-r', 'db'])).toBe(false)
     expect(ro(['xl', 'migrate', 'guest1', 'node3'])).toBe(false)

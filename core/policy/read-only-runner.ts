@@ -39,7 +39,7 @@ export function isReadOnlyCommand(spec: CommandSpec): boolean {
     case 'crm_mon':
       return true
     case 'ipvsadm':
-      return has('-L', '-l', '--list', '-S', '--save') && !has(...IPVSADM_CHANGES)
+      return ipvsadmQuery(args)
     case 'cman_tool':
       return ['status', 'nodes', 'services'].includes(args[0] ?? '')
     case 'corosync-quorumtool':
@@ -104,6 +104,15 @@ export function isReadOnlyCommand(spec: CommandSpec): boolean {
     default:
       return false
   }
+}
+
+/** ipvsadm (popt) bundles short options: `-Ln` is `-L -n`, `-LZ` is `-L -Z`. */
+function ipvsadmQuery(args: readonly string[]): boolean {
+  const flags = args.flatMap((a) =>
+    /^-[A-Za-z]{2,}$/.test(a) ? [...a.slice(1)].map((ch) => `-${ch}`) : [a],
+  )
+  const has = (...names: string[]) => flags.some((f) => names.includes(f))
+  return has('-L', '-l', '--list', '-S', '--save') && !has(...IPVSADM_CHANGES)
 }
 
 const IPVSADM_CHANGES = [

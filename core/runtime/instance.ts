@@ -157,6 +157,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     store,
     inventory,
     registry,
+    configFile: site.configFile,
     policies: () => policies.policies(),
     metrics,
     log,
