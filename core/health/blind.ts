@@ -20,6 +20,8 @@ export class BlindWatch {
   private failing = 0
   private seen = 0
   private readonly failingByNode = new Map<string, number>()
+  /** Checks with a result, per node: a node already judged down leaves the count whole. */
+  private readonly seenByNode = new Map<string, number>()
   private readonly failingChecks = new Set<CheckRecord>()
   /** Checks probed here that have not answered since they were expected (start, takeover). */
   private readonly unheard = new Set<CheckRecord>()
@@ -35,6 +37,7 @@ export class BlindWatch {
   update(check: CheckRecord, before: boolean | undefined, after: boolean): void {
     if (before === undefined) {
       this.seen++
+      bump(this.seenByNode, check.target.node, 1)
       this.unheard.delete(check)
     }
     if (before === after) return
@@ -58,16 +61,21 @@ export class BlindWatch {
     if (before === undefined) return
     if (before === false) this.update(check, false, true)
     this.seen--
+    bump(this.seenByNode, check.target.node, -1)
   }
 
   /**
    * Blind when more than `threshold` of the targets with a result fail, across more than one
-   * node (one dead node is a dead node, not a blind monitor). Returns the change, if any.
+   * node (one dead node is a dead node, not a blind monitor). Nodes already judged down are left
+   * out: a fenced node's failing checks, with a few slow answers elsewhere, held every step of
+   * its failover as monitor_blind, and blindness never cleared while the node stayed dead.
+   * Returns the change, if any.
    */
-  evaluate(): 'blind' | 'sighted' | undefined {
+  evaluate(isDown: (node: string) => boolean = () => false): 'blind' | 'sighted' | undefined {
     if (this.unheard.size > 0) return undefined
-    const fraction = this.fraction()
-    if (!this.blind && fraction > this.threshold && this.failingByNode.size >= 2) {
+    const fraction = this.fraction(isDown)
+    const nodes = [...this.failingByNode.keys()].filter((node) => !isDown(node)).length
+    if (!this.blind && fraction > this.threshold && nodes >= 2) {
       this.blind = true
       return 'blind'
     }
@@ -94,7 +102,20 @@ export class BlindWatch {
     }
   }
 
-  private fraction(): number {
-    return this.seen === 0 ? 0 : this.failing / this.seen
+  private fraction(isDown: (node: string) => boolean = () => false): number {
+    let failing = this.failing
+    let seen = this.seen
+    for (const [node, count] of this.seenByNode)
+      if (isDown(node)) {
+        seen -= count
+        failing -= this.failingByNode.get(node) ?? 0
+      }
+    return seen <= 0 ? 0 : failing / seen
   }
+}
+
+function bump(counts: Map<string, number>, key: string, by: number): void {
+  const next = (counts.get(key) ?? 0) + by
+  if (next === 0) counts.delete(key)
+  else counts.set(key, next)
 }

@@ -383,6 +383,34 @@ describe('health engine', () => {
     expect(d.engine.blind).toBe(false)
   })
 
+  // Regression (issue 18, the newcomer's demo): once node2 was judged down, its own failing
+  // checks plus a few slow answers elsewhere made tandem call itself blind, and the rest of
+  // node2's failover (the guest restart) was refused until node2 came back.
+  it('leaves a node already judged down out of the blind count, and still sees a real blackout', () => {
+    const { inventory, targets } = setup()
+    const d = new Driver(createHealthEngine({ inventory, targets }))
+    const all = healthy(targets)
+    d.rounds(2, all)
+    const node2Dead = {
+      ...all,
+      'node/node2/ssh': 'critical',
+      'web/node2/http': 'critical',
+    } as const
+    expect(types(d.rounds(3, node2Dead))).toContain('node.down node2')
+    // Three slow answers on two other nodes: 5 of 8 fail, but node2's are a dead node's.
+    const slow = {
+      ...node2Dead,
+      'node/director/members': 'timeout',
+      'node/switch/icmp': 'timeout',
+      'web/node1/http': 'timeout',
+    } as const
+    expect(types(d.round(slow)).filter((t) => t.startsWith('monitor'))).toEqual([])
+    expect(d.engine.blind).toBe(false)
+    // Everything else goes dark too: that is still blindness.
+    const dark = Object.fromEntries(targets.map((t) => [t.id, 'timeout' as const]))
+    expect(types(d.round(dark))).toContain('monitor.blind monitor')
+  })
+
   it('a sharded engine judges blindness on the checks it probes, not on all of them', () => {
     const { inventory, targets } = setup()
     const mine = targets.filter((t) => t.id.includes('node1') || t.id.includes('node2'))

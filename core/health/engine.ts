@@ -272,7 +272,10 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
       if (record.viewsMembership) views = true
     }
     if (views) clusterRow(out)
-    const sight = watch.evaluate()
+    const sight = watch.evaluate((name) => {
+      const node = nodes.get(name)
+      return node !== undefined && isDownOrUnreachable(node)
+    })
     if (sight === 'sighted') sightedAt = now
     // Against what the store says, not this instance's last change: the row may have been
     // written by another instance (the shared rows change hands) or left by one that died.
