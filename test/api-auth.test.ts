@@ -23,6 +23,7 @@ const examples: Record<string, (seed: Seed, n: number) => Example | Promise<Exam
   'GET /metrics': () => ({ path: '/metrics' }),
   'GET /api/v1/whoami': () => ({ path: '/api/v1/whoami' }),
   'GET /api/v1/status': () => ({ path: '/api/v1/status' }),
+  'GET /api/v1/lvs/connections': () => ({ path: '/api/v1/lvs/connections' }),
   'GET /api/v1/targets': () => ({ path: '/api/v1/targets?limit=5' }),
   'GET /api/v1/targets/:target{.+}': () => ({ path: '/api/v1/targets/web/node1/http' }),
   'GET /api/v1/events': () => ({ path: '/api/v1/events?type=node.down' }),
