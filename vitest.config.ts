@@ -11,8 +11,7 @@ export default defineConfig({
     pool: 'forks',
     // vitest's default (cores − 1) is ONE worker on a 2-core CI machine. The long files mostly
     // wait on probe intervals and child processes, so two workers keep both cores busy.
-    // TANDEM_TEST_WORKERS=1 (CI) runs one file at a time: two end-to-end labs (or the qemu VM and
-    // a lab) side by side make probes time out often enough for tandem to call itself blind.
+    // TANDEM_TEST_WORKERS=1 runs one file at a time (slower; for telling load from a real fault).
     maxWorkers: Number(process.env.TANDEM_TEST_WORKERS) || Math.max(2, availableParallelism() - 1),
     sequence: { sequencer: SlowFirstSequencer },
   },

@@ -55,7 +55,15 @@ it('shows the real servers with the weights IPVS has, and a steady lab writes no
     'the IPVS weights in the status API',
   )
   expect((await service('db')).cluster).toMatchObject({ owner: 'node2', state: 'started' })
-  const vm = (await status()).vms.find((v) => v.name === 'guest1')
+  // The guest's verdict needs every hypervisor's answer (a guest that runs nowhere is down).
+  const vm = await eventually(
+    async () => {
+      const found = (await status()).vms.find((v) => v.name === 'guest1')
+      return found?.health?.state !== 'unknown' && found
+    },
+    30_000,
+    "guest1's verdict",
+  )
   expect(vm).toMatchObject({ host: 'node2', health: { state: 'up' } })
 
   // Steady state: probes keep running (ipvs every 2 s, guests every 3 s) but nothing changes,

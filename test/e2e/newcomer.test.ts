@@ -129,7 +129,7 @@ it('npm start, fail node2, watch it repaired, read the story, recover node2', as
   expect(await picture.locator('[data-lane=wait]').count()).toBe(1)
   expect(await picture.locator('[data-lane=step]').count()).toBeGreaterThanOrEqual(4)
   expect(await picture.locator('[data-lane=verify]').count()).toBe(1)
-  const lanes = await picture.innerText()
+  const lanes = (await picture.textContent()) ?? ''
   expect(lanes).toMatch(/node-down-failover waits \(for:\) \d/)
   expect(lanes).toMatch(/fence the dead node · [\d.]+ s · succeeded/)
 

@@ -32,8 +32,16 @@ it('node2 crashing and booting at once (guest1 lost with it) starts guest1 again
   expect(world.xen.domains.guest1).toMatchObject({ host: 'node2', state: 'running' })
   expect(world.xen.violations ?? []).toEqual([])
   // Health saw it go and come back; the incident the loss opened is resolved by vm.up.
-  const events = await lab.rows(
-    "SELECT type FROM events WHERE subject = 'guest1' AND type LIKE 'vm.%' ORDER BY id",
+  // vm.up comes from the first guest probe after the start.
+  const events = await eventually(
+    async () => {
+      const rows = await lab.rows(
+        "SELECT type FROM events WHERE subject = 'guest1' AND type LIKE 'vm.%' ORDER BY id",
+      )
+      return rows.some((e) => e.type === 'vm.up') && rows
+    },
+    20_000,
+    'vm.up for guest1',
   )
   expect(events.map((e) => e.type)).toEqual(['vm.down', 'vm.up'])
   await eventually(
