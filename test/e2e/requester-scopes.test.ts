@@ -1,4 +1,5 @@
 // Issue 17 findings 1 and 2 on the demo lab: a policy request runs as its requester, and a dry run changes nothing.
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { events } from '../../core/store/index.ts'
 import { type DemoLab, eventually, startDemoLab } from './demo-lab.ts'
@@ -6,7 +7,17 @@ import { type DemoLab, eventually, startDemoLab } from './demo-lab.ts'
 const NET = 51
 let lab: DemoLab
 beforeAll(async () => {
-  lab = await startDemoLab({ net: NET, smtpPort: 25351, webhookPort: 28351, timing: 'quick' })
+  // The shipped policy alone: on a loaded machine a real-server policy could drain node1 on its
+  // own, and the dry run's "nothing changed" would then fail for the wrong reason.
+  lab = await startDemoLab({
+    net: NET,
+    smtpPort: 25351,
+    webhookPort: 28351,
+    timing: 'quick',
+    policyFiles: {
+      'planned-maintenance.yaml': readFileSync('policies/planned-maintenance.yaml', 'utf8'),
+    },
+  })
 })
 afterAll(() => lab?.close())
 
