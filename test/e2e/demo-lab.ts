@@ -1,4 +1,5 @@
 // The demo, started the way `npm start` starts it, on a private copy: lab world, node ports, inbox, daemon.
+import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join, resolve } from 'node:path'
@@ -305,6 +306,8 @@ function silentLog() {
 export interface DaemonProcess {
   child: import('node:child_process').ChildProcess
   output(): string
+  /** The signal that ended it (SIGKILL at a crash point), or null on a plain exit. */
+  exited: Promise<NodeJS.Signals | null>
 }
 
 /** The argv of `tandem run` on the lab site (any free port), after the node binary. */
@@ -314,27 +317,42 @@ export function runArgv(site: LabSite, args: string[] = []): string[] {
   return ['bin/tandem.js', 'run', ...files, '--listen', '127.0.0.1:0', ...args]
 }
 
+/** Starts one daemon process on the site (extra `env`, e.g. TANDEM_CRASH_AT); does not wait. */
+export function spawnDaemon(
+  site: LabSite,
+  options: { args?: string[]; env?: Record<string, string> } = {},
+): DaemonProcess {
+  const log: string[] = []
+  const child = spawn(process.execPath, runArgv(site, options.args), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  })
+  child.stdout!.on('data', (chunk) => log.push(String(chunk)))
+  child.stderr!.on('data', (chunk) => log.push(String(chunk)))
+  // 'exit', not 'close': a killed daemon's orphans (a fence agent mid-run) keep its pipes open.
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.once('exit', (_code, signal) => resolve(signal)),
+  )
+  return { child, output: () => log.join(''), exited }
+}
+
+/** Resolves with the daemon's URL once it serves. */
+export function serving(daemon: DaemonProcess): Promise<string> {
+  return eventually(
+    async () => /tandem is running: (http:\S+)/.exec(daemon.output())?.[1],
+    60_000,
+    'the daemon to serve',
+  )
+}
+
 /** Starts `count` daemon processes on the site's one database file; resolves once all serve. */
 export async function spawnDaemons(
   site: LabSite,
   count: number,
   args: string[] = [],
 ): Promise<DaemonProcess[]> {
-  const { spawn } = await import('node:child_process')
-  const daemons = Array.from({ length: count }, () => {
-    const log: string[] = []
-    const child = spawn(process.execPath, runArgv(site, args), {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    child.stdout!.on('data', (chunk) => log.push(String(chunk)))
-    child.stderr!.on('data', (chunk) => log.push(String(chunk)))
-    return { child, output: () => log.join('') }
-  })
-  await eventually(
-    async () => daemons.every((d) => d.output().includes('tandem is running')),
-    60_000,
-    `${count} daemons`,
-  )
+  const daemons = Array.from({ length: count }, () => spawnDaemon(site, { args }))
+  await Promise.all(daemons.map(serving))
   return daemons
 }
 

@@ -1,14 +1,20 @@
 // Issue 17 finding 3 inside a real daemon: a ReDoS silence matched against hostile labels never stalls /healthz.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createApiToken } from '../../core/api/index.ts'
 import { openStore } from '../../core/store/index.ts'
-import { eventually, type LabSite, runArgv, startLabSite } from './demo-lab.ts'
+import {
+  type DaemonProcess,
+  eventually,
+  type LabSite,
+  serving,
+  spawnDaemon,
+  startLabSite,
+} from './demo-lab.ts'
 
 /** Seconds to minutes in a backtracking engine against 30+ characters that lack the X. */
 const REDOS = '(.*.*.*.*.*.*)*X'
 let site: LabSite
-let daemon: ChildProcess
+let daemon: DaemonProcess
 
 beforeAll(async () => {
   site = await startLabSite({
@@ -20,20 +26,13 @@ beforeAll(async () => {
   })
 })
 afterAll(async () => {
-  daemon?.kill('SIGKILL')
+  daemon?.child.kill('SIGKILL')
   await site?.close()
 })
 
 it('keeps answering /healthz while its notifier matches a ReDoS silence against 4 KiB labels', async () => {
-  const log: string[] = []
-  daemon = spawn(process.execPath, runArgv(site), { stdio: ['ignore', 'pipe', 'pipe'] })
-  daemon.stdout!.on('data', (chunk) => log.push(String(chunk)))
-  daemon.stderr!.on('data', (chunk) => log.push(String(chunk)))
-  const url = await eventually(
-    async () => /tandem is running: (http:\S+)/.exec(log.join(''))?.[1],
-    60_000,
-    'the daemon to serve',
-  )
+  daemon = spawnDaemon(site)
+  const url = await serving(daemon)
   const store = await openStore(site.storeUrl)
   const tokens = await (async () => {
     try {

@@ -1,14 +1,22 @@
 // Issue 17: a requester's run killed mid-way resumes after a restart with the requester's scopes, not the daemon's.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createClient } from '@libsql/client'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { readWorld } from '../lab/world.mjs'
-import { eventually, type LabSite, query, reconcileLvs, runArgv, startLabSite } from './demo-lab.ts'
+import {
+  type DaemonProcess,
+  eventually,
+  type LabSite,
+  query,
+  reconcileLvs,
+  serving,
+  spawnDaemon,
+  startLabSite,
+} from './demo-lab.ts'
 
 const NET = 53
 let site: LabSite
-let daemon: { child: ChildProcess; log: string[]; exited: Promise<NodeJS.Signals | null> }
+let daemon: DaemonProcess
 
 beforeAll(async () => {
   // The shipped policy alone: no other policy's step can reach the crash point first.
@@ -46,7 +54,7 @@ it('resumes an operate caller’s run after a SIGKILL between steps and still re
   // process, so the daemon's first step is the requester's.
   start({ TANDEM_CRASH_AT: 'step.outcome#1' })
   const armed = daemon
-  await running(armed)
+  await serving(armed)
   await reconcileLvs(site)
   expect(node1WebWeight()).toBeGreaterThan(0)
   expect(world().xen.domains.guest2?.host).toBe('node1')
@@ -55,6 +63,8 @@ it('resumes an operate caller’s run after a SIGKILL between steps and still re
   // before the policy file gained its migration step (the API itself refuses it today).
   const client = createClient({ url: site.storeUrl })
   try {
+    // The daemon writes the same file: wait for its write lock as the API's own store does.
+    await client.execute('PRAGMA busy_timeout = 10000')
     await client.execute({
       sql: 'INSERT INTO events (type, subject, at, labels, payload, dedup_key) VALUES (?, ?, ?, ?, ?, ?)',
       args: [
@@ -82,7 +92,7 @@ it('resumes an operate caller’s run after a SIGKILL between steps and still re
 
   const signal = await armed.exited
   expect(signal).toBe('SIGKILL')
-  expect(armed.log.join('')).toContain('[crash-points] SIGKILL at step.outcome')
+  expect(armed.output()).toContain('[crash-points] SIGKILL at step.outcome')
   // Killed mid-run: the first drain is journaled, the migration not begun.
   const [killed] = await query(
     site,
@@ -119,10 +129,6 @@ it('resumes an operate caller’s run after a SIGKILL between steps and still re
   expect(node1WebWeight()).toBe(0)
 }, 240_000)
 
-function running(d: typeof daemon) {
-  return eventually(async () => d.log.join('').includes('tandem is running'), 60_000, 'daemon')
-}
-
 function steps(runId: string) {
   return query(
     site,
@@ -131,15 +137,5 @@ function steps(runId: string) {
 }
 
 function start(env: Record<string, string>) {
-  const log: string[] = []
-  const child = spawn(process.execPath, runArgv(site, ['--lease', '1500ms']), {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  })
-  child.stdout!.on('data', (chunk) => log.push(String(chunk)))
-  child.stderr!.on('data', (chunk) => log.push(String(chunk)))
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.once('close', (_code, signal) => resolve(signal)),
-  )
-  daemon = { child, log, exited }
+  daemon = spawnDaemon(site, { args: ['--lease', '1500ms'], env })
 }
