@@ -134,10 +134,8 @@ describe('hostile targets', () => {
           return [e.subject, last!]
         }),
     )
-    expect(failed['node/hang/http']).toMatchObject({
-      status: 'timeout',
-      detail: 'timeout after 400 ms (response)',
-    })
+    expect(failed['node/hang/http']!.status).toBe('timeout')
+    expect(failed['node/hang/http']!.detail).toMatch(/^timeout after 400 ms \(response[;)]/)
     expect(failed['node/reset/http']).toMatchObject({
       status: 'critical',
       detail: 'response ECONNRESET',
@@ -152,10 +150,10 @@ describe('hostile targets', () => {
       status: 'critical',
       detail: 'tls DEPTH_ZERO_SELF_SIGNED_CERT',
     })
-    expect(failed['node/stubborn/plugin']).toMatchObject({
-      status: 'timeout',
-      detail: 'timeout after 400 ms (process group killed)',
-    })
+    expect(failed['node/stubborn/plugin']!.status).toBe('timeout')
+    expect(failed['node/stubborn/plugin']!.detail).toMatch(
+      /^timeout after 400 ms \(process group killed[;)]/,
+    )
     expect(failed['node/nagios/check_http']!.status).toBe('critical')
     expect(failed['node/nagios/check_http']!.detail).toMatch(/timeout after 1 seconds/i)
     for (const result of Object.values(failed)) expect(result.latencyMs).toBeLessThan(3_500)

@@ -1,7 +1,7 @@
 // The exec probe: a Nagios-compatible plugin run as an argv array, killed as a group at its timeout.
 import { TandemError } from '../errors.ts'
 import { parsePluginOutput, statusOfExitCode } from './nagios.ts'
-import { type ProbeResult, result } from './result.ts'
+import { type ProbeResult, result, timedOut } from './result.ts'
 import { runCaptured } from './spawn-capture.ts'
 import type { CheckTarget } from './targets.ts'
 
@@ -40,8 +40,7 @@ export function createExecProbe(target: CheckTarget): (timeoutMs: number) => Pro
     })
     if (out.spawnError)
       return result('unknown', startedAt, `cannot run ${argv[0]}: ${out.spawnError}`)
-    if (out.timedOut)
-      return result('timeout', startedAt, `timeout after ${timeoutMs} ms (process group killed)`)
+    if (out.timedOut) return timedOut(startedAt, timeoutMs, 'process group killed', out.stalledMs)
     const parsed = parsePluginOutput(out.stdout)
     const data: Record<string, unknown> = { exitCode: out.code, perfdata: parsed.perfdata }
     if (parsed.long) data.long = parsed.long.slice(0, MAX_PLUGIN_OUTPUT)

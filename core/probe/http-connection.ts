@@ -1,6 +1,7 @@
 // One kept-alive HTTP/1.1 connection per target: reused between checks, dropped on any doubt.
 import { connect as connectTcp, type Socket } from 'node:net'
 import { type ConnectionOptions, connect as connectTls } from 'node:tls'
+import { armDeadline, type Deadline } from './deadline.ts'
 import { type ResponseHead, ResponseReader } from './http-response.ts'
 
 /** What one exchange ended with; `head` is set when a response head arrived in time. */
@@ -12,6 +13,8 @@ export interface HttpOutcome {
   failure?: string
   /** Set when the deadline passed: the phase it was in. */
   timeout?: 'connect' | 'tls' | 'response' | 'body'
+  /** With `timeout`: time tandem's own loop lost meanwhile, not held against the target. */
+  stalledMs?: number
 }
 
 export interface HttpConnectionOptions {
@@ -56,7 +59,7 @@ export class HttpConnection {
   /** @internal */
   secured = false
   private current: Exchange | undefined
-  private timer: NodeJS.Timeout | undefined
+  private deadline: Deadline | undefined
 
   constructor(private readonly options: HttpConnectionOptions) {}
 
@@ -76,7 +79,7 @@ export class HttpConnection {
         resolve,
       }
       this.current = exchange
-      this.timer = setTimeout(() => this.onDeadline(exchange), timeoutMs)
+      this.deadline = armDeadline(timeoutMs, (stalled) => this.onDeadline(exchange, stalled))
       this.send(exchange, false)
     })
   }
@@ -166,10 +169,10 @@ export class HttpConnection {
     }
   }
 
-  private onDeadline(exchange: Exchange): void {
+  private onDeadline(exchange: Exchange, stalledMs: number): void {
     if (exchange !== this.current) return
     const phase = this.phaseOf(exchange.reader)
-    this.finish(exchange, { timeout: phase })
+    this.finish(exchange, stalledMs > 0 ? { timeout: phase, stalledMs } : { timeout: phase })
   }
 
   private finish(exchange: Exchange, outcome: HttpOutcome): void {
@@ -204,8 +207,8 @@ export class HttpConnection {
 
   /** Clears the deadline and lets go of it: a kept timer would keep the whole exchange alive. */
   private disarm(): void {
-    clearTimeout(this.timer)
-    this.timer = undefined
+    this.deadline?.cancel()
+    this.deadline = undefined
   }
 
   private drop(): void {

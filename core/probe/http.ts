@@ -4,7 +4,7 @@ import type { ConnectionOptions } from 'node:tls'
 import { TandemError } from '../errors.ts'
 import { compilePattern, type Pattern } from '../inventory/index.ts'
 import { HttpConnection, type HttpOutcome } from './http-connection.ts'
-import { type ProbeResult, result } from './result.ts'
+import { type ProbeResult, result, timedOut } from './result.ts'
 import type { CheckTarget } from './targets.ts'
 
 /** Body bytes searched by body_contains / body_regex; a match further in is not seen. */
@@ -92,8 +92,7 @@ class TargetProbe implements HttpProbe {
   }
 
   private judge(outcome: HttpOutcome, startedAt: number, timeoutMs: number): ProbeResult {
-    if (outcome.timeout)
-      return result('timeout', startedAt, `timeout after ${timeoutMs} ms (${outcome.timeout})`)
+    if (outcome.timeout) return timedOut(startedAt, timeoutMs, outcome.timeout, outcome.stalledMs)
     const head = outcome.head
     if (!head) return result('critical', startedAt, outcome.failure ?? 'no response')
     if (head.status !== this.lineStatus || head.reason !== this.lineReason) {

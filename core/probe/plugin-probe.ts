@@ -3,8 +3,9 @@ import type { z } from 'zod'
 import { TandemError } from '../errors.ts'
 import { nearestName } from '../inventory/index.ts'
 import type { PluginContext, PluginDefinition, Registry } from '../plugin/index.ts'
+import { armDeadline, type Deadline } from './deadline.ts'
 import { parseFacts } from './live-facts.ts'
-import { elapsedMs, type ProbeResult, type ProbeStatus, result } from './result.ts'
+import { elapsedMs, type ProbeResult, type ProbeStatus, result, timedOut } from './result.ts'
 import type { CheckTarget } from './targets.ts'
 
 /** Builds the ctx a plugin probe runs with (the daemon passes the executor's runner, secrets, log). */
@@ -47,12 +48,12 @@ export function createPluginProbe(
   return async (timeoutMs) => {
     const startedAt = performance.now()
     const controller = new AbortController()
-    let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<ProbeResult>((resolve) => {
-      timer = setTimeout(() => {
+    let deadline: Deadline | undefined
+    const expired = new Promise<ProbeResult>((resolve) => {
+      deadline = armDeadline(timeoutMs, (stalled) => {
         controller.abort()
-        resolve(result('timeout', startedAt, `timeout after ${timeoutMs} ms`))
-      }, timeoutMs)
+        resolve(timedOut(startedAt, timeoutMs, 'plugin', stalled))
+      })
     })
     const running = Promise.resolve()
       .then(() => probe.run(input, contextFor(plugin, { signal: controller.signal, timeoutMs })))
@@ -61,9 +62,9 @@ export function createPluginProbe(
         (error: Error) => result('unknown', startedAt, error?.message ?? String(error)),
       )
     try {
-      return await Promise.race([running, deadline])
+      return await Promise.race([running, expired])
     } finally {
-      clearTimeout(timer)
+      deadline?.cancel()
     }
   }
 }

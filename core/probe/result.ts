@@ -19,9 +19,22 @@ export function elapsedMs(startedAt: number): number {
   return Math.round((performance.now() - startedAt) * 100) / 100
 }
 
-/** The timeout result every kind returns when its deadline passes. */
-export function timedOut(startedAt: number, timeoutMs: number, phase: string): ProbeResult {
-  return result('timeout', startedAt, `timeout after ${timeoutMs} ms (${phase})`)
+/** A stall shorter than this is ordinary scheduling noise, not worth a word in the detail. */
+const NOTABLE_STALL_MS = 100
+
+/**
+ * The timeout result every kind returns when its deadline passes; `stalledMs` is time tandem's own
+ * event loop lost meanwhile, which was not held against the target (see deadline.ts).
+ */
+export function timedOut(
+  startedAt: number,
+  timeoutMs: number,
+  phase: string,
+  stalledMs = 0,
+): ProbeResult {
+  const stalled =
+    stalledMs >= NOTABLE_STALL_MS ? `; tandem stalled ${stalledMs} ms, not counted` : ''
+  return result('timeout', startedAt, `timeout after ${timeoutMs} ms (${phase}${stalled})`)
 }
 
 /** `connect ECONNREFUSED`, `read ECONNRESET`, ...: the system's own words for a socket failure. */

@@ -1,6 +1,7 @@
 // Runs a program in its own process group with a deadline and an output cap, then reaps the group.
 import { spawn } from 'node:child_process'
 import { killGroup } from '../plugin/index.ts'
+import { armDeadline } from './deadline.ts'
 
 /** What a finished (or killed) program left behind. */
 export interface Captured {
@@ -9,6 +10,8 @@ export interface Captured {
   stdout: string
   stderr: string
   timedOut: boolean
+  /** With `timedOut`: time tandem's own loop lost meanwhile, not held against the program. */
+  stalledMs?: number
   truncated: boolean
   /** The program could not be started at all (ENOENT, EACCES ...). */
   spawnError?: string
@@ -58,7 +61,7 @@ export function runCaptured(argv: string[], options: CaptureOptions): Promise<Ca
     const finish = () => {
       if (done) return
       done = true
-      clearTimeout(deadline)
+      deadline.cancel()
       clearTimeout(grace)
       if (child.pid) killGroup(child.pid, 'SIGKILL')
       child.stdout.destroy()
@@ -67,11 +70,12 @@ export function runCaptured(argv: string[], options: CaptureOptions): Promise<Ca
       out.stderr = stderr.text()
       resolve(out)
     }
-    const deadline = setTimeout(() => {
+    const deadline = armDeadline(options.timeoutMs, (stalled) => {
       out.timedOut = true
+      if (stalled > 0) out.stalledMs = stalled
       if (child.pid) killGroup(child.pid, 'SIGKILL')
       grace = setTimeout(finish, KILL_GRACE_MS)
-    }, options.timeoutMs)
+    })
     child.on('error', (error) => {
       out.spawnError = (error as NodeJS.ErrnoException).code ?? error.message
       finish()

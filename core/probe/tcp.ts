@@ -1,5 +1,6 @@
 // The tcp probe: a connect to address:port, closed as soon as it succeeds.
 import { connect } from 'node:net'
+import { armDeadline } from './deadline.ts'
 import { type ProbeResult, result, socketFailure, timedOut } from './result.ts'
 
 /**
@@ -31,12 +32,14 @@ function handshake(
   const startedAt = performance.now()
   return new Promise((resolve) => {
     const socket = connect({ host: address, port, noDelay: true })
-    const timer = setTimeout(() => finish(timedOut(startedAt, timeoutMs, 'connect')), timeoutMs)
+    const deadline = armDeadline(timeoutMs, (stalled) =>
+      finish(timedOut(startedAt, timeoutMs, 'connect', stalled)),
+    )
     let done = false
     function finish(outcome: ProbeResult): void {
       if (done) return
       done = true
-      clearTimeout(timer)
+      deadline.cancel()
       socket.destroy()
       resolve(outcome)
     }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { type Browser, chromium, type Page } from 'playwright-core'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest'
 import { eventually } from './demo-lab.ts'
 
 const run = promisify(execFile)
@@ -63,6 +63,12 @@ afterAll(async () => {
 })
 
 it('npm start, fail node2, watch it repaired, read the story, recover node2', async () => {
+  // What the daemon logged is the only record once the copy is gone: show it with the failure.
+  onTestFailed(() => {
+    console.error(
+      `[e2e] newcomer: the demo's output (last 200 lines):\n${printed.split('\n').slice(-200).join('\n')}`,
+    )
+  })
   const started = Date.now()
   const banner = await eventually(
     async () => /dashboard:\s+(\S+)\s+\(token: (\S+)\)/.exec(printed) ?? undefined,

@@ -43,6 +43,28 @@ it('keeps a mail delivered over SMTP with its subject and recipients', async () 
   })
 })
 
+it('shows a mail sent again with the same notice id once, and keeps the repeat as a delivery', async () => {
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: inbox.smtpPort,
+    secure: false,
+    ignoreTLS: true,
+  })
+  const mail = {
+    from: 'tandem@demo.example',
+    to: 'oncall@demo.example',
+    subject: 'node3 down',
+    text: 'again',
+    headers: { 'X-Tandem-Notice': 'ntc_repeat' },
+  }
+  await transport.sendMail(mail)
+  await transport.sendMail(mail)
+  const shown = (await inbox.messages()).filter((m) => m.subject === 'node3 down')
+  const delivered = (await inbox.deliveries()).filter((m) => m.subject === 'node3 down')
+  expect(shown).toHaveLength(1)
+  expect(delivered.map((m) => m.duplicate ?? false)).toEqual([false, true])
+})
+
 it('keeps a signed webhook once per id and refuses a bad signature', async () => {
   const body = JSON.stringify({ title: 'node2 fenced' })
   const headers = (id: string, key = secret) => {

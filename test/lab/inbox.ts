@@ -15,7 +15,7 @@ export interface InboxMessage {
   to?: string[]
   /** webhook: the `webhook-id`; email: the `X-Tandem-Notice` header (the notice id). */
   id?: string
-  /** A webhook-id this receiver had already kept (redelivered); not shown as a message. */
+  /** A webhook-id or notice id this receiver had already kept (redelivered); not shown as a message. */
   duplicate?: boolean
   verified?: boolean
   body: string
@@ -81,23 +81,31 @@ async function startSmtp(
   port: number,
   keep: (m: InboxMessage) => Promise<void>,
 ): Promise<SMTPServer> {
+  const seen = new Set<string>()
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onData(stream, _session, callback) {
       simpleParser(stream)
-        .then((mail) =>
-          keep({
+        .then((mail) => {
+          const id = String(mail.headers.get('x-tandem-notice') ?? '') || undefined
+          // A client that timed out waiting for the reply to its final "." sends the message
+          // again (RFC 1047). Like a mail store filtering repeats (Sieve "duplicate", RFC 7352),
+          // the inbox keeps the repeat as a delivery but not as a message a person reads.
+          const duplicate = id !== undefined && seen.has(id)
+          if (id) seen.add(id)
+          return keep({
             channel: 'email',
             at: Date.now(),
             subject: mail.subject ?? '',
-            id: String(mail.headers.get('x-tandem-notice') ?? '') || undefined,
+            id,
             from: mail.from?.text,
             to: [mail.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address ?? '')),
             body: mail.text ?? '',
-          }),
-        )
+            ...(duplicate ? { duplicate } : {}),
+          })
+        })
         .then(() => callback(), callback)
     },
   })
