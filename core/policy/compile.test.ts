@@ -57,9 +57,20 @@ steps:
 `
     expect((await problems(text))?.split('\n')).toEqual([
       'policies/test.yaml:5:16: steps[0].with.service: no service named "wbe"; did you mean "web"?',
-      'policies/test.yaml:7:15: steps[0].with.weight: the template gives string; the action expects number',
       'policies/test.yaml:8:15: steps[0].with.servce: unknown input "servce"; did you mean "service"?',
     ])
+  })
+
+  it('refuses a template whose type the action cannot take', async () => {
+    // lvs weights take strings of digits (checked when planned); a yes/no cannot be a string.
+    const text = `on: check.failed
+steps:
+  - uses: storage.recover_withdrawn
+    with: { volume: gfs-data, node: "\${{ event.subject }}", fsck: "\${{ event.subject }}" }
+`
+    expect(await problems(text)).toBe(
+      'policies/test.yaml:4:67: steps[0].with.fsck: the template gives string; the action expects boolean',
+    )
   })
 
   it('checks literal inputs with the action schema', async () => {

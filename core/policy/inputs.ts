@@ -44,7 +44,8 @@ export function checkInputs(
         })
       }
   const sample = structuredClone(input)
-  const skipped: Path[] = []
+  // A template CEL could not type has its own error already; its text is not the value.
+  const skipped: Path[] = untypedTemplates(input, typed)
   for (const { path, type } of typed) {
     const value = sampleOf(type)
     if (value === SKIP) skipped.push(path)
@@ -103,6 +104,20 @@ export function referenceProblems(
 }
 
 const SKIP = Symbol('skip')
+
+/** Paths of `${{ }}` strings without an inferred type (their expression failed to compile). */
+function untypedTemplates(
+  value: unknown,
+  typed: readonly TemplatedPath[],
+  path: Path = [],
+): Path[] {
+  if (typeof value === 'string')
+    return value.includes('${{') && !typed.some((t) => startsWith(path, t.path)) ? [path] : []
+  if (Array.isArray(value)) return value.flatMap((v, i) => untypedTemplates(v, typed, [...path, i]))
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => untypedTemplates(v, typed, [...path, k]))
+  return []
+}
 
 /** A value of the CEL type for zod to judge; SKIP when CEL cannot tell (dyn, maps). */
 function sampleOf(type: string): unknown {

@@ -14,7 +14,7 @@ import {
   inventoryView,
   loadPolicies,
 } from '../../core/policy/index.ts'
-import { testPlugins } from '../policy/plugins.ts'
+import { builtinPlugins } from '../../plugins/index.ts'
 
 const POLICIES = 1_000
 const EVENTS = 20_000
@@ -165,7 +165,7 @@ async function scenario(distinct: boolean): Promise<Scenario> {
   const dir = await mkdtemp(join(tmpdir(), 'tandem-bench-policy-'))
   try {
     const inventory = createInventory(parseConfig('bench.yaml', inventoryYaml()))
-    const registry = createRegistry(testPlugins)
+    const registry = createRegistry(builtinPlugins)
     for (let i = 0; i < POLICIES; i++)
       await writeFile(join(dir, `p${String(i).padStart(4, '0')}.yaml`), policyYaml(i, distinct))
     const loadStart = performance.now()

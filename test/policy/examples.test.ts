@@ -14,7 +14,6 @@ import {
 } from '../../core/policy/index.ts'
 import { builtinPlugins } from '../../plugins/index.ts'
 import { demo, event } from './fixtures.ts'
-import { testPlugins } from './plugins.ts'
 
 const dir = new URL('../../policies', import.meta.url).pathname
 const nodes = (states: Record<string, string>): HealthRow[] =>
@@ -250,7 +249,7 @@ async function plans(plugins: readonly PluginDefinition[], scenario: Scenario) {
   return out
 }
 
-describe('example policies with the contract test plugins', () => {
+describe('example policies with the built-in plugins', () => {
   it('are nine, each documented by a comment at the top', async () => {
     const { readdir } = await import('node:fs/promises')
     const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml'))
@@ -258,28 +257,8 @@ describe('example policies with the contract test plugins', () => {
     for (const f of files) expect(await readFile(`${dir}/${f}`, 'utf8')).toMatch(/^# /)
   })
   for (const scenario of scenarios)
-    it(scenario.name, async () => expectPlans(await plans(testPlugins, scenario), scenario))
+    it(scenario.name, async () => expectPlans(await plans(builtinPlugins, scenario), scenario))
 })
-
-const needed = [
-  'fence.fence',
-  'lvs.drain',
-  'lvs.restore',
-  'lvs.wait_drained',
-  'rgmanager.relocate',
-  'xen.migrate',
-  'xen.restart_elsewhere',
-]
-const available = createRegistry(builtinPlugins).actionNames()
-const missing = needed.filter((a) => !available.includes(a))
-
-describe.skipIf(missing.length > 0)(
-  `example policies with the built-in plugins${missing.length > 0 ? ` (skipped: plugins/index.ts does not register ${missing.join(', ')} yet)` : ''}`,
-  () => {
-    for (const scenario of scenarios)
-      it(scenario.name, async () => expectPlans(await plans(builtinPlugins, scenario), scenario))
-  },
-)
 
 /** The same policies act, with the same steps; inputs may carry more (defaults, options). */
 function expectPlans(got: Awaited<ReturnType<typeof plans>>, scenario: Scenario) {

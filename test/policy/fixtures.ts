@@ -1,4 +1,4 @@
-// Test helper: the demo inventory, a registry of the test plugins, and a one-call policy compiler.
+// Test helper: the demo inventory, a registry of the built-in plugins, and a one-call policy compiler.
 import { readFile } from 'node:fs/promises'
 import type { TandemEvent } from '../../core/health/index.ts'
 import {
@@ -7,9 +7,9 @@ import {
   type Inventory,
   parseConfig,
 } from '../../core/inventory/index.ts'
-import { createRegistry, type Registry } from '../../core/plugin/index.ts'
+import { createRegistry, definePlugin, type Registry, z } from '../../core/plugin/index.ts'
 import { type CompiledPolicy, compilePolicy } from '../../core/policy/index.ts'
-import { testPlugins } from './plugins.ts'
+import { builtinPlugins } from '../../plugins/index.ts'
 
 export interface Demo {
   config: Config
@@ -19,12 +19,33 @@ export interface Demo {
 
 let cached: Demo | undefined
 
-/** The demo inventory (tandem.yaml at the repository root) with the test plugins. */
+/**
+ * A fixture, not a copy of a real plugin: one action that puts a free-text value into argv, so
+ * planner tests can show what templates do to hostile text (no built-in action takes free text).
+ */
+const fixture = definePlugin({
+  name: 'fixture',
+  description: 'test fixture: an action that puts free text into argv',
+  config: z.object({}),
+  actions: {
+    note: {
+      description: 'records a comment about a service',
+      input: z.object({ service: z.string().min(1), comment: z.string() }),
+      describe: (i) => [{ argv: ['note', '--comment', i.comment, i.service] }],
+      run: async (i) => ({ summary: `noted ${i.service}` }),
+      idempotent: true,
+      destructive: false,
+      scope: 'operate',
+    },
+  },
+})
+
+/** The demo inventory (tandem.yaml at the repository root) with the built-in plugins and the fixture. */
 export async function demo(): Promise<Demo> {
   if (cached) return cached
   const file = new URL('../../tandem.yaml', import.meta.url)
   const config = parseConfig('tandem.yaml', await readFile(file, 'utf8'))
-  cached = { config, inventory: createInventory(config), registry: createRegistry(testPlugins) }
+  cached = { config, inventory: createInventory(config), registry: createRegistry([...builtinPlugins, fixture]) }
   return cached
 }
 

@@ -2,11 +2,11 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { builtinPlugins } from '../../../plugins/index.ts'
 import { demoConfig, examplePolicies, runCli } from '../../../test/policy/cli.ts'
-import { testPlugins } from '../../../test/policy/plugins.ts'
 import { createCheckCommand } from './check.ts'
 
-const check = createCheckCommand(testPlugins)
+const check = createCheckCommand(builtinPlugins)
 
 describe('tandem check with policies', () => {
   let dir: string

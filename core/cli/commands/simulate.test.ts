@@ -2,12 +2,12 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { builtinPlugins } from '../../../plugins/index.ts'
 import { demoConfig, examplePolicies, runCli } from '../../../test/policy/cli.ts'
-import { testPlugins } from '../../../test/policy/plugins.ts'
 import { events, openStore } from '../../store/index.ts'
 import { createSimulateCommand } from './simulate.ts'
 
-const simulate = createSimulateCommand(testPlugins)
+const simulate = createSimulateCommand(builtinPlugins)
 const day = 86_400_000
 const t0 = Date.parse('2024-05-01T00:00:00Z')
 
