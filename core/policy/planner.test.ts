@@ -312,7 +312,9 @@ steps:
       const plan = await alert('x', node)
       expect(plan.steps[2]!.commands).toEqual([])
       expect(plan.steps[2]!.input).toEqual({})
-      expect(plan.steps[2]!.error).toMatch(/^with\.node: (no node named|template result|expected a name)/)
+      expect(plan.steps[2]!.error).toMatch(
+        /^with\.node: (no node named|template result|expected a name)/,
+      )
     }
     const plan = await alert('x', 'node3')
     expect(plan.steps[2]!.commands[0]!.argv).toContain('127.0.1.3:8080')

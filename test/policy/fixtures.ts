@@ -45,7 +45,11 @@ export async function demo(): Promise<Demo> {
   if (cached) return cached
   const file = new URL('../../tandem.yaml', import.meta.url)
   const config = parseConfig('tandem.yaml', await readFile(file, 'utf8'))
-  cached = { config, inventory: createInventory(config), registry: createRegistry([...builtinPlugins, fixture]) }
+  cached = {
+    config,
+    inventory: createInventory(config),
+    registry: createRegistry([...builtinPlugins, fixture]),
+  }
   return cached
 }
 
