@@ -13,11 +13,25 @@ import {
   type CommandRunner,
   createLocalRunner,
   createRegistry,
+  type Notice,
+  type NotifierDefinition,
   type PluginContext,
   type PluginDefinition,
   PluginError,
 } from '../core/plugin/index.ts'
 import { INJECTION_CORPUS } from './fixtures/injection-corpus.ts'
+
+/** A real receiver for one notifier's medium, started by the kit for each check. */
+export interface ContractReceiver {
+  /** The channel `with:` that reaches this receiver. */
+  channel: Record<string, unknown>
+  /** The titles (mail subjects, webhook titles) of what it accepted, in order. */
+  received(): Promise<string[]>
+  /** From now on, refuse deliveries: temporarily (try later) or for good; undefined accepts. */
+  refuse(kind: 'temporary' | 'permanent' | undefined): void
+  /** Stops listening: senders get a refused connection. */
+  close(): Promise<void>
+}
 
 export interface ContractOptions {
   /** The plugin's config block as a user would write it. */
@@ -25,13 +39,18 @@ export interface ContractOptions {
   /** Inventory the samples refer to (default: empty). */
   inventory?: Inventory
   /** One valid input per action; every action needs one, so none goes untested. */
-  actions?: Record<string, { input: Record<string, unknown>; templated?: string[] }>
+  actions?: Record<
+    string,
+    { input: Record<string, unknown>; templated?: string[]; withoutTools?: string }
+  >
   /** One valid input per probe. */
   probes?: Record<string, { input: Record<string, unknown> }>
   /** Runner for describe (default: the real local runner). */
   runner?: CommandRunner
   /** Environment for `env:` secret references (test values, never real ones). */
   env?: Record<string, string>
+  /** For each notifier (channel type): how to start a real receiver of its medium. */
+  notifiers?: Record<string, { receiver(): Promise<ContractReceiver> }>
 }
 
 const SHELLS = /(^|\/)(sh|bash|dash|zsh|ksh|busybox)$/
@@ -121,8 +140,15 @@ export function testPluginContract(plugin: PluginDefinition, options: ContractOp
             () => undefined,
             (error: unknown) => error,
           )
-          // An action may legitimately succeed without commands (nothing to change).
-          if (failing.calls === 0 && outcome === undefined) return
+          // Succeeding without ever asking a tool is allowed only when the sample says why
+          // (an action whose sample has nothing to change); else the test never tested it.
+          if (failing.calls === 0 && outcome === undefined) {
+            expect(
+              sample().withoutTools,
+              `action ${name} succeeded without running a tool; give its sample withoutTools: "why"`,
+            ).toBeTruthy()
+            return
+          }
           expect(outcome).toBeInstanceOf(PluginError)
           expect((outcome as PluginError).message).toMatch(new RegExp(`^\\[${plugin.name}\\]`))
         })
@@ -141,7 +167,103 @@ export function testPluginContract(plugin: PluginDefinition, options: ContractOp
         expect(result.status).not.toBe('ok')
       })
     }
+
+    for (const [type, notifier] of Object.entries(plugin.notifiers ?? {}))
+      describeNotifier(plugin, type, notifier, options, ctx(realRunner, false))
   })
+}
+
+/**
+ * The notifier checks: a channel missing its settings is refused by the schema; a notice is
+ * delivered once with the rendered title; a temporary refusal is retried and a permanent one is
+ * not; a receiver that is gone or a send past its deadline is a retryable failure, never a throw;
+ * no secret of the channel appears in any result.
+ */
+function describeNotifier(
+  plugin: PluginDefinition,
+  type: string,
+  notifier: NotifierDefinition,
+  options: ContractOptions,
+  base: PluginContext,
+): void {
+  const start = () => {
+    const found = options.notifiers?.[type]
+    if (!found) throw new Error(`contract: give a receiver for notifier "${type}"`)
+    return found.receiver()
+  }
+  const secrets = Object.values(options.env ?? {})
+  const send = async (channel: Record<string, unknown>, title: string, signal?: AbortSignal) => {
+    const notice = contractNotice(title)
+    const result = await notifier.send(notice, notifier.channel.parse(channel), {
+      ...base,
+      signal: signal ?? AbortSignal.timeout(5_000),
+      timeoutMs: 5_000,
+      rendered: { subject: title, text: `${title}\n`, html: `<p>${title}</p>` },
+      channelName: 'contract',
+    })
+    for (const secret of secrets) expect(result.detail).not.toContain(secret)
+    return result
+  }
+
+  describe(`notifier ${type}`, () => {
+    it('refuses a channel without its settings, naming a field', () => {
+      const parsed = notifier.channel.safeParse({})
+      expect(parsed.success).toBe(false)
+      expect(parsed.error?.issues[0]?.path.length).toBeGreaterThan(0)
+    })
+
+    it('delivers a notice once, titled as rendered', async () => {
+      const rx = await start()
+      try {
+        expect(await send(rx.channel, 'contract: node2 is down')).toMatchObject({ ok: true })
+        expect(await rx.received()).toEqual(['contract: node2 is down'])
+      } finally {
+        await rx.close()
+      }
+    })
+
+    it('asks for a retry on a temporary refusal, and gives up on a permanent one', async () => {
+      const rx = await start()
+      try {
+        rx.refuse('temporary')
+        expect(await send(rx.channel, 'contract: later')).toMatchObject({ ok: false, retry: true })
+        rx.refuse('permanent')
+        expect(await send(rx.channel, 'contract: never')).toMatchObject({ ok: false, retry: false })
+        expect(await rx.received()).toEqual([])
+      } finally {
+        await rx.close()
+      }
+    })
+
+    it('reports a receiver that is gone, or a deadline passed, as retryable, never by throwing', async () => {
+      const rx = await start()
+      await rx.close()
+      const gone = await send(rx.channel, 'contract: nobody listens')
+      expect(gone).toMatchObject({ ok: false, retry: true })
+      expect(gone.detail).toMatch(new RegExp(`^\\[${plugin.name}\\]`))
+      const late = await send(rx.channel, 'contract: too late', AbortSignal.abort())
+      expect(late).toMatchObject({ ok: false, retry: true })
+    })
+  })
+}
+
+function contractNotice(title: string): Notice {
+  const now = Date.now()
+  return {
+    id: `ntc_contract_${now.toString(36)}${Math.random().toString(36).slice(2, 8)}`,
+    receiver: 'contract',
+    groupKey: 'contract',
+    status: 'firing',
+    severity: 'critical',
+    title,
+    summary: '1 firing (1 node.down)',
+    labels: { severity: 'critical', node: 'node2' },
+    events: [{ type: 'node.down', subject: 'node2', at: now, detail: title, status: 'firing' }],
+    actions: [],
+    refused: [],
+    links: [],
+    createdAt: now,
+  }
 }
 
 function expectSafeArgv(argv: unknown): void {
