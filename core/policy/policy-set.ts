@@ -157,7 +157,9 @@ export async function createPolicySet(options: PolicySetOptions): Promise<Policy
     schedules?.update(active)
     const invalid = scanned.rejected.filter((r) => r.fresh).map((r) => invalidEvent(r, now()))
     for (const r of scanned.rejected.filter((r) => r.fresh))
-      options.log?.error(`[policy] ${r.kept ? 'kept the last good version: ' : ''}${r.message}`)
+      options.log?.error(
+        `[policy] ${r.kept ? 'kept the last good version' : 'not loaded'}: ${r.message}`,
+      )
     await saveStatus(options.store, states, invalid)
     for (const event of invalid) options.onInvalid?.(event)
     return { loaded: active.length, rejected: scanned.rejected, invalid }
