@@ -107,7 +107,10 @@ describe('fence before recover', () => {
   it('a fence the node contradicts by still answering fails, leaves it unclean with the reason', async () => {
     await setHealth(store, { quorate: true, nodes: { node2: 'up' } })
     const notices = collectNotices()
-    const report = await labExecutor(store, { notices }).execute(failoverPlan('node2'))
+    const plan = failoverPlan('node2')
+    // The fence waits up to its timeout for the node to go silent: keep that short here.
+    plan.steps[0] = { ...plan.steps[0]!, timeoutMs: 1_500 }
+    const report = await labExecutor(store, { notices }).execute(plan)
     expect(report.status).toBe('failed')
     expect(report.steps.map((s) => s.status)).toEqual(['failed', 'skipped', 'skipped'])
     expect(report.steps[0]?.detail).toMatch(/agent says off but node2 still answers/)
@@ -116,6 +119,22 @@ describe('fence before recover', () => {
     expect(state).toMatchObject({ node: 'node2', state: 'unclean', confirmedAt: null })
     expect(state?.reason).toMatch(/still answers/)
     expect(notices.escalations).toHaveLength(1)
+  })
+
+  // Regression (gfs-withdrawn e2e): a node fenced while it still ran answers for a few seconds
+  // after the power-off; the fence was judged at once and called a lie, so nothing moved.
+  it('a node that goes silent shortly after the agent says off is fenced, then recovered', async () => {
+    await setHealth(store, { quorate: true, nodes: { node2: 'up' } })
+    const silent = new Promise<void>((resolve) =>
+      setTimeout(() => void setHealth(store, { nodes: { node2: 'down' } }).then(resolve), 1_200),
+    )
+    const report = await labExecutor(store).execute(failoverPlan('node2'))
+    await silent
+    expect(report.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded'])
+    expect(fenceOffs()).toHaveLength(1)
+    expect(relocations()).toHaveLength(1)
+    const [state] = await store.db.select().from(fenceStates)
+    expect(state).toMatchObject({ node: 'node2', state: 'fenced' })
   })
 
   it('refuses a relocation whose node was never fenced in this incident', async () => {

@@ -6,6 +6,7 @@ import type { PlanStep } from '../policy/index.ts'
 import { drainedServers } from '../store/index.ts'
 import { type StepObserver, stepContext } from './context.ts'
 import { backoff, errorText, isStaleLeader, type ResolvedAction, type RunScope } from './engine.ts'
+import { silenceAfterFence } from './fence-silence.ts'
 import { fenceFailed, fenceSucceeded, stillAnswers } from './fence-state.ts'
 import {
   appendAudit,
@@ -50,7 +51,7 @@ export async function runAttempts(
       const check = await verifyAfter(scope, step, action)
       if (check && !check.ok)
         outcome = { ...outcome, ok: false, error: `verify: ${check.detail}`, timedOut: false }
-      else return succeed(scope, current, action, outcome.result, outcome.commands, check)
+      else return succeed(scope, step, current, action, outcome.result, outcome.commands, check)
     }
     const spent = n > step.retry.count
     if (!spent && !action.action.idempotent) {
@@ -59,6 +60,7 @@ export async function runAttempts(
       if (check?.ok)
         return succeed(
           scope,
+          step,
           current,
           action,
           { summary: `took effect: ${check.detail}` },
@@ -164,6 +166,7 @@ async function attempt(
 
 async function succeed(
   scope: RunScope,
+  step: PlanStep,
   row: StepRow,
   action: RunnableAction,
   result: ActionResult,
@@ -175,7 +178,9 @@ async function succeed(
   const known = engine.secrets.known()
   const detail = redactDeep(result.summary, known)
   // A fence counts only when the node stopped answering too: the agent's "off" may be a lie.
-  const cluster = action.fenceNode ? await engine.clusterView.snapshot().catch(() => null) : null
+  const cluster = action.fenceNode
+    ? await silenceAfterFence(scope, action.fenceNode, step.timeoutMs)
+    : null
   const contradicted = await engine.tx(async (tx) => {
     if (action.fenceNode) {
       const answering = cluster

@@ -108,6 +108,7 @@ export async function notifyRun(
       at: engine.clock.now(),
       incidentKey: plan.incidentKey,
       cause: { type: plan.event.type, subject: plan.event.subject },
+      ...coversOf(plan),
     })
   } catch (error) {
     engine.log.error(`[act] notice for run ${scope.runId} failed: ${(error as Error).message}`)
@@ -234,4 +235,17 @@ async function runBatch(
 function summaryOf(row: StepRow): string {
   const summary = (row.result as { summary?: unknown } | null)?.summary
   return typeof summary === 'string' ? summary : row.status
+}
+
+/**
+ * The thread's cover from the policy's `notify.covers`: the trigger's values of those labels.
+ * A trigger missing one of them keeps the default cover (its node, service, vm), never a
+ * cover of nothing that would take in every alert.
+ */
+function coversOf(plan: RunScope['plan']): { covers?: Record<string, string> } {
+  const names = plan.notify.covers
+  if (!names) return {}
+  const labels = plan.event.labels
+  if (!names.every((n) => typeof labels[n] === 'string' && labels[n] !== '')) return {}
+  return { covers: Object.fromEntries(names.map((n) => [n, labels[n] as string])) }
 }

@@ -65,6 +65,8 @@ export interface RunUpdate {
   incidentKey: string
   /** The event that caused the run: notices name it, not a check grouped under it. */
   cause: { type: string; subject: string }
+  /** Alerts with these labels join the incident's thread (policy `notify.covers`); else the default. */
+  covers?: Record<string, string>
 }
 
 /** Implemented by the notify area (durable outbox); the executor only produces requests. */

@@ -28,6 +28,8 @@ export class CheckRecord {
   voter: NodeRecord | undefined
   /** The service whose health this check feeds. */
   service: ServiceRecord | undefined
+  /** The shared storage it is about or stands on (storage-labels.ts): its events' `storage` label. */
+  storage: string | undefined
   readonly flap: FlapHistory
   /**
    * The latest result changed the flap history in a way the store must learn: a change of

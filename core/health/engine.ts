@@ -11,6 +11,7 @@ import { type HealthRow, healthTarget } from './rows.ts'
 import { assess, defaultMinHealthy, type ServiceRecord } from './service-health.ts'
 import { type HealthSnapshot, snapshotOf } from './snapshot.ts'
 import { factsFromRows, storageHealthRow, storageVerdicts } from './storage-health.ts'
+import { storageLabelOfFacts, storageLabelOfService } from './storage-labels.ts'
 import { Transitions } from './transitions.ts'
 
 /** One probe result for the engine (the scheduler's CheckResult is one). */
@@ -113,6 +114,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
 
   function addCheck(target: CheckTarget): void {
     const record = new CheckRecord(target, monitor.flap)
+    if (target.service) record.storage = storageLabelOfService(inventory, target.service)
     checks.set(target.id, record)
     const node = nodes.get(target.node)
     if (!node) return
@@ -138,6 +140,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
       minHealthy: defaultMinHealthy(service),
       announced: 'unknown',
       since: 0,
+      storage: storageLabelOfService(inventory, name),
     }
     services.push(record)
     servicesByName.set(name, record)
@@ -254,6 +257,8 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
       const record = checks.get(target.id)
       if (!record) continue
       if (result.facts || facts.knows(target.id)) learn(target.id, result.facts, now, factChanges)
+      if (result.facts)
+        record.storage = storageLabelOfFacts(inventory, result.facts) ?? record.storage
       watch.update(record, record.passing, isPassing(result.status))
       const wasPending = record.pendingFailure
       const softKey = record.softKey

@@ -10,6 +10,8 @@ export interface ServiceRecord {
   minHealthy: number
   announced: HealthState
   since: number
+  /** The shared storage its data lives on (storageLabelOfService): its events' `storage` label. */
+  storage?: string
   /** The counts last written to its row (kept beside the live facts on a facts-only write). */
   counts?: { healthy: number; total: number; minHealthy: number }
 }

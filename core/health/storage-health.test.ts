@@ -125,6 +125,29 @@ describe('storage health', () => {
     })
   })
 
+  it('labels the failures of the export and the mounts on it with the export: one cause', () => {
+    const e = createHealthEngine({ inventory, targets })
+    const batch = (status: 'ok' | 'critical', at: number, facts: Record<string, LiveFacts>) =>
+      e.observe(
+        Object.entries(facts).map(([id, f]) => ({
+          target: { id },
+          result: { status, latencyMs: 1, detail: status, facts: f },
+          at,
+        })),
+        at,
+      ).events
+    batch('ok', 1_000, healthy)
+    const events = batch('critical', 2_000, {
+      'node/director/exports': exported('unreachable'),
+      'node/node1/gfs': mount('node1', 'mounted', 'disconnected'),
+    })
+    const failed = events.filter((ev) => ev.type === 'check.failed')
+    expect(failed.map((ev) => [ev.subject, ev.labels.storage])).toEqual([
+      ['node/director/exports', 'data-export'],
+      ['node/node1/gfs', 'data-export'],
+    ])
+  })
+
   it('a restarted engine rewrites nothing for the same facts', () => {
     const round = engine()
     const stored = round(healthy)

@@ -129,7 +129,12 @@ export class Transitions {
     const payload: ServiceEventPayload = { service: name, from, ...verdict }
     const severity =
       type === 'service.down' ? 'critical' : type === 'service.degraded' ? 'warning' : 'info'
-    this.event(type, name, this.now, { severity, service: name }, payload)
+    const labels = {
+      severity,
+      service: name,
+      ...(record.storage ? { storage: record.storage } : {}),
+    }
+    this.event(type, name, this.now, labels, payload)
   }
 
   /** A service row whose live facts changed (no event: its health did not). */
@@ -231,6 +236,7 @@ function checkLabels(record: CheckRecord, severity: Severity): Record<string, st
   const { target } = record
   const labels: Record<string, string> = { severity, node: target.node, check: target.check.name }
   if (target.service) labels.service = target.service
+  if (record.storage) labels.storage = record.storage
   return labels
 }
 

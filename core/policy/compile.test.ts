@@ -121,6 +121,19 @@ steps:
     ])
   })
 
+  it('says a check the inventory lacks makes the trigger unable to fire', async () => {
+    const text = `on:
+  - event: check.failed
+    check: exports-gone
+steps:
+  - uses: fence.fence
+    with: { node: node1 }
+`
+    expect(await problems(text)).toMatch(
+      /^policies\/test\.yaml:3:12: on\[0\]\.check: no check named "exports-gone" in this inventory, so this trigger can never fire \(its checks: members, ipvs, guests, exports, agent, gfs, http, pg\)$/,
+    )
+  })
+
   it('checks foreach items by their type', async () => {
     const text = `on: node.down
 steps:

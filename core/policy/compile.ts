@@ -126,7 +126,11 @@ function compileChecked(
     steps: steps.filter((s): s is CompiledStep => s !== undefined),
     guards: guardsOf(spec.guards),
     notify: spec.notify
-      ? { channels: spec.notify.channels, on: spec.notify.on }
+      ? {
+          channels: spec.notify.channels,
+          on: spec.notify.on,
+          ...(spec.notify.covers ? { covers: spec.notify.covers } : {}),
+        }
       : { channels: [], on: [] },
     readsOwners: /\bhealth\s*\.\s*owners\b/.test(text),
     readsGuests: /\.\s*(guests|host)\b/.test(text),

@@ -59,6 +59,8 @@ export type NoticeMoment = 'started' | 'succeeded' | 'failed' | 'blocked'
 export interface NotifySpec {
   channels: string[]
   on: NoticeMoment[]
+  /** Trigger labels naming what the incident's thread covers (policy `notify.covers`). */
+  covers?: string[]
 }
 
 export interface Plan {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { demo, event } from '../../test/policy/fixtures.ts'
 import type { TandemEvent } from '../health/index.ts'
 import { createLogger } from '../log.ts'
-import { events, openStore, policyStates, type Store } from '../store/index.ts'
+import { events, healthStates, openStore, policyStates, type Store } from '../store/index.ts'
 import { createPolicySet, type PolicySetOptions } from './policy-set.ts'
 import type { HealthRow } from './views.ts'
 
@@ -178,6 +178,47 @@ describe('hot reload', () => {
     expect(set.policies().map((p) => p.file)).toEqual([join(dir, 'policies', 'zz-copy.yaml')])
     await set.close()
   })
+})
+
+// Regression: the daemon's view left the storage rows' detail out, so `health.mounts` was empty
+// and the shipped gfs-withdrawn policy never fired on a withdrawn node (its e2e was opt-in).
+it('sees each node’s mount from the stored storage rows (health.mounts)', async () => {
+  await mkdirp(join(dir, 'policies'))
+  await writeFile(
+    join(dir, 'policies', 'withdrawn.yaml'),
+    `on:
+  - event: check.failed
+    check: gfs
+if: health.mounts["gfs-data"][event.labels.node] == "withdrawn"
+steps:
+  - uses: fence.fence
+    with: { node: "\${{ event.labels.node }}" }
+`,
+  )
+  const store = await open()
+  const row = (target: string, kind: string, state: string, detail: Record<string, unknown>) => ({
+    target,
+    kind,
+    state,
+    since: 1,
+    updatedAt: 1,
+    detail,
+  })
+  await store.db.insert(healthStates).values([
+    row('cluster', 'cluster', 'up', {}),
+    row('storage/gfs-data', 'storage', 'degraded', {
+      kind: 'gfs',
+      mounts: { node1: 'mounted', node2: 'mounted', node3: 'withdrawn' },
+      imports: { node1: 'imported', node2: 'imported', node3: 'imported' },
+      usable: ['node1', 'node2'],
+    }),
+  ])
+  const set = await policySet({ store, health: undefined })
+  const failed = (node: string) =>
+    event('check.failed', `node/${node}/gfs`, { node, check: 'gfs', severity: 'warning' })
+  expect((await set.match(failed('node3'))).fire.map((m) => m.policy.name)).toEqual(['withdrawn'])
+  expect((await set.match(failed('node2'))).fire).toEqual([])
+  await set.close()
 })
 
 describe('schedule and manual triggers', () => {

@@ -157,7 +157,9 @@ export async function createPolicySet(options: PolicySetOptions): Promise<Policy
     schedules?.update(active)
     const invalid = scanned.rejected.filter((r) => r.fresh).map((r) => invalidEvent(r, now()))
     for (const r of scanned.rejected.filter((r) => r.fresh))
-      options.log?.error(`[policy] ${r.kept ? 'kept the last good version: ' : ''}${r.message}`)
+      options.log?.error(
+        `[policy] ${r.kept ? 'kept the last good version' : 'not loaded'}: ${r.message}`,
+      )
     await saveStatus(options.store, states, invalid)
     for (const event of invalid) options.onInvalid?.(event)
     return { loaded: active.length, rejected: scanned.rejected, invalid }
@@ -278,8 +280,9 @@ function stillHolds(event: TandemEvent, health: HealthView): boolean {
 
 /**
  * What the health view needs, read on every event: the state of every target, and `detail` only
- * of services (their owner) and VMs (their host); node and check details (votes, evidence) are
- * left unparsed.
+ * of services (their owner), VMs (their host) and storage (each node's mount, the usable nodes:
+ * `health.mounts`, `health.storage_ready`); node and check details (votes, evidence) are left
+ * unparsed.
  */
 function readHealthRows(store: Store): Promise<HealthRow[]> {
   return store.db
@@ -289,7 +292,7 @@ function readHealthRows(store: Store): Promise<HealthRow[]> {
       state: healthStates.state,
       detail: sql<
         string | null
-      >`case when ${healthStates.kind} in ('service', 'vm') then ${healthStates.detail} end`.mapWith(
+      >`case when ${healthStates.kind} in ('service', 'vm', 'storage') then ${healthStates.detail} end`.mapWith(
         (value: string | null) => (value === null ? null : JSON.parse(value)),
       ),
     })

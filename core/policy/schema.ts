@@ -85,6 +85,12 @@ export const Notify = z.strictObject({
     .array(z.enum(['started', 'succeeded', 'failed', 'blocked']))
     .min(1)
     .default(['succeeded', 'failed', 'blocked']),
+  /**
+   * Trigger labels whose values say what the incident covers: alerts carrying the same values
+   * join its thread instead of paging alone (default: the trigger's node, service and vm).
+   * `[storage]` puts every check on a dead export's storage under the export's incident.
+   */
+  covers: z.array(Name).min(1).max(8).optional(),
 })
 
 export const Policy = z.strictObject({

@@ -69,10 +69,23 @@ export function triggerProblems(spec: EventTriggerSpec, inventory: Inventory): T
       const what = isGlob(p)
         ? `pattern ${JSON.stringify(p)} matches no ${key}`
         : `no ${key} named ${JSON.stringify(p)}`
-      problems.push({ path, message: `${what}${near ? `; did you mean "${near}"?` : ''}` })
+      problems.push({
+        path,
+        message: `${what}${near ? `; did you mean "${near}"?` : unheard(key, names)}`,
+      })
     })
   }
   return problems
+}
+
+/**
+ * A check the inventory does not define never produces an event: say so, with the checks it has,
+ * so a policy left behind by a removed check reads as the config error it is.
+ */
+function unheard(key: string, names: string[]): string {
+  if (key !== 'check') return ''
+  const some = names.slice(0, 12).join(', ')
+  return ` in this inventory, so this trigger can never fire (its checks: ${some || 'none'}${names.length > 12 ? ', …' : ''})`
 }
 
 const namesCache = new WeakMap<Inventory, Record<string, string[]>>()

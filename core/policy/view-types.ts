@@ -127,6 +127,12 @@ export class HealthView {
      * nodes (tandem cannot tell). A service without GFS: every cluster node.
      */
     readonly storage_ready: Record<string, string[]> = {},
+    /**
+     * Storage by inventory name → the entry whose failure explains its state (a GFS volume on a
+     * dead export: the export), or `""` when its state is its own. A withdrawn mount on a volume
+     * whose cause is its export is the export's story (parent hides children), not the node's.
+     */
+    readonly storage_cause: Record<string, string> = {},
   ) {}
 }
 
@@ -221,6 +227,7 @@ export const VIEW_TYPES = {
       storage: 'map<string, string>',
       mounts: 'map<string, map<string, string>>',
       storage_ready: 'map<string, list<string>>',
+      storage_cause: 'map<string, string>',
     },
   },
 } as const

@@ -124,11 +124,13 @@ export function healthView(
     storage,
   }
   const usable: Record<string, string[]> = {}
+  const causes = Object.fromEntries(config.storage.map((s) => [s.name, '']))
   for (const row of rows) {
     const table = byKind[row.kind]
     const name = row.target.replace(/^(node|service|vm|storage)\//, '')
     if (row.kind === 'storage' && name in mounts) {
       mounts[name] = mountsOf(row.detail)
+      if (typeof row.detail?.cause === 'string') causes[name] = row.detail.cause
       if (Array.isArray(row.detail?.usable) && row.state !== 'unknown')
         usable[name] = row.detail.usable.filter((n): n is string => typeof n === 'string')
     }
@@ -158,6 +160,7 @@ export function healthView(
     storage,
     mounts,
     storageReady(inv, usable),
+    causes,
   )
 
   /**

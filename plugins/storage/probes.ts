@@ -52,11 +52,16 @@ export const mountsProbe = defineProbe<typeof MountsInput, StorageConfig>({
     }),
 })
 
+/**
+ * Critical when a mount cannot serve: withdrawn, missing, or mounted on a device cut off from its
+ * export (GNBD queues the I/O of a disconnected import until it fails; nothing on it can run).
+ * Its alert joins the export's incident through its `storage` label instead of paging alone.
+ */
 function mountStatus(views: MountView[]): ProbeStatus {
   if (views.some((v) => v.state === 'withdrawn' || v.state === 'missing')) return 'critical'
   if (views.some((v) => v.state === 'unreachable')) return 'unknown'
-  if (views.some((v) => v.state === 'readonly' || !['imported', 'local'].includes(v.importState)))
-    return 'warning'
+  if (views.some((v) => !['imported', 'local'].includes(v.importState))) return 'critical'
+  if (views.some((v) => v.state === 'readonly')) return 'warning'
   return 'ok'
 }
 

@@ -110,13 +110,16 @@ export async function startLabSite(options: LabSiteOptions): Promise<LabSite> {
       'daemon:\n',
       `daemon:\n  incident_hold_down: ${options.holdDown}\n`,
     )
+  const removed = options.storage ? [] : storageCheckNames(text)
   if (!options.storage) text = withoutStorageChecks(text)
   const configFile = join(dir, 'tandem.yaml')
   writeFileSync(configFile, text)
+  // Without the storage checks, the policies triggered by them go too: left in, they are a
+  // config error (`tandem check` refuses them; the daemon logs them as not loaded).
   const policiesDir = options.policyFiles
     ? ownPolicies(dir, options.policyFiles)
-    : quick
-      ? quickPolicies(dir)
+    : quick || removed.length > 0
+      ? copiedPolicies(dir, { quick, without: removed })
       : resolve('policies')
   process.env.PATH = `${resolve('test/lab/bin')}${delimiter}${process.env.PATH ?? ''}`
   process.env.TANDEM_LAB_WORLD = join(dir, 'world.json')
@@ -257,12 +260,21 @@ export async function eventually<T>(
   }
 }
 
-/** Copies policies/ into `dir` with QUICK's `for:` and fence back-off. */
-function quickPolicies(dir: string): string {
+/**
+ * Copies policies/ into `dir`: with QUICK's `for:` and fence back-off when `quick`, and without
+ * the files triggered by a check named in `without`.
+ */
+function copiedPolicies(dir: string, options: { quick: boolean; without: string[] }): string {
   const target = join(dir, 'policies')
   mkdirSync(target)
   for (const file of readdirSync('policies')) {
     let text = readFileSync(join('policies', file), 'utf8')
+    if (options.without.some((check) => new RegExp(`^\\s*check: ${check}\\s*$`, 'm').test(text)))
+      continue
+    if (!options.quick) {
+      writeFileSync(join(target, file), text)
+      continue
+    }
     if (file === 'node-down-failover.yaml') {
       text = shorten(text, file, 'for: 20s', `for: ${QUICK.forMs}ms`)
       text = shorten(text, file, 'backoff: 10s', `backoff: ${QUICK.backoffMs}ms`)
@@ -280,6 +292,11 @@ function ownPolicies(dir: string, files: Record<string, string>): string {
   mkdirSync(target)
   for (const [file, text] of Object.entries(files)) writeFileSync(join(target, file), text)
   return target
+}
+
+/** The names of tandem.yaml's storage checks (`{ name: exports, kind: storage.exports, … }`). */
+function storageCheckNames(text: string): string[] {
+  return [...text.matchAll(/name: ([\w.-]+), kind: storage\.(exports|mounts)\b/g)].map((m) => m[1]!)
 }
 
 /** tandem.yaml without its storage checks (their comment lines stay: YAML ignores them). */

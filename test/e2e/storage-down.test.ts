@@ -1,10 +1,11 @@
-// The demo's storage server dies: one incident, db stopped cleanly, the on-call paged, and nothing
-// started on a node that cannot see the storage (checked in the lab's rgmanager, not the journal).
+// The demo's storage server dies: one incident, db stopped cleanly, one story to the people paged
+// (the mounts on the lost export join it instead of paging one by one), and nothing started on a
+// node that cannot see the storage (checked in the lab's rgmanager, not the journal).
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createApiToken } from '../../core/api/index.ts'
 import { loadConfig } from '../../core/inventory/index.ts'
-import { failStorage } from '../lab/demo-world.ts'
+import { failStorage, recoverNode } from '../lab/demo-world.ts'
 import { type DemoLab, eventually, startDemoLab } from './demo-lab.ts'
 
 let lab: DemoLab
@@ -15,6 +16,8 @@ beforeAll(async () => {
     webhookPort: 28355,
     timing: 'quick',
     storage: true,
+    // The story ends with RESOLVED once storage1 is back: no need to wait the shipped 5 minutes.
+    holdDown: '2s',
   })
 })
 afterAll(() => lab?.close())
@@ -79,19 +82,59 @@ it('storage1 fails: one incident, db disabled where it ran, a page, no failover'
   )
   expect(moves).toEqual([])
 
-  // The on-call hears of it by mail (storage-export-down pages), the webhook too.
-  const notices = await eventually(
-    async () => {
-      const all = (await lab.inbox.messages()).filter((m) =>
-        /storage-export-down/.test(`${m.subject}\n${m.body}`),
-      )
-      return all.some((m) => m.channel === 'email') && all.some((m) => m.channel === 'webhook')
-        ? all
-        : undefined
-    },
-    // group_wait 10 s, then the outbox: generous, the shared CI machine can be slow.
-    60_000,
-    'the storage notices',
+  // Every node's mount is cut off from its device, so each mounts check fails; each alert joins
+  // the export's incident (its `storage` label) instead of paging on its own.
+  await eventually(
+    async () =>
+      (
+        await lab.rows(
+          "SELECT key FROM notify_alerts WHERE key LIKE 'check:node/node_/gfs' AND status = 'firing'",
+        )
+      ).length === 3,
+    30_000,
+    'the three mounts checks to fail',
   )
-  expect(notices.length).toBeGreaterThan(0)
+  const alerts = await lab.rows(
+    "SELECT key, thread FROM notify_alerts WHERE key LIKE 'check:node/%' ORDER BY key",
+  )
+  const exportsThread = alerts.find((a) => a.key === 'check:node/director/exports')?.thread
+  expect(exportsThread).toEqual(expect.any(String))
+  expect(alerts.filter((a) => /\/gfs$/.test(String(a.key)))).toEqual(
+    ['node1', 'node2', 'node3'].map((n) => ({ key: `check:node/${n}/gfs`, thread: exportsThread })),
+  )
+
+  // storage1 comes back: the story ends with one RESOLVED. db stays disabled: a person decides.
+  recoverNode('storage1')
+  const title = 'check node/director/exports failed'
+  const expected = [
+    `[tandem] HANDLING: ${title}: tandem is handling it (policy storage-export-down)`,
+    `[tandem] SUCCEEDED: ${title}: policy storage-export-down succeeded`,
+    `[tandem] RESOLVED: ${title}: policy storage-export-down succeeded — resolved`,
+  ]
+  // Whatever else a loaded machine makes the web checks say, nothing about the storage, its
+  // mounts or db is mailed or posted outside this one story.
+  const story = async (channel: string) =>
+    (await lab.inbox.messages())
+      .filter((m) => m.channel === channel && /exports|gfs|storage|\bdb\b/.test(m.subject))
+      .map((m) => m.subject)
+  await eventually(
+    async () => (await story('email')).length >= 3 && (await story('webhook')).length >= 3,
+    60_000,
+    'the storage story to end',
+  ).catch(async (error) => {
+    // What did arrive, so a failure under load says which notice is missing or extra.
+    const inbox = (await lab.inbox.messages()).map((m) => `${m.channel}: ${m.subject}`)
+    throw new Error(`${(error as Error).message}; inbox:\n${inbox.join('\n')}`)
+  })
+  expect(await story('email')).toEqual(expected)
+  expect(await story('webhook')).toEqual(expected)
+  // The last notice tells the whole story: the export's check and the three mounts under it.
+  const resolved = (await lab.inbox.messages()).find(
+    (m) => m.channel === 'email' && m.subject === expected[2],
+  )
+  for (const node of ['node1', 'node2', 'node3'])
+    expect(resolved?.body).toContain(`check node/${node}/gfs failed`)
+  expect((lab.world() as unknown as LabWorld).rgmanager.services['service:db']?.state).toBe(
+    'disabled',
+  )
 }, 150_000)

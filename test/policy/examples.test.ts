@@ -38,7 +38,11 @@ const storageRows = (
     target: 'storage/gfs-data',
     kind: 'storage',
     state: exportState === 'up' ? 'degraded' : 'down',
-    detail: { mounts, usable: exportState === 'up' ? usable : [] },
+    detail: {
+      mounts,
+      usable: exportState === 'up' ? usable : [],
+      ...(exportState === 'up' ? {} : { cause: 'data-export' }),
+    },
   },
 ]
 const gfsFailed = (node: string) =>
@@ -157,6 +161,15 @@ const scenarios: Scenario[] = [
       ...storageRows('up', { node1: 'mounted', node2: 'mounted', node3: 'withdrawn' }),
     ],
     expected: { 'gfs-withdrawn': [['fence.fence', { node: 'node3' }]] },
+  },
+  {
+    name: 'GFS withdraws on node3 because its export died: the export’s story, no fence',
+    event: gfsFailed('node3'),
+    health: [
+      ...allUp,
+      ...storageRows('unreachable', { node1: 'mounted', node2: 'mounted', node3: 'withdrawn' }),
+    ],
+    expected: {},
   },
   {
     name: 'the gfs check fails on a node whose mount is fine (import warning): no fence',
