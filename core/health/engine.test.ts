@@ -422,6 +422,42 @@ describe('health engine', () => {
     expect(types(d.round(dark))).toContain('monitor.blind monitor')
   })
 
+  // Regression (issue 16, crash-points and scale-pause): blind from a burst of timeouts just as
+  // node2 died, the monitor never saw again while node2 stayed dead: node2's own checks plus one
+  // unrelated failure were above the hysteresis, and a blind monitor never judged node2 down.
+  it('a single dead node does not keep the monitor blind: it sees again and judges the node down', () => {
+    const { inventory, targets } = setup()
+    const d = new Driver(createHealthEngine({ inventory, targets }))
+    const all = healthy(targets)
+    d.rounds(2, all)
+    const dark = Object.fromEntries(targets.map((t) => [t.id, 'timeout' as const]))
+    expect(types(d.round(dark))).toContain('monitor.blind monitor')
+    // The burst ends; node2 stays dead and two slow answers on other nodes still fail: 4 of 8.
+    const node2Dead = {
+      ...all,
+      'node/node2/ssh': 'critical',
+      'web/node2/http': 'critical',
+      'web/node1/http': 'timeout',
+      'web/node3/http': 'timeout',
+    } as const
+    const seen = types(d.rounds(5, node2Dead))
+    expect(seen).toContain('monitor.sighted monitor')
+    expect(seen).toContain('node.down node2')
+    expect(seen.filter((t) => t.startsWith('node.'))).toEqual(['node.down node2'])
+    // Several dark nodes are still blindness: 5 of 8 on node1, node3 and the switch.
+    const cut = {
+      ...all,
+      'node/node1/ssh': 'timeout',
+      'web/node1/http': 'timeout',
+      'node/node3/ssh': 'timeout',
+      'web/node3/http': 'timeout',
+      'node/switch/icmp': 'timeout',
+    } as const
+    const e = new Driver(createHealthEngine({ inventory, targets }))
+    e.rounds(2, all)
+    expect(types(e.round(cut))).toContain('monitor.blind monitor')
+  })
+
   it('a sharded engine judges blindness on the checks it probes, not on all of them', () => {
     const { inventory, targets } = setup()
     const mine = targets.filter((t) => t.id.includes('node1') || t.id.includes('node2'))
