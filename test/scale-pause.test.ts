@@ -33,15 +33,18 @@ afterAll(async () => {
 const sql = (text: string) => query(site, text)
 const count = async (text: string) => Number((await sql(text))[0]?.n)
 
-// UNFINISHED (issue 16): still opt-in. The two regressions found at the merge are mended (one
-// node.down per episode across instances; the shared monitor row follows the store when it
-// changes hands; a lease lapsing mid-command no longer crashes the daemon), and scale-daemons runs
-// in npm test again. This file did not pass in four runs on a machine at load 15-40: with the
-// 2 s lease the leadership changed hands 8-23 times per run, and once the monitor went blind
-// during node2's failure it could not see again while node2 stayed down (BlindWatch leaves
-// blindness only below 0.75 x threshold; node2's three failing checks plus the director's
-// members/ipvs timing out under load and guests missing guest1 were 6 of the lab's 12), so drain
-// and relocate were refused by monitor_blind.
+// UNFINISHED (issue 16): still opt-in. Two causes were found on a machine at load 15-40:
+// - The monitor, once blind during node2's failure, never saw again while node2 stayed dead
+//   (node2's failing checks plus one more elsewhere stayed above the hysteresis, and a blind
+//   monitor never judges node2 down), so drain and relocate were held as monitor_blind. Fixed
+//   (core/health/blind.ts: one wholly dark node is left out of the blind share).
+// - Leadership churn: with the 2 s lease, an instance loses its OWN lease when its renewal is late
+//   (store write lock, busy event loop), re-acquires it with a new token, and the pass in
+//   progress ends STALE_LEADER. The torture run's kept store shows one daemon going from token 74
+//   to 83 in 90 s with the events cursor stuck for nine minutes (docs/torture.md, session 5).
+//   Not fixed: keeping the token when an instance re-acquires its own lapsed lease with nobody in
+//   between, and resuming the runs a lapse abandoned, would stop the churn from losing work.
+// This file has not been run since the blind fix.
 // Run it alone: TANDEM_SCALE_TESTS=1 npx vitest run test/scale-pause.test.ts
 it.skipIf(process.env.TANDEM_SCALE_TESTS !== '1')(
   'SIGSTOP of the leader past its lease, then SIGCONT: the late writes are refused, nothing is done twice',

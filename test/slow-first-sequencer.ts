@@ -10,6 +10,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node'
 const SLOW = [
   /^test\/e2e\//,
   /^test\/scale-/,
+  /^test\/torture\//,
   /^test\/lvs-(kernel|simulator)\.test\.ts$/,
   /^test\/check-cli\.test\.ts$/,
   /^test\/act-crash\.test\.ts$/,

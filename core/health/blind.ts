@@ -110,6 +110,18 @@ export class BlindWatch {
         seen -= count
         failing -= this.failingByNode.get(node) ?? 0
       }
+    // One node whose every check fails is a dead node, not blindness, before it is judged down
+    // too: a blind monitor holds that verdict, so the dead node's checks, with one unrelated
+    // failure elsewhere, kept it blind for as long as the node stayed dead (its failover held).
+    // Two or more dark nodes still count whole: that is what tandem cut off looks like.
+    const dark = [...this.failingByNode].filter(
+      ([node, count]) => !isDown(node) && count === this.seenByNode.get(node),
+    )
+    if (dark.length === 1) {
+      const [, count] = dark[0]!
+      seen -= count
+      failing -= count
+    }
     return seen <= 0 ? 0 : failing / seen
   }
 }

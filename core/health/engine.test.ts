@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Config, createInventory } from '../inventory/index.ts'
+import type { LiveFacts } from '../plugin/index.ts'
 import { type CheckTarget, type ProbeStatus, planTargets } from '../probe/index.ts'
 import { createHealthEngine, type HealthEngine } from './engine.ts'
 import type { TandemEvent } from './events.ts'
@@ -54,14 +55,24 @@ class Driver {
   constructor(readonly engine: HealthEngine) {}
 
   round(
-    results: Record<string, ProbeStatus | { status: ProbeStatus; data: Record<string, unknown> }>,
+    results: Record<
+      string,
+      ProbeStatus | { status: ProbeStatus; data: Record<string, unknown>; facts?: LiveFacts }
+    >,
   ): TandemEvent[] {
     this.now += 1000
     const batch = Object.entries(results).map(([id, r]) => {
-      const { status, data } = typeof r === 'string' ? { status: r, data: undefined } : r
+      const { status, data, facts } =
+        typeof r === 'string' ? { status: r, data: undefined, facts: undefined } : r
       return {
         target: { id },
-        result: { status, latencyMs: 1, detail: status, ...(data ? { data } : {}) },
+        result: {
+          status,
+          latencyMs: 1,
+          detail: status,
+          ...(data ? { data } : {}),
+          ...(facts ? { facts } : {}),
+        },
         at: this.now,
       }
     })
@@ -411,6 +422,42 @@ describe('health engine', () => {
     expect(types(d.round(dark))).toContain('monitor.blind monitor')
   })
 
+  // Regression (issue 16, crash-points and scale-pause): blind from a burst of timeouts just as
+  // node2 died, the monitor never saw again while node2 stayed dead: node2's own checks plus one
+  // unrelated failure were above the hysteresis, and a blind monitor never judged node2 down.
+  it('a single dead node does not keep the monitor blind: it sees again and judges the node down', () => {
+    const { inventory, targets } = setup()
+    const d = new Driver(createHealthEngine({ inventory, targets }))
+    const all = healthy(targets)
+    d.rounds(2, all)
+    const dark = Object.fromEntries(targets.map((t) => [t.id, 'timeout' as const]))
+    expect(types(d.round(dark))).toContain('monitor.blind monitor')
+    // The burst ends; node2 stays dead and two slow answers on other nodes still fail: 4 of 8.
+    const node2Dead = {
+      ...all,
+      'node/node2/ssh': 'critical',
+      'web/node2/http': 'critical',
+      'web/node1/http': 'timeout',
+      'web/node3/http': 'timeout',
+    } as const
+    const seen = types(d.rounds(5, node2Dead))
+    expect(seen).toContain('monitor.sighted monitor')
+    expect(seen).toContain('node.down node2')
+    expect(seen.filter((t) => t.startsWith('node.'))).toEqual(['node.down node2'])
+    // Several dark nodes are still blindness: 5 of 8 on node1, node3 and the switch.
+    const cut = {
+      ...all,
+      'node/node1/ssh': 'timeout',
+      'web/node1/http': 'timeout',
+      'node/node3/ssh': 'timeout',
+      'web/node3/http': 'timeout',
+      'node/switch/icmp': 'timeout',
+    } as const
+    const e = new Driver(createHealthEngine({ inventory, targets }))
+    e.rounds(2, all)
+    expect(types(e.round(cut))).toContain('monitor.blind monitor')
+  })
+
   it('a sharded engine judges blindness on the checks it probes, not on all of them', () => {
     const { inventory, targets } = setup()
     const mine = targets.filter((t) => t.id.includes('node1') || t.id.includes('node2'))
@@ -549,6 +596,63 @@ describe('health engine', () => {
       ['down', ['node1']],
       ['unknown', []],
     ])
+  })
+
+  it('raises service.stopped once when db runs nowhere while its last owner is back, service.started when it runs again', () => {
+    const web = {
+      name: 'web',
+      lvs: { director: 'director', address: '127.0.2.1', port: 80 },
+      real_servers: ['node1', 'node2', 'node3'].map((node) => ({ node, port: 8080 })),
+      checks: [{ name: 'http', kind: 'http', rise: 2, fall: 3 }],
+    }
+    const db = { name: 'db', cluster: { rgmanager: { service: 'db' }, preferred: ['node2'] } }
+    const { inventory, targets } = setup({ services: [web, db] })
+    const all = healthy(targets)
+    /** clustat as the director sees it: who is online, and where db runs (or last ran). */
+    const cluster = (online: string[], owner: string | null, state: string) => ({
+      status: 'ok' as const,
+      data: {
+        quorate: true,
+        members: ['node1', 'node2', 'node3'].map((name) => ({
+          name,
+          online: online.includes(name),
+        })),
+      },
+      facts: { placement: { db: { owner, lastOwner: 'node2', state } } },
+    })
+    const seen = (d: Driver, n: number, members: ReturnType<typeof cluster>, down = false) =>
+      types(
+        d.rounds(n, {
+          ...all,
+          ...(down ? { 'node/node2/ssh': 'timeout', 'web/node2/http': 'timeout' } : {}),
+          'node/director/members': members,
+        }),
+      ).filter((t) => t.startsWith('service.'))
+    const d = new Driver(createHealthEngine({ inventory, targets }))
+    expect(seen(d, 2, cluster(['node1', 'node2', 'node3'], 'node2', 'started'))).toEqual([])
+    // node2 crashes: rgmanager stops db for recovery. Not back: node-down-failover's, after a fence.
+    expect(seen(d, 1, cluster(['node1', 'node3'], null, 'stopped'), true)).toEqual([])
+    // node2 rejoins before health ever judged it down, and db stays stopped.
+    const back = cluster(['node1', 'node2', 'node3'], null, 'stopped')
+    const [stopped, ...again] = d.rounds(3, { ...all, 'node/director/members': back })
+    expect(again.filter((e) => e.type.startsWith('service.'))).toEqual([])
+    expect(stopped).toMatchObject({
+      type: 'service.stopped',
+      subject: 'db',
+      labels: { severity: 'critical', service: 'db', node: 'node2' },
+    })
+    // A restart neither raises it again nor forgets to end it.
+    const restarted = new Driver(
+      createHealthEngine({ inventory, targets, restore: [...d.stored.values()] }),
+    )
+    restarted.now = d.now
+    expect(seen(restarted, 2, back)).toEqual([])
+    expect(seen(restarted, 2, cluster(['node1', 'node2', 'node3'], 'node2', 'started'))).toEqual([
+      'service.started db',
+    ])
+    // Disabled by a person, or failed: not for tandem to start.
+    for (const state of ['disabled', 'failed'])
+      expect(seen(restarted, 2, cluster(['node1', 'node2', 'node3'], null, state))).toEqual([])
   })
 
   it('warns about nodes that can never reach the node-down quorum', () => {

@@ -297,6 +297,13 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     for (const record of dirtyChecks) {
       if (publish(record, out) && record.service) dirtyServices.add(record.service)
     }
+    // Before the service rows are written: the event's mark is part of the row.
+    for (const name of facts.placed()) {
+      const type = facts.placementEvent(name, isLiveMember)
+      if (!type) continue
+      factChanges.services.add(name)
+      out.placement(name, type, facts.serviceDetail(name))
+    }
     for (const service of dirtyServices) evaluateService(service, out)
     for (const name of factChanges.services)
       if (!out.has(healthTarget.service(name))) factsRow(name, out)
@@ -420,10 +427,23 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
   }
 
   /** Writes the cluster row from the freshest membership view, when quorum or members changed. */
-  function clusterRow(out: Transitions): void {
+  /** The newest membership view among the cluster's vantage points. */
+  function latestView(): CheckRecord | undefined {
     let latest: CheckRecord | undefined
     for (const source of clusterViews)
       if (source.membership && (!latest || source.lastAt > latest.lastAt)) latest = source
+    return latest
+  }
+
+  /** A member the cluster sees online and health judges up: back, whatever it went through. */
+  function isLiveMember(name: string): boolean {
+    return (
+      latestView()?.membership?.members.get(name) === true && nodes.get(name)?.announced === 'up'
+    )
+  }
+
+  function clusterRow(out: Transitions): void {
+    const latest = latestView()
     const view = latest?.membership
     if (!view && !clusterViews.every((source) => source.hard === 'down')) return
     const state: HealthState =

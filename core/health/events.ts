@@ -8,6 +8,8 @@ export const EVENT_TYPES = [
   'service.down',
   'service.degraded',
   'service.up',
+  'service.stopped',
+  'service.started',
   'check.failed',
   'check.recovered',
   'flapping.start',

@@ -22,7 +22,16 @@ export interface ServiceFactsDetail {
   inIpvs?: boolean
   /** Real servers in the IPVS table by node, with the weight the kernel has now. */
   realServers?: Record<string, { weight: number }>
+  /** `service.stopped` was raised (it runs nowhere while its last owner is back); `service.started` ends it. */
+  runsNowhere?: boolean
 }
+
+/**
+ * The cluster manager's words for a service it stopped for recovery and may start again:
+ * rgmanager's `stopped` / `recoverable`. Not `disabled` (a person's choice) nor `failed` (it
+ * must be disabled first: a person looks).
+ */
+const RESTARTABLE = ['stopped', 'recoverable']
 
 /** What a `vm/<name>` row says: its state as health reads it, and where it runs. */
 export interface VmRow {
@@ -132,6 +141,11 @@ export class FactsBook {
     return this.services.get(name) ?? {}
   }
 
+  /** Services a cluster manager places (their facts carry an owner state). */
+  placed(): string[] {
+    return [...this.services].filter(([, f]) => f.ownerState !== undefined).map(([name]) => name)
+  }
+
   vm(name: string): VmRow | undefined {
     return this.vms.get(name)
   }
@@ -198,6 +212,32 @@ export class FactsBook {
     return undefined
   }
 
+  /**
+   * The event a cluster service's placement calls for, once: `service.stopped` when it runs
+   * nowhere, stopped for recovery, while the member it last ran on is back (`member`): that
+   * member crashed and rejoined before any failover, and the cluster manager left the service
+   * stopped. A last owner that is not back is node-down-failover's, after a fence.
+   * `service.started` when it runs again after that. The mark is kept in the row (`runsNowhere`),
+   * so a restart neither raises it twice nor loses its end.
+   */
+  placementEvent(
+    name: string,
+    member: (node: string) => boolean,
+  ): 'service.stopped' | 'service.started' | undefined {
+    const fact = this.services.get(name)
+    if (!fact || fact.ownerState === undefined) return undefined
+    if (fact.owner) {
+      if (!fact.runsNowhere) return undefined
+      const { runsNowhere: _ended, ...rest } = fact
+      this.services.set(name, rest)
+      return 'service.started'
+    }
+    if (fact.runsNowhere || !RESTARTABLE.includes(fact.ownerState)) return undefined
+    if (typeof fact.lastOwner !== 'string' || !member(fact.lastOwner)) return undefined
+    this.services.set(name, { ...fact, runsNowhere: true })
+    return 'service.stopped'
+  }
+
   private setVm(name: string, fact: VmFacts, now: number): boolean {
     const old = this.vms.get(name)
     const lastHost = fact.host ?? old?.detail.lastHost ?? null
@@ -245,6 +285,7 @@ function pickServiceFacts(detail: Record<string, unknown>): ServiceFactsDetail {
   if (typeof detail.inIpvs === 'boolean') out.inIpvs = detail.inIpvs
   if (detail.realServers && typeof detail.realServers === 'object')
     out.realServers = detail.realServers as ServiceFactsDetail['realServers']
+  if (detail.runsNowhere === true) out.runsNowhere = true
   return out
 }
 

@@ -11,6 +11,7 @@ import type {
   Severity,
   TandemEvent,
 } from './events.ts'
+import type { ServiceFactsDetail } from './live-facts.ts'
 import type { NodeRecord, Tally } from './node-votes.ts'
 import { type HealthRow, healthTarget } from './rows.ts'
 import type { ServiceRecord } from './service-health.ts'
@@ -140,6 +141,17 @@ export class Transitions {
   /** A service row whose live facts changed (no event: its health did not). */
   serviceRow(name: string, state: HealthState, since: number, detail: Record<string, unknown>) {
     this.row(healthTarget.service(name), 'service', state, since, false, detail)
+  }
+
+  /** A cluster service came to run nowhere while its last owner is back, or runs again after it. */
+  placement(name: string, type: 'service.stopped' | 'service.started', detail: ServiceFactsDetail) {
+    const labels: Record<string, string> = {
+      severity: type === 'service.stopped' ? 'critical' : 'info',
+      service: name,
+      ...(typeof detail.lastOwner === 'string' ? { node: detail.lastOwner } : {}),
+    }
+    const { owner, lastOwner, ownerState } = detail
+    this.event(type, name, this.now, labels, { service: name, owner, lastOwner, ownerState })
   }
 
   /** A guest's row (where it runs, its state) and the event its new state calls for, if any. */

@@ -32,6 +32,8 @@ const FAMILIES: Record<string, Family | undefined> = {
   'check.recovered': { family: 'check', status: 'resolved' },
   'flapping.start': { family: 'flapping', status: 'firing' },
   'flapping.stop': { family: 'flapping', status: 'resolved' },
+  'service.stopped': { family: 'placement', status: 'firing' },
+  'service.started': { family: 'placement', status: 'resolved' },
   'vm.down': { family: 'vm', status: 'firing' },
   'vm.up': { family: 'vm', status: 'resolved' },
   'monitor.blind': { family: 'monitor', status: 'firing' },
@@ -104,6 +106,8 @@ export function alertTitle(type: string, s: string, payload: Record<string, unkn
       return `${s} is flapping`
     case 'vm.down':
       return `guest ${s} is down`
+    case 'service.stopped':
+      return `cluster service ${s} runs nowhere`
     case 'monitor.blind':
       return `tandem cannot see the cluster (${s}); actions are held`
     case 'alert.received':

@@ -266,6 +266,9 @@ export async function createPolicySet(options: PolicySetOptions): Promise<Policy
  * block: the resolving event (which cancels the timer) is the primary signal.
  */
 function stillHolds(event: TandemEvent, health: HealthView): boolean {
+  // Where a service runs is not its health (every check can pass while it runs nowhere):
+  // service.started, which cancels the timer, is the only end of service.stopped.
+  if (event.type === 'service.stopped') return true
   const [family] = event.type.split('.')
   const table =
     family === 'node'

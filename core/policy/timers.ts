@@ -39,6 +39,7 @@ export const RESOLVES: Partial<Record<EventType, EventType[]>> = {
   'service.up': ['service.down', 'service.degraded'],
   'check.recovered': ['check.failed'],
   'vm.up': ['vm.down'],
+  'service.started': ['service.stopped'],
   'alert.resolved': ['alert.received'],
   'flapping.stop': ['flapping.start'],
   'monitor.sighted': ['monitor.blind'],

@@ -10,6 +10,7 @@ import { CRASH_POINTS, type CrashPoint } from '../../core/crash-points.ts'
 import { openStore } from '../../core/store/index.ts'
 import { failNode, fenceOffs, recoverNode } from '../lab/demo-world.ts'
 import { readWorld } from '../lab/world.mjs'
+import { buildDirectorTable } from '../torture/lab-driver.ts'
 import { eventually, type LabSite, query, startLabSite } from './demo-lab.ts'
 
 /** Fence, then relocate: the shortest policy that exercises every durable transition. */
@@ -37,12 +38,10 @@ const APPROVED = 'guards:\n  approval: required\n'
 const APPROVAL_POINTS: CrashPoint[] = ['approval.requested', 'approval.decided', 'approval.resumed']
 const FAILOVER_POINTS = CRASH_POINTS.filter((point) => !APPROVAL_POINTS.includes(point))
 
-// UNFINISHED (issue 16): the fixes these cases need are in (health: no blind verdict on a partial
-// first sample; act: a step refused by monitor_blind or quorum is held, not lost), but this file
-// has not been seen passing yet: on the shared 2-core machine (load 20–30) a daemon booted
-// through tsx took ~20 s and lost its own 3 s lease every few seconds, and episodes timed out.
-// Opt-in until it has passed on a quiet machine:
-// TANDEM_CRASH_TESTS=1 npx vitest run test/e2e/crash-points.test.ts
+// The two `timer.due` cases with a daemon restarted blind repeat a point the chain below
+// already crashes at, under a stored `down` monitor row: a longer run, opt-in
+// (TANDEM_CRASH_TESTS=1 npx vitest run test/e2e/crash-points.test.ts). Every named point is
+// crashed at without it.
 const crashTests = process.env.TANDEM_CRASH_TESTS === '1'
 
 interface Daemon {
@@ -56,7 +55,6 @@ let daemon: Daemon | undefined
 let episodes = 0
 
 beforeAll(async () => {
-  if (!crashTests) return
   site = await startLabSite({
     net: 43,
     smtpPort: 25343,
@@ -65,12 +63,15 @@ beforeAll(async () => {
     holdDown: '1s',
     policyFiles: { 'crash-failover.yaml': policy() },
   })
+  // The director's table as the inventory declares it: a failing IPVS check on the director
+  // plus node2's would count as failures on two nodes and hold the monitor blind.
+  await buildDirectorTable(site)
   // A first, unarmed daemon without the policy sees the site up: its boot announcements are not
   // a crash's business.
   start({}, { policies: mkdtempSync(join(tmpdir(), 'tandem-no-policies-')) })
   await nodeUp()
   await stop()
-}, 120_000)
+}, 240_000)
 afterAll(async () => {
   daemon?.child.kill('SIGKILL')
   await site?.close()
@@ -84,13 +85,14 @@ it('names every crash point, and this file crashes the daemon at each of them', 
 // One episode per case, each SIGKILL followed at once by a restart armed with the next point of
 // its chain: the daemon dies at every point in turn (some while it resumes from the one before)
 // and the outcome must still be the one without any crash. Chaining keeps the file to one lab.
-it.skipIf(!crashTests)(
-  'SIGKILL at every failover and incident point in turn: node2 fenced once, db moved once, after the fence',
-  async () => {
-    await episode(FAILOVER_POINTS)
-  },
-  400_000,
-)
+it('SIGKILL at every failover and incident point in turn: node2 fenced once, db moved once, after the fence', async () => {
+  await episode(FAILOVER_POINTS)
+}, 400_000)
+
+it('SIGKILL around an approval (requested, decided, resumed): each approved step runs once', async () => {
+  writeFileSync(join(site.policiesDir, 'crash-failover.yaml'), policy(APPROVED))
+  await episode(['approval.requested', 'approval.resumed'], { approve: true })
+}, 300_000)
 
 // The two cases that lost the failover before (issue 16), each twice in a row: the restarted
 // daemon re-fires the `for:` timer, and it starts blind (killed while its monitor was blind:
@@ -100,20 +102,12 @@ for (const nth of ['', ', again'])
   it.skipIf(!crashTests)(
     `SIGKILL at timer.due, restart blind${nth}: the failover is held, then done once`,
     async () => {
+      writeFileSync(join(site.policiesDir, 'crash-failover.yaml'), policy())
       const held = await episode(['timer.due'], { blindAtRestart: true })
       expect(held, 'the refusal by the blind monitor is audited').toBeGreaterThan(0)
     },
     200_000,
   )
-
-it.skipIf(!crashTests)(
-  'SIGKILL around an approval (requested, decided, resumed): each approved step runs once',
-  async () => {
-    writeFileSync(join(site.policiesDir, 'crash-failover.yaml'), policy(APPROVED))
-    await episode(['approval.requested', 'approval.resumed'], { approve: true })
-  },
-  300_000,
-)
 
 /**
  * node2 fails and is handled under `chain` (a SIGKILL at each point, a restart after each), comes
@@ -164,6 +158,12 @@ async function episode(
       'closed',
     60_000,
     `the incident to close (crashed at: ${kills.done.join(', ')})`,
+  )
+  // The last point's SIGKILL may land just after what it follows is visible in the store.
+  await eventually(
+    async () => kills.done.length === chain.length || kills.failure !== undefined,
+    30_000,
+    `a SIGKILL at each of ${chain.join(', ')} (crashed at: ${kills.done.join(', ')})`,
   )
   expect(kills.done).toEqual(chain)
   expect(kills.failure).toBeUndefined()
@@ -279,7 +279,8 @@ async function nodeUp() {
     async () =>
       (await rows("SELECT state FROM health_states WHERE target = 'node/node2'"))[0]?.state ===
       'up',
-    60_000,
+    // A first boot at load 22 through tsx (no current dist/) took over a minute.
+    120_000,
     'node2 up',
   )
 }

@@ -70,7 +70,10 @@ export type LabTiming = 'demo' | 'quick'
 export const QUICK = {
   /** Every check's interval (shipped: 2 s); rise 2 and fall 3 are kept. */
   intervalMs: 1_000,
-  /** node-down-failover's `for:` (shipped: 20 s), and guest-down-restart's (shipped: 30 s). */
+  /**
+   * node-down-failover's `for:` (shipped: 20 s), guest-down-restart's and
+   * service-stopped-start's (shipped: 30 s).
+   */
   forMs: 3_000,
   /** The fence step's retry back-off (shipped: 10 s); the retry count is kept. */
   backoffMs: 1_000,
@@ -279,7 +282,7 @@ function copiedPolicies(dir: string, options: { quick: boolean; without: string[
       text = shorten(text, file, 'for: 20s', `for: ${QUICK.forMs}ms`)
       text = shorten(text, file, 'backoff: 10s', `backoff: ${QUICK.backoffMs}ms`)
     }
-    if (file === 'guest-down-restart.yaml')
+    if (file === 'guest-down-restart.yaml' || file === 'service-stopped-start.yaml')
       text = shorten(text, file, 'for: 30s', `for: ${QUICK.forMs}ms`)
     writeFileSync(join(target, file), text)
   }

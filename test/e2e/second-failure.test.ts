@@ -96,17 +96,22 @@ it('a policy without cooldown fences again after the node rejoined and failed, b
 
 /** node2 fails, is handled, comes back (its incident resolves, then closes), gets db back, fails again. */
 async function twoEpisodes(lab: DemoLab, policy: string): Promise<RunRow[]> {
+  // A step held by a blind monitor (a loaded machine) leaves its run `blocked` until it is
+  // released: that run has not ended yet.
   const runsOf = async () =>
     (await lab.rows(
-      `SELECT id, status, incident_id FROM runs WHERE policy = '${policy}' ORDER BY started_at`,
-    )) as unknown as RunRow[]
+      `SELECT id, status, incident_id, (SELECT count(*) FROM steps s WHERE s.run_id = r.id
+         AND s.status = 'blocked' AND s.blocked_by IN ('monitor_blind', 'quorum')) AS held
+       FROM runs r WHERE policy = '${policy}' ORDER BY started_at`,
+    )) as unknown as (RunRow & { held: number })[]
   const ended = (n: number) =>
     eventually(
       async () => {
         const rows = await runsOf()
-        return rows.length === n && rows.every((r) => r.status !== 'running') && rows
+        const over = rows.every((r) => r.status !== 'running' && Number(r.held) === 0)
+        return rows.length === n && over && rows
       },
-      60_000,
+      90_000,
       `${n} ${policy} run(s) to end`,
     )
   await lab.healthy()

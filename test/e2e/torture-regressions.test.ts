@@ -1,5 +1,6 @@
-// What the torture test found (docs/torture.md), replayed on one demo lab: a guest lost with a
-// host that crashed and booted before any failover; an API drain and restore sent back to back.
+// What the torture test found (docs/torture.md), replayed on one demo lab: a guest, and a cluster
+// service, lost with a host that crashed and booted before any failover; an API drain and restore
+// sent back to back.
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -16,6 +17,7 @@ afterAll(() => lab?.close())
 
 interface LabWorld {
   xen: { domains: Record<string, { host: string; state: string }>; violations?: unknown[] }
+  rgmanager: { services: Record<string, { owner: string | null; state: string }> }
 }
 
 it('node2 crashing and booting at once (guest1 lost with it) starts guest1 again on node2', async () => {
@@ -92,3 +94,54 @@ it('an API drain then restore sent back to back run in that order: the weight is
   ).toEqual(['succeeded', 'succeeded'])
   expect(await weightOf(3)).toBe(weight)
 }, 60_000)
+
+// Torture seed 16: node2 (db's owner) crashed while tandem was dead and booted before it was back.
+// The cluster saw node2 leave and stopped db for recovery; nobody fenced node2, so nothing ever
+// relocated db, and once node2 rejoined no policy started it: db stayed stopped on no node.
+it('node2 crashing and rejoining after the cluster stopped db (no failover) starts db on node2', async () => {
+  await lab.healthy()
+  const run = promisify(execFile)
+  failNode('node2')
+  // The cluster notices at its next look (any clustat), before tandem's fall threshold does.
+  expect((await run('clustat', [])).stdout).toMatch(/service:db\s+\(node2\)\s+stopped/)
+  recoverNode('node2')
+
+  // A loaded machine can make the monitor blind for a while: the step is then held, not lost,
+  // and the run goes on once it sees again. On a timeout, say what tandem saw.
+  const status = await eventually(
+    async () => {
+      const s = await lab.runStatus('service-stopped-start')
+      return (s === 'succeeded' || s === 'failed') && s
+    },
+    90_000,
+    'the service-stopped-start run to end',
+  ).catch(async (e) => {
+    const ev = await lab.rows('SELECT id, type, subject, labels FROM events ORDER BY id')
+    const au = await lab.rows('SELECT action, target, decision, guard, reason FROM audit_log')
+    const hs = await lab.rows(
+      "SELECT target, state, detail FROM health_states WHERE target IN ('service/db','node/node2','cluster')",
+    )
+    throw new Error(`${e}\n${JSON.stringify(ev)}\n${JSON.stringify(au)}\n${JSON.stringify(hs)}`)
+  })
+  const steps = await lab.steps('service-stopped-start')
+  expect(status, JSON.stringify(steps)).toBe('succeeded')
+  expect(steps.map((s) => [s.uses, s.input])).toEqual([
+    ['rgmanager.enable', { service: 'db', node: 'node2' }],
+  ])
+  const world = lab.world() as unknown as LabWorld
+  expect(world.rgmanager.services['service:db']).toMatchObject({ owner: 'node2', state: 'started' })
+  // Health saw it stop and start again; the incident the stop opened is resolved by it.
+  await eventually(
+    async () => {
+      const rows = await lab.rows("SELECT status FROM incidents WHERE key = 'service.stopped:db'")
+      return rows.length === 1 && rows[0]?.status !== 'open'
+    },
+    20_000,
+    'the service.stopped:db incident to resolve',
+  )
+  const events = await lab.rows(
+    "SELECT type FROM events WHERE subject = 'db' AND type LIKE 'service.st%' ORDER BY id",
+  )
+  expect(events.map((e) => e.type)).toEqual(['service.stopped', 'service.started'])
+  expect(await lab.rows("SELECT 1 FROM runs WHERE policy = 'node-down-failover'")).toEqual([])
+}, 150_000)

@@ -61,6 +61,14 @@ const web = (node: string, check = 'http') =>
 
 const scenarios: Scenario[] = [
   {
+    name: 'node2 crashed and rejoined before any failover, db stopped: db is started on node2',
+    event: event('service.stopped', 'db', { service: 'db', node: 'node2' }),
+    health: allUp,
+    expected: {
+      'service-stopped-start': [['rgmanager.enable', { service: 'db', node: 'node2' }]],
+    },
+  },
+  {
     name: 'node2 dies: fence, drain, relocate, restart guests',
     event: event('node.down', 'node2'),
     health: nodes({ node1: 'up', node2: 'down', node3: 'up' }),
@@ -263,10 +271,10 @@ async function plans(plugins: readonly PluginDefinition[], scenario: Scenario) {
 }
 
 describe('example policies with the built-in plugins', () => {
-  it('are nine, each documented by a comment at the top', async () => {
+  it('are ten, each documented by a comment at the top', async () => {
     const { readdir } = await import('node:fs/promises')
     const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml'))
-    expect(files).toHaveLength(9)
+    expect(files).toHaveLength(10)
     for (const f of files) expect(await readFile(`${dir}/${f}`, 'utf8')).toMatch(/^# /)
   })
   for (const scenario of scenarios)

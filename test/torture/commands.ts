@@ -174,7 +174,13 @@ class ExecDrainRestore extends Step {
       ['lvs.drain', 0],
       ['lvs.restore', rs.weight ?? 1],
     ] as const) {
-      const { code, out } = await r.lab.exec([action, 'service=web', `node=${this.node}`])
+      let { code, out } = await r.lab.exec([action, 'service=web', `node=${this.node}`])
+      // Refused for a reason that clears by itself (exit 3: the monitor blind, quorum unknown):
+      // the operator who drained the server tries the restore again, as a person would.
+      for (let n = 0; n < 5 && action === 'lvs.restore' && code === 3 && TRANSIENT.test(out); n++) {
+        await sleep(2_000)
+        ;({ code, out } = await r.lab.exec([action, 'service=web', `node=${this.node}`]))
+      }
       const now = weightOf(r, this.node, rs.port ?? 0)
       if (code === 0 && now !== weight)
         r.violations.push({
@@ -185,6 +191,9 @@ class ExecDrainRestore extends Step {
   }
   toString = () => `execDrainRestore(${this.node})`
 }
+
+/** How `tandem exec` names a refusal by a guard that clears by itself (core/act/hold.ts). */
+const TRANSIENT = /monitor_blind|quorum/
 
 /** The same through the API: `POST /api/v1/actions` drain, then restore (queued runs). */
 class ApiDrainRestore extends Step {

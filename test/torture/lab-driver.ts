@@ -264,7 +264,7 @@ const FORWARDING: Record<string, string> = { masq: '-m', route: '-g', tunnel: '-
  * with the lab's ipvsadm on the director before tandem starts: a site that was healthy before
  * tandem came (reconciling through tandem first waits for a quorum verdict, ~20 s on a busy box).
  */
-async function buildDirectorTable(site: LabSite): Promise<void> {
+export async function buildDirectorTable(site: LabSite): Promise<void> {
   const config = await loadConfig(site.configFile)
   const env = { ...process.env, TANDEM_LAB_NODE: 'director' }
   const ipvsadm = (args: string[]) => run('ipvsadm', args, { env })

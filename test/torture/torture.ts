@@ -1,4 +1,6 @@
 // Runs the torture property: seeded command sequences against a fresh lab and real daemons, then quiescence.
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import fc from 'fast-check'
 import { type Config, loadConfig } from '../../core/inventory/index.ts'
 import { heal, recoverNode, setFenceBehaviour } from '../lab/demo-world.ts'
@@ -173,6 +175,7 @@ async function quiesce(real: TortureReal, ms: number, log?: (line: string) => vo
        FROM runs r LEFT JOIN steps s ON s.run_id = r.id GROUP BY r.id ORDER BY r.started_at`,
     )
     for (const r of runs) log?.(`[torture]   run ${r.policy} ${r.status}: ${r.steps ?? ''}`)
+    keepEvidence(lab)
     for (const slot of lab.daemons) {
       const lines = slot
         .output()
@@ -185,6 +188,19 @@ async function quiesce(real: TortureReal, ms: number, log?: (line: string) => vo
   real.stats.checks += 1
   record(real, found)
   if (real.violations.length > 0) throw new Error(describe(real))
+}
+
+/** With TORTURE_KEEP=<dir>: a copy of the store, the world and every daemon's output, to read later. */
+function keepEvidence(lab: TortureLab) {
+  const dir = process.env.TORTURE_KEEP
+  if (!dir) return
+  mkdirSync(dir, { recursive: true })
+  const store = lab.site.storeUrl.slice('file:'.length)
+  for (const suffix of ['', '-wal', '-shm'])
+    if (existsSync(store + suffix)) copyFileSync(store + suffix, join(dir, `tandem.db${suffix}`))
+  writeFileSync(join(dir, 'world.json'), JSON.stringify(readWorld(), null, 1))
+  for (const slot of lab.daemons)
+    writeFileSync(join(dir, `daemon-${slot.index}.log`), slot.output())
 }
 
 function bootDownNodes() {

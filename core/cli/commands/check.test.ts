@@ -24,7 +24,7 @@ describe('tandem check with policies', () => {
       join(dir, 'policies'),
     ])
     expect(code).toBe(0)
-    expect(out).toMatch(/tandem\.yaml: ok \(5 nodes, .*\)\n.*policies: ok \(9 policies\)\n$/)
+    expect(out).toMatch(/tandem\.yaml: ok \(5 nodes, .*\)\n.*policies: ok \(10 policies\)\n$/)
   })
 
   it('lists every policy problem with file:line:col and exits 1', async () => {
