@@ -8,6 +8,7 @@ export {
   applyEvent as applyIncidentEvent,
   closeQuiet as closeQuietIncidents,
   DEFAULT_HOLD_DOWN_MS,
+  openWaitingIncident,
   owedResolvedNotices,
   type ResolvedIncident,
   resolvedNoticeQueued,

@@ -1,6 +1,7 @@
 // Reading and writing the notify tables: groups, alerts and incident threads, each write guarded by rev.
 import { and, eq, inArray, isNull, lte } from 'drizzle-orm'
 import { type Db, notifyAlerts, notifyGroups, notifyThreads } from '../store/index.ts'
+import type { ApprovalNote } from './approval.ts'
 import type { AlertSnapshot, GroupState } from './groups.ts'
 import { newRev } from './ids.ts'
 import type { Write } from './write.ts'
@@ -42,6 +43,8 @@ export interface ThreadDetail {
   story?: string
   /** A pending thread: when the policy acts unless the cause clears, and what it will do. */
   pending?: { dueAt: number; steps: string[]; description?: string }
+  /** The approvals the run waits on (phase pending), or the one refused that stopped it. */
+  approvals?: ApprovalNote[]
 }
 
 export async function loadGroups(db: Db, keys: string[]): Promise<Map<string, GroupState>> {
