@@ -41,7 +41,7 @@ export function threadNotice(
   thread: ThreadState,
   receiver: string,
   alerts: AlertSnapshot[],
-  options: { status: 'firing' | 'resolved'; reminder?: boolean },
+  options: { status: 'firing' | 'resolved'; reminder?: boolean; opensThread?: boolean },
   now: number,
   publicUrl: string | undefined,
 ): Notice {
@@ -82,6 +82,7 @@ export function threadNotice(
       ...(thread.runId ? { runId: thread.runId } : {}),
       policy: thread.policy,
     },
+    ...(options.opensThread ? { opensThread: true } : {}),
     createdAt: now,
   }
 }

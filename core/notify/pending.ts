@@ -122,7 +122,7 @@ async function pendingOnce(ctx: NotifyContext, update: PendingUpdate): Promise<b
   const alerts = [...(await loadAlerts(ctx.store.db, thread.alerts)).values()]
   const d = await loadDispatch(ctx)
   const notices = (guard?: Guard) =>
-    momentWrites(thread, thread.receivers, alerts, 'firing', d, { guard })
+    momentWrites(thread, thread.receivers, alerts, 'firing', d, { guard, opensThread: true })
   return commit(ctx.store.client, [...absorbed, ...threadWrites(thread, thread, notices)])
 }
 

@@ -184,6 +184,11 @@ it('an approval wait is pending, not blocked; approved it runs, denied it ends; 
   await later()
   await h.notifier.onRun(awaiting('inc-1', 'pending')) // resumed after a restart: still waiting
   await h.notifier.onRun({ ...run('started'), incidentId: 'inc-1', runId: 'run-inc-1' })
+  // The next destructive step asks for its own approval; approved, the run goes on quietly.
+  const drain = awaiting('inc-1', 'pending')
+  drain.approvals[0] = { ...drain.approvals[0]!, id: 'apr-drain', step: 'drain its real servers' }
+  await h.notifier.onRun(drain)
+  await h.notifier.onRun({ ...run('started'), incidentId: 'inc-1', runId: 'run-inc-1' })
   await h.notifier.onRun({ ...run('succeeded'), incidentId: 'inc-1', runId: 'run-inc-1' })
   await later()
   await h.notifier.onEvents([event('node.up', 'node2', node2)])
@@ -201,6 +206,7 @@ it('an approval wait is pending, not blocked; approved it runs, denied it ends; 
   expect(subjects()).toEqual([
     `[tandem] PENDING: node node2 is down: waiting for approval to fence the dead node (node/node2) — ${approve('inc-1')}`,
     '[tandem] HANDLING: node node2 is down: tandem is handling it (policy node-down-failover)',
+    `[tandem] PENDING: node node2 is down: waiting for approval to drain its real servers (node/node2) — ${approve('inc-1')}`,
     '[tandem] SUCCEEDED: node node2 is down: policy node-down-failover succeeded',
     '[tandem] RESOLVED: node node2 is down: policy node-down-failover succeeded — resolved',
     `[tandem] PENDING: node node2 is down: waiting for approval to fence the dead node (node/node2) — ${approve('inc-2')}`,
@@ -210,6 +216,7 @@ it('an approval wait is pending, not blocked; approved it runs, denied it ends; 
   expect(sent().map((d) => d.outcome)).toEqual([
     'pending',
     'handling',
+    'pending',
     'succeeded',
     'succeeded',
     'pending',
@@ -217,13 +224,13 @@ it('an approval wait is pending, not blocked; approved it runs, denied it ends; 
     'blocked',
   ])
   expect(sent()[0]!.summary).toMatch(/approval apr-inc-1, until .+`tandem approve apr-inc-1/)
-  expect(sent()[5]!.summary).toMatch(
+  expect(sent()[6]!.summary).toMatch(
     /^api:ops denied approval apr-inc-2 \(node2 is being serviced\)/,
   )
   // Each episode is one thread with one incident id; the two never mix.
   const keys = sent().map((d) => `${d.groupKey} ${incidentOf(d).id}`)
   expect(keys).toEqual([
-    ...Array(4).fill('thread/ops/inc-1 inc-1'),
+    ...Array(5).fill('thread/ops/inc-1 inc-1'),
     ...Array(3).fill('thread/ops/inc-2 inc-2'),
   ])
 })

@@ -41,6 +41,8 @@ export interface ThreadDetail {
   dryRun?: boolean
   /** The key the thread's first notice went out under: later notices thread under it too. */
   story?: string
+  /** People were told "tandem is handling it" once: a run going on after an approval says no more. */
+  handled?: boolean
   /** A pending thread: when the policy acts unless the cause clears, and what it will do. */
   pending?: { dueAt: number; steps: string[]; description?: string }
   /** The approvals the run waits on (phase pending), or the one refused that stopped it. */

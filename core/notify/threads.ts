@@ -119,6 +119,7 @@ async function applyOnce(ctx: NotifyContext, update: RunUpdate): Promise<boolean
       summary: update.summary,
       dryRun: update.dryRun,
       story: thread.detail.story,
+      handled: thread.detail.handled || phase === 'handling' || undefined,
       ...(awaited.length > 0 ? { approvals: awaited } : refused ? { approvals: [refused] } : {}),
     },
     updatedAt: now,
@@ -131,15 +132,18 @@ async function applyOnce(ctx: NotifyContext, update: RunUpdate): Promise<boolean
   const firing = alerts.filter((a) => a.status === 'firing')
   // Success with nothing left firing ends the thread; a failure stays open until its reminder.
   const closes = phase === 'succeeded' && firing.length === 0
-  // A second run for an incident already being handled adds no second "handling" notice.
+  // A run going on after an approval (or a second run) adds no second "handling" notice.
   const silent =
-    (existing?.phase === 'handling' && phase === 'handling') ||
+    (phase === 'handling' && (existing?.phase === 'handling' || existing?.detail.handled)) ||
     (existing?.phase === 'pending' && phase === 'pending' && sameApprovals(existing, awaited))
   const d = await loadDispatch(ctx)
   const notices = (guard?: Guard) =>
     silent
       ? []
-      : momentWrites(next, next.receivers, alerts, closes ? 'resolved' : 'firing', d, { guard })
+      : momentWrites(next, next.receivers, alerts, closes ? 'resolved' : 'firing', d, {
+          guard,
+          opensThread: !existing,
+        })
   return commit(store.client, [
     ...(adopted?.writes ?? []),
     ...absorbed,
