@@ -1,18 +1,9 @@
 // A run waiting for a person's approval is a pending story ("waiting for approval to …"), and a refused or expired approval ends it plainly.
+import type { RunApproval } from '../act/index.ts'
 import type { ThreadState } from './tables.ts'
 
-/** One approval of a run, as the executor reports it (core/act `RunApproval`). */
-export interface ApprovalNote {
-  id: string
-  /** The step's name in the policy ("fence the dead node"). */
-  step: string
-  uses: string
-  target: string | null
-  status: 'pending' | 'approved' | 'denied' | 'expired'
-  expiresAt: number
-  decidedBy: string | null
-  reason: string | null
-}
+/** One approval of a run, as the executor reports it. */
+export type ApprovalNote = RunApproval
 
 /** The approvals a blocked run waits on; none for any other moment. */
 export function awaitedApprovals(update: {
