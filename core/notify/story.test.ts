@@ -253,3 +253,14 @@ it('titles a run by hand with the action, its target and who asked', async () =>
     '[tandem] BLOCKED: manual lvs.drain lvs/web/node2 by api:ops: the action was blocked',
   ])
 })
+
+it('ends the story plainly when nobody decides before the approval expires', async () => {
+  await h.notifier.onRun(awaiting('inc-3', 'pending'))
+  await later()
+  await h.notifier.onRun(awaiting('inc-3', 'expired'))
+  await later()
+  expect(subjects().slice(1)).toEqual([
+    '[tandem] BLOCKED: node node2 is down: nobody approved fence the dead node (node/node2) in time; policy node-down-failover stopped',
+  ])
+  expect(sent()[1]!.summary).toMatch(/^approval apr-inc-3 expired at .+ with nobody deciding/)
+})
