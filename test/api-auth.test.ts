@@ -84,6 +84,7 @@ const examples: Record<string, (seed: Seed, n: number) => Example | Promise<Exam
     },
   }),
   'GET /': () => ({ path: '/' }),
+  'GET /incidents/:id': (s) => ({ path: `/incidents/${s.incidentId}` }),
   'GET /ui/panels': () => ({ path: '/ui/panels' }),
   'GET /ui/incidents/:id': (s) => ({ path: `/ui/incidents/${s.incidentId}` }),
 }

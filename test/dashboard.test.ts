@@ -84,6 +84,16 @@ describe('dashboard', () => {
     await page.screenshot({ path: 'test/artifacts/dashboard.png', fullPage: true })
   })
 
+  it('opens on the incident a notice links to (/incidents/<id>), its approval in view', async () => {
+    const answer = await page.goto(new URL('incidents/inc_demo', h.url).href)
+    expect(answer?.status()).toBe(200)
+    await expect
+      .poll(() => page.locator('#incident .timeline li').count(), { timeout: 10_000 })
+      .toBeGreaterThan(3)
+    expect(await page.locator('#incident').innerText()).toContain('clusvcadm -r db -m node3')
+    await expect.poll(() => page.locator('[data-approval=apr_demo]').count()).toBe(1)
+  })
+
   it('grants an approval by clicking, and the page follows', async () => {
     await page.locator('[data-approval=apr_demo] button[data-decision=approve]').click()
     await page.locator('[data-approval=apr_demo] input[name=reason]').fill('node2 confirmed off')

@@ -81,6 +81,39 @@ export async function decideApproval(
   return decided
 }
 
+/** What a run's notices say about its approvals: who must decide what, by when, and what they said. */
+export interface RunApproval {
+  id: string
+  /** The step's name in the policy ("fence the dead node"). */
+  step: string
+  uses: string
+  target: string | null
+  status: 'pending' | 'approved' | 'denied' | 'expired'
+  expiresAt: number
+  decidedBy: string | null
+  reason: string | null
+}
+
+/** Every approval the steps of `runId` asked for, oldest first. */
+export async function runApprovals(tx: Tx, runId: string): Promise<RunApproval[]> {
+  const rows = await tx
+    .select({
+      id: approvals.id,
+      step: steps.name,
+      uses: steps.uses,
+      target: steps.target,
+      status: approvals.status,
+      expiresAt: approvals.expiresAt,
+      decidedBy: approvals.decidedBy,
+      reason: approvals.reason,
+    })
+    .from(approvals)
+    .innerJoin(steps, eq(steps.id, approvals.stepId))
+    .where(eq(steps.runId, runId))
+    .orderBy(approvals.requestedAt)
+  return rows.map((row) => ({ ...row, status: row.status as RunApproval['status'] }))
+}
+
 /** Pending approvals past their TTL become expired; returns them. */
 export async function expireApprovals(tx: Tx, now: number): Promise<ApprovalRow[]> {
   const due = await tx

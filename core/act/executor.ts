@@ -304,7 +304,12 @@ async function decideApprovals(engine: Engine): Promise<RunScope[]> {
   const scopes: RunScope[] = []
   for (const id of runIds) {
     const [run] = await engine.tx((tx) => tx.select().from(runs).where(eq(runs.id, id)))
-    if (run) scopes.push(scopeOf(engine, run))
+    if (!run) continue
+    const scope = scopeOf(engine, run)
+    // Approved: the run starts (again) now, and says so once it acts; a denial just ends it.
+    const approved = decided.some((d) => d.runId === id && d.status === 'approved')
+    if (approved && scope.plan.notify.on.includes('started')) scope.acted = announcer(scope)
+    scopes.push(scope)
   }
   return scopes
 }

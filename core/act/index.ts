@@ -1,5 +1,5 @@
 // The act area's public door: the executor, its journal reads, approvals and the daemon interfaces.
-export { decideApproval } from './approvals.ts'
+export { decideApproval, type RunApproval } from './approvals.ts'
 export { createHealthClusterView, fixedClusterView } from './cluster-view.ts'
 export { isStaleLeader } from './engine.ts'
 export { createExecutor, type ExecuteOptions, type Executor } from './executor.ts'
@@ -8,6 +8,7 @@ export {
   applyEvent as applyIncidentEvent,
   closeQuiet as closeQuietIncidents,
   DEFAULT_HOLD_DOWN_MS,
+  openWaitingIncident,
   owedResolvedNotices,
   type ResolvedIncident,
   resolvedNoticeQueued,

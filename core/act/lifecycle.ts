@@ -65,6 +65,20 @@ export async function openIncident(tx: Tx, opening: IncidentOpening): Promise<st
 }
 
 /**
+ * The incident of a failure a policy waits on (its `for:`): it opens on its cause, so the story
+ * told while the policy waits carries the id its run will join, and a cause that clears first
+ * resolves it. Undefined for a cause that cannot clear (manual, schedule, a recovery): such an
+ * incident opens with its run, or it would never end.
+ */
+export async function openWaitingIncident(
+  tx: Tx,
+  opening: Omit<IncidentOpening, 'fresh'>,
+): Promise<string | undefined> {
+  if (endsWithItsRun(opening.cause)) return undefined
+  return openIncident(tx, opening)
+}
+
+/**
  * What one event means for incidents and fence state, applied in the leader's loop before the
  * event is matched (idempotent: a replay after a crash changes nothing more). A recovery event
  * resolves the open incidents whose cause it clears; a failure re-opens a resolved incident of

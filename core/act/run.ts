@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm'
 import { crashPoint } from '../crash-points.ts'
 import type { PlanStep } from '../policy/index.ts'
 import { incidents, runs } from '../store/index.ts'
+import { runApprovals } from './approvals.ts'
 import { errorText, type RunScope } from './engine.ts'
 import { finishRun, loadRun, type StepRow, setStep, type Tx } from './journal.ts'
 import { closeIncidentNow, endsWithItsRun } from './lifecycle.ts'
@@ -23,7 +24,8 @@ export async function continueRun(scope: RunScope): Promise<RunReport> {
   let stopped: { after: string; waiting: boolean } | undefined
   for (const batch of batches(plan.steps)) {
     const outcomes = await runBatch(batch, (step) => executeStep(scope, step, rowOf(step)))
-    void scope.acted?.()
+    // A step waiting for a person has not acted: the story stays "pending" until it is approved.
+    if (!outcomes.every(awaitsApproval)) void scope.acted?.()
     for (const [i, outcome] of outcomes.entries()) {
       const step = batch[i] as PlanStep
       engine.metrics.actions.inc({ uses: step.uses, outcome: outcome.status })
@@ -89,6 +91,7 @@ export async function notifyRun(
   const { plan, engine } = scope
   if ((moment === 'started' || moment === 'succeeded') && !plan.notify.on.includes(moment)) return
   try {
+    const approvals = await engine.tx((tx) => runApprovals(tx, scope.runId))
     await engine.notices.runUpdate({
       incidentId: scope.incidentId,
       runId: scope.runId,
@@ -109,6 +112,7 @@ export async function notifyRun(
       incidentKey: plan.incidentKey,
       cause: { type: plan.event.type, subject: plan.event.subject },
       ...coversOf(plan),
+      approvals,
     })
   } catch (error) {
     engine.log.error(`[act] notice for run ${scope.runId} failed: ${(error as Error).message}`)
@@ -117,9 +121,10 @@ export async function notifyRun(
 
 async function finish(scope: RunScope, waiting: boolean): Promise<RunReport> {
   const { engine } = scope
-  // `started` before the outcome, also when no step got as far as acting.
-  await scope.acted?.()
   const loaded = await engine.tx((tx) => loadRun(tx, scope.runId))
+  // `started` before the outcome, also when no step got as far as acting; a run waiting for
+  // an approval before it did anything has not started (its notice says what it waits for).
+  if (!(waiting && notBegun(loaded?.steps ?? []))) await scope.acted?.()
   const status = runStatus(loaded?.steps ?? [], waiting)
   const now = engine.clock.now()
   await engine.tx(async (tx) => {
@@ -202,6 +207,17 @@ async function skipRest(scope: RunScope, after: string) {
           now: engine.clock.now(),
         }),
       )
+}
+
+function awaitsApproval(outcome: StepOutcome): boolean {
+  return outcome.status === 'blocked' && outcome.refusal?.guard === 'approval'
+}
+
+/** Nothing ran or is running yet (steps skipped as already in effect did not act either). */
+function notBegun(rows: StepRow[]): boolean {
+  return rows.every(
+    (row) => row.status === 'pending' || row.status === 'blocked' || row.status === 'skipped',
+  )
 }
 
 /** Consecutive steps of one foreach group form a batch; any other step is a batch of one. */

@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics/index.ts'
 import type { CommandRunner, Logger, Registry } from '../plugin/index.ts'
 import type { NoticeMoment } from '../policy/index.ts'
 import type { Store } from '../store/index.ts'
+import type { RunApproval } from './approvals.ts'
 
 /** Time as the executor sees it; tests inject a fake one to simulate minutes in milliseconds. */
 export interface Clock {
@@ -67,6 +68,8 @@ export interface RunUpdate {
   cause: { type: string; subject: string }
   /** Alerts with these labels join the incident's thread (policy `notify.covers`); else the default. */
   covers?: Record<string, string>
+  /** The approvals its steps asked for: a run waiting on one has not acted yet (a pending story). */
+  approvals: RunApproval[]
 }
 
 /** Implemented by the notify area (durable outbox); the executor only produces requests. */

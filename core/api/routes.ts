@@ -10,7 +10,12 @@ import {
 } from './endpoints/approvals.ts'
 import { getConfig, previewConfig, saveConfigRoute } from './endpoints/config.ts'
 import { lvsConnections } from './endpoints/connections.ts'
-import { dashboardIncident, dashboardPanels, dashboardShell } from './endpoints/dashboard.ts'
+import {
+  dashboardIncident,
+  dashboardIncidentLink,
+  dashboardPanels,
+  dashboardShell,
+} from './endpoints/dashboard.ts'
 import { listEvents } from './endpoints/events.ts'
 import { getIncident, listIncidents } from './endpoints/incidents.ts'
 import { ingestAlertmanager } from './endpoints/ingest-alertmanager.ts'
@@ -70,6 +75,7 @@ export const routeTable: readonly Route[] = [
   route('GET', '/approve/:token', 'signed', approvalLinkPage),
   route('POST', '/approve/:token', 'signed', useApprovalLink),
   route('GET', '/', 'public', dashboardShell),
+  route('GET', '/incidents/:id', 'public', dashboardIncidentLink),
   route('GET', '/ui/panels', 'read', dashboardPanels),
   route('GET', '/ui/incidents/:id', 'read', dashboardIncident),
 ]

@@ -1,6 +1,7 @@
 // Builds notices: one per group flush, per incident thread moment, per escalation.
 import type { Notice, NoticeEvent } from '../plugin/index.ts'
 import { maxSeverity, type Severity, severityOf } from './alert.ts'
+import { approvalPhrase, approvalSummary } from './approval.ts'
 import type { AlertSnapshot, GroupState } from './groups.ts'
 import { noticeId } from './ids.ts'
 import type { ThreadState } from './tables.ts'
@@ -40,13 +41,16 @@ export function threadNotice(
   thread: ThreadState,
   receiver: string,
   alerts: AlertSnapshot[],
-  options: { status: 'firing' | 'resolved'; reminder?: boolean },
+  options: { status: 'firing' | 'resolved'; reminder?: boolean; opensThread?: boolean },
   now: number,
   publicUrl: string | undefined,
 ): Notice {
   const outcome = thread.phase
   const labels = { ...thread.labels, outcome }
-  const phrase = phraseOf(thread, options.status, now)
+  const links = incidentLinks(publicUrl, thread.key)
+  const waitingOver = options.status === 'resolved' && outcome === 'pending'
+  const approval = waitingOver ? undefined : approvalPhrase(thread, links[0]?.url)
+  const phrase = approval ?? phraseOf(thread, options.status, now)
   const done =
     options.status === 'resolved' && outcome !== 'handling' && outcome !== 'pending'
       ? ' — resolved'
@@ -64,19 +68,21 @@ export function threadNotice(
     title: `${thread.title}: ${phrase}${done}${again}`,
     summary:
       thread.detail.summary ??
+      (waitingOver ? undefined : approvalSummary(thread, links[0]?.url)) ??
       pendingSummary(thread) ??
       `${phrase} (run ${thread.runId || 'not started'})`,
     labels,
     events: alerts.map(eventOf),
     actions: thread.detail.steps,
     refused: thread.detail.refused,
-    links: incidentLinks(publicUrl, thread.key),
+    links,
     outcome,
     incident: {
       id: thread.key,
       ...(thread.runId ? { runId: thread.runId } : {}),
       policy: thread.policy,
     },
+    ...(options.opensThread ? { opensThread: true } : {}),
     createdAt: now,
   }
 }
@@ -118,11 +124,16 @@ export function escalationNotice(
 }
 
 const PHASE_PHRASE: Record<Exclude<ThreadState['phase'], 'pending'>, (policy: string) => string> = {
-  handling: (p) => `tandem is handling it (policy ${p})`,
-  succeeded: (p) => `policy ${p} succeeded`,
-  failed: (p) => `policy ${p} FAILED, a human is needed`,
-  blocked: (p) => `policy ${p} was blocked`,
-  held: (p) => `tandem holds back (policy ${p}); further decisions go to the audit only`,
+  handling: (p) => `tandem is handling it (${runner(p)})`,
+  succeeded: (p) => `${runner(p)} succeeded`,
+  failed: (p) => `${runner(p)} FAILED, a human is needed`,
+  blocked: (p) => `${runner(p)} was blocked`,
+  held: (p) => `tandem holds back (${runner(p)}); further decisions go to the audit only`,
+}
+
+/** "policy node-down-failover"; a run by hand (`tandem exec`, the API) is "the action". */
+function runner(policy: string): string {
+  return policy === 'manual' ? 'the action' : `policy ${policy}`
 }
 
 /** What the notice says tandem is doing; a pending thread says what it will do, and when. */

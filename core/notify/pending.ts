@@ -15,6 +15,12 @@ import { commit, type Write, withRetry } from './write.ts'
 
 /** A policy matched an event and waits (`for:`) before it acts. */
 export interface PendingUpdate {
+  /**
+   * The incident the wait opened, which the run joins: the story's thread and the notices'
+   * incident id from the first notice on (one thread per failure episode). Without it the
+   * story is keyed `pending:<incidentKey>` until the run adopts it.
+   */
+  incidentId?: string
   /** The incident key the run will open (`node.down:node2`): its updates continue this story. */
   incidentKey: string
   policy: string
@@ -77,7 +83,7 @@ export async function adoptPending(
 }
 
 async function pendingOnce(ctx: NotifyContext, update: PendingUpdate): Promise<boolean> {
-  const key = pendingKey(update.incidentKey)
+  const key = update.incidentId ?? pendingKey(update.incidentKey)
   const labels = { ...update.labels, policy: update.policy }
   const covers = coversFromLabels(update.labels)
   // One story per cause: a pending or running thread already speaking for it says enough.
@@ -116,7 +122,7 @@ async function pendingOnce(ctx: NotifyContext, update: PendingUpdate): Promise<b
   const alerts = [...(await loadAlerts(ctx.store.db, thread.alerts)).values()]
   const d = await loadDispatch(ctx)
   const notices = (guard?: Guard) =>
-    momentWrites(thread, thread.receivers, alerts, 'firing', d, { guard })
+    momentWrites(thread, thread.receivers, alerts, 'firing', d, { guard, opensThread: true })
   return commit(ctx.store.client, [...absorbed, ...threadWrites(thread, thread, notices)])
 }
 

@@ -1,6 +1,7 @@
 // Reading and writing the notify tables: groups, alerts and incident threads, each write guarded by rev.
 import { and, eq, inArray, isNull, lte } from 'drizzle-orm'
 import { type Db, notifyAlerts, notifyGroups, notifyThreads } from '../store/index.ts'
+import type { ApprovalNote } from './approval.ts'
 import type { AlertSnapshot, GroupState } from './groups.ts'
 import { newRev } from './ids.ts'
 import type { Write } from './write.ts'
@@ -40,8 +41,12 @@ export interface ThreadDetail {
   dryRun?: boolean
   /** The key the thread's first notice went out under: later notices thread under it too. */
   story?: string
+  /** People were told "tandem is handling it" once: a run going on after an approval says no more. */
+  handled?: boolean
   /** A pending thread: when the policy acts unless the cause clears, and what it will do. */
   pending?: { dueAt: number; steps: string[]; description?: string }
+  /** The approvals the run waits on (phase pending), or the one refused that stopped it. */
+  approvals?: ApprovalNote[]
 }
 
 export async function loadGroups(db: Db, keys: string[]): Promise<Map<string, GroupState>> {

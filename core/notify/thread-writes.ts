@@ -27,7 +27,7 @@ export function momentWrites(
   alerts: AlertRow[],
   status: 'firing' | 'resolved',
   d: Dispatch,
-  options: { guard?: Guard; reminder?: boolean } = {},
+  options: { guard?: Guard; reminder?: boolean; opensThread?: boolean } = {},
 ): Write[] {
   // A held decision said so once; its end is no news to anyone.
   if (next.phase === 'held' && status === 'resolved') return []
@@ -42,7 +42,7 @@ export function momentWrites(
       next,
       receiver,
       snapshots,
-      { status, reminder: options.reminder },
+      { status, reminder: options.reminder, opensThread: options.opensThread },
       d.now,
       d.publicUrl,
     )

@@ -1,6 +1,7 @@
 // Incident threads: one "handling it" notice per remediation, then its outcome, then resolved.
 import type { Notice } from '../plugin/index.ts'
 import { alertTitle } from './alert.ts'
+import { type ApprovalNote, awaitedApprovals, refusedApproval } from './approval.ts'
 import type { NotifyContext } from './context.ts'
 import { loadDispatch } from './dispatch.ts'
 import { applyHeld, isHeld } from './held.ts'
@@ -44,6 +45,8 @@ export interface RunUpdate {
   incidentKey?: string
   /** The event that caused the run: the thread's headline names it ("node node2 is down"). */
   cause?: { type: string; subject: string }
+  /** The run's approvals: one still pending makes a blocked run's story "pending" instead. */
+  approvals?: ApprovalNote[]
 }
 
 /** Records a run update: the thread's state and the notices its moment calls for. */
@@ -81,7 +84,11 @@ export async function applyIncidentResolved(ctx: NotifyContext, incidentId: stri
 async function applyOnce(ctx: NotifyContext, update: RunUpdate): Promise<boolean> {
   const { store, config, now } = ctx
   if (isHeld(update)) return applyHeld(ctx, update, causeTitle(update))
-  const phase: Phase = update.moment === 'started' ? 'handling' : update.moment
+  // Waiting for a person is not "blocked": the story is pending until they decide.
+  const awaited = awaitedApprovals(update)
+  const refused = refusedApproval(update)
+  const phase: Phase =
+    awaited.length > 0 ? 'pending' : update.moment === 'started' ? 'handling' : update.moment
   const [stored] = await loadThreads(store.db, update.incidentId)
   const adopted = stored
     ? undefined
@@ -112,6 +119,8 @@ async function applyOnce(ctx: NotifyContext, update: RunUpdate): Promise<boolean
       summary: update.summary,
       dryRun: update.dryRun,
       story: thread.detail.story,
+      handled: thread.detail.handled || phase === 'handling' || undefined,
+      ...(awaited.length > 0 ? { approvals: awaited } : refused ? { approvals: [refused] } : {}),
     },
     updatedAt: now,
     remindAt: now + repeatOf(config, { ...labels, outcome: phase }),
@@ -123,18 +132,29 @@ async function applyOnce(ctx: NotifyContext, update: RunUpdate): Promise<boolean
   const firing = alerts.filter((a) => a.status === 'firing')
   // Success with nothing left firing ends the thread; a failure stays open until its reminder.
   const closes = phase === 'succeeded' && firing.length === 0
-  // A second run for an incident already being handled adds no second "handling" notice.
-  const silent = existing?.phase === 'handling' && phase === 'handling'
+  // A run going on after an approval (or a second run) adds no second "handling" notice.
+  const silent =
+    (phase === 'handling' && (existing?.phase === 'handling' || existing?.detail.handled)) ||
+    (existing?.phase === 'pending' && phase === 'pending' && sameApprovals(existing, awaited))
   const d = await loadDispatch(ctx)
   const notices = (guard?: Guard) =>
     silent
       ? []
-      : momentWrites(next, next.receivers, alerts, closes ? 'resolved' : 'firing', d, { guard })
+      : momentWrites(next, next.receivers, alerts, closes ? 'resolved' : 'firing', d, {
+          guard,
+          opensThread: !existing,
+        })
   return commit(store.client, [
     ...(adopted?.writes ?? []),
     ...absorbed,
     ...threadWrites(thread, closes ? null : next, notices),
   ])
+}
+
+/** The thread already told people about exactly these approvals (a run resumed, still waiting). */
+function sameApprovals(thread: ThreadState, awaited: ApprovalNote[]): boolean {
+  const told = (thread.detail.approvals ?? []).map((a) => a.id)
+  return awaited.length > 0 && awaited.every((a) => told.includes(a.id))
 }
 
 function newThread(update: RunUpdate, now: number): ThreadState {
@@ -159,9 +179,18 @@ function newThread(update: RunUpdate, now: number): ThreadState {
 /** The thread's headline: the given title, else the cause event's alert title, else the labels. */
 export function causeTitle(update: RunUpdate): string {
   if (update.title) return update.title
+  if (update.cause?.type === 'manual') return manualTitle(update)
   if (update.cause && update.cause.type !== 'manual' && update.cause.type !== 'schedule')
     return alertTitle(update.cause.type, update.cause.subject)
   return titleFromLabels(update.labels, update.policy)
+}
+
+/** "manual lvs.drain lvs/web/node2 by api:ops": the action, its target and who asked. */
+function manualTitle(update: RunUpdate): string {
+  const uses = update.cause?.subject ?? 'action'
+  const target = update.incidentKey?.replace(/^manual:/, '')
+  const on = target && target !== uses ? ` ${target}` : ''
+  return `manual ${uses}${on} by ${update.labels.actor || 'an operator'}`
 }
 
 /** "node node2 is down" from the trigger's labels, as the alert itself is titled. */

@@ -245,6 +245,11 @@ export interface Notice {
    */
   outcome?: 'pending' | 'handling' | 'succeeded' | 'failed' | 'blocked' | 'held' | 'escalated'
   incident?: { id: string; runId?: string; policy?: string }
+  /**
+   * The first notice of its incident's story: mail uses the thread's root id as its Message-ID,
+   * so the notices after it (which reply to that root) thread under a message people have.
+   */
+  opensThread?: boolean
   createdAt: number
 }
 

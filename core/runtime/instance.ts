@@ -37,7 +37,7 @@ import {
   settleQueued,
   strandedRequests,
 } from './manual-requests.ts'
-import { pendingUpdate } from './pending-notice.ts'
+import { openPendingIncident, pendingUpdate } from './pending-notice.ts'
 import { heartbeat, startSharding } from './shards.ts'
 import { loadSite, type Site } from './site.ts'
 
@@ -278,7 +278,10 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
             track(queued ? run.then((report) => settleQueued(store, queued, report)) : run)
           }
           if (fire.length > 0 && waiting.length > 0) await executor.acting(ACTING_WAIT_MS)
-          for (const match of waiting) await notifier.onPending(pendingUpdate(match))
+          for (const match of waiting)
+            await notifier.onPending(
+              pendingUpdate(match, await openPendingIncident(store, match, guard)),
+            )
         },
       })
     }

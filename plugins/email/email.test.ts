@@ -126,7 +126,9 @@ describe('email', () => {
       '[tandem] FAILED: node node2 is down: policy node-down FAILED, a human is needed',
     )
     expect(mail.messageId).toMatch(/^<ntc_[0-9A-Z]{26}@ops\.example>$/)
-    expect(mail.inReplyTo).toBe(smtp.mails[0]!.mail.inReplyTo)
+    // The story's first mail is the thread's root; the outcome replies to it.
+    expect(mail.inReplyTo).toBe(smtp.mails[0]!.mail.messageId)
+    expect(mail.references).toBe(smtp.mails[0]!.mail.messageId)
     expect(mail.text).toContain(
       'What tandem did\n  1. fence node2 (fence.fence): succeeded - node2 confirmed off\n  2. relocate db',
     )

@@ -28,10 +28,11 @@ export function mailFor(
     text: rendered.text,
     html: rendered.html,
     // The notice id never changes across retries: a receiving system can drop duplicates on it.
-    messageId: `<${id}@${domain}>`,
-    // Every notice of a group or incident threads under one root in mail clients.
-    references: [thread],
-    inReplyTo: thread,
+    // A story's first notice is the thread's root; every later notice of the group or incident
+    // replies to that root, so mail clients show one conversation.
+    ...(notice.opensThread
+      ? { messageId: thread }
+      : { messageId: `<${id}@${domain}>`, references: [thread], inReplyTo: thread }),
     headers: {
       'X-Tandem-Notice': id,
       'X-Tandem-Status': notice.status,

@@ -78,12 +78,14 @@ export function bodyFor(
 
 export function standardBody(notice: Notice, rendered?: RenderedNotice): WebhookPayloadV1 {
   const iso = (ms: number) => new Date(ms).toISOString()
+  // Mail threading only: the payload's stable thread id is `incident.id` (and `groupKey`).
+  const { opensThread: _mailOnly, ...fields } = notice
   return {
     version: 1,
     type: notice.status === 'resolved' ? 'notice.resolved' : 'notice.firing',
     timestamp: iso(notice.createdAt),
     data: {
-      ...notice,
+      ...fields,
       ...(rendered ? { subject: rendered.subject } : {}),
       events: notice.events.map((e) => ({
         ...e,

@@ -48,6 +48,8 @@ export interface LabSiteOptions {
   timing?: LabTiming
   /** `daemon.incident_hold_down` (shipped default 5m), e.g. `2s` to watch incidents close. */
   holdDown?: string
+  /** `daemon.public_url`: notices then link to the incident (`<url>/incidents/<id>`). */
+  publicUrl?: string
   /** Run only these policy files (name → YAML) instead of policies/. */
   policyFiles?: Record<string, string>
   /**
@@ -112,6 +114,13 @@ export async function startLabSite(options: LabSiteOptions): Promise<LabSite> {
       'tandem.yaml',
       'daemon:\n',
       `daemon:\n  incident_hold_down: ${options.holdDown}\n`,
+    )
+  if (options.publicUrl)
+    text = shorten(
+      text,
+      'tandem.yaml',
+      'daemon:\n',
+      `daemon:\n  public_url: ${options.publicUrl}\n`,
     )
   const removed = options.storage ? [] : storageCheckNames(text)
   if (!options.storage) text = withoutStorageChecks(text)

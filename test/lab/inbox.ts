@@ -18,6 +18,8 @@ export interface InboxMessage {
   /** A webhook-id or notice id this receiver had already kept (redelivered); not shown as a message. */
   duplicate?: boolean
   verified?: boolean
+  /** email: the threading headers a mail client groups a conversation by. */
+  thread?: { messageId: string; inReplyTo: string; references: string[] }
   body: string
 }
 
@@ -102,6 +104,11 @@ async function startSmtp(
             id,
             from: mail.from?.text,
             to: [mail.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address ?? '')),
+            thread: {
+              messageId: mail.messageId ?? '',
+              inReplyTo: mail.inReplyTo ?? '',
+              references: [mail.references ?? []].flat(),
+            },
             body: mail.text ?? '',
             ...(duplicate ? { duplicate } : {}),
           })

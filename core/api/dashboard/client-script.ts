@@ -5,7 +5,9 @@ export const CLIENT_SCRIPT = `
   const KEY = 'tandem.token'
   const $ = (s) => document.querySelector(s)
   let token = sessionStorage.getItem(KEY)
-  let openIncident = null
+  // A notice's link (/incidents/<id>) opens the dashboard on that incident.
+  const linked = /^\\/incidents\\/([^/]+)$/.exec(location.pathname)
+  let openIncident = linked ? decodeURIComponent(linked[1]) : null
   let incidentHtml = ''
   let lastEventId = null
   let timer = null

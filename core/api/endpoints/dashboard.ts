@@ -1,5 +1,6 @@
 // Dashboard routes: the public shell at `/`, and the HTML panels the client script fetches with its token.
 import { randomBytes } from 'node:crypto'
+import type { Context } from 'hono'
 import { createElement } from 'hono/jsx'
 import { z } from 'zod'
 import { IncidentView } from '../dashboard/incident-view.tsx'
@@ -14,12 +15,16 @@ export const dashboardShell = endpoint({
   summary: 'The dashboard page (holds no data; sign in with a token)',
   tag: 'dashboard',
   produces: 'text/html',
-  handler: ({ c }) => {
-    const nonce = randomBytes(16).toString('base64')
-    c.header('Content-Security-Policy', dashboardCsp(nonce))
-    c.header('X-Frame-Options', 'DENY')
-    return c.html(`<!doctype html>${createElement(Shell, { nonce })}`)
-  },
+  handler: ({ c }) => shellPage(c),
+})
+
+/** The shell again at a notice's incident link; the client opens that incident once signed in. */
+export const dashboardIncidentLink = endpoint({
+  summary: "The dashboard page opened on one incident (notices' incident links)",
+  tag: 'dashboard',
+  params: z.object({ id: z.string().min(1).max(200) }),
+  produces: 'text/html',
+  handler: ({ c }) => shellPage(c),
 })
 
 export const dashboardPanels = endpoint({
@@ -42,3 +47,10 @@ export const dashboardIncident = endpoint({
     return c.html(String(createElement(IncidentView, { detail, now })))
   },
 })
+
+function shellPage(c: Context) {
+  const nonce = randomBytes(16).toString('base64')
+  c.header('Content-Security-Policy', dashboardCsp(nonce))
+  c.header('X-Frame-Options', 'DENY')
+  return c.html(`<!doctype html>${createElement(Shell, { nonce })}`)
+}
