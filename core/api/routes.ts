@@ -10,7 +10,12 @@ import {
 } from './endpoints/approvals.ts'
 import { getConfig, previewConfig, saveConfigRoute } from './endpoints/config.ts'
 import { lvsConnections } from './endpoints/connections.ts'
-import { dashboardIncident, dashboardPanels, dashboardShell } from './endpoints/dashboard.ts'
+import {
+  dashboardEditor,
+  dashboardIncident,
+  dashboardPanels,
+  dashboardShell,
+} from './endpoints/dashboard.ts'
 import { listEvents } from './endpoints/events.ts'
 import { getIncident, listIncidents } from './endpoints/incidents.ts'
 import { ingestAlertmanager } from './endpoints/ingest-alertmanager.ts'
@@ -72,4 +77,5 @@ export const routeTable: readonly Route[] = [
   route('GET', '/', 'public', dashboardShell),
   route('GET', '/ui/panels', 'read', dashboardPanels),
   route('GET', '/ui/incidents/:id', 'read', dashboardIncident),
+  route('GET', '/ui/editor', 'admin', dashboardEditor),
 ]

@@ -2,6 +2,9 @@
 import { randomBytes } from 'node:crypto'
 import { createElement } from 'hono/jsx'
 import { z } from 'zod'
+import { openConfig } from '../../editor/index.ts'
+import { editorModel } from '../dashboard/editor-model.ts'
+import { EditorPanel } from '../dashboard/editor-panel.tsx'
 import { IncidentView } from '../dashboard/incident-view.tsx'
 import { panelData } from '../dashboard/panel-data.ts'
 import { Panels } from '../dashboard/panels.tsx'
@@ -40,5 +43,21 @@ export const dashboardIncident = endpoint({
     const detail = await incidentDetail(api.store, params.id, now)
     if (!detail) throw new HttpError(404, 'NOT_FOUND', `[api] no incident ${params.id}`)
     return c.html(String(createElement(IncidentView, { detail, now })))
+  },
+})
+
+export const dashboardEditor = endpoint({
+  summary: 'The site editor (admin) as an HTML fragment: forms, raw YAML view, preview area',
+  tag: 'dashboard',
+  produces: 'text/html',
+  handler: async ({ c, api }) => {
+    if (!api.configFile)
+      throw new HttpError(
+        404,
+        'NOT_FOUND',
+        '[editor] this server was started without a config file',
+      )
+    const model = editorModel(await openConfig(api.configFile))
+    return c.html(String(createElement(EditorPanel, { model })))
   },
 })
