@@ -102,6 +102,26 @@ describe('the config editor API', () => {
     })
   })
 
+  it('previews a raw replace of the main file by the name GET gives it (regression: refused)', async () => {
+    const { version, files } = await open()
+    const text = files[0]?.text.replace(
+      '{ node: node2, weight: 1 }',
+      '{ node: node2, weight: two }',
+    )
+    const res = await preview({ version, changes: [{ op: 'replace', file: 'tandem.yaml', text }] })
+    expect(res.status).toBe(400)
+    const body = (await res.json()) as { error: { issues: Record<string, unknown>[] } }
+    expect(body.error.issues).toMatchObject([
+      { field: 'services[0].real_servers[1].weight', line: 17, file: main },
+    ])
+    const fine = await preview({
+      version,
+      changes: [{ op: 'replace', file: 'tandem.yaml', text: `${files[0]?.text}# raw\n` }],
+    })
+    expect(fine.status).toBe(200)
+    expect(((await fine.json()) as PreviewOut).diff).toContain('+# raw')
+  })
+
   it('previews the fixed change: diff, the reconcile commands from the lab table, new checks', async () => {
     const { version } = await open()
     const res = await preview({ version, changes: [addNode3(3)] })

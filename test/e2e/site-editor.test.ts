@@ -158,6 +158,34 @@ it('detects an edit made on disk after the preview and shows both versions', asy
   expect(readFileSync(site.configFile, 'utf8')).toBe(byHand)
 }, 60_000)
 
+it("starts again from the disk by keyboard; the raw view shows the loader's error at its line", async () => {
+  const again = page.getByRole('button', { name: 'Start again from the files on disk' })
+  await again.focus()
+  await page.keyboard.press('Enter')
+  await expect
+    .poll(() => page.locator(':focus').getAttribute('id'), { timeout: 30_000 })
+    .toBe('editor-heading')
+  expect(await page.locator('#editor-conflict').count()).toBe(1)
+  expect(await page.locator('#editor-conflict').isHidden()).toBe(true)
+  const raw = page.getByLabel('tandem.yaml', { exact: true })
+  const text = await raw.inputValue()
+  expect(text).toBe(readFileSync(site.configFile, 'utf8'))
+  const broken = text.replace(
+    '{ node: node1, port: 8080, weight: 5 }',
+    '{ node: node1, port: 8080, weight: five }',
+  )
+  const line = broken.split('\n').findIndex((l) => l.includes('weight: five')) + 1
+  await raw.fill(broken)
+  await page.getByRole('button', { name: 'Preview raw change' }).click()
+  const errors = page.locator('[data-raw-file="tandem.yaml"]')
+  const announced = page.locator('#editor-errors')
+  await expect.poll(() => announced.innerText(), { timeout: 30_000 }).not.toBe('')
+  expect(await errors.innerText(), await announced.innerText()).toContain(
+    `line ${line} (services[0].real_servers[0].weight): `,
+  )
+  expect(await page.locator('#editor-preview').isHidden()).toBe(true)
+}, 60_000)
+
 it('shows a read token no editor, and its write routes answer 403', async () => {
   const viewer = await signIn(reader)
   await expect.poll(() => viewer.locator('#nodes .node').count(), { timeout: 30_000 }).toBe(5)
