@@ -72,4 +72,21 @@ it('swaps a saved config in, keeps the last good one when the file is refused', 
     restartFor: ['daemon'],
   })
   expect(reloads.at(-1)).toEqual({ probes: false })
+
+  // Valid for the loader but refused when the parts start (a probe that cannot run): rolled back.
+  const failing = createConfigReloader({
+    configFile: file,
+    inventory,
+    registry: createRegistry(builtinPlugins),
+    log: createLogger({ level: 'silent' }),
+    onReload: async (config) => {
+      if (config.services[0]?.lvs?.scheduler === 'rr') throw new Error('[probe] cannot start')
+    },
+  })
+  await writeFile(file, good.replace('scheduler: wrr', 'scheduler: rr'))
+  expect(await failing.reload()).toMatchObject({
+    status: 'kept',
+    error: expect.stringContaining('cannot start'),
+  })
+  expect(inventory.service('web')?.lvs?.scheduler).toBe('wrr')
 })

@@ -62,10 +62,18 @@ export function createConfigReloader(options: ConfigReloaderOptions) {
     const before = inventory.config
     const changed = changedSections(before, next)
     if (changed.length === 0) return { status: 'reloaded', changed, restartFor: [] }
+    const probes = changed.some((s) => (PROBED as readonly string[]).includes(s))
     inventory.swap(next)
-    await options.onReload(next, {
-      probes: changed.some((s) => (PROBED as readonly string[]).includes(s)),
-    })
+    try {
+      await options.onReload(next, { probes })
+    } catch (error) {
+      // Valid on paper, refused when started (a probe that cannot run): back to the last good.
+      const message = `[runtime] config reload refused, the last good config stays: ${(error as Error).message}`
+      log.error(message)
+      inventory.swap(before)
+      await options.onReload(before, { probes })
+      return { status: 'kept', error: message }
+    }
     const restartFor = changed.filter((s) => (READ_AT_START as readonly string[]).includes(s))
     log.info('[runtime] config reloaded', { changed, restartFor })
     return { status: 'reloaded', changed, restartFor }

@@ -160,7 +160,11 @@ export const saveConfigRoute = endpoint({
       reason: `${body.message}\n${capped(candidate.diff)}`,
     })
     const reload = api.reloadConfig
-      ? await api.reloadConfig()
+      ? // The save stands whatever the reload says: the answer must tell, never be a 500.
+        await api.reloadConfig().catch((error: Error) => ({
+          status: 'kept' as const,
+          error: `[runtime] reload failed: ${error.message}`,
+        }))
       : {
           status: 'restart' as const,
           message: 'this server does not hot-reload its config: restart tandem to run it',
