@@ -13,6 +13,11 @@ import { eventually, type LabSite, query, startLabSite } from './demo-lab.ts'
 // Net 69 is this file's: node addresses 127.0.69.x, mail 25369, webhooks 28369.
 const NET = 69
 const NODE3 = `127.0.${NET}.3:8080`
+/**
+ * The editor's forms never navigate (their submit is handled in the page): waits are on what the
+ * page shows. On a loaded machine, Playwright's wait for a navigation after a submit click timed out.
+ */
+const NO_NAVIGATION = { noWaitAfter: true }
 
 let site: LabSite
 let daemon: Daemon
@@ -68,7 +73,7 @@ it('adds a real server: schema error at the field, preview, save with apply, rel
   await form.getByLabel('node (required)').fill('node3')
   await form.getByLabel(/^port/).fill('8080')
   await form.getByLabel(/^weight/).fill('-5')
-  await form.getByRole('button', { name: 'Preview addition' }).click()
+  await form.getByRole('button', { name: 'Preview addition' }).click(NO_NAVIGATION)
 
   // The loader's own message, next to the weight input, marked invalid and announced.
   const weight = form.getByLabel(/^weight/)
@@ -82,7 +87,7 @@ it('adds a real server: schema error at the field, preview, save with apply, rel
 
   // Fixed: the preview shows what lvs.reconcile would run against the director's table now.
   await weight.fill('3')
-  await form.getByRole('button', { name: 'Preview addition' }).click()
+  await form.getByRole('button', { name: 'Preview addition' }).click(NO_NAVIGATION)
   await previewed()
   expect(await page.locator('#preview-commands').innerText()).toMatch(
     /-a -t 192\.0\.2\.10:80 -r 127\.0\.69\.3:8080 -m -w 3/,
@@ -95,7 +100,7 @@ it('adds a real server: schema error at the field, preview, save with apply, rel
 
   await page.getByLabel('Why (goes to the audit log)').fill('node3 serves web again')
   await page.getByLabel(/Apply now/).check()
-  await page.getByRole('button', { name: 'Save', exact: true }).click()
+  await page.getByRole('button', { name: 'Save', exact: true }).click(NO_NAVIGATION)
   const status = page.locator('#editor-status')
   await expect
     .poll(() => status.innerText(), { timeout: 30_000 })
@@ -142,18 +147,18 @@ it('adds a real server: schema error at the field, preview, save with apply, rel
     30_000,
     'web/node3/http probed',
   )
-}, 180_000)
+}, 240_000)
 
 it('detects an edit made on disk after the preview and shows both versions', async () => {
   const form = page.getByRole('form', { name: 'Real server node1 of web' })
   await form.getByLabel(/^weight/).fill('4')
-  await form.getByRole('button', { name: 'Preview change' }).click()
+  await form.getByRole('button', { name: 'Preview change' }).click(NO_NAVIGATION)
   await previewed()
   // Someone edits the file by hand meanwhile.
   const byHand = `${readFileSync(site.configFile, 'utf8')}# edited by hand during the preview\n`
   writeFileSync(site.configFile, byHand)
   await page.getByLabel('Why (goes to the audit log)').fill('lighter node1')
-  await page.getByRole('button', { name: 'Save', exact: true }).click()
+  await page.getByRole('button', { name: 'Save', exact: true }).click(NO_NAVIGATION)
   const conflict = page.locator('#editor-conflict')
   await expect.poll(() => conflict.isVisible(), { timeout: 30_000 }).toBe(true)
   expect(await page.locator('#conflict-current').innerText()).toContain(
@@ -164,7 +169,7 @@ it('detects an edit made on disk after the preview and shows both versions', asy
   )
   expect(await page.locator('#editor-errors').innerText()).toContain('changed on disk')
   expect(readFileSync(site.configFile, 'utf8')).toBe(byHand)
-}, 60_000)
+}, 120_000)
 
 it("starts again from the disk by keyboard; the raw view shows the loader's error at its line", async () => {
   const again = page.getByRole('button', { name: 'Start again from the files on disk' })
@@ -184,7 +189,7 @@ it("starts again from the disk by keyboard; the raw view shows the loader's erro
   )
   const line = broken.split('\n').findIndex((l) => l.includes('weight: five')) + 1
   await raw.fill(broken)
-  await page.getByRole('button', { name: 'Preview raw change' }).click()
+  await page.getByRole('button', { name: 'Preview raw change' }).click(NO_NAVIGATION)
   const errors = page.locator('[data-raw-file="tandem.yaml"]')
   const announced = page.locator('#editor-errors')
   await expect.poll(() => announced.innerText(), { timeout: 30_000 }).not.toBe('')
@@ -192,7 +197,7 @@ it("starts again from the disk by keyboard; the raw view shows the loader's erro
     `line ${line} (services[0].real_servers[0].weight): `,
   )
   expect(await page.locator('#editor-preview').isHidden()).toBe(true)
-}, 60_000)
+}, 120_000)
 
 it('shows a read token no editor, and its write routes answer 403', async () => {
   const viewer = await signIn(reader)
@@ -211,7 +216,7 @@ it('shows a read token no editor, and its write routes answer 403', async () => 
   expect(statuses).toEqual([403, 403, 403, 403])
   // The 400, 409 and 403 answers above are logged by Chromium as failed loads; nothing else.
   expect(consoleErrors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([])
-}, 60_000)
+}, 120_000)
 
 /** Waits for the preview to answer; fails with what the page said when it is not a preview. */
 async function previewed(): Promise<void> {
@@ -223,7 +228,7 @@ async function previewed(): Promise<void> {
 
 async function signIn(token: string): Promise<Page> {
   const tab = await browser.newPage({ viewport: { width: 1440, height: 1000 } })
-  tab.setDefaultTimeout(30_000)
+  tab.setDefaultTimeout(60_000)
   tab.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text())
   })
