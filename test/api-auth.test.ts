@@ -87,6 +87,7 @@ const examples: Record<string, (seed: Seed, n: number) => Example | Promise<Exam
   'GET /incidents/:id': (s) => ({ path: `/incidents/${s.incidentId}` }),
   'GET /ui/panels': () => ({ path: '/ui/panels' }),
   'GET /ui/incidents/:id': (s) => ({ path: `/ui/incidents/${s.incidentId}` }),
+  'GET /ui/editor': () => ({ path: '/ui/editor' }),
 }
 
 /** A valid token that lacks the scope a route needs. */

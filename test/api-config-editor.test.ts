@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auditLog } from '../core/store/index.ts'
+import { auditLog, runs } from '../core/store/index.ts'
 import { call, type Harness, startHarness } from './api-harness.ts'
 
 const IPVSADM = fileURLToPath(new URL('./lab/bin/ipvsadm', import.meta.url))
@@ -102,6 +102,26 @@ describe('the config editor API', () => {
     })
   })
 
+  it('previews a raw replace of the main file by the name GET gives it (regression: refused)', async () => {
+    const { version, files } = await open()
+    const text = files[0]?.text.replace(
+      '{ node: node2, weight: 1 }',
+      '{ node: node2, weight: two }',
+    )
+    const res = await preview({ version, changes: [{ op: 'replace', file: 'tandem.yaml', text }] })
+    expect(res.status).toBe(400)
+    const body = (await res.json()) as { error: { issues: Record<string, unknown>[] } }
+    expect(body.error.issues).toMatchObject([
+      { field: 'services[0].real_servers[1].weight', line: 17, file: main },
+    ])
+    const fine = await preview({
+      version,
+      changes: [{ op: 'replace', file: 'tandem.yaml', text: `${files[0]?.text}# raw\n` }],
+    })
+    expect(fine.status).toBe(200)
+    expect(((await fine.json()) as PreviewOut).diff).toContain('+# raw')
+  })
+
   it('previews the fixed change: diff, the reconcile commands from the lab table, new checks', async () => {
     const { version } = await open()
     const res = await preview({ version, changes: [addNode3(3)] })
@@ -151,8 +171,20 @@ describe('the config editor API', () => {
     ]
     const out = (await (await preview({ version: before.version, changes })).json()) as PreviewOut
     expect(out.files).toEqual(['services.d/mail.yaml'])
-    const res = await save({ version: before.version, changes, preview: out.preview, message: 'm' })
+    const res = await save({
+      version: before.version,
+      changes,
+      preview: out.preview,
+      message: 'm',
+      apply: true,
+    })
     expect(res.status).toBe(200)
+    // This server cannot hot-reload: it says so, and applies nothing against its old inventory.
+    expect(await res.json()).toMatchObject({
+      reload: { status: 'restart' },
+      apply: { error: 'not applied: the running daemon did not take the saved config over' },
+    })
+    expect(await h.store.db.select().from(runs)).toHaveLength(0)
     const included = await readFile(join(dir, 'services.d', 'mail.yaml'), 'utf8')
     expect(included).toContain('# Mail lives in its own file.')
     expect(included).toContain('weight: 7')

@@ -42,12 +42,19 @@ export interface AppDeps {
   registry?: Registry
   /** The config file the site was loaded from: the editor's routes read and write it. */
   configFile?: string
+  /** Hot reload of the config file (the daemon); absent: a save says to restart. */
+  reloadConfig?: () => Promise<ConfigReloadOutcome>
   /** The loaded policies, so a policy request is checked against every step's scope. */
   policies?: () => readonly PolicySteps[]
   metrics: Metrics
   log: Logger
   config?: ApiConfig
 }
+
+/** What a hot reload did (the runtime's ConfigReload; the API does not import the runtime). */
+export type ConfigReloadOutcome =
+  | { status: 'reloaded'; changed: string[]; restartFor: string[] }
+  | { status: 'kept'; error: string }
 
 /** What the API reads of a loaded policy: its name and the actions its steps use. */
 export interface PolicySteps {
@@ -61,6 +68,7 @@ export interface ApiContext {
   inventory(): Inventory
   registry?: Registry
   configFile?: string
+  reloadConfig?: () => Promise<ConfigReloadOutcome>
   policies?: () => readonly PolicySteps[]
   metrics: Metrics
   shared: TandemMetrics
@@ -80,6 +88,7 @@ export function resolveDeps(deps: AppDeps): ApiContext {
     inventory: typeof inventory === 'function' ? inventory : () => inventory,
     registry: deps.registry,
     configFile: deps.configFile,
+    reloadConfig: deps.reloadConfig,
     policies: deps.policies,
     metrics: deps.metrics,
     shared: tandemMetrics(deps.metrics),

@@ -11,6 +11,7 @@ import {
 import { getConfig, previewConfig, saveConfigRoute } from './endpoints/config.ts'
 import { lvsConnections } from './endpoints/connections.ts'
 import {
+  dashboardEditor,
   dashboardIncident,
   dashboardIncidentLink,
   dashboardPanels,
@@ -78,4 +79,5 @@ export const routeTable: readonly Route[] = [
   route('GET', '/incidents/:id', 'public', dashboardIncidentLink),
   route('GET', '/ui/panels', 'read', dashboardPanels),
   route('GET', '/ui/incidents/:id', 'read', dashboardIncident),
+  route('GET', '/ui/editor', 'admin', dashboardEditor),
 ]

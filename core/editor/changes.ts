@@ -34,6 +34,8 @@ type Segment = z.output<typeof Segment>
 /** The parsed documents of a config: the main file first, then each included file. */
 export interface EditableFiles {
   main: string
+  /** Every file of the config as on disk, main first: what `replace` may name. */
+  paths: ReadonlySet<string>
   docs: Map<string, Document.Parsed>
   /** Files whose text was replaced wholesale (raw view): their text, not their document. */
   replaced: Map<string, string>
@@ -59,7 +61,7 @@ export class ChangeError extends TandemError {
 export function applyChange(files: EditableFiles, change: ConfigChange, field: string): void {
   if (change.op === 'replace') {
     const file = change.file ?? files.main
-    if (!files.docs.has(file) && !files.replaced.has(file))
+    if (!files.paths.has(file))
       throw new ChangeError(`${field}.file`, `not a file of this config: ${file}`)
     files.replaced.set(file, change.text)
     return

@@ -70,7 +70,12 @@ export async function buildCandidate(
   changes: readonly ConfigChange[],
   options: LoadOptions = {},
 ): Promise<Candidate> {
-  const files: EditableFiles = { main: base.main, docs: new Map(), replaced: new Map() }
+  const files: EditableFiles = {
+    main: base.main,
+    paths: new Set(base.paths),
+    docs: new Map(),
+    replaced: new Map(),
+  }
   const byShown = new Map(base.files.map((f, i) => [f.path, base.paths[i] as string]))
   for (const [i, change] of changes.entries()) {
     const field = `changes[${i}]`

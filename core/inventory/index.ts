@@ -18,6 +18,7 @@ export {
   type PatternProblem,
   patternProblem,
 } from './re2.ts'
+export { createReloadableInventory, type ReloadableInventory } from './reloadable.ts'
 export * from './schema.ts'
 export { createSecretResolver, redact, type SecretResolver } from './secrets.ts'
 export { INCLUDABLE, includedFiles } from './split.ts'

@@ -136,13 +136,17 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await instance.close()
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
+      process.off('SIGHUP', onHangup)
       resolveStopped()
     })()
     return stopping
   }
   const onSignal = () => void stop()
+  // As for most daemons, SIGHUP re-reads the config file (a hand edit, a git pull).
+  const onHangup = () => void instance.reloadConfig()
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  process.on('SIGHUP', onHangup)
   return { url, instance, stop, stopped }
 }
 

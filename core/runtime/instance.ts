@@ -11,7 +11,11 @@ import {
 import { createApp } from '../api/index.ts'
 import { crashPoint } from '../crash-points.ts'
 import { type Monitoring, startMonitoring, type TandemEvent } from '../health/index.ts'
-import { createSecretResolver, type SecretResolver } from '../inventory/index.ts'
+import {
+  createReloadableInventory,
+  createSecretResolver,
+  type SecretResolver,
+} from '../inventory/index.ts'
 import { createLogger, type Logger } from '../log.ts'
 import { createMetrics, type Metrics, tandemMetrics } from '../metrics/index.ts'
 import { createNotifier, type Notifier } from '../notify/index.ts'
@@ -24,6 +28,7 @@ import {
 } from '../policy/index.ts'
 import type { PluginContextFactory } from '../probe/index.ts'
 import { healthStates, openStore, type Store } from '../store/index.ts'
+import { type ConfigReload, createConfigReloader } from './config-reload.ts'
 import { followEvents } from './follow.ts'
 import { applyToIncidents, incidentHousekeeping, type LeaderGuard } from './incident-pass.ts'
 import { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts'
@@ -75,8 +80,13 @@ export interface Instance {
   leadership: Leadership
   /** Plugin contexts for probes (the serverless tick probes through them). */
   probeContext: PluginContextFactory
-  /** The probes and health state machine, when this instance probes. */
-  monitoring?: Monitoring
+  /** The probes and health state machine, when this instance probes (re-planned on reload). */
+  readonly monitoring?: Monitoring
+  /**
+   * Re-reads the config file and swaps it in for the executor, policies, notifier, API and
+   * probes; a file the loader refuses leaves the last good config running.
+   */
+  reloadConfig(): Promise<ConfigReload>
   /**
    * One pass of the leader's work: renew the lease, resume after a takeover, follow new events
    * into policies and the executor, fire due `for:` timers, pick up approvals.
@@ -118,7 +128,9 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   const secrets = options.secrets ?? createSecretResolver()
   const log = options.log ?? createLogger({ redactValues: secrets.known })
   const site = await loadSite(options.configFile)
-  const { config, inventory, registry } = site
+  const { config, registry } = site
+  // Every part gets this one inventory: a reload swaps its config under all of them at once.
+  const inventory = createReloadableInventory(site.config)
   const authToken =
     options.storeAuthToken ??
     (config.daemon.store_auth_token
@@ -158,6 +170,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     inventory,
     registry,
     configFile: site.configFile,
+    reloadConfig: () => reloader.reload(),
     policies: () => policies.policies(),
     metrics,
     log,
@@ -194,24 +207,46 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   }
   const beatMs = Math.min(leaseMs / 2, 5_000)
   const first = options.probe ? await heartbeat(store.db, id, 3 * beatMs) : undefined
-  const monitoring = first
-    ? await startMonitoring({
-        inventory,
-        store,
-        log,
-        registry,
-        secrets,
-        pluginContext: probeContext,
-        owns: first.owns,
-        metrics,
-        // A node.down waits for no timer: the leader loop looks at the events table at once.
-        onEvents: wake,
-      })
-    : undefined
+  const monitor = (owns: NonNullable<typeof first>['owns']) =>
+    startMonitoring({
+      inventory,
+      store,
+      log,
+      registry,
+      secrets,
+      pluginContext: probeContext,
+      owns,
+      metrics,
+      // A node.down waits for no timer: the leader loop looks at the events table at once.
+      onEvents: wake,
+    })
+  let monitoring = first ? await monitor(first.owns) : undefined
+  // Sharding talks to whichever monitoring runs now (a reload re-plans the probes).
   const sharding =
     first && monitoring
-      ? startSharding(store.db, first, monitoring, { everyMs: beatMs, log })
+      ? startSharding(
+          store.db,
+          first,
+          {
+            reshard: (owns) => monitoring?.reshard(owns) ?? Promise.resolve(),
+            beat: () => monitoring?.beat() ?? Promise.resolve(),
+          },
+          { everyMs: beatMs, log },
+        )
       : undefined
+  const reloader = createConfigReloader({
+    configFile: site.configFile,
+    inventory,
+    registry,
+    log,
+    async onReload(_next, changed) {
+      await policies.reload({ inventory })
+      if (!changed.probes || !monitoring || !sharding) return
+      // The new checks start from the store's rows, as after a restart; the kept ones resume.
+      await monitoring.stop()
+      monitoring = await monitor(sharding.view().owns)
+    },
+  })
   const inFlight = new Set<Promise<unknown>>()
   let recoveredFor: number | undefined
   const track = (work: Promise<unknown>) => {
@@ -229,7 +264,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   const planContext = () =>
     createPlanContexts({
       registry,
-      config,
+      config: inventory.config,
       inventory,
       runner: createReadOnlyRunner(createCommandRunner({ inventory, log })),
       log,
@@ -301,7 +336,10 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     notifier,
     leadership,
     probeContext,
-    monitoring,
+    get monitoring() {
+      return monitoring
+    },
+    reloadConfig: () => reloader.reload(),
     async lead({ wait = false, renew = true } = {}) {
       if (renew) await leadership.renew()
       const token = leadership.token()
@@ -350,7 +388,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
       // or the cluster row wakes this pass), while their failure still holds.
       track(executor.pollHeld())
       await executor.pollApprovals()
-      await incidentHousekeeping(store, notifier, config.daemon.incident_hold_down, guard)
+      await incidentHousekeeping(store, notifier, inventory.config.daemon.incident_hold_down, guard)
       if (wait) await settle()
       return { leading, events }
     },

@@ -27,6 +27,9 @@ export const CLIENT_SCRIPT = `
   const logout = (message) => {
     sessionStorage.removeItem(KEY)
     token = null
+    document.body.classList.remove('can-admin')
+    $('#editor-slot').hidden = true
+    $('#editor-slot').innerHTML = ''
     $('#app').hidden = true
     $('#login').hidden = false
     $('#login-error').textContent = message || ''
@@ -40,6 +43,7 @@ export const CLIENT_SCRIPT = `
     if (!res.ok) return logout(await errorText(res))
     const me = await res.json()
     document.body.classList.toggle('can-operate', me.scopes.some((s) => s === 'operate' || s === 'admin' || s === 'fence'))
+    document.body.classList.toggle('can-admin', me.scopes.includes('admin'))
     $('#who').textContent = me.name + ' (' + me.scopes.join(', ') + ')'
     $('#login').hidden = true
     $('#app').hidden = false
@@ -200,6 +204,8 @@ export const CLIENT_SCRIPT = `
     start().catch(() => {})
   })
 
+  // The editor saved: show the site as the daemon runs it now.
+  document.addEventListener('tandem:refresh', () => soon())
   setInterval(() => pollConnections().catch(() => {}), 5000)
   // Relative times ("3m ago") stay right between updates.
   setInterval(() => { if (token && !document.hidden) soon() }, 30000)

@@ -2,6 +2,7 @@
 /** @jsxImportSource hono/jsx */
 import { raw } from 'hono/html'
 import { CLIENT_SCRIPT } from './client-script.ts'
+import { EDITOR_SCRIPT } from './editor-script.ts'
 import { STYLE } from './style.ts'
 
 /**
@@ -47,6 +48,10 @@ export function Shell({ nonce }: { nonce: string }) {
             <span class="dot" />
             <span id="live-text">connecting…</span>
           </span>
+          {/* Admin tokens only (the editor's routes answer 403 to the others anyway). */}
+          <button type="button" class="admin-only" data-editor-act="open">
+            Edit site
+          </button>
           <button type="button" data-act="logout">
             Sign out
           </button>
@@ -64,9 +69,11 @@ export function Shell({ nonce }: { nonce: string }) {
           <p class="error" id="login-error" />
         </div>
         <main id="app" hidden>
+          <div id="editor-slot" class="admin-only" hidden />
           <div id="panels" />
         </main>
         <script nonce={nonce}>{raw(CLIENT_SCRIPT)}</script>
+        <script nonce={nonce}>{raw(EDITOR_SCRIPT)}</script>
       </body>
     </html>
   )

@@ -71,6 +71,21 @@ code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
 .approval.confirming .confirm{display:flex}
 .approval.confirming .actions{display:none}
 body:not(.can-operate) .needs-operate{display:none}
+body:not(.can-admin) .admin-only{display:none}
+.editor .entry fieldset{border:1px solid var(--line);border-radius:8px;margin:0 0 10px;padding:8px 12px;display:flex;flex-wrap:wrap;gap:8px 14px;align-items:flex-end}
+.editor .entry legend{color:var(--muted);font-size:12px;padding:0 4px}
+.editor .field{display:flex;flex-direction:column;gap:2px;min-width:120px}
+.editor .field label{font-size:12px;color:var(--muted)}
+.editor .field input,.editor .field select{width:150px}
+.editor .field-error,.editor .form-error{font-size:12px;min-height:1em;margin:0;padding:0;list-style:none}
+.editor [aria-invalid=true]{border-color:var(--bad)}
+.editor .raw .field{display:block}
+.editor textarea{width:100%;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+.editor label.inline{display:flex;gap:6px;align-items:center}
+.editor-preview,.editor-conflict{border:1px solid var(--accent);border-radius:8px;padding:10px 14px;margin-bottom:14px}
+.editor-conflict{border-color:var(--bad)}
+.editor pre.diff{white-space:pre;overflow-x:auto;background:#0c1116;padding:8px;border-radius:6px}
+.editor :focus-visible{outline:2px solid var(--accent);outline-offset:2px}
 .incident-row{cursor:pointer}
 .incident-row:hover td{background:#1d2631}
 .timeline{list-style:none;margin:0;padding:0 0 0 14px;border-left:2px solid var(--line)}

@@ -16,6 +16,9 @@ import { ConfigError } from '../../errors.ts'
 import type { Config } from '../../inventory/index.ts'
 import { checkChannels } from '../../notify/index.ts'
 import { auditLog } from '../../store/index.ts'
+import { queueAction } from '../action-queue.ts'
+import { requireActionScope } from '../action-scopes.ts'
+import type { Caller } from '../auth.ts'
 import { canonicalHash } from '../canonical-json.ts'
 import type { ApiContext } from '../deps.ts'
 import { HttpError } from '../http-error.ts'
@@ -37,7 +40,8 @@ const SaveRequest = z.strictObject({
   message: z.string().trim().min(1).max(1000),
   /** Commit the saved files when the config folder is a git work tree (off by default). */
   commit: z.boolean().default(false),
-  apply: z.literal(false, 'apply is not available yet: see docs/editor.md').optional(),
+  /** After the reload, queue `lvs.reconcile` as a run of this token through the executor. */
+  apply: z.boolean().default(false),
 })
 
 const FileOut = z.object({ path: z.string(), text: z.string() })
@@ -96,7 +100,7 @@ export const previewConfig = endpoint({
 export const saveConfigRoute = endpoint({
   summary: 'Save a previewed change set (atomic, audited, optionally committed to git)',
   description:
-    'Needs the `version` and `preview` of a preview of exactly these changes. Each changed file is written to a temp file and renamed over; the previous text stays as `<file>.prev`. 409 when the files changed on disk since `version` (nothing is written; the body carries the current files, and a replay of a save that succeeded gets the same 409). With `commit: true` and the config in a git work tree, the files are committed with the message (refused, before writing, if they have uncommitted changes). The audit entry names the token and holds the diff. The running daemon does not hot-reload its inventory yet: `reload` says so.',
+    'Needs the `version` and `preview` of a preview of exactly these changes. Each changed file is written to a temp file and renamed over; the previous text stays as `<file>.prev`. 409 when the files changed on disk since `version` (nothing is written; the body carries the current files, and a replay of a save that succeeded gets the same 409). With `commit: true` and the config in a git work tree, the files are committed with the message (refused, before writing, if they have uncommitted changes). The audit entry names the token and holds the diff. The daemon then reloads the config (`reload`: what changed, or why the last good config was kept); with `apply: true` it queues `lvs.reconcile` as a run of this token, through the executor and its guards (`apply`: the run id). The token needs the scope `lvs.reconcile` declares.',
   tag: 'config',
   body: SaveRequest,
   largeBody: true,
@@ -104,7 +108,21 @@ export const saveConfigRoute = endpoint({
     version: z.string(),
     files: z.array(z.string()),
     git: z.union([z.object({ commit: z.string() }), z.object({ error: z.string() })]).optional(),
-    reload: z.string(),
+    reload: z.union([
+      z.object({
+        status: z.literal('reloaded'),
+        changed: z.array(z.string()),
+        restartFor: z.array(z.string()),
+      }),
+      z.object({ status: z.literal('kept'), error: z.string() }),
+      z.object({ status: z.literal('restart'), message: z.string() }),
+    ]),
+    apply: z
+      .union([
+        z.object({ runId: z.string(), eventId: z.number() }),
+        z.object({ error: z.string() }),
+      ])
+      .optional(),
   }),
   handler: async ({ c, api, body, caller }) => {
     if (body.preview !== previewId(body.version, body.changes))
@@ -118,6 +136,8 @@ export const saveConfigRoute = endpoint({
     validConfig(candidate)
     if (candidate.texts.size === 0)
       throw new HttpError(400, 'BAD_REQUEST', '[editor] changes: they change nothing in the files')
+    // Refused before anything is written: a save must not half-happen for want of a scope.
+    if (body.apply) requireActionScope(api, caller, 'lvs.reconcile', 'apply (lvs.reconcile)')
     const actor = `api:${caller?.name ?? 'unknown'}`
     let saved: Awaited<ReturnType<typeof saveConfig>>
     try {
@@ -139,12 +159,23 @@ export const saveConfigRoute = endpoint({
       decision: 'executed',
       reason: `${body.message}\n${capped(candidate.diff)}`,
     })
+    const reload = api.reloadConfig
+      ? // The save stands whatever the reload says: the answer must tell, never be a 500.
+        await api.reloadConfig().catch((error: Error) => ({
+          status: 'kept' as const,
+          error: `[runtime] reload failed: ${error.message}`,
+        }))
+      : {
+          status: 'restart' as const,
+          message: 'this server does not hot-reload its config: restart tandem to run it',
+        }
+    const apply = body.apply ? await applySaved(api, caller, saved.version, reload) : undefined
     return c.json({
       version: saved.version,
       files: changedFiles(candidate),
       ...(saved.git ? { git: saved.git } : {}),
-      reload:
-        'restart tandem to run the saved config (hot reload of the inventory is not built yet)',
+      reload,
+      ...(apply ? { apply } : {}),
     })
   },
 })
@@ -176,6 +207,31 @@ async function candidateFor(
     }),
     { status: 409, headers: { 'content-type': 'application/json' } },
   )
+}
+
+/**
+ * Queues `lvs.reconcile` as the saving token's run, once the daemon runs the saved config (else
+ * it would reconcile against the old inventory and undo the change). Keyed by the saved version,
+ * so a retried save queues nothing twice.
+ */
+async function applySaved(
+  api: ApiContext,
+  caller: Caller | undefined,
+  version: string,
+  reload: { status: string },
+): Promise<{ runId: string; eventId: number } | { error: string }> {
+  if (reload.status !== 'reloaded')
+    return { error: 'not applied: the running daemon did not take the saved config over' }
+  const key = `config-save-${version}`
+  const accepted = await queueAction(
+    api,
+    caller,
+    { uses: 'lvs.reconcile', with: {}, dryRun: false, reason: `config saved (version ${version})` },
+    key,
+    canonicalHash({ uses: 'lvs.reconcile', version }),
+  )
+  if (!accepted) return { error: 'not applied: this version was applied already' }
+  return { runId: accepted.runId, eventId: accepted.eventId }
 }
 
 function validConfig(candidate: Candidate) {

@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto'
 import type { Context } from 'hono'
 import { createElement } from 'hono/jsx'
 import { z } from 'zod'
+import { openConfig } from '../../editor/index.ts'
+import { editorModel } from '../dashboard/editor-model.ts'
+import { EditorPanel } from '../dashboard/editor-panel.tsx'
 import { IncidentView } from '../dashboard/incident-view.tsx'
 import { panelData } from '../dashboard/panel-data.ts'
 import { Panels } from '../dashboard/panels.tsx'
@@ -54,3 +57,19 @@ function shellPage(c: Context) {
   c.header('X-Frame-Options', 'DENY')
   return c.html(`<!doctype html>${createElement(Shell, { nonce })}`)
 }
+
+export const dashboardEditor = endpoint({
+  summary: 'The site editor (admin) as an HTML fragment: forms, raw YAML view, preview area',
+  tag: 'dashboard',
+  produces: 'text/html',
+  handler: async ({ c, api }) => {
+    if (!api.configFile)
+      throw new HttpError(
+        404,
+        'NOT_FOUND',
+        '[editor] this server was started without a config file',
+      )
+    const model = editorModel(await openConfig(api.configFile))
+    return c.html(String(createElement(EditorPanel, { model })))
+  },
+})
