@@ -25,6 +25,7 @@ export class BlindWatch {
   private readonly failingChecks = new Set<CheckRecord>()
   /** Checks probed here that have not answered since they were expected (start, takeover). */
   private readonly unheard = new Set<CheckRecord>()
+  private counted: Counted | undefined
 
   constructor(private readonly threshold: number) {}
 
@@ -73,8 +74,9 @@ export class BlindWatch {
    */
   evaluate(isDown: (node: string) => boolean = () => false): 'blind' | 'sighted' | undefined {
     if (this.unheard.size > 0) return undefined
-    const fraction = this.fraction(isDown)
-    const nodes = [...this.failingByNode.keys()].filter((node) => !isDown(node)).length
+    this.counted = this.count(isDown)
+    const { nodes } = this.counted
+    const fraction = share(this.counted)
     if (!this.blind && fraction > this.threshold && nodes >= 2) {
       this.blind = true
       return 'blind'
@@ -86,23 +88,25 @@ export class BlindWatch {
     return undefined
   }
 
+  /** What the last verdict counted, so the notice's numbers are the ones it was judged on. */
   payload(): BlindEventPayload {
     const sample: string[] = []
     for (const check of this.failingChecks) {
       if (sample.length >= SAMPLE) break
       sample.push(check.target.id)
     }
+    const counted = this.counted ?? this.count(() => false)
     return {
-      failing: this.failing,
-      total: this.seen,
-      fraction: Math.round(this.fraction() * 1000) / 1000,
+      failing: counted.failing,
+      total: counted.seen,
+      fraction: Math.round(share(counted) * 1000) / 1000,
       threshold: this.threshold,
-      nodes: this.failingByNode.size,
+      nodes: counted.nodes,
       sample,
     }
   }
 
-  private fraction(isDown: (node: string) => boolean = () => false): number {
+  private count(isDown: (node: string) => boolean): Counted {
     let failing = this.failing
     let seen = this.seen
     for (const [node, count] of this.seenByNode)
@@ -110,6 +114,7 @@ export class BlindWatch {
         seen -= count
         failing -= this.failingByNode.get(node) ?? 0
       }
+    const failingNodes = [...this.failingByNode.keys()].filter((node) => !isDown(node)).length
     // One node whose every check fails is a dead node, not blindness, before it is judged down
     // too: a blind monitor holds that verdict, so the dead node's checks, with one unrelated
     // failure elsewhere, kept it blind for as long as the node stayed dead (its failover held).
@@ -122,8 +127,19 @@ export class BlindWatch {
       seen -= count
       failing -= count
     }
-    return seen <= 0 ? 0 : failing / seen
+    return { failing, seen, nodes: failingNodes }
   }
+}
+
+interface Counted {
+  failing: number
+  seen: number
+  /** Nodes with a failing check, those already judged down left out. */
+  nodes: number
+}
+
+function share({ failing, seen }: Counted): number {
+  return seen <= 0 ? 0 : failing / seen
 }
 
 function bump(counts: Map<string, number>, key: string, by: number): void {
