@@ -7,12 +7,8 @@ import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createHealthClusterView } from '../core/act/index.ts'
-import {
-  isMonitorBlind,
-  type Monitoring,
-  startMonitoring,
-  type TandemEvent,
-} from '../core/health/index.ts'
+import type { TandemEvent } from '../core/events/index.ts'
+import { isMonitorBlind, type Monitoring, startMonitoring } from '../core/health/index.ts'
 import { Config, createInventory } from '../core/inventory/index.ts'
 import { createRegistry, definePlugin, defineProbe, z } from '../core/plugin/index.ts'
 import { pluginContextFor, quietLog } from '../core/probe/test-support.ts'

@@ -1,7 +1,7 @@
 // Incident lifecycle: open → resolved (cause cleared) → closed (stayed clear past the hold-down).
 import { randomUUID } from 'node:crypto'
 import { and, eq, inArray, isNotNull, isNull, lte, or } from 'drizzle-orm'
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import { RESOLVES } from '../policy/index.ts'
 import { auditLog, fenceStates, incidents } from '../store/index.ts'
 import type { Tx } from './journal.ts'

@@ -1,5 +1,5 @@
 // Renders `tandem plan` for people: each acting policy, its steps with exact argv, and its guards.
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import {
   type GuardVerdict,
   type HealthView,

@@ -1,6 +1,6 @@
 // Self-suspicion: when most targets fail at once, the likelier fault is tandem's own network or probes.
+import type { BlindEventPayload } from '../events/index.ts'
 import type { CheckRecord } from './check-record.ts'
-import type { BlindEventPayload } from './events.ts'
 
 /** Leaving blindness needs the failing share to fall well below the threshold (hysteresis). */
 const SIGHTED_FACTOR = 0.75

@@ -1,7 +1,7 @@
 // One check's state machine: rise/fall counting to hard states (Nagios soft/hard), flap history, evidence.
+import type { HealthState, ProbeEvidence } from '../events/index.ts'
 import type { CheckTarget, ProbeResult } from '../probe/index.ts'
 import { isPassing } from '../probe/index.ts'
-import type { HealthState, ProbeEvidence } from './events.ts'
 import { FlapHistory } from './flap.ts'
 import { type MembershipView, membershipOf } from './membership.ts'
 import type { NodeRecord } from './node-votes.ts'

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import type { TandemEvent } from '../events/index.ts'
 import { Config, createInventory } from '../inventory/index.ts'
 import type { LiveFacts } from '../plugin/index.ts'
 import { type CheckTarget, type ProbeStatus, planTargets } from '../probe/index.ts'
 import { createHealthEngine, type HealthEngine } from './engine.ts'
-import type { TandemEvent } from './events.ts'
 import type { HealthRow } from './rows.ts'
 
 function setup(over: Record<string, unknown> = {}) {

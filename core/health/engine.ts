@@ -1,10 +1,10 @@
 // The health engine: results in, transitions out (events and health_states rows). Pure: no timers, no I/O.
+import type { HealthState, TandemEvent } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import type { LiveFacts } from '../plugin/index.ts'
 import { type CheckTarget, isBuiltinKind, isPassing, type ProbeResult } from '../probe/index.ts'
 import { BlindWatch } from './blind.ts'
 import { CheckRecord } from './check-record.ts'
-import type { HealthState, TandemEvent } from './events.ts'
 import { FactsBook, vmHealthRow } from './live-facts.ts'
 import { dependencyOrder, type NodeRecord, tally } from './node-votes.ts'
 import { type HealthRow, healthTarget } from './rows.ts'

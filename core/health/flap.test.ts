@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import type { TandemEvent } from '../events/index.ts'
 import { Config, createInventory } from '../inventory/index.ts'
 import { planTargets } from '../probe/index.ts'
 import { createHealthEngine } from './engine.ts'
-import type { TandemEvent } from './events.ts'
 import { FlapHistory } from './flap.ts'
 import type { HealthRow } from './rows.ts'
 

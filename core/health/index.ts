@@ -1,4 +1,6 @@
 // The health area's public door: the engine, the monitoring loop, stored state and the event types.
+
+export * from '../events/index.ts'
 export {
   createHealthEngine,
   type HealthChanges,
@@ -6,7 +8,6 @@ export {
   type HealthEngineOptions,
   type Observation,
 } from './engine.ts'
-export * from './events.ts'
 export { type MembershipView, membershipOf } from './membership.ts'
 export { type Monitoring, type MonitoringOptions, startMonitoring } from './monitoring.ts'
 export { createRecorder, isMonitorBlind, loadHealthRows, type Recorder } from './recorder.ts'

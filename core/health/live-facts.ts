@@ -1,4 +1,5 @@
 // Live facts from plugin probes (IPVS weights, service owners, guest hosts), kept as the store has them.
+import type { HealthState } from '../events/index.ts'
 import type {
   ExportFacts,
   LiveFacts,
@@ -7,7 +8,6 @@ import type {
   PlacementFacts,
   VmFacts,
 } from '../plugin/index.ts'
-import type { HealthState } from './events.ts'
 import { type HealthRow, healthTarget } from './rows.ts'
 
 /** What a `service/<name>` row's detail says of the live world (besides its health counts). */

@@ -1,4 +1,5 @@
 // startMonitoring(): the daemon's health loop — scheduler → prober → engine → store, transitions only.
+import type { TandemEvent } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import { type Metrics, tandemMetrics } from '../metrics/index.ts'
 import type { Logger, Registry } from '../plugin/index.ts'
@@ -11,7 +12,6 @@ import {
 } from '../probe/index.ts'
 import type { Store } from '../store/index.ts'
 import { createHealthEngine, type HealthEngine } from './engine.ts'
-import type { TandemEvent } from './events.ts'
 import { createRecorder, loadHealthRows, loadSharedRows } from './recorder.ts'
 import { healthTarget } from './rows.ts'
 import { CLUSTER_WIDE, planShards, type ShardOwner } from './shard-plan.ts'

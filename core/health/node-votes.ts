@@ -1,6 +1,6 @@
 // Node verdicts from several vantage points: its own checks, its real servers, the cluster's membership.
+import type { HealthState, VantageVote } from '../events/index.ts'
 import type { CheckRecord } from './check-record.ts'
-import type { HealthState, VantageVote } from './events.ts'
 
 /** Live state of one node and what its vantage points said last. */
 export interface NodeRecord {

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { TandemEvent } from '../events/index.ts'
 import { Config, createInventory } from '../inventory/index.ts'
 import { planTargets } from '../probe/index.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { createHealthEngine } from './engine.ts'
-import type { TandemEvent } from './events.ts'
 import { createRecorder } from './recorder.ts'
 
 const inventory = createInventory(

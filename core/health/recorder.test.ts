@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import type { TandemEvent } from '../events/index.ts'
 import { events, healthStates, openStore } from '../store/index.ts'
-import type { TandemEvent } from './events.ts'
 import { createRecorder, isMonitorBlind, loadHealthRows } from './recorder.ts'
 import type { HealthRow } from './rows.ts'
 

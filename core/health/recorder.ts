@@ -1,9 +1,9 @@
 // Persists transitions: events and health_states rows in one transaction per batch, in order, with retries.
-import { eq, inArray, sql } from 'drizzle-orm'
+import { eq, inArray, type SQL, sql } from 'drizzle-orm'
+import { eventWrites, type TandemEvent } from '../events/index.ts'
 import type { Logger } from '../plugin/index.ts'
-import { events, healthStates, type Store } from '../store/index.ts'
+import { healthStates, type Store } from '../store/index.ts'
 import type { HealthChanges } from './engine.ts'
-import type { TandemEvent } from './events.ts'
 import { announcedRow, type HealthRow, healthTarget } from './rows.ts'
 
 /** Rows per INSERT statement, well under SQLite's bound-variable limit. */
@@ -175,16 +175,10 @@ async function write(
   batch: { events: TandemEvent[]; rows: HealthRow[] },
 ): Promise<TandemEvent[]> {
   const { db } = store
-  const statements = []
   // Each event's statement, in order; ids come back per statement (a run of plain inserts, or
   // one announcement another instance may have made already).
-  const parts = eventStatements(batch.events)
-  for (const part of parts)
-    statements.push(
-      part.kind === 'plain'
-        ? db.insert(events).values(part.events.map(columns)).returning({ id: events.id })
-        : db.all<{ id: number }>(unlessAnnounced(part.event, part.row)),
-    )
+  const writes = eventWrites(db, batch.events, firstAnnouncements())
+  const statements = [...writes.statements]
   for (let i = 0; i < batch.rows.length; i += CHUNK) {
     statements.push(
       db
@@ -208,52 +202,22 @@ async function write(
   if (statements.length === 0) return []
   // One transaction: the rows are written after the announcements that read them.
   const results = (await db.batch(statements as [never, ...never[]])) as unknown[]
-  const stored: TandemEvent[] = []
-  parts.forEach((part, i) => {
-    const ids = results[i] as { id: number }[]
-    const list = part.kind === 'plain' ? part.events : ids.length > 0 ? [part.event] : []
-    for (const [k, event] of list.entries()) stored.push({ ...event, id: ids[k]?.id })
-  })
-  return stored
+  return writes.stored(results)
 }
-
-type EventPart =
-  | { kind: 'plain'; events: TandemEvent[] }
-  | { kind: 'announcement'; event: TandemEvent; row: { target: string; state: string } }
 
 /**
- * Splits a batch's events into statements, in order. The first event of a batch about a row
- * (`node.down` of node2) is stored only if the store does not say so already: another instance
- * announced it (a shard changing hands while the node failed), and one failure episode must be
- * one event, or the leader would decide twice. Later events about the same row in this batch
- * follow from the first and are stored as they come.
+ * The first event of a batch about a row (`node.down` of node2) is stored only if the store
+ * does not say so already: another instance announced it (a shard changing hands while the
+ * node failed), and one failure episode must be one event, or the leader would decide twice.
+ * Later events about the same row in this batch follow from the first and are stored as they
+ * come.
  */
-function eventStatements(list: readonly TandemEvent[]): EventPart[] {
-  const parts: EventPart[] = []
+function firstAnnouncements(): (event: TandemEvent) => SQL | undefined {
   const seen = new Set<string>()
-  for (const event of list) {
+  return (event) => {
     const row = announcedRow(event)
-    if (row && !seen.has(row.target)) {
-      seen.add(row.target)
-      parts.push({ kind: 'announcement', event, row })
-      continue
-    }
-    const last = parts.at(-1)
-    if (last?.kind === 'plain' && last.events.length < CHUNK) last.events.push(event)
-    else parts.push({ kind: 'plain', events: [event] })
+    if (!row || seen.has(row.target)) return undefined
+    seen.add(row.target)
+    return sql`SELECT 1 FROM health_states WHERE target = ${row.target} AND state = ${row.state}`
   }
-  return parts
-}
-
-function columns({ type, subject, at, labels, payload }: TandemEvent) {
-  return { type, subject, at, labels, payload }
-}
-
-function unlessAnnounced(event: TandemEvent, row: { target: string; state: string }) {
-  return sql`INSERT INTO events (type, subject, at, labels, payload)
-    SELECT ${event.type}, ${event.subject}, ${event.at}, ${JSON.stringify(event.labels)},
-      ${JSON.stringify(event.payload)}
-    WHERE NOT EXISTS (
-      SELECT 1 FROM health_states WHERE target = ${row.target} AND state = ${row.state})
-    RETURNING id`
 }

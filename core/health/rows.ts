@@ -1,5 +1,5 @@
 // Keys and rows of health_states: one row per check, node, service, VM, and the monitor itself.
-import type { HealthState, TandemEvent } from './events.ts'
+import type { HealthState, TandemEvent } from '../events/index.ts'
 
 /** A health_states row as the engine writes it (on transitions only). */
 export interface HealthRow {

@@ -1,7 +1,7 @@
 // Service health from its real servers: up, degraded below min_healthy, down when none is healthy.
+import type { HealthState, ServiceEventPayload } from '../events/index.ts'
 import type { Service } from '../inventory/index.ts'
 import type { CheckRecord } from './check-record.ts'
-import type { HealthState, ServiceEventPayload } from './events.ts'
 
 /** Live state of one service: its real servers, each with the checks that run against it. */
 export interface ServiceRecord {

@@ -1,12 +1,12 @@
 import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { expect, it } from 'vitest'
+import type { TandemEvent } from '../events/index.ts'
 import { Config, createInventory } from '../inventory/index.ts'
 import { planTargets } from '../probe/index.ts'
 import { quietLog } from '../probe/test-support.ts'
 import { ownerOf } from '../runtime/index.ts'
 import { healthStates, openStore } from '../store/index.ts'
-import type { TandemEvent } from './events.ts'
 import { startMonitoring } from './monitoring.ts'
 import { CLUSTER_WIDE, planShards } from './shard-plan.ts'
 

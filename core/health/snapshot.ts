@@ -1,6 +1,6 @@
 // A read-only picture of the engine's current state, for `tandem status`, the API and the dashboard.
+import type { HealthState, VantageVote } from '../events/index.ts'
 import type { CheckRecord } from './check-record.ts'
-import type { HealthState, VantageVote } from './events.ts'
 import type { NodeRecord } from './node-votes.ts'
 import type { ServiceRecord } from './service-health.ts'
 

@@ -1,8 +1,9 @@
 // Storage health with its dependencies: an export down is the one cause; the GFS volumes on it and
 // the services on those are reported under it (parent hides children), not as failures of their own.
+
+import type { HealthState } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import type { ExportFacts, MountFacts } from '../plugin/index.ts'
-import type { HealthState } from './events.ts'
 import type { StorageFacts } from './live-facts.ts'
 import type { HealthRow } from './rows.ts'
 

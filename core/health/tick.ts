@@ -1,4 +1,5 @@
 // One probing pass without timers (the serverless tick): probe every owned check once, record transitions.
+import type { TandemEvent } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import type { Logger, Registry } from '../plugin/index.ts'
 import {
@@ -9,7 +10,6 @@ import {
 } from '../probe/index.ts'
 import type { Store } from '../store/index.ts'
 import { createHealthEngine } from './engine.ts'
-import type { TandemEvent } from './events.ts'
 import { createRecorder, loadHealthRows } from './recorder.ts'
 import { planShards, type ShardOwner } from './shard-plan.ts'
 

@@ -1,5 +1,4 @@
 // Collects one batch's transitions as events (with their evidence) and health_states rows.
-import { type CheckRecord, hardOf } from './check-record.ts'
 import type {
   BlindEventPayload,
   CheckEventPayload,
@@ -10,7 +9,8 @@ import type {
   ServiceEventPayload,
   Severity,
   TandemEvent,
-} from './events.ts'
+} from '../events/index.ts'
+import { type CheckRecord, hardOf } from './check-record.ts'
 import type { ServiceFactsDetail } from './live-facts.ts'
 import type { NodeRecord, Tally } from './node-votes.ts'
 import { type HealthRow, healthTarget } from './rows.ts'

@@ -1,5 +1,5 @@
 // Turns health events into alerts: one key per problem, firing until the matching recovery event.
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 
 /** What one event says about one alert. */
 export interface AlertChange {

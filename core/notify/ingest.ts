@@ -1,5 +1,5 @@
 // Events in: alerts fire or resolve, land in their route groups, or join an incident thread.
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import { hasLabels } from '../inventory/index.ts'
 import { type AlertChange, alertFromEvent } from './alert.ts'
 import { type NotifyContext, timersOf } from './context.ts'

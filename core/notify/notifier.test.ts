@@ -9,7 +9,7 @@ import {
   type WebhookReceiver,
 } from '../../test/notify/webhook-receiver.ts'
 import type { NoticeSink } from '../act/index.ts'
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import { outbox, receiverStates } from '../store/index.ts'
 import { addSilence, expireSilence } from './silences.ts'
 

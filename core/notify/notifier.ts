@@ -1,7 +1,7 @@
 // The notify area's engine: events and run updates in, notices out through the durable outbox.
 import type { Escalation as ActEscalation } from '../act/index.ts'
 import { TandemError } from '../errors.ts'
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import type { CommandRunner, Logger, Notice, Registry, Secrets } from '../plugin/index.ts'
 import type { Store } from '../store/index.ts'

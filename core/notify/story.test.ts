@@ -6,7 +6,7 @@ import {
   startWebhookReceiver,
   type WebhookReceiver,
 } from '../../test/notify/webhook-receiver.ts'
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import type { RunUpdate } from './threads.ts'
 
 const secret = newWebhookSecret()

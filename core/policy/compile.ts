@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { basename, extname } from 'node:path'
 import type { z } from 'zod'
 import { ConfigError, type SourceIssue } from '../errors.ts'
-import type { EventType } from '../health/index.ts'
+import type { EventType } from '../events/index.ts'
 import {
   fieldPath,
   type Inventory,

@@ -1,5 +1,5 @@
 // One event against the loaded policies: trigger index, then each candidate's `if:` in the sandbox.
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import type { CelVars } from './cel.ts'
 import type { CompiledPolicy } from './compile.ts'
 import type { Matcher } from './matcher.ts'

@@ -1,5 +1,5 @@
 // Events → candidate policies, fast: an index by event type, then by one selector's value or prefix.
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import type { CompiledPolicy } from './compile.ts'
 import { type CompiledTrigger, selectorValue, triggerAccepts } from './triggers.ts'
 

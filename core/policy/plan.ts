@@ -1,5 +1,5 @@
 // A plan: what one policy match would do, every template resolved; the executor's only input.
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import type { PlannedCommand } from '../plugin/index.ts'
 import type { GuestHost } from './view-types.ts'
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { demo, event } from '../../test/policy/fixtures.ts'
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import { createLogger } from '../log.ts'
 import { createCommandRunner } from '../plugin/index.ts'
 import { compilePolicy } from './compile.ts'

@@ -1,7 +1,7 @@
 // The live policy set the daemon runs: match events, `for:` timers, schedules, hot reload, status.
 import { type FSWatcher, watch } from 'node:fs'
 import { sql } from 'drizzle-orm'
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import type { Logger, Registry } from '../plugin/index.ts'
 import { healthStates, type Store } from '../store/index.ts'

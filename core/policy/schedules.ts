@@ -1,6 +1,6 @@
 // `schedule:` triggers: one node-cron task per cron line, each raising a `schedule` event.
 import { createTask, type ScheduledTask } from 'node-cron'
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import type { Logger } from '../plugin/index.ts'
 import type { CompiledPolicy } from './compile.ts'
 

@@ -1,7 +1,7 @@
 // The policy file schema (zod, strict): triggers, condition, steps, guards and notify, defined once.
 import { validateDetailed } from 'node-cron'
 import { z } from 'zod'
-import { EVENT_TYPES } from '../health/index.ts'
+import { EVENT_TYPES } from '../events/index.ts'
 import { Duration, Name } from '../inventory/index.ts'
 
 const EventType = z.enum(EVENT_TYPES)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { compile, demo, event } from '../../test/policy/fixtures.ts'
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import { simulate } from './simulate.ts'
 
 const failover = (forSeconds: number, guards = '') => `name: failover

@@ -1,6 +1,6 @@
 // Replays recorded events through two policy sets and tells what each would have done, and the difference.
 import { createTask } from 'node-cron'
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import type { Registry } from '../plugin/index.ts'
 import type { CompiledPolicy } from './compile.ts'

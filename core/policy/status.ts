@@ -1,5 +1,5 @@
 // Policy status in the store: active versions and errors (policy_states), config.invalid events.
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import { events, policyStates, type Store } from '../store/index.ts'
 import type { FileState, Rejection } from './directory.ts'
 

@@ -1,6 +1,6 @@
 // `for:` timers: a condition that must hold a while waits in the store, so a restart loses nothing.
 import { eq, inArray, lte } from 'drizzle-orm'
-import type { EventType, TandemEvent } from '../health/index.ts'
+import type { EventType, TandemEvent } from '../events/index.ts'
 import { type Db, policyTimers, type Store } from '../store/index.ts'
 
 /** A policy waiting for its `for:` duration on one subject. */

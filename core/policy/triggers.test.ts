@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import { compileTrigger, triggerAccepts } from './triggers.ts'
 
 const alert = (name: string): TandemEvent =>

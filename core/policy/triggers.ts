@@ -1,5 +1,5 @@
 // Event triggers: which events a policy listens to, by type and by name/label selectors with globs.
-import type { EventType, TandemEvent } from '../health/index.ts'
+import type { EventType, TandemEvent } from '../events/index.ts'
 import { compilePattern, type Inventory, nearestName } from '../inventory/index.ts'
 import { type EventTriggerSpec, SELECTOR_KEYS } from './schema.ts'
 

@@ -1,5 +1,5 @@
 // Builds the views CEL sees from the inventory, health rows and events, with CEL's integer type.
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import { guestHosts } from './live-inventory.ts'
 import {

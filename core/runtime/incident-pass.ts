@@ -6,7 +6,7 @@ import {
   resolvedNoticeQueued,
 } from '../act/index.ts'
 import { crashPoint } from '../crash-points.ts'
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import type { Notifier } from '../notify/index.ts'
 import type { Db, Store } from '../store/index.ts'
 

@@ -1,6 +1,5 @@
 // The runtime area's public door: the daemon, leases with fencing tokens, the cron coordinator.
 export { type Daemon, type DaemonOptions, startDaemon } from './daemon.ts'
-export { followEvents } from './follow.ts'
 export { createInstance, type Instance, type InstanceOptions } from './instance.ts'
 export { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts'
 export { createLeaseCoordinator } from './run-coordinator.ts'

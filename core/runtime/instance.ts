@@ -10,7 +10,9 @@ import {
 } from '../act/index.ts'
 import { createApp } from '../api/index.ts'
 import { crashPoint } from '../crash-points.ts'
-import { type Monitoring, startMonitoring, type TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
+import { followEvents } from '../events/index.ts'
+import { type Monitoring, startMonitoring } from '../health/index.ts'
 import {
   createReloadableInventory,
   createSecretResolver,
@@ -29,7 +31,6 @@ import {
 import type { PluginContextFactory } from '../probe/index.ts'
 import { healthStates, openStore, type Store } from '../store/index.ts'
 import { type ConfigReload, createConfigReloader } from './config-reload.ts'
-import { followEvents } from './follow.ts'
 import { applyToIncidents, incidentHousekeeping, type LeaderGuard } from './incident-pass.ts'
 import { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts'
 import {

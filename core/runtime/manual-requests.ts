@@ -1,7 +1,7 @@
 // Requests queued through `POST /api/v1/actions`: run them, and close the queued row with the outcome.
 import { and, eq, sql } from 'drizzle-orm'
 import type { Executor } from '../act/index.ts'
-import type { TandemEvent } from '../health/index.ts'
+import type { TandemEvent } from '../events/index.ts'
 import type { Requester } from '../plugin/index.ts'
 import { cursors, events, runs, type Store } from '../store/index.ts'
 

@@ -3,7 +3,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os, { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { TandemEvent } from '../../core/health/index.ts'
+import type { TandemEvent } from '../../core/events/index.ts'
 import { createInventory, parseConfig } from '../../core/inventory/index.ts'
 import { createRegistry } from '../../core/plugin/index.ts'
 import {

@@ -1,7 +1,7 @@
 // The example policies in policies/ on the demo inventory: what each does for its seed scenario.
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import type { TandemEvent } from '../../core/health/index.ts'
+import type { TandemEvent } from '../../core/events/index.ts'
 import { createRegistry, type PluginDefinition } from '../../core/plugin/index.ts'
 import {
   createMatcher,

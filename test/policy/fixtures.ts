@@ -1,6 +1,6 @@
 // Test helper: the demo inventory, a registry of the built-in plugins, and a one-call policy compiler.
 import { readFile } from 'node:fs/promises'
-import type { TandemEvent } from '../../core/health/index.ts'
+import type { TandemEvent } from '../../core/events/index.ts'
 import {
   type Config,
   createInventory,

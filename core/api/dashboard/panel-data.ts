@@ -1,6 +1,6 @@
 // Everything the dashboard's panels show, read in one go from the store and the inventory.
 import { and, desc, eq, gt, inArray, ne } from 'drizzle-orm'
-import { EVENT_TYPES } from '../../health/index.ts'
+import { EVENT_TYPES } from '../../events/index.ts'
 import {
   approvals,
   events,

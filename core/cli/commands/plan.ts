@@ -1,6 +1,6 @@
 // `tandem plan`: what the policies would do for one event, exact argv included, changing nothing.
 import { TandemError } from '../../errors.ts'
-import { EVENT_TYPES, type EventType, type TandemEvent } from '../../health/index.ts'
+import { EVENT_TYPES, type EventType, type TandemEvent } from '../../events/index.ts'
 import { DEFAULT_CONFIG_FILE, type Inventory, nearestName } from '../../inventory/index.ts'
 import { createLogger } from '../../log.ts'
 import { createCommandRunner, type PluginDefinition } from '../../plugin/index.ts'

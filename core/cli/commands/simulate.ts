@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { asc, gte } from 'drizzle-orm'
 import { builtinPlugins } from '../../../plugins/index.ts'
 import { TandemError } from '../../errors.ts'
-import { TandemEvent } from '../../health/index.ts'
+import { TandemEvent } from '../../events/index.ts'
 import {
   createInventory,
   DEFAULT_CONFIG_FILE,

@@ -1,8 +1,8 @@
 // The leader follows the events table from a stored cursor, so a new leader resumes where the old stopped.
 import { asc, eq, gt, sql } from 'drizzle-orm'
 import { crashPoint } from '../crash-points.ts'
-import type { TandemEvent } from '../health/index.ts'
 import { cursors, type Db, events, type Store } from '../store/index.ts'
+import type { TandemEvent } from './types.ts'
 
 /**
  * Hands every event stored after the cursor `name` to `handle`, in id order, then moves the

@@ -1,0 +1,4 @@
+// The events area's public door: the event types, the events table's writer and the cursor follower.
+export { followEvents } from './follow.ts'
+export * from './types.ts'
+export { type EventWrites, eventWrites } from './write.ts'
