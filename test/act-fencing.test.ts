@@ -1,7 +1,7 @@
 // Several instances: a leader whose lease was taken over can neither write the journal nor act.
 import { expect, it } from 'vitest'
 import { createInventory } from '../core/inventory/index.ts'
-import { createCommandRunner } from '../core/plugin/index.ts'
+import { createCommandRunner } from '../core/plugin-host/index.ts'
 import { acquireLease, runs, type Store } from '../core/store/index.ts'
 import {
   collectNotices,

@@ -19,7 +19,7 @@ import {
 } from '../core/inventory/index.ts'
 import { createLogger } from '../core/log.ts'
 import { createMetrics, type Metrics } from '../core/metrics/index.ts'
-import { createRegistry } from '../core/plugin/index.ts'
+import { createRegistry } from '../core/plugin-host/index.ts'
 import {
   approvals,
   events,

@@ -4,16 +4,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createInventory, parseConfig } from '../core/inventory/index.ts'
-import {
-  type ActionDefinition,
-  type CommandRunner,
-  type CommandSpec,
-  createLocalRunner,
-  type Logger,
-  type PluginContext,
-  type PluginDefinition,
-  type PluginError,
+import type {
+  ActionDefinition,
+  CommandRunner,
+  CommandSpec,
+  Logger,
+  PluginContext,
+  PluginDefinition,
+  PluginError,
 } from '../core/plugin/index.ts'
+import { createLocalRunner } from '../core/plugin-host/index.ts'
 import { type RgService, seedRgmanager } from './lab/rgmanager.mjs'
 import { writeWorld } from './lab/world.mjs'
 

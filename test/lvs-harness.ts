@@ -5,13 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Config, createInventory, type Inventory, parseConfig } from '../core/inventory/index.ts'
-import {
-  type CommandResult,
-  type CommandRunner,
-  createCommandRunner,
-  createLocalRunner,
-  type PluginContext,
-} from '../core/plugin/index.ts'
+import type { CommandResult, CommandRunner, PluginContext } from '../core/plugin/index.ts'
+import { createCommandRunner, createLocalRunner } from '../core/plugin-host/index.ts'
 import { LvsConfig } from '../plugins/lvs/index.ts'
 import { startIpvsVm } from './lab/ipvs-vm/vm.mjs'
 import { runIpvsadm } from './lab/ipvsadm/run.mjs'

@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { createInventory, createSecretResolver } from '../core/inventory/index.ts'
-import { createLocalRunner } from '../core/plugin/index.ts'
+import { createLocalRunner } from '../core/plugin-host/index.ts'
 import { labConfig, labDir } from './fixtures/act-lab.ts'
 import initd from './fixtures/example-plugin/index.ts'
 import testCluster from './fixtures/plugins/test-cluster.ts'

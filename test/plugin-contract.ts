@@ -11,14 +11,13 @@ import {
   ACTION_SCOPES,
   type CommandResult,
   type CommandRunner,
-  createLocalRunner,
-  createRegistry,
   type Notice,
   type NotifierDefinition,
   type PluginContext,
   type PluginDefinition,
   PluginError,
 } from '../core/plugin/index.ts'
+import { createLocalRunner, createRegistry } from '../core/plugin-host/index.ts'
 import { INJECTION_CORPUS } from './fixtures/injection-corpus.ts'
 
 /** A real receiver for one notifier's medium, started by the kit for each check. */

@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Config, createInventory } from '../core/inventory/index.ts'
-import { createCommandRunner } from '../core/plugin/index.ts'
+import { createCommandRunner } from '../core/plugin-host/index.ts'
 import { INJECTION_CORPUS } from './fixtures/injection-corpus.ts'
 import { type Sshd, startSshd } from './helpers/sshd.ts'
 

@@ -5,7 +5,8 @@
 // Skipped, saying why, when the VM cannot start here; required where TANDEM_KERNEL_REQUIRED=1.
 import { afterAll, describe, expect, it } from 'vitest'
 import { Config, createInventory } from '../core/inventory/index.ts'
-import { createCommandRunner, type PluginContext } from '../core/plugin/index.ts'
+import type { PluginContext } from '../core/plugin/index.ts'
+import { createCommandRunner } from '../core/plugin-host/index.ts'
 import type { StorageConfig } from '../plugins/storage/config.ts'
 import storage from '../plugins/storage/index.ts'
 import { bootKernelVm } from './lab/ipvs-vm/suite.ts'

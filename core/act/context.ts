@@ -1,15 +1,14 @@
 // The PluginContext an action gets: its config, a runner bound to the step, secrets, dry-run flag.
-
 import { TandemError } from '../errors.ts'
 import type { SecretResolver } from '../inventory/index.ts'
-import {
-  type CommandRunner,
-  type Inventory,
-  type Logger,
-  type PluginContext,
-  type PluginDefinition,
-  processStartTicks,
+import type {
+  CommandRunner,
+  Inventory,
+  Logger,
+  PluginContext,
+  PluginDefinition,
 } from '../plugin/index.ts'
+import { processStartTicks } from '../plugin-host/index.ts'
 import { redactDeep } from './redact.ts'
 
 /** What a step's runner observed: commands run (redacted) and processes spawned. */

@@ -2,16 +2,14 @@
 import { TandemError } from '../errors.ts'
 import type { SecretResolver } from '../inventory/index.ts'
 import { createMetrics, type TandemMetrics, tandemMetrics } from '../metrics/index.ts'
-import {
-  type ActionDefinition,
-  type CommandRunner,
-  createCommandRunner,
-  type Inventory,
-  type Logger,
-  type PluginDefinition,
-  type Registry,
-  type Requester,
+import type {
+  ActionDefinition,
+  CommandRunner,
+  Inventory,
+  Logger,
+  PluginDefinition,
 } from '../plugin/index.ts'
+import { createCommandRunner, type Registry, type Requester } from '../plugin-host/index.ts'
 import type { Plan, PlanStep } from '../policy/index.ts'
 import { assertLeaseToken, type Db, type runs } from '../store/index.ts'
 import { type ContextDeps, configCache } from './context.ts'

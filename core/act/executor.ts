@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
 import { crashPoint } from '../crash-points.ts'
-import type { Requester } from '../plugin/index.ts'
+import type { Requester } from '../plugin-host/index.ts'
 import type { Plan } from '../policy/index.ts'
 import { runs } from '../store/index.ts'
 import { decidedBlockedSteps, expireApprovals } from './approvals.ts'

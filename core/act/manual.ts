@@ -1,6 +1,6 @@
 // `tandem exec`: one action by hand becomes a one-step plan through the same engine.
 import { TandemError } from '../errors.ts'
-import type { Requester } from '../plugin/index.ts'
+import type { Requester } from '../plugin-host/index.ts'
 import type { Plan } from '../policy/index.ts'
 import { stepContext } from './context.ts'
 import type { Engine } from './engine.ts'

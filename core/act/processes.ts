@@ -1,6 +1,6 @@
 // Orphaned commands after a crash: wait for (or stop) what the previous daemon left running.
 import { readFileSync } from 'node:fs'
-import { killGroup, processStartTicks } from '../plugin/index.ts'
+import { killGroup, processStartTicks } from '../plugin-host/index.ts'
 
 /** Alive and the same process (pid not reused): state is not zombie and the start time matches. */
 export function stillRunning(proc: { pid: number; startTicks?: number }): boolean {

@@ -1,5 +1,6 @@
 // Who asked decides what may run: a step whose action needs a scope its requester lacks is refused.
-import { type ActionDefinition, holdsScope, type Requester } from '../plugin/index.ts'
+import type { ActionDefinition } from '../plugin/index.ts'
+import { holdsScope, type Requester } from '../plugin-host/index.ts'
 import type { Refusal } from './types.ts'
 
 /**

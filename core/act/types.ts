@@ -1,7 +1,8 @@
 // What the executor needs from the daemon (clock, cluster view, notice sink) and what it reports.
 import type { Inventory, SecretResolver } from '../inventory/index.ts'
 import type { Metrics } from '../metrics/index.ts'
-import type { CommandRunner, Logger, Registry } from '../plugin/index.ts'
+import type { CommandRunner, Logger } from '../plugin/index.ts'
+import type { Registry } from '../plugin-host/index.ts'
 import type { NoticeMoment } from '../policy/index.ts'
 import type { Store } from '../store/index.ts'
 import type { RunApproval } from './approvals.ts'

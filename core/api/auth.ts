@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { and, eq, isNull } from 'drizzle-orm'
 import { TandemError } from '../errors.ts'
-import { CALLER_SCOPES, type CallerScope, holdsScope } from '../plugin/index.ts'
+import { CALLER_SCOPES, type CallerScope, holdsScope } from '../plugin-host/index.ts'
 import { apiTokens, type Store } from '../store/index.ts'
 
 /** What a token may do: `read` sees; `operate` acts; `fence` also fences and migrates; `ingest` posts alerts. */

@@ -2,7 +2,7 @@
 import type { Inventory } from '../inventory/index.ts'
 import type { Logger } from '../log.ts'
 import { type Metrics, type TandemMetrics, tandemMetrics } from '../metrics/index.ts'
-import type { Registry } from '../plugin/index.ts'
+import type { Registry } from '../plugin-host/index.ts'
 import type { Store } from '../store/index.ts'
 
 /** Settings of the HTTP API; every field has a safe default. */

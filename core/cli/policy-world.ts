@@ -1,7 +1,8 @@
 // What `check`, `plan` and `simulate` load to work on policies: config, inventory, plugins, policies.
 import { stat } from 'node:fs/promises'
 import type { Config, Inventory } from '../inventory/index.ts'
-import type { PluginDefinition, Registry } from '../plugin/index.ts'
+import type { PluginDefinition } from '../plugin/index.ts'
+import type { Registry } from '../plugin-host/index.ts'
 import { type CompiledPolicy, loadPolicies } from '../policy/index.ts'
 import { loadSite } from '../runtime/index.ts'
 

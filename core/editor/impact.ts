@@ -2,12 +2,8 @@
 // (the lvs plugin's own describe, read-only) and the checks and real servers it adds or removes.
 import type { Config } from '../inventory/index.ts'
 import { createInventory } from '../inventory/index.ts'
-import {
-  createCommandRunner,
-  type Logger,
-  type PlannedCommand,
-  type Registry,
-} from '../plugin/index.ts'
+import type { Logger, PlannedCommand } from '../plugin/index.ts'
+import { createCommandRunner, type Registry } from '../plugin-host/index.ts'
 import { createPlanContexts, createReadOnlyRunner } from '../policy/index.ts'
 
 export interface Impact {

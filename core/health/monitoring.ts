@@ -2,7 +2,8 @@
 import type { TandemEvent } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import { type Metrics, tandemMetrics } from '../metrics/index.ts'
-import type { Logger, Registry } from '../plugin/index.ts'
+import type { Logger } from '../plugin/index.ts'
+import type { Registry } from '../plugin-host/index.ts'
 import {
   createProber,
   type PluginContextFactory,

@@ -1,7 +1,8 @@
 // One probing pass without timers (the serverless tick): probe every owned check once, record transitions.
 import type { TandemEvent } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
-import type { Logger, Registry } from '../plugin/index.ts'
+import type { Logger } from '../plugin/index.ts'
+import type { Registry } from '../plugin-host/index.ts'
 import {
   createProber,
   type PluginContextFactory,

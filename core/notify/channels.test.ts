@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { builtinPlugins } from '../../plugins/index.ts'
 import { ConfigError } from '../errors.ts'
 import { loadConfig } from '../inventory/index.ts'
-import { createRegistry } from '../plugin/index.ts'
+import { createRegistry } from '../plugin-host/index.ts'
 import { checkChannels } from './channels.ts'
 
 const registry = createRegistry(builtinPlugins)

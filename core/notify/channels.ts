@@ -1,7 +1,8 @@
 // Channels as notifiers see them: `with:` checked against the plugin's schema at load, resolved at send.
 import type { Channel, Config, XrefIssue } from '../inventory/index.ts'
 import { nearestName, unknownKeyMessage } from '../inventory/index.ts'
-import type { NotifierDefinition, PluginDefinition, Registry } from '../plugin/index.ts'
+import type { NotifierDefinition, PluginDefinition } from '../plugin/index.ts'
+import type { Registry } from '../plugin-host/index.ts'
 
 /** A channel ready to send through: its notifier, its parsed `with:` and its plugin's config. */
 export interface ResolvedChannel {

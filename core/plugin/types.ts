@@ -1,7 +1,7 @@
 // The extension API's types: what a plugin declares and what the engine hands it (ctx).
 import type { z } from 'zod'
 import type { Inventory } from '../inventory/index.ts'
-import type { ActionScope } from './scopes.ts'
+import type { ActionScope } from './action-scopes.ts'
 
 /** One command to run: an argv array (never a shell string), on a node or locally. */
 export interface CommandSpec {

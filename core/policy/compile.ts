@@ -14,7 +14,8 @@ import {
   type YamlSource,
   zodIssues,
 } from '../inventory/index.ts'
-import type { ActionDefinition, Registry } from '../plugin/index.ts'
+import type { ActionDefinition } from '../plugin/index.ts'
+import type { Registry } from '../plugin-host/index.ts'
 import { type CelProgram, compileCel, elementType } from './cel.ts'
 import { checkInputs } from './inputs.ts'
 import type { Guards, NotifySpec, OnFailure } from './plan.ts'

@@ -1,7 +1,7 @@
 // Which guards would stop a plan, judged from history: what `tandem plan` shows and `simulate` applies.
 import { and, eq, gte, lte } from 'drizzle-orm'
 import { type Inventory, type LabelMatcher, matchesAll } from '../inventory/index.ts'
-import type { Registry } from '../plugin/index.ts'
+import type { Registry } from '../plugin-host/index.ts'
 import { incidents, runs, type Store, silences, steps } from '../store/index.ts'
 import type { Plan } from './plan.ts'
 import type { HealthView } from './views.ts'

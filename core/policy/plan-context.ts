@@ -1,7 +1,8 @@
 // The PluginContext `describe` gets while planning: parsed plugin config, a read-only runner, no secrets.
 import { TandemError } from '../errors.ts'
 import type { Config, Inventory } from '../inventory/index.ts'
-import type { CommandRunner, Logger, PluginContext, Registry } from '../plugin/index.ts'
+import type { CommandRunner, Logger, PluginContext } from '../plugin/index.ts'
+import type { Registry } from '../plugin-host/index.ts'
 
 export interface PlanContextOptions {
   registry: Registry

@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createLocalRunner } from '../plugin/index.ts'
+import { createLocalRunner } from '../plugin-host/index.ts'
 import { createReadOnlyRunner, isReadOnlyCommand } from './read-only-runner.ts'
 
 const ro = (argv: string[], stdin?: string) => isReadOnlyCommand({ argv, stdin })

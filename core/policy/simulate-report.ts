@@ -1,6 +1,6 @@
 // Replay reports in an operator's words: "this change would have fenced node3 twice (before: never)".
 import type { TandemEvent } from '../events/index.ts'
-import type { Registry } from '../plugin/index.ts'
+import type { Registry } from '../plugin-host/index.ts'
 import type { ActionDifference, SimulationReport, SimulationSide } from './simulate.ts'
 
 export interface SimulatedAction {

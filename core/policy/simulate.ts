@@ -2,7 +2,7 @@
 import { createTask } from 'node-cron'
 import type { TandemEvent } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
-import type { Registry } from '../plugin/index.ts'
+import type { Registry } from '../plugin-host/index.ts'
 import type { CompiledPolicy } from './compile.ts'
 import { evaluateEvent, type PolicyMatch } from './evaluate.ts'
 import { type GuardHistory, type GuardVerdict, previewGuards } from './guard-preview.ts'

@@ -1,6 +1,6 @@
 // Runs a program in its own process group with a deadline and an output cap, then reaps the group.
 import { spawn } from 'node:child_process'
-import { killGroup } from '../plugin/index.ts'
+import { killGroup } from '../plugin-host/index.ts'
 import { armDeadline } from './deadline.ts'
 
 /** What a finished (or killed) program left behind. */

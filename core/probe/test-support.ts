@@ -2,13 +2,8 @@
 import { readFileSync } from 'node:fs'
 import type { z } from 'zod'
 import { Check, Config, createInventory, type Inventory } from '../inventory/index.ts'
-import {
-  type CommandRunner,
-  createLocalRunner,
-  type Logger,
-  type PluginContext,
-  type PluginDefinition,
-} from '../plugin/index.ts'
+import type { CommandRunner, Logger, PluginContext, PluginDefinition } from '../plugin/index.ts'
+import { createLocalRunner } from '../plugin-host/index.ts'
 import type { PluginContextFactory } from './plugin-probe.ts'
 import type { CheckTarget } from './targets.ts'
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { builtinPlugins } from '../../plugins/index.ts'
 import { createReloadableInventory, loadConfig } from '../inventory/index.ts'
 import { createLogger } from '../log.ts'
-import { createRegistry } from '../plugin/index.ts'
+import { createRegistry } from '../plugin-host/index.ts'
 import { createConfigReloader } from './config-reload.ts'
 
 let dir: string

@@ -4,7 +4,7 @@ import { ConfigError, formatIssue } from '../errors.ts'
 import { type Config, loadConfig, type ReloadableInventory } from '../inventory/index.ts'
 import type { Logger } from '../log.ts'
 import { checkChannels } from '../notify/index.ts'
-import type { Registry } from '../plugin/index.ts'
+import type { Registry } from '../plugin-host/index.ts'
 
 /** What a reload did; the editor's save answers with it. */
 export type ConfigReload =

@@ -21,7 +21,8 @@ import {
 import { createLogger, type Logger } from '../log.ts'
 import { createMetrics, type Metrics, tandemMetrics } from '../metrics/index.ts'
 import { createNotifier, type Notifier } from '../notify/index.ts'
-import { createCommandRunner, type PluginContext, type PluginDefinition } from '../plugin/index.ts'
+import type { PluginContext, PluginDefinition } from '../plugin/index.ts'
+import { createCommandRunner } from '../plugin-host/index.ts'
 import {
   createPlanContexts,
   createPolicySet,

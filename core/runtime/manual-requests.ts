@@ -2,7 +2,7 @@
 import { and, eq, sql } from 'drizzle-orm'
 import type { Executor } from '../act/index.ts'
 import type { TandemEvent } from '../events/index.ts'
-import type { Requester } from '../plugin/index.ts'
+import type { Requester } from '../plugin-host/index.ts'
 import { cursors, events, runs, type Store } from '../store/index.ts'
 
 export interface ManualRequest {

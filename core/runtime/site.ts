@@ -3,12 +3,8 @@ import { dirname } from 'node:path'
 import { builtinPlugins } from '../../plugins/index.ts'
 import { type Config, createInventory, type Inventory, loadConfig } from '../inventory/index.ts'
 import { checkChannels } from '../notify/index.ts'
-import {
-  createRegistry,
-  loadPluginModules,
-  type PluginDefinition,
-  type Registry,
-} from '../plugin/index.ts'
+import type { PluginDefinition } from '../plugin/index.ts'
+import { createRegistry, loadPluginModules, type Registry } from '../plugin-host/index.ts'
 
 export interface Site {
   configFile: string

@@ -5,7 +5,7 @@ import os, { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TandemEvent } from '../../core/events/index.ts'
 import { createInventory, parseConfig } from '../../core/inventory/index.ts'
-import { createRegistry } from '../../core/plugin/index.ts'
+import { createRegistry } from '../../core/plugin-host/index.ts'
 import {
   createMatcher,
   evaluateEvent,

@@ -10,14 +10,14 @@ import {
   createSecretResolver,
   type Inventory,
 } from '../../core/inventory/index.ts'
-import {
-  type CommandRunner,
-  type CommandSpec,
-  createCommandRunner,
-  type Logger,
-  type PluginContext,
-  type PluginDefinition,
+import type {
+  CommandRunner,
+  CommandSpec,
+  Logger,
+  PluginContext,
+  PluginDefinition,
 } from '../../core/plugin/index.ts'
+import { createCommandRunner } from '../../core/plugin-host/index.ts'
 import { writeWorld } from './world.mjs'
 
 export const LAB_BIN = resolve(import.meta.dirname, 'bin')

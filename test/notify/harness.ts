@@ -4,7 +4,7 @@ import { Writable } from 'node:stream'
 import { createInventory, createSecretResolver, parseConfig } from '../../core/inventory/index.ts'
 import { createLogger } from '../../core/log.ts'
 import { checkChannels, createNotifier, type Notifier } from '../../core/notify/index.ts'
-import { createRegistry } from '../../core/plugin/index.ts'
+import { createRegistry } from '../../core/plugin-host/index.ts'
 import { openStore, type Store } from '../../core/store/index.ts'
 import { builtinPlugins } from '../../plugins/index.ts'
 

@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import type { TandemEvent } from '../../core/events/index.ts'
-import { createRegistry, type PluginDefinition } from '../../core/plugin/index.ts'
+import type { PluginDefinition } from '../../core/plugin/index.ts'
+import { createRegistry } from '../../core/plugin-host/index.ts'
 import {
   createMatcher,
   evaluateEvent,

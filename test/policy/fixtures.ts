@@ -7,7 +7,8 @@ import {
   type Inventory,
   parseConfig,
 } from '../../core/inventory/index.ts'
-import { createRegistry, definePlugin, type Registry, z } from '../../core/plugin/index.ts'
+import { definePlugin, z } from '../../core/plugin/index.ts'
+import { createRegistry, type Registry } from '../../core/plugin-host/index.ts'
 import { type CompiledPolicy, compilePolicy } from '../../core/policy/index.ts'
 import { builtinPlugins } from '../../plugins/index.ts'
 

@@ -1,6 +1,7 @@
 // Live LVS connection counts per real server, read from the directors on request (like `ipvsadm -L`).
 import { z } from 'zod'
-import { createCommandRunner, type PluginContext } from '../../plugin/index.ts'
+import type { PluginContext } from '../../plugin/index.ts'
+import { createCommandRunner } from '../../plugin-host/index.ts'
 import { endpoint } from '../route.ts'
 
 const Counts = z.object({

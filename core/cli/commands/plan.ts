@@ -3,7 +3,8 @@ import { TandemError } from '../../errors.ts'
 import { EVENT_TYPES, type EventType, type TandemEvent } from '../../events/index.ts'
 import { DEFAULT_CONFIG_FILE, type Inventory, nearestName } from '../../inventory/index.ts'
 import { createLogger } from '../../log.ts'
-import { createCommandRunner, type PluginDefinition } from '../../plugin/index.ts'
+import type { PluginDefinition } from '../../plugin/index.ts'
+import { createCommandRunner } from '../../plugin-host/index.ts'
 import {
   createMatcher,
   createPlanContexts,

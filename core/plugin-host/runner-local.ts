@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { TandemError } from '../errors.ts'
-import type { CommandResult, CommandRunner, CommandSpec, Logger } from './types.ts'
+import type { CommandResult, CommandRunner, CommandSpec, Logger } from '../plugin/index.ts'
 
 /** Variables copied from tandem's own environment; everything else is dropped. */
 export const DEFAULT_PASS_ENV = ['PATH', 'LANG', 'TANDEM_LAB_WORLD'] as const

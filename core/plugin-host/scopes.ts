@@ -1,8 +1,4 @@
-// The scope ladder actions declare and callers hold: who may ask for what, in one place.
-
-/** What an action needs from whoever asked for it (the plugin declares it per action). */
-export const ACTION_SCOPES = ['read', 'operate', 'fence'] as const
-export type ActionScope = (typeof ACTION_SCOPES)[number]
+// The scope ladder callers hold against the scope an action declares: who may ask for what.
 
 /** Scopes a caller can hold; `ingest` stands aside (it may only post alerts), `admin` holds all. */
 export const CALLER_SCOPES = ['read', 'operate', 'fence', 'ingest', 'admin'] as const

@@ -2,7 +2,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { TandemError } from '../errors.ts'
-import type { PluginDefinition } from './types.ts'
+import type { PluginDefinition } from '../plugin/index.ts'
 
 /**
  * Imports every plugin module the config names: a path relative to the config file's folder,

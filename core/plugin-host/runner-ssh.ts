@@ -1,8 +1,8 @@
 // Remote commands over the OpenSSH client: batch mode, strict host keys, each argument quoted.
 import { TandemError } from '../errors.ts'
 import type { Node } from '../inventory/index.ts'
+import type { CommandRunner, CommandSpec } from '../plugin/index.ts'
 import { shellCommandLine } from './shell-quote.ts'
-import type { CommandRunner, CommandSpec } from './types.ts'
 
 /** Where and how to reach one node, from its inventory entry. */
 export interface SshDestination {

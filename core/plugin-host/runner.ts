@@ -1,9 +1,9 @@
 // The command runner plugins get: local for nodes without `ssh`, the OpenSSH client for the rest.
 import { TandemError } from '../errors.ts'
 import type { Inventory } from '../inventory/index.ts'
+import type { CommandRunner } from '../plugin/index.ts'
 import { createLocalRunner, type LocalRunnerOptions } from './runner-local.ts'
 import { createSshRunner, sshDestination } from './runner-ssh.ts'
-import type { CommandRunner } from './types.ts'
 
 export interface CommandRunnerOptions extends LocalRunnerOptions {
   inventory: Inventory

@@ -1,13 +1,13 @@
 // The plugin registry: validates plugin definitions at load and resolves `plugin.action` names.
 import { TandemError } from '../errors.ts'
 import { nearestName } from '../inventory/index.ts'
-import { ACTION_SCOPES } from './scopes.ts'
 import type {
   ActionDefinition,
   NotifierDefinition,
   PluginDefinition,
   ProbeDefinition,
-} from './types.ts'
+} from '../plugin/index.ts'
+import { ACTION_SCOPES } from '../plugin/index.ts'
 
 /** The loaded plugins, by name; one per process (built from plugins/index.ts plus config modules). */
 export interface Registry {
