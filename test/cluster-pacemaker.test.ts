@@ -4,11 +4,10 @@ import { execFileSync } from 'node:child_process'
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { createInventory, parseConfig } from '../core/inventory/index.ts'
 import type { PluginError } from '../core/plugin/index.ts'
+import { INVENTORY } from '../plugins/pacemaker/contract.ts'
 import pacemaker from '../plugins/pacemaker/index.ts'
 import { actionOf, failure, labRunner, pluginContext, said, tempDir } from './cluster-support.ts'
-import { testPluginContract } from './plugin-contract.ts'
 
 const FIXTURE = new URL('./fixtures/pacemaker-cib.xml', import.meta.url)
 const TOOLS = ['crm_resource', 'crm_mon', 'crm_simulate', 'crm_attribute', 'cibadmin']
@@ -26,43 +25,6 @@ if (missing.length)
   )
 
 let cib = ''
-
-const INVENTORY = `
-cluster: { name: demo, manager: pacemaker }
-nodes:
-  - { name: node1, address: 127.0.1.1 }
-  - { name: node2, address: 127.0.1.2 }
-  - { name: node3, address: 127.0.1.3 }
-  - { name: storage1, address: 127.0.1.20, roles: [storage] }
-services:
-  - { name: database, cluster: { pacemaker: { resource: db } }, storage: [gfs-data] }
-  - { name: www, cluster: { pacemaker: { resource: web } } }
-storage:
-  - { name: data-export, kind: gnbd, server: storage1, export: data, device: /dev/sdb1 }
-  - { name: gfs-data, kind: gfs, on: data-export, mountpoint: /srv/data, mounted_by: [node1, node2, node3] }
-fencing:
-  devices: [{ name: gnbd, agent: fence_gnbd, kind: storage, options: { servers: storage1 } }]
-  nodes:
-    - { node: node1, levels: [[{ device: gnbd, plug: node1 }]] }
-    - { node: node2, levels: [[{ device: gnbd, plug: node2 }]] }
-    - { node: node3, levels: [[{ device: gnbd, plug: node3 }]] }
-`
-
-const contractCib = join(tempDir('pcmk-contract'), 'cib.xml')
-copyFileSync(FIXTURE, contractCib)
-testPluginContract(pacemaker, {
-  config: { env: { CIB_file: contractCib } },
-  inventory: createInventory(parseConfig('test.yaml', INVENTORY)),
-  actions: {
-    move: { input: { resource: 'web', node: 'node2', lifetime: 'PT1H', from: 'node1' } },
-    ban: { input: { resource: 'db', node: 'node3' } },
-    clear: { input: { resource: 'web', node: 'node2' } },
-    standby: { input: { node: 'node3' } },
-    unstandby: { input: { node: 'node3' } },
-    cleanup: { input: { resource: 'db', node: 'node3' } },
-  },
-  probes: { status: { input: { resource: 'database' } } },
-})
 
 function context() {
   const runner = labRunner()

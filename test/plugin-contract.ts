@@ -1,11 +1,12 @@
 // The plugin contract kit: every plugin, ours or third-party, runs these tests (unstorage's testDriver
-// pattern). Call testPluginContract(plugin, options) inside a vitest file.
-import { describe, expect, it } from 'vitest'
+// pattern). Built-ins run it from their example site (plugin-contract-sites.ts); others call it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   Config,
   createInventory,
   createSecretResolver,
   type Inventory,
+  parseConfig,
 } from '../core/inventory/index.ts'
 import {
   ACTION_SCOPES,
@@ -35,8 +36,8 @@ export interface ContractReceiver {
 export interface ContractOptions {
   /** The plugin's config block as a user would write it. */
   config?: unknown
-  /** Inventory the samples refer to (default: empty). */
-  inventory?: Inventory
+  /** Inventory the samples refer to: parsed, YAML text, or a config object (default: empty). */
+  inventory?: Inventory | string | Record<string, unknown>
   /** One valid input per action; every action needs one, so none goes untested. */
   actions?: Record<
     string,
@@ -52,46 +53,83 @@ export interface ContractOptions {
   notifiers?: Record<string, { receiver(): Promise<ContractReceiver> }>
 }
 
+/** A plugin's example site: the options, and what to stop once its checks have run. */
+export interface ContractSite extends ContractOptions {
+  close?(): unknown
+}
+
 const SHELLS = /(^|\/)(sh|bash|dash|zsh|ksh|busybox)$/
 
 /**
- * Registers the contract tests for one plugin.
+ * Registers the contract tests for one plugin. `options` may be a function that sets up the
+ * plugin's example site: it runs before the checks, and the site's `close` after them.
  *
  * @example
  * testPluginContract(lvs, { config: { ipvsadm: 'test/lab/bin/ipvsadm' }, inventory,
  *   actions: { drain: { input: { service: 'web', node: 'node2' } } } })
  */
-export function testPluginContract(plugin: PluginDefinition, options: ContractOptions = {}): void {
-  const inventory = options.inventory ?? createInventory(Config.parse({}))
+export function testPluginContract(
+  plugin: PluginDefinition,
+  options: ContractOptions | (() => Promise<ContractSite>) = {},
+): void {
+  let site: { options: ContractOptions; inventory: Inventory; runner: CommandRunner } | undefined
+  const settle = (found: ContractOptions) => ({
+    options: found,
+    inventory: inventoryOf(plugin, found.inventory),
+    runner: found.runner ?? createLocalRunner(),
+  })
+  if (typeof options !== 'function') site = settle(options)
+  const the = () => {
+    if (!site) throw new Error(`contract: the example site of ${plugin.name} did not load`)
+    return site
+  }
   const ctx = (runner: CommandRunner, dryRun = true): PluginContext => ({
-    config: plugin.config.parse(options.config ?? {}),
-    inventory,
+    config: plugin.config.parse(the().options.config ?? {}),
+    inventory: the().inventory,
     runner,
     log: { debug() {}, info() {}, warn() {}, error() {} },
     signal: new AbortController().signal,
     timeoutMs: 10_000,
-    secrets: createSecretResolver({ ...process.env, ...options.env }),
+    secrets: createSecretResolver({ ...process.env, ...the().options.env }),
     dryRun,
   })
-  const realRunner = options.runner ?? createLocalRunner()
 
   describe(`plugin contract: ${plugin.name}`, () => {
+    if (typeof options === 'function') {
+      let loaded: ContractSite | undefined
+      beforeAll(async () => {
+        loaded = await options()
+        site = settle(loaded)
+      })
+      afterAll(async () => {
+        await loaded?.close?.()
+      })
+    }
+
     it('loads into the registry and parses its own config', () => {
       expect(() => createRegistry([plugin])).not.toThrow()
-      expect(plugin.config.safeParse(options.config ?? {}).success).toBe(true)
+      expect(plugin.config.safeParse(the().options.config ?? {}).success).toBe(true)
       expect(plugin.description.length).toBeGreaterThan(0)
+      // A sample for an action or probe the plugin no longer has (renamed?) tests nothing.
+      for (const [kind, samples, defined] of [
+        ['action', the().options.actions, plugin.actions],
+        ['probe', the().options.probes, plugin.probes],
+        ['notifier', the().options.notifiers, plugin.notifiers],
+      ] as const)
+        for (const name of Object.keys(samples ?? {}))
+          expect(Object.keys(defined ?? {}), `a sample for no ${kind} "${name}"`).toContain(name)
     })
 
     for (const [name, action] of Object.entries(plugin.actions ?? {})) {
       const sample = () => {
-        const found = options.actions?.[name]
+        const found = the().options.actions?.[name]
         if (!found) throw new Error(`contract: give a sample input for action "${name}"`)
         return found
       }
       describe(`action ${name}`, () => {
         it('has a valid sample input and describes argv arrays, never a shell string', async () => {
           const input = action.input.parse(sample().input)
-          const commands = await action.describe(input, ctx(realRunner))
+          const commands = await action.describe(input, ctx(the().runner))
           expect(Array.isArray(commands)).toBe(true)
           for (const command of commands) expectSafeArgv(command.argv)
         })
@@ -119,7 +157,7 @@ export function testPluginContract(plugin: PluginDefinition, options: ContractOp
             for (const hostile of INJECTION_CORPUS) {
               const parsed = action.input.safeParse({ ...input, [field]: hostile })
               if (!parsed.success) continue
-              const commands = await action.describe(parsed.data, ctx(realRunner))
+              const commands = await action.describe(parsed.data, ctx(the().runner))
               for (const { argv } of commands) {
                 expectSafeArgv(argv)
                 for (const arg of argv)
@@ -156,7 +194,7 @@ export function testPluginContract(plugin: PluginDefinition, options: ContractOp
 
     for (const [name, probe] of Object.entries(plugin.probes ?? {})) {
       it(`probe ${name} never throws, even when its tool cannot run`, async () => {
-        const input = options.probes?.[name]?.input
+        const input = the().options.probes?.[name]?.input
         if (!input) throw new Error(`contract: give a sample input for probe "${name}"`)
         const broken: CommandRunner = {
           run: () => Promise.reject(new Error('[runner] cannot run tool: ENOENT')),
@@ -168,7 +206,13 @@ export function testPluginContract(plugin: PluginDefinition, options: ContractOp
     }
 
     for (const [type, notifier] of Object.entries(plugin.notifiers ?? {}))
-      describeNotifier(plugin, type, notifier, options, ctx(realRunner, false))
+      describeNotifier(
+        plugin,
+        type,
+        notifier,
+        () => the().options,
+        () => ctx(the().runner, false),
+      )
   })
 }
 
@@ -182,25 +226,25 @@ function describeNotifier(
   plugin: PluginDefinition,
   type: string,
   notifier: NotifierDefinition,
-  options: ContractOptions,
-  base: PluginContext,
+  options: () => ContractOptions,
+  base: () => PluginContext,
 ): void {
   const start = () => {
-    const found = options.notifiers?.[type]
+    const found = options().notifiers?.[type]
     if (!found) throw new Error(`contract: give a receiver for notifier "${type}"`)
     return found.receiver()
   }
-  const secrets = Object.values(options.env ?? {})
   const send = async (channel: Record<string, unknown>, title: string, signal?: AbortSignal) => {
     const notice = contractNotice(title)
     const result = await notifier.send(notice, notifier.channel.parse(channel), {
-      ...base,
+      ...base(),
       signal: signal ?? AbortSignal.timeout(5_000),
       timeoutMs: 5_000,
       rendered: { subject: title, text: `${title}\n`, html: `<p>${title}</p>` },
       channelName: 'contract',
     })
-    for (const secret of secrets) expect(result.detail).not.toContain(secret)
+    for (const secret of Object.values(options().env ?? {}))
+      expect(result.detail).not.toContain(secret)
     return result
   }
 
@@ -244,6 +288,14 @@ function describeNotifier(
       expect(late).toMatchObject({ ok: false, retry: true })
     })
   })
+}
+
+function inventoryOf(plugin: PluginDefinition, given: ContractOptions['inventory']): Inventory {
+  if (given === undefined) return createInventory(Config.parse({}))
+  if (typeof given === 'string')
+    return createInventory(parseConfig(`plugins/${plugin.name}/contract.ts`, given))
+  if (typeof (given as Partial<Inventory>).node === 'function') return given as Inventory
+  return createInventory(Config.parse(given))
 }
 
 function contractNotice(title: string): Notice {
