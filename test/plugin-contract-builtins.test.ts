@@ -1,4 +1,5 @@
 // The contract kit over every built-in plugin, each from the example site beside its code (contract.ts).
+import { existsSync, readdirSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { definePlugin, z } from '../core/plugin/index.ts'
 import { builtinPlugins } from '../plugins/index.ts'
@@ -8,7 +9,8 @@ import { contractSiteOf, testContractSites } from './plugin-contract-sites.ts'
 
 const FIXTURES = new URL('./fixtures/builtins/', import.meta.url)
 
-const registered = testContractSites(builtinPlugins, new URL('../plugins/', import.meta.url))
+const PLUGINS = new URL('../plugins/', import.meta.url)
+const registered = testContractSites(builtinPlugins, PLUGINS)
 // A new built-in (a fixture list, so plugins/index.ts stays real): one folder plus one line.
 testContractSites(fixtureList, FIXTURES)
 
@@ -16,6 +18,15 @@ describe('the contract kit over the built-in list', () => {
   it('runs for every entry of plugins/index.ts', () => {
     expect(registered.length).toBeGreaterThanOrEqual(8)
     expect(registered).toEqual(builtinPlugins.map((plugin) => plugin.name))
+  })
+
+  it('has every plugin folder in the list (a folder without its line is never loaded)', () => {
+    const folders = readdirSync(PLUGINS, { withFileTypes: true })
+      .filter(
+        (entry) => entry.isDirectory() && existsSync(new URL(`${entry.name}/index.ts`, PLUGINS)),
+      )
+      .map((entry) => entry.name)
+    expect([...registered].sort()).toEqual(folders.sort())
   })
 
   it('ran for a new built-in from its folder alone: its site was set up and closed once', () => {
