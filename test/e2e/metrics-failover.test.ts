@@ -3,15 +3,22 @@ import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createApiToken } from '../../core/api/index.ts'
 import { events } from '../../core/store/index.ts'
+import { shortWaitPolicies } from '../helpers/short-waits.ts'
 import { failNode } from '../lab/demo-world.ts'
 import { type DemoLab, eventually, startDemoLab } from './demo-lab.ts'
 
 let lab: DemoLab
 beforeAll(async () => {
-  // The shipped timings: under a full suite on two cores the quick ones let a probe time out
-  // often enough for the failover to be held (blocked) now and then, which is not what this
-  // test is about.
-  lab = await startDemoLab({ net: 52, smtpPort: 25352, webhookPort: 28352, timing: 'demo' })
+  // The shipped probe intervals: under a full suite on two cores the quick 1 s probes let a
+  // probe time out often enough for the failover to be held (blocked) now and then, which is not
+  // what this test is about. Only the failover's `for:` and back-off are cut (not what it tests).
+  lab = await startDemoLab({
+    net: 52,
+    smtpPort: 25352,
+    webhookPort: 28352,
+    timing: 'demo',
+    policyFiles: shortWaitPolicies(),
+  })
 })
 afterAll(() => lab?.close())
 
