@@ -46,7 +46,10 @@ export interface Executor {
    * stand between a node.down and its fence.
    */
   acting(timeoutMs: number): Promise<void>
-  /** At start-up: in-flight steps become unknown, are verified, and their runs resume. */
+  /**
+   * At start-up or on (re)gaining the lease: in-flight steps of runs not running here become
+   * unknown, are verified, and their runs resume.
+   */
   recover(): Promise<RunReport[]>
   /** Resumes runs whose approval was granted, ends those denied or expired. */
   pollApprovals(): Promise<RunReport[]>
@@ -126,7 +129,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       clearTimeout(timer)
     },
     async recover() {
-      const scopes = await recoverInterrupted(engine)
+      const scopes = await recoverInterrupted(engine, active)
       const reports: RunReport[] = []
       for (const scope of scopes) reports.push(await resume(scope))
       return reports
