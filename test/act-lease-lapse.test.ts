@@ -51,7 +51,7 @@ it('resumes the run a lapse cut short once the same leader re-takes its lease: f
   // Nobody led meanwhile: A re-takes its own lease under the same token and resumes.
   expect((await acquireLease(store.db, 'leader', 'A', 60_000))?.token).toBe(lease.token)
   lapsed = false
-  const reports = await executor.recover()
+  const reports = await executor.resumeAbandoned()
   expect(reports).toHaveLength(1)
   expect(reports[0]?.status).toBe('succeeded')
   expect(offs()).toHaveLength(1)

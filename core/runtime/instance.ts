@@ -249,17 +249,15 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   })
   const inFlight = new Set<Promise<unknown>>()
   let recoveredFor: number | undefined
-  // A run cut short by a lapse: whoever leads next (this instance again, maybe) resumes it.
-  let abandoned = false
   const track = (work: Promise<unknown>) => {
-    const settled = work.catch((error) => {
-      if (!isStaleLeader(error)) return log.error('[runtime] run failed', { error: String(error) })
-      abandoned = true
-      log.warn('[runtime] run left to the current leader: this instance no longer leads', {
-        code: 'STALE_LEADER',
-        error: String(error),
-      })
-    })
+    const settled = work.catch((error) =>
+      isStaleLeader(error)
+        ? log.warn('[runtime] run left to the current leader: this instance no longer leads', {
+            code: 'STALE_LEADER',
+            error: String(error),
+          })
+        : log.error('[runtime] run failed', { error: String(error) }),
+    )
     inFlight.add(settled)
     void settled.finally(() => inFlight.delete(settled))
   }
@@ -346,11 +344,9 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
       if (renew) await leadership.renew()
       const token = leadership.token()
       if (token === undefined) return { leading: false, events: 0 }
-      // After a takeover, resume what the old leader left (once per term); after a lapse, the
-      // runs it cut short (the ones still running here are left to finish).
-      if (leadership.term() !== recoveredFor || abandoned) {
-        recoveredFor = leadership.term()
-        abandoned = false
+      // After a takeover, resume what the old leader left (once per token).
+      if (token !== recoveredFor) {
+        recoveredFor = token
         for (const report of await executor.recover())
           log.info('[runtime] resumed run', { run: report.runId })
         // Requests the old leader accepted into its lanes but died before beginning.
@@ -362,6 +358,9 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
           handOver(event)
         }
       }
+      // Its own lease lapsed and was re-taken with the same token: the runs the lapse cut short
+      // go on (read back first, as after a crash); nobody else's are touched.
+      track(executor.resumeAbandoned())
       const leading = true
       // Remediation, then notices: on one store connection the notice writes would stand
       // between a node.down and its fence (notices are grouped and sent later anyway). A

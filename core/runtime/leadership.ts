@@ -23,11 +23,6 @@ export interface Leadership {
    */
   renew(now?: number): Promise<{ leading: boolean; gained: boolean }>
   /**
-   * Counts the times this instance began to lead, a lapse re-taken included: work a lapse cut
-   * short (a pass, a run refused STALE_LEADER) is picked up again once per term.
-   */
-  term(): number
-  /**
    * Throws STALE_LEADER unless this instance still leads with `token`: by its own clock, and
    * (given `tx`) in the store, inside the transaction that is about to write.
    */
@@ -51,7 +46,6 @@ export function createLeadership(
 ): Leadership {
   let token: number | undefined
   let expiresAt = 0
-  let term = 0
   let renewing: Promise<{ leading: boolean; gained: boolean }> | undefined
   const current = () => (token !== undefined && Date.now() < expiresAt ? token : undefined)
   const renewNow = async (now?: number) => {
@@ -70,7 +64,6 @@ export function createLeadership(
       log.warn('[runtime] lost leadership', { instance: instanceId })
     const gained = token !== undefined && token !== held
     if (gained) {
-      term += 1
       if (token === was)
         log.warn('[runtime] lease lapsed and re-taken with the same token: nobody led meanwhile', {
           instance: instanceId,
@@ -82,7 +75,6 @@ export function createLeadership(
   }
   return {
     token: current,
-    term: () => term,
     async check(expected, tx) {
       if (current() !== expected)
         throw new TandemError(
