@@ -6,7 +6,7 @@ import type { Requester } from '../plugin-host/index.ts'
 import type { Plan } from '../policy/index.ts'
 import { runs } from '../store/index.ts'
 import { decidedBlockedSteps, expireApprovals } from './approvals.ts'
-import { createEngine, type Engine, type RunScope, scopeOf } from './engine.ts'
+import { createEngine, type Engine, isStaleLeader, type RunScope, scopeOf } from './engine.ts'
 import { runRefusal } from './guards.ts'
 import { releaseHeld } from './hold.ts'
 import { appendAudit, finishRun, insertRun, type NewStep, setStep, type Tx } from './journal.ts'
@@ -46,8 +46,16 @@ export interface Executor {
    * stand between a node.down and its fence.
    */
   acting(timeoutMs: number): Promise<void>
-  /** At start-up: in-flight steps become unknown, are verified, and their runs resume. */
+  /**
+   * At start-up or on (re)gaining the lease: in-flight steps of runs not running here become
+   * unknown, are verified, and their runs resume.
+   */
   recover(): Promise<RunReport[]>
+  /**
+   * Resumes the runs this process stopped because its own lease lapsed under them (a late
+   * renewal, re-taken with the same token); other runs, a CLI's in flight included, are left.
+   */
+  resumeAbandoned(): Promise<RunReport[]>
   /** Resumes runs whose approval was granted, ends those denied or expired. */
   pollApprovals(): Promise<RunReport[]>
   /**
@@ -74,11 +82,16 @@ export interface Executor {
 export function createExecutor(deps: ExecutorDeps): Executor {
   const engine = createEngine(deps)
   const active = new Set<string>()
+  // Runs this process stopped because its lease lapsed under them: resumed once it leads again.
+  const abandoned = new Set<string>()
   const resume = async (scope: RunScope) => {
     if (active.has(scope.runId)) return reportOf(scope, 'running')
     active.add(scope.runId)
     try {
       return await continueRun(scope)
+    } catch (error) {
+      if (isStaleLeader(error)) abandoned.add(scope.runId)
+      throw error
     } finally {
       active.delete(scope.runId)
     }
@@ -126,7 +139,22 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       clearTimeout(timer)
     },
     async recover() {
-      const scopes = await recoverInterrupted(engine)
+      const scopes = await recoverInterrupted(engine, active)
+      const reports: RunReport[] = []
+      for (const scope of scopes) reports.push(await resume(scope))
+      return reports
+    },
+    async resumeAbandoned() {
+      const only = new Set(abandoned)
+      if (only.size === 0) return []
+      abandoned.clear()
+      let scopes: RunScope[]
+      try {
+        scopes = await recoverInterrupted(engine, active, only)
+      } catch (error) {
+        for (const runId of only) abandoned.add(runId)
+        throw error
+      }
       const reports: RunReport[] = []
       for (const scope of scopes) reports.push(await resume(scope))
       return reports

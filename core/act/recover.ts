@@ -12,11 +12,19 @@ import { waitForOrphans } from './processes.ts'
  * Marks every `running` step `unknown`, waits for the processes it left behind, then asks the
  * action's `verify`: done → succeeded; not done → pending again (re-run only because real state
  * says it did not happen); no way to tell and not idempotent → failed and escalated, never
- * re-fired. Returns the scopes of the runs to resume.
+ * re-fired. Returns the scopes of the runs to resume. Runs in `active` are still running in this
+ * process (a leader that re-took its own lapsed lease): they are left alone; given `only`, just
+ * those runs are looked at.
  */
-export async function recoverInterrupted(engine: Engine): Promise<RunScope[]> {
+export async function recoverInterrupted(
+  engine: Engine,
+  active: ReadonlySet<string> = new Set(),
+  only?: ReadonlySet<string>,
+): Promise<RunScope[]> {
+  const mine = (row: { runId: string }) =>
+    !active.has(row.runId) && (only === undefined || only.has(row.runId))
   const interrupted = await engine.tx(async (tx) => {
-    const rows = await stepsWithStatus(tx, ['running'])
+    const rows = (await stepsWithStatus(tx, ['running'])).filter(mine)
     for (const row of rows) {
       await setStep(tx, row.id, { status: 'unknown' })
       await appendAudit(tx, entry(engine, row, 'unknown', 'tandem stopped while this step ran'))
@@ -26,7 +34,7 @@ export async function recoverInterrupted(engine: Engine): Promise<RunScope[]> {
   const unknown = [
     ...interrupted,
     ...(await engine.tx((tx) => stepsWithStatus(tx, ['unknown']))).filter(
-      (row) => !interrupted.some((r) => r.id === row.id),
+      (row) => mine(row) && !interrupted.some((r) => r.id === row.id),
     ),
   ]
   const runRows = await loadRuns(engine, [...new Set(unknown.map((r) => r.runId))])
@@ -35,7 +43,7 @@ export async function recoverInterrupted(engine: Engine): Promise<RunScope[]> {
     if (run) await settle(engine, scopeOf(engine, run), row)
   }
   const open = await engine.tx((tx) => tx.select().from(runs).where(eq(runs.status, 'running')))
-  return open.map((run) => scopeOf(engine, run))
+  return open.filter((run) => mine({ runId: run.id })).map((run) => scopeOf(engine, run))
 }
 
 async function settle(engine: Engine, scope: RunScope, row: StepRow): Promise<void> {

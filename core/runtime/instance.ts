@@ -360,6 +360,9 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
           handOver(event)
         }
       }
+      // Its own lease lapsed and was re-taken with the same token: the runs the lapse cut short
+      // go on (read back first, as after a crash); nobody else's are touched.
+      track(executor.resumeAbandoned())
       const leading = true
       // Remediation, then notices: on one store connection the notice writes would stand
       // between a node.down and its fence (notices are grouped and sent later anyway). A

@@ -16,7 +16,11 @@ export const LEADER_LEASE = 'leader'
 export interface Leadership {
   /** The fencing token while this instance leads; undefined otherwise. */
   token(): number | undefined
-  /** Takes or renews the lease; returns true when this instance leads (and became leader: `gained`). */
+  /**
+   * Takes or renews the lease; returns true when this instance leads, and `gained` when it was
+   * not leading just before (a takeover, or its own lapsed lease re-taken with the same token).
+   * Calls while a renewal is in flight share it: late renewals never queue up behind each other.
+   */
   renew(now?: number): Promise<{ leading: boolean; gained: boolean }>
   /**
    * Throws STALE_LEADER unless this instance still leads with `token`: by its own clock, and
@@ -42,7 +46,33 @@ export function createLeadership(
 ): Leadership {
   let token: number | undefined
   let expiresAt = 0
+  let renewing: Promise<{ leading: boolean; gained: boolean }> | undefined
   const current = () => (token !== undefined && Date.now() < expiresAt ? token : undefined)
+  const renewNow = async (now?: number) => {
+    // Held by its own clock just before: a lease that lapsed meanwhile is gained again below.
+    const held = current()
+    const lease = await acquireLease(store.db, LEADER_LEASE, instanceId, ttlMs, now).catch(
+      (error) => {
+        log.warn('[runtime] leader lease renewal failed', { error: String(error) })
+        return undefined
+      },
+    )
+    const was = token
+    token = lease?.token
+    expiresAt = lease?.expiresAt ?? 0
+    if (was !== undefined && token !== was)
+      log.warn('[runtime] lost leadership', { instance: instanceId })
+    const gained = token !== undefined && token !== held
+    if (gained) {
+      if (token === was)
+        log.warn('[runtime] lease lapsed and re-taken with the same token: nobody led meanwhile', {
+          instance: instanceId,
+          token,
+        })
+      else log.info('[runtime] leading', { instance: instanceId, token })
+    }
+    return { leading: token !== undefined, gained }
+  }
   return {
     token: current,
     async check(expected, tx) {
@@ -53,21 +83,11 @@ export function createLeadership(
         )
       if (tx) await assertLeaseToken(tx, LEADER_LEASE, expected)
     },
-    async renew(now = Date.now()) {
-      const was = token
-      const lease = await acquireLease(store.db, LEADER_LEASE, instanceId, ttlMs, now).catch(
-        (error) => {
-          log.warn('[runtime] leader lease renewal failed', { error: String(error) })
-          return undefined
-        },
-      )
-      token = lease?.token
-      expiresAt = lease?.expiresAt ?? 0
-      if (was !== undefined && token !== was)
-        log.warn('[runtime] lost leadership', { instance: instanceId })
-      const gained = token !== undefined && token !== was
-      if (gained) log.info('[runtime] leading', { instance: instanceId, token })
-      return { leading: token !== undefined, gained }
+    renew(now) {
+      renewing ??= renewNow(now).finally(() => {
+        renewing = undefined
+      })
+      return renewing
     },
     async release() {
       if (token !== undefined) await releaseLease(store.db, LEADER_LEASE, instanceId)

@@ -49,6 +49,21 @@ describe('leases', () => {
     expect((await leaseHolder(a.db, 'leader', 1_600))?.holder).toBe('B')
   })
 
+  it('keeps the token when a holder re-takes its own lapsed lease with nobody in between', async () => {
+    const [a, b] = await twoHandles()
+    await acquireLease(a.db, 'leader', 'A', 1_000, 0)
+    // A's renewal came 1.5 s late (a stalled event loop): nobody else wrote under a newer token.
+    expect(await acquireLease(a.db, 'leader', 'A', 1_000, 2_500)).toEqual({
+      name: 'leader',
+      holder: 'A',
+      token: 1,
+      expiresAt: 3_500,
+    })
+    // Someone else in between does raise it, and A, back after that, raises it again.
+    expect(await acquireLease(b.db, 'leader', 'B', 1_000, 5_000)).toMatchObject({ token: 2 })
+    expect(await acquireLease(a.db, 'leader', 'A', 1_000, 7_000)).toMatchObject({ token: 3 })
+  })
+
   it('lets a successor in at once after a clean release', async () => {
     const [a, b] = await twoHandles()
     await acquireLease(a.db, 'leader', 'A', 60_000, 0)

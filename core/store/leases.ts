@@ -13,8 +13,11 @@ export interface Lease {
 }
 
 /**
- * Takes or renews `name` for `holder` for `ttlMs`. Renewal keeps the token; a takeover of an
- * expired lease increments it. Returns undefined while someone else holds it.
+ * Takes or renews `name` for `holder` for `ttlMs`. Renewal keeps the token, and so does a holder
+ * that re-takes its own lapsed lease with nobody in between (same holder, same epoch, as
+ * Pacemaker and etcd do): nobody else can have written under a newer one. A takeover of an
+ * expired lease by another holder increments it. Returns undefined while someone else holds it.
+ * `now` defaults to the time the write runs, not the time it was asked for (it may wait its turn).
  *
  * @example
  * const lease = await acquireLease(store.db, 'leader', instanceId, 10_000)
@@ -25,17 +28,19 @@ export async function acquireLease(
   name: string,
   holder: string,
   ttlMs: number,
-  now: number = Date.now(),
+  at?: number,
 ): Promise<Lease | undefined> {
   // drizzle's libSQL transaction is BEGIN IMMEDIATE: the read and the write cannot interleave.
   return db.transaction(async (tx) => {
+    const now = at ?? Date.now()
     const [current] = await tx.select().from(leases).where(eq(leases.name, name))
     const expiresAt = now + ttlMs
     if (!current) {
       await tx.insert(leases).values({ name, holder, token: 1, expiresAt })
       return { name, holder, token: 1, expiresAt }
     }
-    if (current.holder === holder && current.expiresAt > now) {
+    // Its own lease, held or lapsed: the row still names it, so nobody took it in between.
+    if (current.holder === holder) {
       await tx.update(leases).set({ expiresAt }).where(eq(leases.name, name))
       return { ...current, expiresAt }
     }
