@@ -1,7 +1,7 @@
 // A leader whose own lease lapsed and was re-taken: runs the lapse cut short resume, runs still going are left alone.
 import { expect, it } from 'vitest'
 import { createInventory } from '../core/inventory/index.ts'
-import { createCommandRunner } from '../core/plugin/index.ts'
+import { createCommandRunner } from '../core/plugin-host/index.ts'
 import { acquireLease, auditLog, runs, type Store } from '../core/store/index.ts'
 import {
   collectNotices,
