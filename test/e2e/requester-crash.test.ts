@@ -87,14 +87,17 @@ it('keeps an operate caller’s scopes across two SIGKILLs of its run: drained, 
   // request with it. The requester's scopes, stored with the request, still decide.
   const file = join(site.policiesDir, 'kernel-update.yaml')
   writeFileSync(file, readFileSync(file, 'utf8').replace('guards:', `${FENCE_STEP}guards:`))
-  await start('step.outcome#1') // dies once the drain's outcome is journaled
-  await killedAt('step.outcome')
+  // Then dies once the drain changed the world, before its outcome is journaled.
+  await start('step.acted#1')
+  await killedAt('step.acted')
   const [run] = await rows(
     "SELECT id, status, actor, json_extract(trigger, '$.requester') AS requester FROM runs WHERE policy = 'kernel-update' AND plan IS NOT NULL",
   )
   expect(run).toMatchObject({ status: 'running', actor: 'api:ops' })
   expect(JSON.parse(String(run?.requester))).toEqual({ name: 'api:ops', scopes: ['operate'] })
   expect(webWeight('node1')).toBe(0)
+  const [drain] = await rows(`SELECT id, status FROM steps WHERE run_id = '${run?.id}' AND idx = 0`)
+  expect(drain?.status).toBe('running')
 
   await start()
   const status = await eventually(
@@ -119,6 +122,14 @@ it('keeps an operate caller’s scopes across two SIGKILLs of its run: drained, 
   expect(
     await rows(`SELECT actor, decision, guard FROM audit_log WHERE step_id = '${steps[1]?.id}'`),
   ).toEqual([{ actor: 'api:ops', decision: 'blocked', guard: 'scope' }])
+  // The interrupted drain was read back, not re-fired blindly; the trail stays the requester's.
+  expect(
+    await rows(`SELECT actor, decision FROM audit_log WHERE step_id = '${drain?.id}' ORDER BY id`),
+  ).toEqual([
+    { actor: 'api:ops', decision: 'executed' },
+    { actor: 'api:ops', decision: 'unknown' },
+    { actor: 'api:ops', decision: 'recovered' },
+  ])
   // The row the API answered with tells what became of the request.
   const queued = await eventually(
     async () => {
