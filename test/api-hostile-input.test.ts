@@ -95,6 +95,19 @@ describe('finding 5: hostile input is a 400 naming the field, never a 500', () =
     expect(await page.text()).toContain('stored before the bounds')
   })
 
+  it('refuses a silence longer than 366 days and a container of more than 10,000 items', async () => {
+    const long = await silence([{ label: 'node', value: 'node1' }], { duration: '400d' })
+    expect(long.status).toBe(400)
+    expect(await errorOf(long)).toContain('duration')
+    const wide = await call(h, 'POST', '/api/v1/actions', {
+      token: h.tokens.admin,
+      body: { uses: 'lvs.drain', reason: 'x', with: { list: Array(10_001).fill(0) } },
+      headers: { 'idempotency-key': 'wide-array-0001' },
+    })
+    expect(wide.status).toBe(400)
+    expect(await errorOf(wide)).toContain('with.list')
+  })
+
   it('refuses an Alertmanager label of 1.1 MB, naming it', async () => {
     const res = await call(h, 'POST', '/ingest/alertmanager', {
       token: h.tokens.ingest,

@@ -7,6 +7,7 @@ import { type Engine, errorText, type RunScope, scopeOf } from './engine.ts'
 import { fenceFailed, fenceSucceeded, stillAnswers } from './fence-state.ts'
 import { appendAudit, type StepRow, setStep, stepsWithStatus } from './journal.ts'
 import { waitForOrphans } from './processes.ts'
+import { storedRequester } from './requester.ts'
 
 /**
  * Marks every `running` step `unknown`, waits for the processes it left behind, then asks the
@@ -25,9 +26,23 @@ export async function recoverInterrupted(
     !active.has(row.runId) && (only === undefined || only.has(row.runId))
   const interrupted = await engine.tx(async (tx) => {
     const rows = (await stepsWithStatus(tx, ['running'])).filter(mine)
+    const ids = [...new Set(rows.map((r) => r.runId))]
+    const owners = ids.length
+      ? await tx
+          .select({ id: runs.id, actor: runs.actor, trigger: runs.trigger })
+          .from(runs)
+          .where(inArray(runs.id, ids))
+      : []
     for (const row of rows) {
+      const owner = owners.find((o) => o.id === row.runId)
+      const actor = owner
+        ? actorOf(engine, owner.actor, storedRequester(owner.trigger))
+        : engine.actor
       await setStep(tx, row.id, { status: 'unknown' })
-      await appendAudit(tx, entry(engine, row, 'unknown', 'tandem stopped while this step ran'))
+      await appendAudit(
+        tx,
+        entry(actor, engine, row, 'unknown', 'tandem stopped while this step ran'),
+      )
     }
     return rows
   })
@@ -76,7 +91,16 @@ async function settle(engine: Engine, scope: RunScope, row: StepRow): Promise<vo
         now,
       })
       if (row.fenceNode) await fenceSucceeded(tx, row.fenceNode, scope.incidentId, row.uses, now)
-      await appendAudit(tx, entry(engine, row, 'recovered', `verify: ${verdict.detail}`))
+      await appendAudit(
+        tx,
+        entry(
+          actorOf(engine, scope.actor, scope.requester),
+          engine,
+          row,
+          'recovered',
+          `verify: ${verdict.detail}`,
+        ),
+      )
     } else if (verdict.kind === 'not-done') {
       await setStep(tx, row.id, {
         status: 'pending',
@@ -84,12 +108,21 @@ async function settle(engine: Engine, scope: RunScope, row: StepRow): Promise<vo
       })
       await appendAudit(
         tx,
-        entry(engine, row, 'recovered', `not done (${verdict.detail}): will run again`),
+        entry(
+          scope.actor,
+          engine,
+          row,
+          'recovered',
+          `not done (${verdict.detail}): will run again`,
+        ),
       )
     } else {
       await setStep(tx, row.id, { status: 'failed', error: verdict.detail, now })
       if (row.fenceNode) await fenceFailed(tx, row.fenceNode, scope.incidentId, now, verdict.detail)
-      await appendAudit(tx, entry(engine, row, 'failed', verdict.detail))
+      await appendAudit(
+        tx,
+        entry(actorOf(engine, scope.actor, scope.requester), engine, row, 'failed', verdict.detail),
+      )
     }
   })
   if (verdict.kind === 'unknowable')
@@ -149,10 +182,18 @@ async function loadRuns(engine: Engine, ids: string[]) {
   return new Map(rows.map((r) => [r.id, r]))
 }
 
-function entry(engine: Engine, row: StepRow, decision: string, reason: string) {
+/**
+ * Who the audit names for a recovered step: a requester's run stays the requester's (who asked
+ * decides, and the trail says so); a run fired by an event is this daemon's, which recovers it.
+ */
+function actorOf(engine: Engine, runActor: string, requester: unknown): string {
+  return requester ? runActor : engine.actor
+}
+
+function entry(actor: string, engine: Engine, row: StepRow, decision: string, reason: string) {
   return {
     at: engine.clock.now(),
-    actor: engine.actor,
+    actor,
     action: row.uses,
     target: row.target,
     decision,

@@ -26,35 +26,20 @@ export interface PatternProblem {
  * compilePattern('web').matches('webserver') // false: anchored
  */
 export function compilePattern(source: string): Pattern {
-  const problem = patternProblem(source)
-  if (problem) throw new PatternError(problem)
-  const anchored = RE2JS.compile(`^(?:${source})$`)
-  const floating = RE2JS.compile(source)
+  const compiled = compile(source)
+  if (!(compiled instanceof RE2JS)) throw new PatternError(compiled)
+  // One program for both: `matches` is RE2's full match (^…$ around the whole alternation), `test`
+  // searches. Compiling costs milliseconds for a pattern at the cap: once, not once per use.
   return {
-    matches: (value) => anchored.matches(value),
-    find: (value) => floating.matcher(value).find(),
+    matches: (value) => compiled.matches(value),
+    find: (value) => compiled.test(value),
   }
 }
 
 /** The problem with `source`, or undefined when it compiles (used where input is validated). */
 export function patternProblem(source: string): PatternProblem | undefined {
-  if (source.length > MAX_PATTERN_CHARS)
-    return {
-      message: `pattern longer than ${MAX_PATTERN_CHARS} characters`,
-      position: MAX_PATTERN_CHARS,
-    }
-  try {
-    // Alone first: a source such as `a)|(b` must not turn valid once wrapped in ^(?:…)$.
-    RE2JS.compile(source)
-    return undefined
-  } catch (error) {
-    const { error: reason, input } = error as { error?: string; input?: string }
-    const at = input ? source.indexOf(input) : -1
-    return {
-      message: `${reason ?? (error as Error).message}${input ? `: \`${input}\`` : ''} (RE2 syntax)`,
-      position: Math.max(at, 0),
-    }
-  }
+  const compiled = compile(source)
+  return compiled instanceof RE2JS ? undefined : compiled
 }
 
 export class PatternError extends Error {
@@ -64,5 +49,23 @@ export class PatternError extends Error {
     super(`${problem.message} at position ${problem.position}`)
     this.name = 'PatternError'
     this.position = problem.position
+  }
+}
+
+function compile(source: string): RE2JS | PatternProblem {
+  if (source.length > MAX_PATTERN_CHARS)
+    return {
+      message: `pattern longer than ${MAX_PATTERN_CHARS} characters`,
+      position: MAX_PATTERN_CHARS,
+    }
+  try {
+    return RE2JS.compile(source)
+  } catch (error) {
+    const { error: reason, input } = error as { error?: string; input?: string }
+    const at = input ? source.indexOf(input) : -1
+    return {
+      message: `${reason ?? (error as Error).message}${input ? `: \`${input}\`` : ''} (RE2 syntax)`,
+      position: Math.max(at, 0),
+    }
   }
 }

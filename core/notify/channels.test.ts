@@ -95,4 +95,25 @@ describe('checkChannels', () => {
       expect.stringMatching(/^4:11 channels\[0\]\.with\.secrets: the standard format is signed/),
     ])
   })
+
+  it('refuses, as tandem check reads the file, a URL off its allow list or at a metadata endpoint', async () => {
+    // Issue 17: these used to pass the check and be refused only when a notice was sent.
+    expect(
+      await load(`channels:
+  - name: hook
+    type: webhook
+    with: { url: "https://evil.example.net/x", secrets: [env:X], allow: [hooks.example.com] }
+  - name: meta
+    type: webhook
+    with: { url: "http://169.254.169.254/latest", secrets: [env:X], allow: [169.254.0.0/16] }
+`),
+    ).toEqual([
+      expect.stringMatching(
+        /^4:\d+ channels\[0\]\.with\.url: host evil\.example\.net is not on this channel's allow list/,
+      ),
+      expect.stringMatching(
+        /^7:\d+ channels\[1\]\.with\.url: 169\.254\.169\.254 is a cloud metadata endpoint/,
+      ),
+    ])
+  })
 })

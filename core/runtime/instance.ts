@@ -296,31 +296,36 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     track(lane(event.subject, () => runQueuedAction(store, executor, manual, runKey)))
     return true
   }
+  /** Runs what one event asks for, once its incident effects are applied (replays included). */
+  const handle = async (event: TandemEvent, guard: LeaderGuard) => {
+    if (handOver(event)) return
+    const queued = queuedPolicyRun(event)
+    // A policy asked for through the API runs as its requester, dry if asked; others as the daemon.
+    const asked = policyRequest(event)
+    await policies.match(event, {
+      beforeTimers: async (fire, waiting) => {
+        if (queued && fire.length === 0) track(settleQueued(store, queued, notMatched(event)))
+        for (const match of fire) {
+          const planned = await policies.plan(match, { context: planContext() })
+          if (asked?.dryRun) planned.dryRun = true
+          // Its run key is the event's: handled again after a crash, it reports the same run.
+          const run = executor.execute(planned, asked)
+          track(queued ? run.then((report) => settleQueued(store, queued, report)) : run)
+        }
+        if (fire.length > 0 && waiting.length > 0) await executor.acting(ACTING_WAIT_MS)
+        for (const match of waiting)
+          await notifier.onPending(
+            pendingUpdate(match, await openPendingIncident(store, match, guard)),
+          )
+      },
+    })
+  }
   const remediate = async (batch: TandemEvent[], guard: LeaderGuard) => {
     // Counted once, by the leader that handles them, whichever instance or route wrote them.
     for (const event of batch) shared.events.inc({ type: event.type })
     for (const event of batch) {
       await applyToIncidents(store, event, guard)
-      if (handOver(event)) continue
-      const queued = queuedPolicyRun(event)
-      // A policy asked for through the API runs as its requester, dry if asked; others as the daemon.
-      const asked = policyRequest(event)
-      await policies.match(event, {
-        beforeTimers: async (fire, waiting) => {
-          if (queued && fire.length === 0) track(settleQueued(store, queued, notMatched(event)))
-          for (const match of fire) {
-            const planned = await policies.plan(match, { context: planContext() })
-            if (asked?.dryRun) planned.dryRun = true
-            const run = executor.execute(planned, asked)
-            track(queued ? run.then((report) => settleQueued(store, queued, report)) : run)
-          }
-          if (fire.length > 0 && waiting.length > 0) await executor.acting(ACTING_WAIT_MS)
-          for (const match of waiting)
-            await notifier.onPending(
-              pendingUpdate(match, await openPendingIncident(store, match, guard)),
-            )
-        },
-      })
+      await handle(event, guard)
     }
     // The cursor update, notices and timers wait until these runs acted (bounded).
     await executor.acting(ACTING_WAIT_MS)
@@ -346,18 +351,21 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
       if (renew) await leadership.renew()
       const token = leadership.token()
       if (token === undefined) return { leading: false, events: 0 }
+      const guard = (tx: Pick<Store['db'], 'select'>) => leadership.check(token, tx)
       // After a takeover, resume what the old leader left (once per token).
       if (token !== recoveredFor) {
         recoveredFor = token
         for (const report of await executor.recover())
           log.info('[runtime] resumed run', { run: report.runId })
-        // Requests the old leader accepted into its lanes but died before beginning.
+        // Requests the old leader took past the cursor but never settled: an action it died
+        // before beginning, or a policy whose run it died in (resumed above; handled again,
+        // the run key finds that run, and the request's queued row learns its outcome).
         for (const event of await strandedRequests(store, EVENTS_CURSOR)) {
           log.info('[runtime] resuming a queued request', {
             event: event.id,
             subject: event.subject,
           })
-          handOver(event)
+          await handle(event, guard)
         }
       }
       // Its own lease lapsed and was re-taken with the same token: the runs the lapse cut short
@@ -368,7 +376,6 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
       // between a node.down and its fence (notices are grouped and sent later anyway). A
       // remediation that fails does not hold the notices back. The cursors move under the
       // token; a batch is handed over only while it still holds.
-      const guard = (tx: Pick<Store['db'], 'select'>) => leadership.check(token, tx)
       let events = 0
       let failed: { error: unknown } | undefined
       try {

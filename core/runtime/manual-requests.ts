@@ -135,9 +135,11 @@ export function createRequestLanes() {
 }
 
 /**
- * API requests a previous leader handed to its lanes (their events are behind the cursor) but
- * never began: their queued row is still `queued`, with no run. After a crash nothing else
- * would carry them out. Oldest first, so their lanes keep the order they were accepted in.
+ * API requests a previous leader took past the cursor but never settled: their queued row is
+ * still `queued`, with no run recorded on it. An action it handed to a lane and never began, or
+ * a policy whose run it died in (the cursor moves once a run has acted). After a crash nothing
+ * else would carry them out or close their row. Oldest first, so their lanes keep the order
+ * they were accepted in.
  */
 export async function strandedRequests(store: Store, cursorName: string): Promise<TandemEvent[]> {
   const rows = await store.db

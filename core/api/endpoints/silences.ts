@@ -28,6 +28,20 @@ const CreateSilence = z
         path: ['endsAt'],
         message: 'give exactly one of endsAt or duration',
       })
+    // Named here, where the field is known; the handler checks the window again once startsAt
+    // defaults to now.
+    if (s.duration !== undefined && s.duration > MAX_WINDOW_MS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['duration'],
+        message: 'a silence lasts at most 366 days',
+      })
+    if (s.startsAt !== undefined && s.endsAt !== undefined && s.endsAt - s.startsAt > MAX_WINDOW_MS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endsAt'],
+        message: 'a silence lasts at most 366 days',
+      })
     s.matchers.forEach((m, i) => {
       if (m.op !== '=~' && m.op !== '!~') return
       // RE2 (Alertmanager's syntax): matching is linear in the input, whatever the pattern.
