@@ -1,7 +1,8 @@
 // The registry refuses a plugin action that does not say which scope a requester needs for it.
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createRegistry, type PluginDefinition } from './index.ts'
+import type { PluginDefinition } from '../plugin/index.ts'
+import { createRegistry } from './index.ts'
 
 /** A third-party plugin with one action, `scope` as its author wrote it (or forgot it). */
 function pluginWith(scope: unknown): PluginDefinition {
