@@ -28,13 +28,14 @@ let reader: string
 const consoleErrors: string[] = []
 
 beforeAll(async () => {
-  // No policies: this file is about the editor, and a lab with none stays quiet under load.
+  // One policy, dry run: the preview says whose matches change, and a quiet lab stays quiet.
+  const realServerFailed = readFileSync('policies/real-server-failed.yaml', 'utf8')
   site = await startLabSite({
     net: NET,
     smtpPort: 25300 + NET,
     webhookPort: 28300 + NET,
     timing: 'quick',
-    policyFiles: {},
+    policyFiles: { 'real-server-failed.yaml': `${realServerFailed}dry_run: true\n` },
   })
   // The site starts without node3 behind web: the editor adds it back.
   const text = readFileSync(site.configFile, 'utf8')
@@ -95,6 +96,10 @@ it('adds a real server: schema error at the field, preview, save with apply, rel
   const targets = await page.locator('#preview-targets').innerText()
   expect(targets).toContain('check added: web/node3/http')
   expect(targets).toContain('real server added: web/node3')
+  // The new real server's check becomes a subject of real-server-failed.
+  expect(await page.locator('#preview-policies').innerText()).toContain(
+    'real-server-failed now matches check.failed web/node3/http\n+ lvs.drain service=web node=node3',
+  )
   expect(await page.locator('#preview-diff').innerText()).toContain('+      - node: node3')
   expect(await weight.getAttribute('aria-invalid')).toBeNull()
 

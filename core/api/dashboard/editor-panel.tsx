@@ -80,6 +80,8 @@ function PreviewArea() {
         <ul id="preview-commands" class="mono" />
         <h4>Checks and real servers</h4>
         <ul id="preview-targets" />
+        <h4>Policies whose matches change</h4>
+        <ul id="preview-policies" />
         <form id="editor-save" novalidate>
           <label for="save-message">Why (goes to the audit log)</label>
           <input id="save-message" name="message" type="text" required />

@@ -127,9 +127,28 @@ export const EDITOR_SCRIPT = `
     }
     if (said.length === 0) said.push('no checks or real servers added or removed')
     for (const line of said) { const li = document.createElement('li'); li.textContent = line; targets.append(li) }
+    showPolicies(json.impact.policies)
     $('#editor-preview').hidden = false
     status('Preview ready: ' + json.files.join(', ') + ' would change. Review it, then Save.')
     $('#preview-heading').focus()
+  }
+  /** Each policy that would answer a failure differently, with the steps that come and go. */
+  function showPolicies(p) {
+    const list = $('#preview-policies')
+    list.innerHTML = ''
+    const item = (text) => { const li = document.createElement('li'); li.textContent = text; return li }
+    if (p.error) { list.append(item('cannot tell: ' + p.error)); return }
+    if (p.changes.length === 0) { list.append(item('no policy would match differently')); return }
+    const said = { added: 'now matches', removed: 'no longer matches', plan: 'would plan other steps for' }
+    for (const c of p.changes) {
+      const li = item(c.policy + ' ' + said[c.change] + ' ' + c.event)
+      const steps = document.createElement('ul')
+      steps.className = 'mono'
+      for (const s of c.before) if (!c.after.includes(s)) steps.append(item('− ' + s))
+      for (const s of c.after) if (!c.before.includes(s)) steps.append(item('+ ' + s))
+      if (steps.childElementCount) li.append(steps)
+      list.append(li)
+    }
   }
   function hidePreview() { pending = null; const p = $('#editor-preview'); if (p) p.hidden = true }
 

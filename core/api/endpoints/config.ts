@@ -15,6 +15,7 @@ import {
 import { ConfigError } from '../../errors.ts'
 import type { Config } from '../../inventory/index.ts'
 import { checkChannels } from '../../notify/index.ts'
+import type { CompiledPolicy } from '../../policy/index.ts'
 import { auditLog } from '../../store/index.ts'
 import { queueAction } from '../action-queue.ts'
 import { requireActionScope } from '../action-scopes.ts'
@@ -53,6 +54,20 @@ const ImpactOut = z.object({
   ]),
   checks: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }),
   realServers: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }),
+  policies: z.union([
+    z.object({
+      changes: z.array(
+        z.object({
+          policy: z.string(),
+          event: z.string(),
+          change: z.enum(['added', 'removed', 'plan']),
+          before: z.array(z.string()),
+          after: z.array(z.string()),
+        }),
+      ),
+    }),
+    z.object({ error: z.string() }),
+  ]),
 })
 
 export const getConfig = endpoint({
@@ -85,6 +100,7 @@ export const previewConfig = endpoint({
       before: api.inventory().config,
       after: validConfig(candidate),
       registry: api.registry,
+      policies: compiledPolicies(api),
       log: api.log,
     })
     return c.json({
@@ -232,6 +248,13 @@ async function applySaved(
   )
   if (!accepted) return { error: 'not applied: this version was applied already' }
   return { runId: accepted.runId, eventId: accepted.eventId }
+}
+
+/** The daemon's compiled policies (a harness may give only names and steps: then none). */
+function compiledPolicies(api: ApiContext): CompiledPolicy[] | undefined {
+  const policies = api.policies?.()
+  if (!policies) return undefined
+  return policies.filter((p): p is CompiledPolicy => 'triggers' in p)
 }
 
 function validConfig(candidate: Candidate) {
