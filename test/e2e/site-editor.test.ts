@@ -204,6 +204,46 @@ it("starts again from the disk by keyboard; the raw view shows the loader's erro
   expect(await page.locator('#editor-preview').isHidden()).toBe(true)
 }, 120_000)
 
+it('adds a check through its schema form; a literal fence secret is refused at its field', async () => {
+  await page.getByText('Fence devices (4)').click()
+  const device = page.getByRole('form', { name: 'Add a fence device' })
+  await device.getByLabel('name (required)').fill('ipmi-node9')
+  await device.getByLabel('agent (required)').fill('fence_ipmilan')
+  await device.getByLabel(/^options/).fill('ip=10.0.0.9\npassword=hunter2')
+  await device.getByRole('button', { name: 'Preview addition' }).click(NO_NAVIGATION)
+  const options = device.getByLabel(/^options/)
+  await expect.poll(() => options.getAttribute('aria-invalid'), { timeout: 30_000 }).toBe('true')
+  const refused = await page
+    .locator(`#${await options.getAttribute('aria-describedby')}`)
+    .innerText()
+  expect(refused).toBe(
+    '"password" is a secret: reference it as "env:NAME" or "file:/path", never inline',
+  )
+  expect(await page.locator('#editor-errors').innerText()).not.toContain('hunter2')
+
+  await page.getByText('Checks of web (1)').click()
+  const check = page.getByRole('form', { name: 'Add a check to web' })
+  await check.getByLabel('name (required)').fill('tcp')
+  await check.getByLabel('kind (required)').fill('tcp')
+  await check.getByLabel(/^interval/).fill('5s')
+  await check.getByLabel(/^fall/).fill('2')
+  await check.getByRole('button', { name: 'Preview addition' }).click(NO_NAVIGATION)
+  await previewed()
+  expect(await page.locator('#preview-targets').innerText()).toContain('check added: web/node1/tcp')
+  expect(await page.locator('#preview-policies').innerText()).toContain(
+    'real-server-failed now matches check.failed web/node1/tcp',
+  )
+  await page.getByLabel('Why (goes to the audit log)').fill('a plain tcp check beside http')
+  await page.getByRole('button', { name: 'Save', exact: true }).click(NO_NAVIGATION)
+  await expect
+    .poll(() => page.locator('#editor-status').innerText(), { timeout: 30_000 })
+    .toContain('The daemon runs it now.')
+  expect(readFileSync(site.configFile, 'utf8')).toMatch(
+    /- name: tcp\n\s+kind: tcp\n\s+interval: 5s\n\s+fall: 2\n/,
+  )
+  expect(await page.locator('#c-services-web-checks summary').innerText()).toBe('Checks of web (2)')
+}, 120_000)
+
 it('shows a read token no editor, and its write routes answer 403', async () => {
   const viewer = await signIn(reader)
   await expect.poll(() => viewer.locator('#nodes .node').count(), { timeout: 30_000 }).toBe(5)

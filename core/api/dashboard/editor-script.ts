@@ -30,9 +30,17 @@ export const EDITOR_SCRIPT = `
   }
   function close() { $('#editor-slot').hidden = true; $('#editor-slot').innerHTML = ''; pending = null }
 
+  const number = (v) => /^-?\\d+$/.test(v) ? Number(v) : v
+  const lines = (v) => v.split('\\n').map((l) => l.trim()).filter((l) => l !== '')
+  /** An input's value as the schema types it; the loader, not the browser, says if it is valid. */
   const typed = (input) => {
     const v = input.value.trim()
-    if (input.dataset.kind === 'integer' && /^-?\\d+$/.test(v)) return Number(v)
+    const kind = input.dataset.kind
+    if (kind === 'integer') return number(v)
+    if (kind === 'boolean') return v === 'true' ? true : v === 'false' ? false : v
+    if (kind === 'list') return lines(v).map((l) => input.dataset.items === 'integer' ? number(l) : l)
+    if (kind === 'map') return Object.fromEntries(lines(v).map((l) => { const i = l.indexOf('='); return i < 0 ? [l, ''] : [l.slice(0, i).trim(), l.slice(i + 1).trim()] }))
+    if (kind === 'levels') return lines(v).map((l) => l.split(',').map((d) => d.trim()).filter((d) => d !== '').map((d) => { const i = d.indexOf(':'); return i < 0 ? d : { device: d.slice(0, i), plug: number(d.slice(i + 1)) } }))
     return v
   }
   const path = (at, key) => at.concat(key.split('.'))
@@ -71,6 +79,17 @@ export const EDITOR_SCRIPT = `
     for (const el of document.querySelectorAll('#editor-panel .field-error, #editor-panel .form-error')) el.textContent = ''
     for (const el of document.querySelectorAll('#editor-panel [aria-invalid]')) el.removeAttribute('aria-invalid')
   }
+  /** The input of a field path, or of the list or map holding it (options.password: options). */
+  function inputFor(form, key) {
+    for (let k = key; k !== '';) {
+      const input = form.querySelector('[name="' + CSS.escape(k) + '"]')
+      if (input) return input
+      const shorter = k.replace(/(\\[\\d+\\]|\\.[^.[]*)$/, '')
+      if (shorter === k) break
+      k = shorter
+    }
+    return null
+  }
   /** Each issue next to its field when the form has one, else under the form; all announced. */
   function showIssues(form, issues) {
     const prefix = form.dataset.field
@@ -80,7 +99,7 @@ export const EDITOR_SCRIPT = `
       lines.push((issue.field || where) + ': ' + issue.message)
       let target = null
       if (prefix && issue.field && issue.field.startsWith(prefix + '.')) {
-        const input = form.querySelector('[name="' + CSS.escape(issue.field.slice(prefix.length + 1)) + '"]')
+        const input = inputFor(form, issue.field.slice(prefix.length + 1))
         if (input) { input.setAttribute('aria-invalid', 'true'); target = document.getElementById(input.getAttribute('aria-describedby')) }
       }
       if (!target && form.dataset.editorForm === 'raw')
