@@ -16,7 +16,7 @@ import { ConfigError } from '../../errors.ts'
 import type { Config } from '../../inventory/index.ts'
 import { checkChannels } from '../../notify/index.ts'
 import type { CompiledPolicy } from '../../policy/index.ts'
-import { auditLog } from '../../store/index.ts'
+import { auditLog, bumpConfigRevision } from '../../store/index.ts'
 import { queueAction } from '../action-queue.ts'
 import { requireActionScope } from '../action-scopes.ts'
 import type { Caller } from '../auth.ts'
@@ -175,6 +175,8 @@ export const saveConfigRoute = endpoint({
       decision: 'executed',
       reason: `${body.message}\n${capped(candidate.diff)}`,
     })
+    // Every instance on this store follows the revision and re-reads its config file.
+    await bumpConfigRevision(api.store.db)
     const reload = api.reloadConfig
       ? // The save stands whatever the reload says: the answer must tell, never be a 500.
         await api.reloadConfig().catch((error: Error) => ({
