@@ -180,7 +180,8 @@ export const EDITOR_SCRIPT = `
       version, changes: pending.changes, preview: pending.preview, message,
       apply: $('#save-apply').checked, commit: $('#save-commit').checked,
     })
-    if (res.status === 409) return showConflict(json)
+    // A 409 without the files on disk is a refusal of git's (uncommitted changes), not a conflict.
+    if (res.status === 409 && json && json.current) return showConflict(json)
     if (!res.ok) { announce(json && json.error ? json.error.message : 'HTTP ' + res.status); status(''); return }
     const said = ['Saved ' + json.files.join(', ') + '.']
     const reload = json.reload
