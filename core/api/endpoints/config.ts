@@ -252,11 +252,12 @@ async function applySaved(
   return { runId: accepted.runId, eventId: accepted.eventId }
 }
 
-/** The daemon's compiled policies (a harness may give only names and steps: then none). */
+/** The daemon's compiled policies; undefined when the server gave only names and steps. */
 function compiledPolicies(api: ApiContext): CompiledPolicy[] | undefined {
   const policies = api.policies?.()
   if (!policies) return undefined
-  return policies.filter((p): p is CompiledPolicy => 'triggers' in p)
+  const compiled = policies.filter((p): p is CompiledPolicy => 'triggers' in p)
+  return compiled.length === policies.length ? compiled : undefined
 }
 
 function validConfig(candidate: Candidate) {
