@@ -1,7 +1,8 @@
 // Hot reload across real `tandem run` processes: SIGHUP after a hand edit, and a save through one
-// daemon's API followed by every other daemon on the same store (no signal to it). The second case
-// starts a second daemon, so it is opt-in (TANDEM_RELOAD_E2E=1, `npm run test:reload`) to keep the
-// suite within its budget; core/runtime/config-follow.test.ts covers the follow on every run.
+// daemon's API followed by every other daemon on the same store (no signal to it). Opt-in
+// (TANDEM_RELOAD_E2E=1, `npm run test:reload`): it boots a lab and two daemons, which the suite's
+// budget has no room for. On every run, site-editor.test.ts sends its daemon a SIGHUP and
+// core/runtime/config-follow.test.ts covers the follow.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createApiToken } from '../../core/api/index.ts'
@@ -20,11 +21,14 @@ import {
 const NET = 72
 const NODE3_LINE = '\n      - { node: node3, port: 8080, weight: 3 }'
 
+const OPT_IN = process.env.TANDEM_RELOAD_E2E === '1'
+
 let site: LabSite
 let text: string
 const daemons: DaemonProcess[] = []
 
 beforeAll(async () => {
+  if (!OPT_IN) return
   // No policies: this file is about reloading, and a lab with none stays quiet under load.
   site = await startLabSite({
     net: NET,
@@ -44,25 +48,29 @@ afterAll(async () => {
   await site?.close()
 })
 
-it('SIGHUP: a hand edit is read again, the new real server is shown and probed', async () => {
-  daemons.push(spawnDaemon(site))
-  const url = await serving(daemons[0]!)
-  const token = await adminToken()
-  expect(await weightOf(url, token, 'node3')).toBeUndefined()
+it.runIf(OPT_IN)(
+  'SIGHUP: a hand edit is read again, the new real server is shown and probed',
+  async () => {
+    daemons.push(spawnDaemon(site))
+    const url = await serving(daemons[0]!)
+    const token = await adminToken()
+    expect(await weightOf(url, token, 'node3')).toBeUndefined()
 
-  writeFileSync(site.configFile, text)
-  daemons[0]!.child.kill('SIGHUP')
-  expect(await eventually(() => weightOf(url, token, 'node3'), 30_000, 'node3 shown')).toBe(3)
-  await eventually(
-    async () =>
-      (await query(site, "SELECT state FROM health_states WHERE target = 'web/node3/http'"))[0]
-        ?.state === 'up',
-    30_000,
-    'web/node3/http probed',
-  )
-}, 120_000)
+    writeFileSync(site.configFile, text)
+    daemons[0]!.child.kill('SIGHUP')
+    expect(await eventually(() => weightOf(url, token, 'node3'), 30_000, 'node3 shown')).toBe(3)
+    await eventually(
+      async () =>
+        (await query(site, "SELECT state FROM health_states WHERE target = 'web/node3/http'"))[0]
+          ?.state === 'up',
+      30_000,
+      'web/node3/http probed',
+    )
+  },
+  120_000,
+)
 
-it.runIf(process.env.TANDEM_RELOAD_E2E === '1')(
+it.runIf(OPT_IN)(
   'a save through one daemon is followed by the other daemons on the store',
   async () => {
     daemons.push(spawnDaemon(site))

@@ -55,6 +55,8 @@ beforeAll(async () => {
   reader = (await createApiToken(daemon.instance.store, { name: 'viewer', scopes: ['read'] })).token
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
+    // The SIGHUP case signals this process (the daemon's): Playwright must not close Chromium on it.
+    handleSIGHUP: false,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   })
   page = await signIn(admin)
@@ -242,6 +244,40 @@ it('adds a check through its schema form; a literal fence secret is refused at i
     /- name: tcp\n\s+kind: tcp\n\s+interval: 5s\n\s+fall: 2\n/,
   )
   expect(await page.locator('#c-services-web-checks summary').innerText()).toBe('Checks of web (2)')
+}, 120_000)
+
+it('SIGHUP after a hand edit: the daemon reloads, shows the change and probes the new check', async () => {
+  const before = readFileSync(site.configFile, 'utf8')
+  const line = before.split('\n').find((l) => /^\s*- \{ name: pg, kind: tcp\b/.test(l))
+  if (!line) throw new Error('[e2e] tandem.yaml changed: update the pg check line here')
+  const indent = line.slice(0, line.indexOf('-'))
+  const edited = before
+    .replace(
+      line,
+      `${line}\n${indent}- { name: pg2, kind: tcp, port: 5432, interval: 2s, timeout: 1s }`,
+    )
+    .replace(/(- node: node3\n\s+port: 8080\n\s+weight: )3\n/, '$16\n')
+  expect(edited).toContain('weight: 6')
+  writeFileSync(site.configFile, edited)
+  process.kill(process.pid, 'SIGHUP')
+  const weight = () =>
+    page.evaluate(async (token) => {
+      const res = await fetch('/api/v1/status', { headers: { Authorization: `Bearer ${token}` } })
+      const status = (await res.json()) as {
+        services: { name: string; realServers: { node: string; weight: number }[] }[]
+      }
+      return status.services
+        .find((s) => s.name === 'web')
+        ?.realServers.find((r) => r.node === 'node3')?.weight
+    }, admin)
+  await expect.poll(weight, { timeout: 30_000 }).toBe(6)
+  await eventually(
+    async () =>
+      (await query(site, "SELECT state FROM health_states WHERE target = 'db/node1/pg2'"))[0]
+        ?.state === 'up',
+    30_000,
+    'db/node1/pg2 probed',
+  )
 }, 120_000)
 
 it('shows a read token no editor, and its write routes answer 403', async () => {
