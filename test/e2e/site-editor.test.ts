@@ -147,13 +147,7 @@ it('adds a real server: schema error at the field, preview, save with apply, rel
   const [audit] = await query(site, "SELECT reason FROM audit_log WHERE action = 'config.save'")
   expect(String(audit?.reason)).toContain('node3 serves web again')
   // Its probes run too: web/node3/http gets a verdict from the new config's check.
-  await eventually(
-    async () =>
-      (await query(site, "SELECT state FROM health_states WHERE target = 'web/node3/http'"))[0]
-        ?.state === 'up',
-    30_000,
-    'web/node3/http probed',
-  )
+  await probedUp('web/node3/http')
 }, 240_000)
 
 it('detects an edit made on disk after the preview and shows both versions', async () => {
@@ -271,13 +265,7 @@ it('SIGHUP after a hand edit: the daemon reloads, shows the change and probes th
         ?.realServers.find((r) => r.node === 'node3')?.weight
     }, admin)
   await expect.poll(weight, { timeout: 30_000 }).toBe(6)
-  await eventually(
-    async () =>
-      (await query(site, "SELECT state FROM health_states WHERE target = 'db/node1/pg2'"))[0]
-        ?.state === 'up',
-    30_000,
-    'db/node1/pg2 probed',
-  )
+  await probedUp('db/node1/pg2')
 }, 120_000)
 
 it('shows a read token no editor, and its write routes answer 403', async () => {
@@ -318,6 +306,17 @@ async function signIn(token: string): Promise<Page> {
   await tab.locator('#login-form button').click()
   await tab.locator('#panels .node').first().waitFor()
   return tab
+}
+
+/** Waits until the daemon's probes call `target` up (its health row, as an operator reads it). */
+async function probedUp(target: string): Promise<void> {
+  await eventually(
+    async () =>
+      (await query(site, `SELECT state FROM health_states WHERE target = '${target}'`))[0]
+        ?.state === 'up',
+    30_000,
+    `${target} probed up`,
+  )
 }
 
 /** The director's IPVS table as the lab's ipvsadm prints it. */
