@@ -245,24 +245,53 @@ describe('the config editor API', () => {
           GIT_COMMITTER_EMAIL: 't@t',
         },
       })
+    const previewed = async (changes: unknown[]) => {
+      const { version } = await open()
+      const { preview: id } = (await (await preview({ version, changes })).json()) as PreviewOut
+      return { version, changes, preview: id }
+    }
+    const lighter = (weight: number) => [
+      {
+        op: 'set',
+        at: ['services', { name: 'web' }, 'real_servers', { node: 'node1' }, 'weight'],
+        value: weight,
+      },
+    ]
+    // Not a work tree yet: asking to commit is a 400, and nothing is written.
+    const before = await readFile(main, 'utf8')
+    const outside = await save({ ...(await previewed(lighter(2))), message: 'x', commit: true })
+    expect(outside.status).toBe(400)
+    expect(await readFile(main, 'utf8')).toBe(before)
+
     git('init', '--quiet')
     git('add', 'tandem.yaml', 'services.d')
     git('commit', '--quiet', '-m', 'initial')
-    const { version } = await open()
-    const changes = [
+    const remove = [
       { op: 'remove', at: ['services', { name: 'web' }, 'real_servers', { node: 'node2' }] },
     ]
-    const { preview: id } = (await (await preview({ version, changes })).json()) as PreviewOut
     const res = await save({
-      version,
-      changes,
-      preview: id,
+      ...(await previewed(remove)),
       message: 'node2 leaves web',
       commit: true,
     })
     expect(res.status).toBe(200)
     expect(git('log', '-1', '--format=%s %an')).toBe('node2 leaves web tandem api:admin-user\n')
     expect(git('status', '--porcelain', '--', 'tandem.yaml')).toBe('')
+
+    // Someone's uncommitted hand edit is never committed under this message, nor overwritten.
+    const byHand = `${await readFile(main, 'utf8')}# tuned by hand, not committed yet\n`
+    await writeFile(main, byHand)
+    const dirty = await save({ ...(await previewed(lighter(3))), message: 'x', commit: true })
+    expect(dirty.status).toBe(409)
+    expect(await dirty.text()).toContain('uncommitted changes in tandem.yaml')
+    expect(await readFile(main, 'utf8')).toBe(byHand)
+    expect(git('log', '--format=%s')).toBe('node2 leaves web\ninitial\n')
+
+    // Off by default: a save without `commit` writes the file and commits nothing.
+    const plain = await save({ ...(await previewed(lighter(3))), message: 'node1 at 3' })
+    expect(plain.status).toBe(200)
+    expect(await readFile(main, 'utf8')).toContain('# tuned by hand, not committed yet')
+    expect(git('log', '--format=%s')).toBe('node2 leaves web\ninitial\n')
   })
 
   it('is closed to read, operate and fence tokens', async () => {

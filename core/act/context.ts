@@ -26,16 +26,18 @@ export interface ContextDeps {
   pluginConfig: Record<string, unknown>
 }
 
-/** Parses and caches each plugin's own config block with its schema. */
+/**
+ * Parses and caches each plugin's own config block with its schema. The cache holds while the
+ * block is the same object: a reloaded config brings new blocks, parsed again at their next use.
+ */
 export function configCache(deps: ContextDeps) {
-  const parsed = new Map<string, unknown>()
+  const parsed = new Map<string, { block: unknown; value: unknown }>()
   return (plugin: PluginDefinition): unknown => {
-    if (parsed.has(plugin.name)) return parsed.get(plugin.name)
+    const raw = deps.pluginConfig[plugin.name]
+    const cached = parsed.get(plugin.name)
+    if (cached && cached.block === raw) return cached.value
     // `module` says where a third-party plugin came from; it is not the plugin's own setting.
-    const { module: _module, ...block } = (deps.pluginConfig[plugin.name] ?? {}) as Record<
-      string,
-      unknown
-    >
+    const { module: _module, ...block } = (raw ?? {}) as Record<string, unknown>
     const result = plugin.config.safeParse(block)
     if (!result.success)
       throw new TandemError(
@@ -43,7 +45,7 @@ export function configCache(deps: ContextDeps) {
         `[${plugin.name}] invalid plugin config: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
         { cause: result.error },
       )
-    parsed.set(plugin.name, result.data)
+    parsed.set(plugin.name, { block: raw, value: result.data })
     return result.data
   }
 }

@@ -92,7 +92,10 @@ export function createEngine(deps: ExecutorDeps): Engine {
     runner,
     secrets: deps.secrets,
     log: deps.log,
-    pluginConfig: deps.pluginConfig ?? deps.inventory.config.plugins,
+    // Read at each step: a reloaded config's plugin blocks apply from the next step on.
+    get pluginConfig() {
+      return deps.pluginConfig ?? deps.inventory.config.plugins
+    },
   }
   return {
     db: deps.store.db,
@@ -114,7 +117,10 @@ export function createEngine(deps: ExecutorDeps): Engine {
     actor: deps.actor ?? 'tandem',
     dryRun: deps.dryRun ?? false,
     maxConcurrentRuns: deps.maxConcurrentRuns ?? 16,
-    blindThreshold: deps.blindThreshold ?? deps.inventory.config.monitor.blind_threshold,
+    // Read at each guard check, so a reloaded monitor.blind_threshold applies at once.
+    get blindThreshold() {
+      return deps.blindThreshold ?? deps.inventory.config.monitor.blind_threshold
+    },
     metrics: tandemMetrics(deps.metrics ?? createMetrics()),
   }
 }

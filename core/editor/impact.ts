@@ -1,16 +1,25 @@
 // What a config change would mean for the running site: the `lvs.reconcile` commands it implies
-// (the lvs plugin's own describe, read-only) and the checks and real servers it adds or removes.
+// (the lvs plugin's own describe, read-only), the checks and real servers it adds or removes, and
+// the policies that would answer a failure differently.
 import type { Config } from '../inventory/index.ts'
 import { createInventory } from '../inventory/index.ts'
 import type { Logger, PlannedCommand } from '../plugin/index.ts'
 import { createCommandRunner, type Registry } from '../plugin-host/index.ts'
-import { createPlanContexts, createReadOnlyRunner } from '../policy/index.ts'
+import {
+  type CompiledPolicy,
+  createPlanContexts,
+  createReadOnlyRunner,
+  type MatchChange,
+  matchChanges,
+} from '../policy/index.ts'
 
 export interface Impact {
   /** The commands `lvs.reconcile` would run against the directors' tables now, or why not known. */
   reconcile: { commands: PlannedCommand[] } | { error: string }
   checks: { added: string[]; removed: string[] }
   realServers: { added: string[]; removed: string[] }
+  /** Policies that would match a failure only before, only after, or plan other steps for it. */
+  policies: { changes: MatchChange[] } | { error: string }
 }
 
 /**
@@ -24,6 +33,8 @@ export async function previewImpact(options: {
   before: Config
   after: Config
   registry?: Registry
+  /** The policies the daemon runs; absent: `policies` says it cannot tell. */
+  policies?: readonly CompiledPolicy[]
   log: Logger
   timeoutMs?: number
 }): Promise<Impact> {
@@ -32,6 +43,21 @@ export async function previewImpact(options: {
     reconcile: await reconcilePlan(after, options),
     checks: added(checkNames(before), checkNames(after)),
     realServers: added(realServerNames(before), realServerNames(after)),
+    policies: await policyChanges(before, after, options.policies),
+  }
+}
+
+async function policyChanges(
+  before: Config,
+  after: Config,
+  policies: readonly CompiledPolicy[] | undefined,
+): Promise<Impact['policies']> {
+  if (!policies) return { error: 'this server runs no policies' }
+  try {
+    const inventories = { before: createInventory(before), after: createInventory(after) }
+    return { changes: await matchChanges({ ...inventories, policies }) }
+  } catch (error) {
+    return { error: (error as Error).message }
   }
 }
 

@@ -49,9 +49,12 @@ export function saveConfig(request: SaveRequest): Promise<SaveResult> {
   const before = locks.get(request.main) ?? Promise.resolve()
   const next = before.catch(() => undefined).then(() => saveNow(request))
   locks.set(request.main, next)
-  void next.finally(() => {
+  const release = () => {
     if (locks.get(request.main) === next) locks.delete(request.main)
-  })
+  }
+  // Not next.finally(): its copy of a refusal (git, conflict) would be an unhandled rejection,
+  // which ends the daemon. The caller handles `next` itself.
+  next.then(release, release)
   return next
 }
 
@@ -122,9 +125,10 @@ async function refuseDirty(repo: string, paths: string[]): Promise<void> {
     throw new TandemError(
       'STORE_CONFLICT',
       `[editor] git: uncommitted changes in ${stdout
-        .trim()
         .split('\n')
-        .map((l) => l.slice(3))
+        .filter((line) => line.trim() !== '')
+        // Porcelain lines are "XY path": the status letters may start with a space.
+        .map((line) => line.slice(3))
         .join(', ')}; commit them first, or save without commit`,
     )
 }

@@ -22,6 +22,7 @@ export {
   storeHistory,
 } from './guard-preview.ts'
 export { policyJsonSchema } from './json-schema.ts'
+export { type MatchChange, matchChanges } from './match-changes.ts'
 export { createMatcher, type Matcher } from './matcher.ts'
 export type {
   Guards,

@@ -73,6 +73,23 @@ it('swaps a saved config in, keeps the last good one when the file is refused', 
   })
   expect(reloads.at(-1)).toEqual({ probes: false })
 
+  // A plugin's own settings are read again by the running parts; which modules load is not.
+  await writeFile(file, good.replace('  lvs: {}', '  lvs: { ipvsadm: /usr/local/sbin/ipvsadm }'))
+  expect(await reloader.reload()).toEqual({
+    status: 'reloaded',
+    changed: ['daemon', 'plugins'],
+    restartFor: ['daemon'],
+  })
+  await writeFile(
+    file,
+    good.replace('  lvs: {}', '  lvs: {}\n  site: { module: ./site-plugin.js }'),
+  )
+  expect(await reloader.reload()).toEqual({
+    status: 'reloaded',
+    changed: ['plugins'],
+    restartFor: ['plugins'],
+  })
+
   // Valid for the loader but refused when the parts start (a probe that cannot run): rolled back.
   const failing = createConfigReloader({
     configFile: file,

@@ -18,10 +18,12 @@ export type ConfigReload =
   | { status: 'kept'; error: string }
 
 /**
- * Sections read once at start: the store, listen address, plugin modules and their config
- * (the executor and probe contexts parse it once), and the leader's timings.
+ * Read once at start: the `daemon` section (store, listen address, the leader's timings) and
+ * which plugin modules are loaded (`plugins.<name>.module`). A plugin's own settings are not:
+ * the executor, the probes and the plan contexts parse its block again when a reload brings a
+ * new one, and the executor reads `monitor.blind_threshold` at each guard check.
  */
-const READ_AT_START = ['daemon', 'plugins'] as const
+const READ_AT_START = ['daemon'] as const
 /** Sections the probes are planned from: a change to one re-plans the probes. */
 const PROBED = ['nodes', 'services', 'vms', 'storage', 'monitor', 'cluster'] as const
 
@@ -75,6 +77,7 @@ export function createConfigReloader(options: ConfigReloaderOptions) {
       return { status: 'kept', error: message }
     }
     const restartFor = changed.filter((s) => (READ_AT_START as readonly string[]).includes(s))
+    if (modulesOf(before) !== modulesOf(next)) restartFor.push('plugins')
     log.info('[runtime] config reloaded', { changed, restartFor })
     return { status: 'reloaded', changed, restartFor }
   }
@@ -92,5 +95,14 @@ function changedSections(before: Config, after: Config): string[] {
   const record = (c: Config) => c as unknown as Record<string, unknown>
   return [...keys].filter(
     (key) => JSON.stringify(record(before)[key]) !== JSON.stringify(record(after)[key]),
+  )
+}
+
+/** Which third-party modules the config loads: a change needs a restart (modules load once). */
+function modulesOf(config: Config): string {
+  return JSON.stringify(
+    Object.entries(config.plugins)
+      .flatMap(([name, block]) => (block.module ? [[name, block.module]] : []))
+      .sort(),
   )
 }

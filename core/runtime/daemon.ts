@@ -14,6 +14,11 @@ export interface DaemonOptions extends InstanceOptions {
    * instance's probes store start a pass at once (Instance.wake).
    */
   leadEveryMs?: number
+  /**
+   * How often the daemon looks for a config saved through another instance on the store
+   * (default 2 s: one small query).
+   */
+  configPollMs?: number
 }
 
 export interface Daemon {
@@ -101,6 +106,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // Stored events (this instance's probes) start a pass now: the timer is only the fallback
   // for events other instances or the API stored.
   const unwake = instance.onWake(pass)
+  // A save through another instance on this store: re-read the config file here too.
+  let following = false
+  const followTimer = setInterval(() => {
+    if (following) return
+    following = true
+    void instance
+      .followConfig()
+      .catch((error) => log.error('[runtime] config follow failed', { error: String(error) }))
+      .finally(() => {
+        following = false
+      })
+  }, options.configPollMs ?? 2_000)
   const housekeeping = cron.schedule(
     '*/10 * * * *',
     () => instance.policies.reload().then(() => undefined),
@@ -128,6 +145,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     stopping ??= (async () => {
       log.info('tandem stopping')
       clearInterval(leadTimer)
+      clearInterval(followTimer)
       unwake()
       clearInterval(renewTimer)
       await housekeeping.destroy()

@@ -31,6 +31,7 @@ import {
 } from '../policy/index.ts'
 import type { PluginContextFactory } from '../probe/index.ts'
 import { healthStates, openStore, type Store } from '../store/index.ts'
+import { createConfigFollower } from './config-follow.ts'
 import { type ConfigReload, createConfigReloader } from './config-reload.ts'
 import { applyToIncidents, incidentHousekeeping, type LeaderGuard } from './incident-pass.ts'
 import { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts'
@@ -89,6 +90,11 @@ export interface Instance {
    * probes; a file the loader refuses leaves the last good config running.
    */
   reloadConfig(): Promise<ConfigReload>
+  /**
+   * Reloads the config file when a save through another instance on the store moved the
+   * config's revision there since this one last reloaded; else answers undefined.
+   */
+  followConfig(): Promise<ConfigReload | undefined>
   /**
    * One pass of the leader's work: renew the lease, resume after a takeover, follow new events
    * into policies and the executor, fire due `for:` timers, pick up approvals.
@@ -172,7 +178,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     inventory,
     registry,
     configFile: site.configFile,
-    reloadConfig: () => reloader.reload(),
+    reloadConfig: () => follower.reload(),
     policies: () => policies.policies(),
     metrics,
     log,
@@ -182,17 +188,19 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   // Every instance delivers the outbox (rows are claimed atomically); only the leader fills it.
   notifier.start()
   const probeRunner = createCommandRunner({ inventory, log })
-  const pluginConfigs = new Map<string, unknown>()
+  // Parsed again when a reload brought a new block for the plugin (keyed by the block itself).
+  const pluginConfigs = new Map<string, { block: unknown; value: unknown }>()
   const probeContext = (
     plugin: PluginDefinition,
     run: { signal: AbortSignal; timeoutMs: number },
   ): PluginContext => {
-    if (!pluginConfigs.has(plugin.name)) {
-      const { module: _module, ...block } = config.plugins[plugin.name] ?? {}
-      pluginConfigs.set(plugin.name, plugin.config.parse(block))
+    const raw = inventory.config.plugins[plugin.name]
+    if (pluginConfigs.get(plugin.name)?.block !== raw) {
+      const { module: _module, ...block } = raw ?? {}
+      pluginConfigs.set(plugin.name, { block: raw, value: plugin.config.parse(block) })
     }
     return {
-      config: pluginConfigs.get(plugin.name),
+      config: pluginConfigs.get(plugin.name)?.value,
       inventory,
       runner: probeRunner,
       log,
@@ -249,6 +257,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
       monitoring = await monitor(sharding.view().owns)
     },
   })
+  const follower = await createConfigFollower({ store, reload: () => reloader.reload(), log })
   const inFlight = new Set<Promise<unknown>>()
   let recoveredFor: number | undefined
   const track = (work: Promise<unknown>) => {
@@ -346,7 +355,8 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     get monitoring() {
       return monitoring
     },
-    reloadConfig: () => reloader.reload(),
+    reloadConfig: () => follower.reload(),
+    followConfig: () => follower.follow(),
     async lead({ wait = false, renew = true } = {}) {
       if (renew) await leadership.renew()
       const token = leadership.token()

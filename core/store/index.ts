@@ -1,5 +1,6 @@
 // The store area's public door: openStore() and the tables.
 
+export { bumpConfigRevision, configRevision } from './config-revision.ts'
 export {
   acquireLease,
   assertLeaseToken,

@@ -28,13 +28,14 @@ let reader: string
 const consoleErrors: string[] = []
 
 beforeAll(async () => {
-  // No policies: this file is about the editor, and a lab with none stays quiet under load.
+  // One policy, dry run: the preview says whose matches change, and a quiet lab stays quiet.
+  const realServerFailed = readFileSync('policies/real-server-failed.yaml', 'utf8')
   site = await startLabSite({
     net: NET,
     smtpPort: 25300 + NET,
     webhookPort: 28300 + NET,
     timing: 'quick',
-    policyFiles: {},
+    policyFiles: { 'real-server-failed.yaml': `${realServerFailed}dry_run: true\n` },
   })
   // The site starts without node3 behind web: the editor adds it back.
   const text = readFileSync(site.configFile, 'utf8')
@@ -54,6 +55,8 @@ beforeAll(async () => {
   reader = (await createApiToken(daemon.instance.store, { name: 'viewer', scopes: ['read'] })).token
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
+    // The SIGHUP case signals this process (the daemon's): Playwright must not close Chromium on it.
+    handleSIGHUP: false,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   })
   page = await signIn(admin)
@@ -95,6 +98,10 @@ it('adds a real server: schema error at the field, preview, save with apply, rel
   const targets = await page.locator('#preview-targets').innerText()
   expect(targets).toContain('check added: web/node3/http')
   expect(targets).toContain('real server added: web/node3')
+  // The new real server's check becomes a subject of real-server-failed.
+  expect(await page.locator('#preview-policies').innerText()).toContain(
+    'real-server-failed now matches check.failed web/node3/http\n+ lvs.drain service=web node=node3',
+  )
   expect(await page.locator('#preview-diff').innerText()).toContain('+      - node: node3')
   expect(await weight.getAttribute('aria-invalid')).toBeNull()
 
@@ -140,13 +147,7 @@ it('adds a real server: schema error at the field, preview, save with apply, rel
   const [audit] = await query(site, "SELECT reason FROM audit_log WHERE action = 'config.save'")
   expect(String(audit?.reason)).toContain('node3 serves web again')
   // Its probes run too: web/node3/http gets a verdict from the new config's check.
-  await eventually(
-    async () =>
-      (await query(site, "SELECT state FROM health_states WHERE target = 'web/node3/http'"))[0]
-        ?.state === 'up',
-    30_000,
-    'web/node3/http probed',
-  )
+  await probedUp('web/node3/http')
 }, 240_000)
 
 it('detects an edit made on disk after the preview and shows both versions', async () => {
@@ -199,6 +200,74 @@ it("starts again from the disk by keyboard; the raw view shows the loader's erro
   expect(await page.locator('#editor-preview').isHidden()).toBe(true)
 }, 120_000)
 
+it('adds a check through its schema form; a literal fence secret is refused at its field', async () => {
+  await page.getByText('Fence devices (4)').click()
+  const device = page.getByRole('form', { name: 'Add a fence device' })
+  await device.getByLabel('name (required)').fill('ipmi-node9')
+  await device.getByLabel('agent (required)').fill('fence_ipmilan')
+  await device.getByLabel(/^options/).fill('ip=10.0.0.9\npassword=hunter2')
+  await device.getByRole('button', { name: 'Preview addition' }).click(NO_NAVIGATION)
+  const options = device.getByLabel(/^options/)
+  await expect.poll(() => options.getAttribute('aria-invalid'), { timeout: 30_000 }).toBe('true')
+  const refused = await page
+    .locator(`#${await options.getAttribute('aria-describedby')}`)
+    .innerText()
+  expect(refused).toBe(
+    '"password" is a secret: reference it as "env:NAME" or "file:/path", never inline',
+  )
+  expect(await page.locator('#editor-errors').innerText()).not.toContain('hunter2')
+
+  await page.getByText('Checks of web (1)').click()
+  const check = page.getByRole('form', { name: 'Add a check to web' })
+  await check.getByLabel('name (required)').fill('tcp')
+  await check.getByLabel('kind (required)').fill('tcp')
+  await check.getByLabel(/^interval/).fill('5s')
+  await check.getByLabel(/^fall/).fill('2')
+  await check.getByRole('button', { name: 'Preview addition' }).click(NO_NAVIGATION)
+  await previewed()
+  expect(await page.locator('#preview-targets').innerText()).toContain('check added: web/node1/tcp')
+  expect(await page.locator('#preview-policies').innerText()).toContain(
+    'real-server-failed now matches check.failed web/node1/tcp',
+  )
+  await page.getByLabel('Why (goes to the audit log)').fill('a plain tcp check beside http')
+  await page.getByRole('button', { name: 'Save', exact: true }).click(NO_NAVIGATION)
+  await expect
+    .poll(() => page.locator('#editor-status').innerText(), { timeout: 30_000 })
+    .toContain('The daemon runs it now.')
+  expect(readFileSync(site.configFile, 'utf8')).toMatch(
+    /- name: tcp\n\s+kind: tcp\n\s+interval: 5s\n\s+fall: 2\n/,
+  )
+  expect(await page.locator('#c-services-web-checks summary').innerText()).toBe('Checks of web (2)')
+}, 120_000)
+
+it('SIGHUP after a hand edit: the daemon reloads, shows the change and probes the new check', async () => {
+  const before = readFileSync(site.configFile, 'utf8')
+  const line = before.split('\n').find((l) => /^\s*- \{ name: pg, kind: tcp\b/.test(l))
+  if (!line) throw new Error('[e2e] tandem.yaml changed: update the pg check line here')
+  const indent = line.slice(0, line.indexOf('-'))
+  const edited = before
+    .replace(
+      line,
+      `${line}\n${indent}- { name: pg2, kind: tcp, port: 5432, interval: 2s, timeout: 1s }`,
+    )
+    .replace(/(- node: node3\n\s+port: 8080\n\s+weight: )3\n/, '$16\n')
+  expect(edited).toContain('weight: 6')
+  writeFileSync(site.configFile, edited)
+  process.kill(process.pid, 'SIGHUP')
+  const weight = () =>
+    page.evaluate(async (token) => {
+      const res = await fetch('/api/v1/status', { headers: { Authorization: `Bearer ${token}` } })
+      const status = (await res.json()) as {
+        services: { name: string; realServers: { node: string; weight: number }[] }[]
+      }
+      return status.services
+        .find((s) => s.name === 'web')
+        ?.realServers.find((r) => r.node === 'node3')?.weight
+    }, admin)
+  await expect.poll(weight, { timeout: 30_000 }).toBe(6)
+  await probedUp('db/node1/pg2')
+}, 120_000)
+
 it('shows a read token no editor, and its write routes answer 403', async () => {
   const viewer = await signIn(reader)
   await expect.poll(() => viewer.locator('#nodes .node').count(), { timeout: 30_000 }).toBe(5)
@@ -237,6 +306,17 @@ async function signIn(token: string): Promise<Page> {
   await tab.locator('#login-form button').click()
   await tab.locator('#panels .node').first().waitFor()
   return tab
+}
+
+/** Waits until the daemon's probes call `target` up (its health row, as an operator reads it). */
+async function probedUp(target: string): Promise<void> {
+  await eventually(
+    async () =>
+      (await query(site, `SELECT state FROM health_states WHERE target = '${target}'`))[0]
+        ?.state === 'up',
+    30_000,
+    `${target} probed up`,
+  )
 }
 
 /** The director's IPVS table as the lab's ipvsadm prints it. */

@@ -1,10 +1,9 @@
-// The site editor (admin): forms for real servers, LVS settings and nodes, the raw YAML view,
-// and the preview-then-save area the editor's client script fills in.
+// The site editor (admin): forms for every list of the config (real servers, LVS settings, nodes,
+// services, checks, VMs, storage, fencing), the raw YAML view, and the preview-then-save area.
 /** @jsxImportSource hono/jsx */
-import type { EditorModel, EntryForm, FormField } from './editor-model.ts'
+import type { Collection, EditorModel, EntryForm, FormField } from './editor-model.ts'
 
 export function EditorPanel({ model }: { model: EditorModel }) {
-  const nodeNames = model.nodes.map((n) => n.values.name ?? '')
   return (
     <section class="panel editor" id="editor-panel" data-version={model.version}>
       <h2 id="editor-heading" tabindex={-1}>
@@ -14,15 +13,15 @@ export function EditorPanel({ model }: { model: EditorModel }) {
         Close the editor
       </button>
       <p class="muted">
-        Every change is checked by the same loader as <code>tandem check</code>, previewed (diff and
-        what <code>lvs.reconcile</code> would run), then saved over the version you opened. Checks,
-        VMs, storage and fence devices are edited in the raw YAML view below.
+        Every change is checked by the same loader as <code>tandem check</code>, previewed (diff,
+        what <code>lvs.reconcile</code> would run, the policies whose matches change), then saved
+        over the version you opened. Lists and maps take one item a line.
       </p>
       <div id="editor-errors" class="error" role="alert" aria-live="assertive" />
       <p id="editor-status" class="muted" role="status" aria-live="polite" />
       <PreviewArea />
       <datalist id="editor-node-names">
-        {nodeNames.map((name) => (
+        {model.nodeNames.map((name) => (
           <option value={name} />
         ))}
       </datalist>
@@ -39,31 +38,58 @@ export function EditorPanel({ model }: { model: EditorModel }) {
           ) : null}
           {service.realServers.map((server) => (
             <EntryEditor
-              id={`rs-${service.name}-${server.values.node}`}
-              title={`Real server ${server.values.node} of ${service.name}`}
+              id={`rs-${service.name}-${server.label}`}
+              title={`Real server ${server.label} of ${service.name}`}
               entry={server}
               fields={model.realServerFields}
               removable
             />
           ))}
-          <AddRealServer
-            service={service.name}
+          <AddEntry
+            id={`add-${service.name}`}
+            title={`Add a real server to ${service.name}`}
+            at={['services', { name: service.name }, 'real_servers']}
             field={service.nextRealServer}
-            fields={model.realServerFields}
+            fields={[NODE_KEY, ...model.realServerFields]}
           />
         </div>
       ))}
-      <h3>Nodes</h3>
-      {model.nodes.map((node) => (
-        <EntryEditor
-          id={`node-${node.values.name}`}
-          title={`Node ${node.values.name}`}
-          entry={node}
-          fields={model.nodeFields}
-        />
+      {model.collections.map((list) => (
+        <CollectionEditor list={list} />
       ))}
       <RawView files={model.files} />
     </section>
+  )
+}
+
+const NODE_KEY: FormField = { key: 'node', kind: 'text', required: true }
+
+/** A list of the config, folded: its entries' forms (edit, remove) and a form to add one. */
+function CollectionEditor({ list }: { list: Collection }) {
+  const of = list.of ? ` of ${list.of}` : ''
+  const key = list.at[0] === 'fencing' && list.at[1] === 'nodes' ? 'node' : 'name'
+  return (
+    <details class="collection" id={`c-${safe(list.id)}`}>
+      <summary>
+        {list.title} ({list.entries.length})
+      </summary>
+      {list.entries.map((entry) => (
+        <EntryEditor
+          id={`${list.id}-${entry.label}`}
+          title={`${capital(list.noun)} ${entry.label}${of}`}
+          entry={entry}
+          fields={list.fields.filter((f) => f.key !== key)}
+          removable
+        />
+      ))}
+      <AddEntry
+        id={`add-${list.id}`}
+        title={`Add a ${list.noun}${list.of ? ` to ${list.of}` : ''}`}
+        at={list.at}
+        field={list.next}
+        fields={list.fields}
+      />
+    </details>
   )
 }
 
@@ -80,6 +106,8 @@ function PreviewArea() {
         <ul id="preview-commands" class="mono" />
         <h4>Checks and real servers</h4>
         <ul id="preview-targets" />
+        <h4>Policies whose matches change</h4>
+        <ul id="preview-policies" />
         <form id="editor-save" novalidate>
           <label for="save-message">Why (goes to the audit log)</label>
           <input id="save-message" name="message" type="text" required />
@@ -162,24 +190,34 @@ function EntryEditor(props: {
   )
 }
 
-function AddRealServer(props: { service: string; field: string; fields: FormField[] }) {
-  const id = safe(`add-${props.service}`)
-  const node: FormField = { key: 'node', kind: 'text', required: true }
+/** A form that appends a new entry built from its filled inputs (empty ones are left out). */
+function AddEntry(props: {
+  id: string
+  title: string
+  at: Collection['at']
+  field: string
+  fields: FormField[]
+}) {
+  const id = safe(props.id)
   return (
     <form
       class="entry add"
       novalidate
       data-editor-form="add"
-      data-at={JSON.stringify(['services', { name: props.service }, 'real_servers'])}
+      data-at={JSON.stringify(props.at)}
       data-field={props.field}
-      aria-label={`Add a real server to ${props.service}`}
+      aria-label={props.title}
       id={`form-${id}`}
     >
       <fieldset>
-        <legend>Add a real server to {props.service}</legend>
-        <Input form={id} field={node} value="" list="editor-node-names" />
+        <legend>{props.title}</legend>
         {props.fields.map((field) => (
-          <Input form={id} field={field} value="" />
+          <Input
+            form={id}
+            field={field}
+            value=""
+            list={field.key === 'node' || field.key === 'host' ? 'editor-node-names' : undefined}
+          />
         ))}
         <p class="error form-error" id={`e-${id}`} />
         <button type="submit">Preview addition</button>
@@ -196,6 +234,7 @@ function Input(props: { form: string; field: FormField; value: string; list?: st
     id,
     name: field.key,
     'data-kind': field.kind,
+    'data-items': field.items,
     'data-initial': props.value,
     'aria-describedby': error,
   }
@@ -206,17 +245,26 @@ function Input(props: { form: string; field: FormField; value: string; list?: st
         {field.required ? ' (required)' : ''}
         {field.hint ? <span class="muted"> {field.hint}</span> : null}
       </label>
-      {field.kind === 'choice' ? (
+      {field.choices ? (
         <select {...common}>
           <option value="" selected={props.value === ''}>
             {field.placeholder ? `(default: ${field.placeholder})` : '(not set)'}
           </option>
-          {(field.choices ?? []).map((choice) => (
+          {field.choices.map((choice) => (
             <option value={choice} selected={props.value === choice}>
               {choice}
             </option>
           ))}
         </select>
+      ) : MULTI_LINE.has(field.kind) ? (
+        <textarea
+          {...common}
+          rows={Math.max(2, props.value.split('\n').length)}
+          placeholder={field.placeholder}
+          spellcheck={false}
+        >
+          {`\n${props.value}`}
+        </textarea>
       ) : (
         <input
           {...common}
@@ -257,6 +305,13 @@ function RawView({ files }: { files: EditorModel['files'] }) {
       <button type="submit">Preview raw change</button>
     </form>
   )
+}
+
+/** Lists, maps and fencing levels: one item a line. */
+const MULTI_LINE = new Set<FormField['kind']>(['list', 'map', 'levels'])
+
+function capital(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
 /** An id fragment from a name or a dotted key. */

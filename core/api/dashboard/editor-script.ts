@@ -30,9 +30,17 @@ export const EDITOR_SCRIPT = `
   }
   function close() { $('#editor-slot').hidden = true; $('#editor-slot').innerHTML = ''; pending = null }
 
+  const number = (v) => /^-?\\d+$/.test(v) ? Number(v) : v
+  const lines = (v) => v.split('\\n').map((l) => l.trim()).filter((l) => l !== '')
+  /** An input's value as the schema types it; the loader, not the browser, says if it is valid. */
   const typed = (input) => {
     const v = input.value.trim()
-    if (input.dataset.kind === 'integer' && /^-?\\d+$/.test(v)) return Number(v)
+    const kind = input.dataset.kind
+    if (kind === 'integer') return number(v)
+    if (kind === 'boolean') return v === 'true' ? true : v === 'false' ? false : v
+    if (kind === 'list') return lines(v).map((l) => input.dataset.items === 'integer' ? number(l) : l)
+    if (kind === 'map') return Object.fromEntries(lines(v).map((l) => { const i = l.indexOf('='); return i < 0 ? [l, ''] : [l.slice(0, i).trim(), l.slice(i + 1).trim()] }))
+    if (kind === 'levels') return lines(v).map((l) => l.split(',').map((d) => d.trim()).filter((d) => d !== '').map((d) => { const i = d.indexOf(':'); return i < 0 ? d : { device: d.slice(0, i), plug: number(d.slice(i + 1)) } }))
     return v
   }
   const path = (at, key) => at.concat(key.split('.'))
@@ -71,6 +79,17 @@ export const EDITOR_SCRIPT = `
     for (const el of document.querySelectorAll('#editor-panel .field-error, #editor-panel .form-error')) el.textContent = ''
     for (const el of document.querySelectorAll('#editor-panel [aria-invalid]')) el.removeAttribute('aria-invalid')
   }
+  /** The input of a field path, or of the list or map holding it (options.password: options). */
+  function inputFor(form, key) {
+    for (let k = key; k !== '';) {
+      const input = form.querySelector('[name="' + CSS.escape(k) + '"]')
+      if (input) return input
+      const shorter = k.replace(/(\\[\\d+\\]|\\.[^.[]*)$/, '')
+      if (shorter === k) break
+      k = shorter
+    }
+    return null
+  }
   /** Each issue next to its field when the form has one, else under the form; all announced. */
   function showIssues(form, issues) {
     const prefix = form.dataset.field
@@ -80,7 +99,7 @@ export const EDITOR_SCRIPT = `
       lines.push((issue.field || where) + ': ' + issue.message)
       let target = null
       if (prefix && issue.field && issue.field.startsWith(prefix + '.')) {
-        const input = form.querySelector('[name="' + CSS.escape(issue.field.slice(prefix.length + 1)) + '"]')
+        const input = inputFor(form, issue.field.slice(prefix.length + 1))
         if (input) { input.setAttribute('aria-invalid', 'true'); target = document.getElementById(input.getAttribute('aria-describedby')) }
       }
       if (!target && form.dataset.editorForm === 'raw')
@@ -127,9 +146,28 @@ export const EDITOR_SCRIPT = `
     }
     if (said.length === 0) said.push('no checks or real servers added or removed')
     for (const line of said) { const li = document.createElement('li'); li.textContent = line; targets.append(li) }
+    showPolicies(json.impact.policies)
     $('#editor-preview').hidden = false
     status('Preview ready: ' + json.files.join(', ') + ' would change. Review it, then Save.')
     $('#preview-heading').focus()
+  }
+  /** Each policy that would answer a failure differently, with the steps that come and go. */
+  function showPolicies(p) {
+    const list = $('#preview-policies')
+    list.innerHTML = ''
+    const item = (text) => { const li = document.createElement('li'); li.textContent = text; return li }
+    if (p.error) { list.append(item('cannot tell: ' + p.error)); return }
+    if (p.changes.length === 0) { list.append(item('no policy would match differently')); return }
+    const said = { added: 'now matches', removed: 'no longer matches', plan: 'would plan other steps for' }
+    for (const c of p.changes) {
+      const li = item(c.policy + ' ' + said[c.change] + ' ' + c.event)
+      const steps = document.createElement('ul')
+      steps.className = 'mono'
+      for (const s of c.before) if (!c.after.includes(s)) steps.append(item('− ' + s))
+      for (const s of c.after) if (!c.before.includes(s)) steps.append(item('+ ' + s))
+      if (steps.childElementCount) li.append(steps)
+      list.append(li)
+    }
   }
   function hidePreview() { pending = null; const p = $('#editor-preview'); if (p) p.hidden = true }
 
@@ -142,7 +180,8 @@ export const EDITOR_SCRIPT = `
       version, changes: pending.changes, preview: pending.preview, message,
       apply: $('#save-apply').checked, commit: $('#save-commit').checked,
     })
-    if (res.status === 409) return showConflict(json)
+    // A 409 without the files on disk is a refusal of git's (uncommitted changes), not a conflict.
+    if (res.status === 409 && json && json.current) return showConflict(json)
     if (!res.ok) { announce(json && json.error ? json.error.message : 'HTTP ' + res.status); status(''); return }
     const said = ['Saved ' + json.files.join(', ') + '.']
     const reload = json.reload

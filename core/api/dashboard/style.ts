@@ -80,6 +80,7 @@ body:not(.can-admin) .admin-only{display:none}
 .editor .field-error,.editor .form-error{font-size:12px;min-height:1em;margin:0;padding:0;list-style:none}
 .editor [aria-invalid=true]{border-color:var(--bad)}
 .editor .raw .field{display:block}
+.editor details.collection{margin:8px 0}.editor details.collection>summary{cursor:pointer;font-weight:600;padding:4px 0}.editor .entry .field textarea{width:220px}
 .editor textarea{width:100%;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
 .editor label.inline{display:flex;gap:6px;align-items:center}
 .editor-preview,.editor-conflict{border:1px solid var(--accent);border-radius:8px;padding:10px 14px;margin-bottom:14px}

@@ -15,7 +15,8 @@ import {
 import { ConfigError } from '../../errors.ts'
 import type { Config } from '../../inventory/index.ts'
 import { checkChannels } from '../../notify/index.ts'
-import { auditLog } from '../../store/index.ts'
+import type { CompiledPolicy } from '../../policy/index.ts'
+import { auditLog, bumpConfigRevision } from '../../store/index.ts'
 import { queueAction } from '../action-queue.ts'
 import { requireActionScope } from '../action-scopes.ts'
 import type { Caller } from '../auth.ts'
@@ -53,6 +54,20 @@ const ImpactOut = z.object({
   ]),
   checks: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }),
   realServers: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }),
+  policies: z.union([
+    z.object({
+      changes: z.array(
+        z.object({
+          policy: z.string(),
+          event: z.string(),
+          change: z.enum(['added', 'removed', 'plan']),
+          before: z.array(z.string()),
+          after: z.array(z.string()),
+        }),
+      ),
+    }),
+    z.object({ error: z.string() }),
+  ]),
 })
 
 export const getConfig = endpoint({
@@ -85,6 +100,7 @@ export const previewConfig = endpoint({
       before: api.inventory().config,
       after: validConfig(candidate),
       registry: api.registry,
+      policies: compiledPolicies(api),
       log: api.log,
     })
     return c.json({
@@ -159,6 +175,8 @@ export const saveConfigRoute = endpoint({
       decision: 'executed',
       reason: `${body.message}\n${capped(candidate.diff)}`,
     })
+    // Every instance on this store follows the revision and re-reads its config file.
+    await bumpConfigRevision(api.store.db)
     const reload = api.reloadConfig
       ? // The save stands whatever the reload says: the answer must tell, never be a 500.
         await api.reloadConfig().catch((error: Error) => ({
@@ -232,6 +250,14 @@ async function applySaved(
   )
   if (!accepted) return { error: 'not applied: this version was applied already' }
   return { runId: accepted.runId, eventId: accepted.eventId }
+}
+
+/** The daemon's compiled policies; undefined when the server gave only names and steps. */
+function compiledPolicies(api: ApiContext): CompiledPolicy[] | undefined {
+  const policies = api.policies?.()
+  if (!policies) return undefined
+  const compiled = policies.filter((p): p is CompiledPolicy => 'triggers' in p)
+  return compiled.length === policies.length ? compiled : undefined
 }
 
 function validConfig(candidate: Candidate) {

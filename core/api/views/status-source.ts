@@ -1,7 +1,7 @@
 // The cluster status per app, rebuilt only when what it shows changed in the store, from the rows that changed.
 import { createHash } from 'node:crypto'
 import type { InStatement, ResultSet } from '@libsql/client'
-import type { Inventory } from '../../inventory/index.ts'
+import type { Config, Inventory } from '../../inventory/index.ts'
 import type { ApiContext } from '../deps.ts'
 import { buildClusterStatus, type ClusterStatus, type FenceRow } from './cluster-status.ts'
 import { applyHealthChanges, type HealthSnapshot, healthChanges } from './health-snapshot.ts'
@@ -22,7 +22,7 @@ interface Built {
   health: HealthSnapshot
   fences: FenceRow[]
   fenceRev: number
-  inventory: Inventory
+  config: Config
   memo: BuildMemo
 }
 
@@ -96,7 +96,7 @@ async function rebuild(
   const fenceRev = revOf(probe, 'fence')
   const fenceList = last && fenceRev === last.fenceRev ? last.fences : parseFences(fences)
   const row = probe?.rows[0]
-  const memo = last?.inventory === inventory ? last.memo : createBuildMemo()
+  const memo = last?.config === inventory.config ? last.memo : createBuildMemo()
   const status = buildClusterStatus(
     inventory,
     {
@@ -120,7 +120,7 @@ async function rebuild(
       return json
     },
   }
-  return { view, health, fences: fenceList, fenceRev, inventory, memo }
+  return { view, health, fences: fenceList, fenceRev, config: inventory.config, memo }
 }
 
 /** Everything the view depends on besides row contents: revision counters and counts. */
@@ -171,15 +171,18 @@ function keyOf(inventory: Inventory, probe: ResultSet | undefined): string {
   ].join('|')
 }
 
-const inventoryIds = new WeakMap<Inventory, number>()
+const inventoryIds = new WeakMap<Config, number>()
 let nextInventoryId = 0
 
-/** A reloaded inventory is a new object: its views are new too. */
+/**
+ * A reloaded config is a new object: its views are new too. Keyed by the config, not the
+ * inventory: the daemon's reloadable inventory stays one object across reloads.
+ */
 function inventoryId(inventory: Inventory): number {
-  let id = inventoryIds.get(inventory)
+  let id = inventoryIds.get(inventory.config)
   if (id === undefined) {
     id = ++nextInventoryId
-    inventoryIds.set(inventory, id)
+    inventoryIds.set(inventory.config, id)
   }
   return id
 }
