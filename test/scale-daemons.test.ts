@@ -46,7 +46,9 @@ it('fences node2 once and relocates db once, with no SQLITE_BUSY and an intact d
           )
         )[0]?.n,
       ) === 3,
-    60_000,
+    // A precondition, not the assertion: three daemons on a loaded 2-core CI machine have taken
+    // over 60 s to see every web check up once.
+    120_000,
     'web healthy',
   )
 

@@ -180,7 +180,9 @@ async function episode(
       String(
         (await rows("SELECT detail FROM health_states WHERE target = 'service/db'"))[0]?.detail,
       ).includes('"owner":"node2"'),
-    60_000,
+    // Lab reset between episodes, not an assertion of the episode: a loaded CI machine (two
+    // multi-daemon files side by side) has taken over 60 s to see the relocation once.
+    120_000,
     'health to see db on node2',
   )
   await stop()
