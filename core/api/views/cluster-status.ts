@@ -2,8 +2,18 @@
 import { healthTarget } from '../../health/index.ts'
 import type { Inventory, Service } from '../../inventory/index.ts'
 import { isBuiltinKind } from '../../probe/index.ts'
-import type { Health, HealthCopy, TargetState } from './health-copy.ts'
+import type { HealthSnapshot } from './health-snapshot.ts'
 import { type BuildMemo, reuse } from './status-parts.ts'
+
+export type TargetState = 'up' | 'down' | 'degraded' | 'unreachable' | 'unknown'
+
+/** A target's health; `flapping` and `soft` appear only when true, to keep 10,000 targets small. */
+export interface Health {
+  state: TargetState
+  since: number | null
+  flapping?: true
+  soft?: true
+}
 
 export interface RealServerStatus {
   node: string
@@ -123,7 +133,7 @@ const UNKNOWN: Health = { state: 'unknown', since: null }
 
 /** What the view is built from besides the inventory: read together, in one read transaction. */
 export interface StatusInputs {
-  health: HealthCopy
+  health: HealthSnapshot
   fences: FenceRow[]
   openIncidents: number
   pendingApprovals: number
