@@ -184,7 +184,18 @@ async function episode(
     // multi-daemon files side by side) has taken over 60 s to see the relocation once.
     120_000,
     'health to see db on node2',
-  )
+  ).catch(async (error: Error) => {
+    const db = await rows(
+      "SELECT state, detail, updated_at FROM health_states WHERE target = 'service/db'",
+    )
+    const checks = await rows(
+      "SELECT target, state, updated_at FROM health_states WHERE kind IN ('check', 'monitor') ORDER BY target",
+    )
+    const leases = await rows('SELECT * FROM leases')
+    throw new Error(
+      `${error.message} (now ${Date.now()}); db row ${JSON.stringify(db)}; checks ${JSON.stringify(checks)}; leases ${JSON.stringify(leases)}; world db ${JSON.stringify(dbService())}\n${daemon?.log.join('').slice(-4000)}`,
+    )
+  })
   await stop()
   const blind = await rows(
     `SELECT id FROM audit_log WHERE run_id = '${run.id}' AND guard = 'monitor_blind'`,
