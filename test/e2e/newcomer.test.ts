@@ -182,7 +182,8 @@ it('npm start, fail node2, watch it repaired, read the story, recover node2', as
 async function tandem(...args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, ['bin/tandem.js', ...args], {
     cwd: dir,
-    timeout: 60_000,
+    // `lab` runs the TypeScript lab through tsx: a full CI suite at load 25 took over a minute.
+    timeout: 120_000,
   })
   return stdout
 }

@@ -30,6 +30,13 @@ const HOSTILE = [
  * stored the 21 alerts of 8 KiB: the bound is for the machine, not for the matching.
  */
 const WORST_HEALTHZ_MS = 1000
+/**
+ * A loaded machine answers slowly with no pattern at all (a full CI suite on 2 cores: 1.02 s
+ * once): the bound grows with the idle answer measured just before, up to 3 s, still far below
+ * the minutes a backtracking engine holds the loop.
+ */
+const boundFor = (idleWorstMs: number) =>
+  Math.min(Math.max(WORST_HEALTHZ_MS, 3 * idleWorstMs), 3000)
 /** A label value at Alertmanager ingest's cap (4096): long, and without the X every pattern needs. */
 const LONG = 'a'.repeat(4090)
 const NET = 71
@@ -102,6 +109,7 @@ it('answers /healthz within 1 s while it matches ReDoS silences and routes again
   const idle = pollHealthz(url)
   await new Promise((resolve) => setTimeout(resolve, 2000))
   const before = Math.max(...(await idle.stop()))
+  const bound = boundFor(before)
   const poller = pollHealthz(url)
   // 20 alerts without the X, and one whose name ends in X: silenced by the issue's pattern.
   const alerts = Array.from({ length: 20 }, (_, i) => alert(`${LONG}${i}`, `${LONG}${i}`))
@@ -123,7 +131,7 @@ it('answers /healthz within 1 s while it matches ReDoS silences and routes again
   // routed: its arrival means the patterns ran, in the daemon. A stalled loop ends the wait.
   const mail = await eventually(
     async () => {
-      if (poller.worst() > WORST_HEALTHZ_MS) return 'stalled'
+      if (poller.worst() > bound) return 'stalled'
       const messages = await site.inbox.messages()
       return messages.find((m) => m.body.includes('a'.repeat(200)))
     },
@@ -134,7 +142,7 @@ it('answers /healthz within 1 s while it matches ReDoS silences and routes again
   console.log(
     `[redos-daemon] /healthz while matching: ${latencies.length} answers, worst ${Math.round(Math.max(...latencies))} ms (idle before: worst ${Math.round(before)} ms)`,
   )
-  expect(Math.max(...latencies)).toBeLessThan(WORST_HEALTHZ_MS)
+  expect(Math.max(...latencies)).toBeLessThan(bound)
   expect(latencies.length).toBeGreaterThan(5)
   expect(mail).not.toBe('stalled')
   // The silence matched the alert that ends in X (anchored RE2, as Alertmanager): not mailed.
