@@ -59,7 +59,21 @@ it('fences node2 once and relocates db once, with no SQLITE_BUSY and an intact d
       'succeeded',
     120_000,
     'the failover to succeed',
-  )
+  ).catch(async (error: Error) => {
+    // What a person would look at: the run and its steps, node2's rows, the refusals, the logs.
+    const seen = await Promise.all([
+      sql('SELECT id, status, started_at, finished_at FROM runs'),
+      sql('SELECT run_id, uses, status, blocked_by, error FROM steps'),
+      sql(
+        "SELECT target, state, updated_at FROM health_states WHERE target LIKE '%node2%' OR target IN ('monitor', 'cluster')",
+      ),
+      sql('SELECT action, guard, decision, reason FROM audit_log ORDER BY at DESC LIMIT 10'),
+    ])
+    const logs = daemons.map((d, i) => `daemon ${i}: ${d.output().slice(-1500)}`).join('\n')
+    throw new Error(
+      `${error.message} (now ${Date.now()})\n${seen.map((rows) => JSON.stringify(rows)).join('\n')}\n${logs}`,
+    )
+  })
   // Let the other instances have every chance to act twice.
   await new Promise((resolve) => setTimeout(resolve, 3_000))
 
