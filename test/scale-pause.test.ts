@@ -88,7 +88,12 @@ it.skipIf(process.env.TANDEM_SCALE_TESTS !== '1')(
       async () => old.output().slice(before).includes('[runtime] lost leadership'),
       30_000,
       'the resumed leader to step down',
-    )
+    ).catch((error: Error) => {
+      // What the woken leader did instead is the only clue: keep it with the failure.
+      throw new Error(
+        `${error.message}; its log since SIGCONT:\n${old.output().slice(before).slice(-6_000)}`,
+      )
+    })
     // Give it every chance to act again (a dozen lead passes and lease renewals).
     await new Promise((resolve) => setTimeout(resolve, 2 * LEASE_MS))
 
