@@ -1,8 +1,5 @@
 // One power-off per episode: a fence device that accepts `off` and then refuses the status
 // read-back is only re-read, never asked to power the node off again (the lab's fence_lab).
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { createExecutor, createHealthClusterView } from '../core/act/index.ts'
@@ -12,37 +9,32 @@ import { createRegistry } from '../core/plugin-host/index.ts'
 import type { Plan } from '../core/policy/index.ts'
 import { fenceStates, openStore, type Store } from '../core/store/index.ts'
 import fence from '../plugins/fence/index.ts'
-import { collectNotices, fakeClock, setHealth, step } from './fixtures/act-lab.ts'
+import { collectNotices, fakeClock, labDir, setHealth, step } from './fixtures/act-lab.ts'
 import { LAB_BIN } from './lab/plugin-context.ts'
-import { readWorld, updateWorld, writeWorld } from './lab/world.mjs'
+import { readWorld, updateWorld } from './lab/world.mjs'
 
 const PASSWORD = 'bmc-Lk3#accepted-off'
 const BMC = '10.0.0.3'
-let dir = ''
+let lab: ReturnType<typeof labDir>
 let store: Store
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tandem-fence-accepted-'))
-  process.env.TANDEM_LAB_WORLD = join(dir, 'world.json')
+  lab = labDir()
   process.env.TANDEM_BMC_PW = PASSWORD
-  writeWorld({
-    version: 1,
-    nodes: {
-      node1: { up: true, power: 'on' },
-      node2: { up: true, power: 'on' },
-      node3: { up: true, power: 'on' },
-    },
-    // The BMC powers node3 off, then its management port is gone: every later login fails.
-    fence: { devices: { [BMC]: { password: PASSWORD, behaviour: 'drops' } } },
-  } as never)
-  store = await openStore(`file:${join(dir, 'tandem.db')}`)
+  // The BMC powers node3 off, then its management port is gone: every later login fails.
+  updateWorld((world) => {
+    Object.assign(world, {
+      fence: { devices: { [BMC]: { password: PASSWORD, behaviour: 'drops' } } },
+    })
+  })
+  store = await openStore(lab.store)
   // node3 is down in tandem's sight: once powered off it is silent, so a read "off" confirms.
   await setHealth(store, { quorate: true, nodes: { node3: 'down' } })
 })
 
 afterEach(() => {
   store.close()
-  rmSync(dir, { recursive: true, force: true })
+  lab.cleanup()
 })
 
 function executor(notices = collectNotices()) {
