@@ -1,7 +1,7 @@
 // Running a step: attempts with timeout and backoff, verify, and the outcome written to the journal.
 import { and, eq } from 'drizzle-orm'
 import { crashPoint } from '../crash-points.ts'
-import type { ActionResult, VerifyResult } from '../plugin/index.ts'
+import { type ActionResult, PluginError, type VerifyResult } from '../plugin/index.ts'
 import type { PlanStep } from '../policy/index.ts'
 import { drainedServers } from '../store/index.ts'
 import { type StepObserver, stepContext } from './context.ts'
@@ -27,22 +27,43 @@ export type RunnableAction = ResolvedAction & {
 
 /** After a timeout, how long the aborted action may take to stop its commands. */
 const SETTLE_AFTER_ABORT_MS = 5_000
+/** Status re-reads of an accepted but unconfirmed change (a fence device that went deaf). */
+export const CONFIRM_REREADS = 4
+/** The longest wait between two such re-reads (the step's back-off doubles up to it). */
+const REREAD_MAX_WAIT_MS = 30_000
 
 type Attempt =
   | { ok: true; result: ActionResult; commands: StepObserver['commands'] }
-  | { ok: false; error: string; timedOut: boolean; commands: StepObserver['commands'] }
+  | {
+      ok: false
+      error: string
+      timedOut: boolean
+      /** The tool accepted the change; only its read-back failed (`PluginError.accepted`). */
+      accepted: boolean
+      commands: StepObserver['commands']
+    }
 
 /**
  * Runs a step already marked running (attempt 1 journaled) until it succeeds or its retries are
  * spent. A non-idempotent action is retried only after `verify` says it did not take effect.
+ * A change the tool accepted (a fence whose power-off went through) is never sent again: only
+ * read back. `acceptedAt`: an earlier step of this episode already had its power-off accepted,
+ * so this one only reads status.
  */
 export async function runAttempts(
   scope: RunScope,
   step: PlanStep,
   row: StepRow,
   action: RunnableAction,
+  acceptedAt?: number,
 ): Promise<StepOutcome> {
   const { engine } = scope
+  if (acceptedAt !== undefined)
+    return confirmAccepted(scope, step, row, action, {
+      error: `the power-off was accepted at ${new Date(acceptedAt).toISOString()} in this episode and never confirmed`,
+      commands: [],
+      acceptedAt,
+    })
   let current = row
   for (let n = 1; ; n++) {
     let outcome = await attempt(scope, step, current, action)
@@ -50,9 +71,22 @@ export async function runAttempts(
     if (outcome.ok) {
       const check = await verifyAfter(scope, step, action)
       if (check && !check.ok)
-        outcome = { ...outcome, ok: false, error: `verify: ${check.detail}`, timedOut: false }
+        outcome = {
+          ...outcome,
+          ok: false,
+          error: `verify: ${check.detail}`,
+          timedOut: false,
+          // The fence agent said off: its power-off went through, whatever the read-back says.
+          accepted: action.fenceNode !== null,
+        }
       else return succeed(scope, step, current, action, outcome.result, outcome.commands, check)
     }
+    if (outcome.accepted)
+      return confirmAccepted(scope, step, current, action, {
+        error: outcome.error,
+        commands: outcome.commands,
+        acceptedAt: engine.clock.now(),
+      })
     const spent = n > step.retry.count
     if (!spent && !action.action.idempotent) {
       // Did the failed attempt change the world anyway? Never re-fire blindly.
@@ -86,6 +120,55 @@ export async function runAttempts(
     )
     current = { ...current, attempt: attemptNo }
   }
+}
+
+/**
+ * The tool accepted the change but its read-back failed: read back again, a bounded number of
+ * times with the step's back-off, and never run the action again. Pacemaker's fencer does the
+ * same by construction: fencing.py reads status before it switches, so a retry against a node
+ * already off answers "Already OFF" instead of cycling it. Unconfirmed, the step fails and the
+ * node stays unclean with the reason, and its episode's later fence steps only re-read.
+ */
+async function confirmAccepted(
+  scope: RunScope,
+  step: PlanStep,
+  row: StepRow,
+  action: RunnableAction,
+  accepted: { error: string; commands: StepObserver['commands']; acceptedAt: number },
+): Promise<StepOutcome> {
+  const { engine } = scope
+  if (!action.action.verify)
+    return failStep(scope, row, action, `${accepted.error}; accepted, and it cannot be read back`)
+  let detail = 'not read back'
+  for (let n = 1; n <= CONFIRM_REREADS; n++) {
+    await engine.clock.sleep(Math.min(backoff(step, n), REREAD_MAX_WAIT_MS))
+    const check = await verify(scope, step, action)
+    if (check?.ok)
+      return succeed(
+        scope,
+        step,
+        row,
+        action,
+        { summary: `confirmed by re-reading (${n}) after: ${accepted.error}` },
+        accepted.commands,
+        check,
+      )
+    detail = check?.detail ?? detail
+    engine.log.warn(
+      `[act] ${step.uses}: accepted but not confirmed, re-read ${n}/${CONFIRM_REREADS}: ${detail}`,
+      { runId: scope.runId },
+    )
+  }
+  const what = action.fenceNode
+    ? `the power-off of ${action.fenceNode} was accepted, not confirmed; it is not sent again in this episode`
+    : 'the change was accepted, not confirmed; not run again'
+  return failStep(
+    scope,
+    row,
+    action,
+    `${accepted.error}; ${what} (${CONFIRM_REREADS} status re-reads, last: ${detail})`,
+    accepted.acceptedAt,
+  )
 }
 
 /** Verify is always read back for fences (a fence counts only when confirmed off). */
@@ -159,6 +242,7 @@ async function attempt(
       ok: false,
       error: timedOut ? `timed out after ${step.timeoutMs} ms` : errorText(error),
       timedOut,
+      accepted: wasAccepted(error),
       commands: observer.commands,
     }
   }
@@ -211,13 +295,15 @@ async function failStep(
   row: StepRow,
   action: RunnableAction,
   reason: string,
+  offAcceptedAt?: number,
 ): Promise<StepOutcome> {
   const { engine } = scope
   const now = engine.clock.now()
   const error = redactDeep(reason, engine.secrets.known())
   await engine.tx(async (tx) => {
     await setStep(tx, row.id, { status: 'failed', error, now })
-    if (action.fenceNode) await fenceFailed(tx, action.fenceNode, scope.incidentId, now, error)
+    if (action.fenceNode)
+      await fenceFailed(tx, action.fenceNode, scope.incidentId, now, error, offAcceptedAt)
     await appendAudit(tx, audit(scope, row, 'failed', { reason: error }))
   })
   crashPoint('step.outcome')
@@ -244,6 +330,13 @@ async function recordDrain(
       since: now,
     })
     .onConflictDoNothing()
+}
+
+/** True when the action's error (or one under it) says the tool accepted the change. */
+function wasAccepted(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause)
+    if (e instanceof PluginError) return e.accepted
+  return false
 }
 
 function settleWithin(work: Promise<unknown>, ms: number): Promise<unknown> {

@@ -37,6 +37,7 @@ import { applyToIncidents, incidentHousekeeping, type LeaderGuard } from './inci
 import { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts'
 import {
   createRequestLanes,
+  leadsAgainUnder,
   manualRequest,
   notMatched,
   policyRequest,
@@ -297,12 +298,21 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     }
   }
   const lane = createRequestLanes()
+  // Aborted when the instance closes: requests waiting for a lapsed lease stop waiting.
+  const closing = new AbortController()
   /** An API action request goes to its subject's lane (run in order); false for other events. */
   const handOver = (event: TandemEvent): boolean => {
     const manual = manualRequest(event)
     if (!manual) return false
     const runKey = `request:${event.id}`
-    track(lane(event.subject, () => runQueuedAction(store, executor, manual, runKey)))
+    const token = leadership.token()
+    const { signal } = closing
+    const leadsAgain = () => leadsAgainUnder(token, () => leadership.token(), signal)
+    track(
+      lane(event.subject, () =>
+        runQueuedAction(store, executor, manual, runKey, { leadsAgain, signal }),
+      ),
+    )
     return true
   }
   /** Runs what one event asks for, once its incident effects are applied (replays included). */
@@ -433,6 +443,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
       }
     },
     async close() {
+      closing.abort()
       await sharding?.stop()
       await monitoring?.stop()
       await settle()
