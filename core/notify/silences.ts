@@ -53,13 +53,14 @@ export async function addSilence(db: Db, input: SilenceInput): Promise<Silence> 
   return row
 }
 
-/** Ends a silence now; false when it does not exist or already ended. */
-export async function expireSilence(db: Db, id: string, now: number): Promise<boolean> {
-  const result = await db
+/** Ends a silence now; returns it as ended, undefined when it does not exist or already ended. */
+export async function expireSilence(db: Db, id: string, now: number): Promise<Silence | undefined> {
+  const [ended] = await db
     .update(silences)
     .set({ endsAt: now })
     .where(and(eq(silences.id, id), gt(silences.endsAt, now)))
-  return result.rowsAffected > 0
+    .returning()
+  return ended
 }
 
 /** Silences in force at `now` (started, not ended). */

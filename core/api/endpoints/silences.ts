@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { and, asc, eq, gt, lte, type SQL } from 'drizzle-orm'
 import { z } from 'zod'
 import { Duration, patternProblem } from '../../inventory/index.ts'
+import { expireSilence as expireStoredSilence } from '../../notify/index.ts'
 import { auditLog, silences } from '../../store/index.ts'
 import { HttpError } from '../http-error.ts'
 import { endpoint } from '../route.ts'
@@ -131,11 +132,7 @@ export const expireSilence = endpoint({
   response: SilenceOut,
   handler: async ({ c, api, params, caller }) => {
     const now = api.now()
-    const [updated] = await api.store.db
-      .update(silences)
-      .set({ endsAt: now })
-      .where(and(eq(silences.id, params.id), gt(silences.endsAt, now)))
-      .returning()
+    const updated = await expireStoredSilence(api.store.db, params.id, now)
     if (updated) {
       await api.store.db.insert(auditLog).values({
         at: now,
