@@ -49,8 +49,16 @@ export async function addSilence(db: Db, input: SilenceInput): Promise<Silence> 
     createdBy: input.createdBy,
     comment: input.comment,
   }
-  await db.insert(silences).values(row)
+  await insertSilence(db, row)
   return row
+}
+
+/**
+ * The statement that stores a checked silence, awaited alone or in the caller's `db.batch`
+ * beside its audit entry (the API's create).
+ */
+export function insertSilence(db: Db, row: Silence) {
+  return db.insert(silences).values(row)
 }
 
 /** Ends a silence now; returns it as ended, undefined when it does not exist or already ended. */
