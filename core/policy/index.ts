@@ -59,7 +59,6 @@ export { type PendingTimer, RESOLVES } from './timers.ts'
 export {
   everythingUp,
   type GuestHost,
-  type HealthRow,
   type HealthView,
   healthView,
   type InventoryView,

@@ -1,6 +1,6 @@
 // Replays recorded events through two policy sets and tells what each would have done, and the difference.
 import { createTask } from 'node-cron'
-import type { TandemEvent } from '../events/index.ts'
+import type { HealthReading, TandemEvent } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import type { Registry } from '../plugin-host/index.ts'
 import type { CompiledPolicy } from './compile.ts'
@@ -15,7 +15,7 @@ import {
   type SimulatedAction,
 } from './simulate-report.ts'
 import { memoryTimers } from './timers.ts'
-import { everythingUp, type HealthRow, healthView, inventoryView } from './views.ts'
+import { everythingUp, healthView, inventoryView } from './views.ts'
 
 export interface SimulationOptions {
   events: readonly TandemEvent[]
@@ -25,7 +25,7 @@ export interface SimulationOptions {
   inventory: Inventory
   registry: Registry
   /** Health before the first event; default: everything up. */
-  initialHealth?: HealthRow[]
+  initialHealth?: HealthReading[]
   /** Start of the replayed window (for schedule triggers); default: the first event. */
   from?: number
   /** End of the replayed window (timers due later never fire); default: the last event. */
@@ -241,9 +241,9 @@ function mergeSchedules(
 
 /** Health as the replayed events leave it. */
 class HealthState {
-  private readonly rows = new Map<string, HealthRow>()
+  private readonly rows = new Map<string, HealthReading>()
 
-  constructor(initial: HealthRow[]) {
+  constructor(initial: HealthReading[]) {
     for (const row of initial) this.rows.set(`${row.kind}|${row.target}`, row)
   }
 
