@@ -2,12 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { eq } from 'drizzle-orm'
-import {
-  createExecutor,
-  createHealthClusterView,
-  type Executor,
-  isStaleLeader,
-} from '../act/index.ts'
+import { type Executor, isStaleLeader } from '../act/index.ts'
 import { createApp } from '../api/index.ts'
 import { crashPoint } from '../crash-points.ts'
 import type { TandemEvent } from '../events/index.ts'
@@ -33,6 +28,7 @@ import type { PluginContextFactory } from '../probe/index.ts'
 import { healthStates, openStore, type Store } from '../store/index.ts'
 import { createConfigFollower } from './config-follow.ts'
 import { type ConfigReload, createConfigReloader } from './config-reload.ts'
+import { buildExecutor } from './executor-setup.ts'
 import { applyToIncidents, incidentHousekeeping, type LeaderGuard } from './incident-pass.ts'
 import { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts'
 import {
@@ -152,7 +148,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   // One registry for the instance: what /metrics serves is what the probes, executor and leader record.
   const metrics = createMetrics()
   const shared = tandemMetrics(metrics)
-  const executor = createExecutor({
+  const executor = buildExecutor({
     metrics,
     store,
     registry,
@@ -160,7 +156,6 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     secrets,
     log,
     notices: notifier,
-    clusterView: createHealthClusterView(store.db, inventory),
     dryRun: options.dryRun,
     actor: `tandem:${id}`,
     fencing: { lease: LEADER_LEASE, token: leadership.token },
