@@ -19,10 +19,9 @@ import { clusterVerdict } from './cluster-verdict.ts'
 import { createConfigFollower } from './config-follow.ts'
 import { type ConfigReload, createConfigReloader } from './config-reload.ts'
 import { buildExecutor } from './executor-setup.ts'
-import { createLeaderPass } from './leader-pass.ts'
+import { createLeaderLoop } from './leader-pass.ts'
 import { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts'
 import { createProbeContexts } from './probe-contexts.ts'
-import { createRemediation } from './remediation.ts'
 import { createRunTracker } from './run-tracker.ts'
 import { startShardedProbes } from './sharded-probes.ts'
 import { loadSite, type Site } from './site.ts'
@@ -194,7 +193,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   })
   const follower = await createConfigFollower({ store, reload: () => reloader.reload(), log })
   const runs = createRunTracker(log)
-  const remediation = createRemediation({
+  const lead = createLeaderLoop({
     store,
     inventory,
     registry,
@@ -204,16 +203,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     notifier,
     metrics: tandemMetrics(metrics),
     runs,
-  })
-  const lead = createLeaderPass({
-    store,
-    inventory,
-    log,
     leadership,
-    executor,
-    notifier,
-    remediation,
-    runs,
   })
 
   return {

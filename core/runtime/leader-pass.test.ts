@@ -14,9 +14,8 @@ import { createRegistry } from '../plugin-host/index.ts'
 import { createPolicySet } from '../policy/index.ts'
 import { acquireLease, cursors, openStore, runs, type Store } from '../store/index.ts'
 import { buildExecutor } from './executor-setup.ts'
-import { createLeaderPass, EVENTS_CURSOR } from './leader-pass.ts'
+import { createLeaderLoop, EVENTS_CURSOR } from './leader-pass.ts'
 import { createLeadership, LEADER_LEASE } from './leadership.ts'
-import { createRemediation } from './remediation.ts'
 import { createRunTracker } from './run-tracker.ts'
 
 let dir: string
@@ -48,27 +47,9 @@ async function leaderPass(id: string) {
   const executor = buildExecutor({ store, registry, inventory, secrets, log, notices: notifier })
   const policies = await createPolicySet({ dir, registry, inventory, store, log })
   const runs = createRunTracker(log)
-  const remediation = createRemediation({
-    store,
-    inventory,
-    registry,
-    log,
-    policies,
-    executor,
-    notifier,
-    metrics: tandemMetrics(createMetrics()),
-    runs,
-  })
-  const lead = createLeaderPass({
-    store,
-    inventory,
-    log,
-    leadership,
-    executor,
-    notifier,
-    remediation,
-    runs,
-  })
+  const metrics = tandemMetrics(createMetrics())
+  const world = { store, inventory, registry, log, leadership }
+  const lead = createLeaderLoop({ ...world, policies, executor, notifier, metrics, runs })
   return { lead, close: () => policies.close() }
 }
 

@@ -8,7 +8,7 @@ import type { Store } from '../store/index.ts'
 import { incidentHousekeeping, type LeaderGuard } from './incident-pass.ts'
 import type { Leadership } from './leadership.ts'
 import { strandedRequests } from './manual-requests.ts'
-import type { Remediation } from './remediation.ts'
+import { createRemediation, type Remediation, type RemediationParts } from './remediation.ts'
 import type { RunTracker } from './run-tracker.ts'
 
 /** The events cursor remediation follows; notices follow their own. */
@@ -30,6 +30,18 @@ export interface LeaderPassParts {
 export interface LeadOptions {
   wait?: boolean
   renew?: boolean
+}
+
+/**
+ * The leader's side of the loop: remediation (events → policies → plan → executor) driven by
+ * leader passes. What the instance runs; tests build it the same way.
+ *
+ * @example
+ * const lead = createLeaderLoop({ store, inventory, registry, log, policies, executor, ... })
+ * await lead({ wait: true })
+ */
+export function createLeaderLoop(parts: RemediationParts & { leadership: Leadership }) {
+  return createLeaderPass({ ...parts, remediation: createRemediation(parts) })
 }
 
 /**
