@@ -1,14 +1,12 @@
 // Several instances: a leader whose lease was taken over can neither write the journal nor act.
 import { expect, it } from 'vitest'
-import { createInventory } from '../core/inventory/index.ts'
-import { createCommandRunner } from '../core/plugin-host/index.ts'
 import { acquireLease, runs, type Store } from '../core/store/index.ts'
 import {
   collectNotices,
   failoverPlan,
-  labConfig,
   labExecutor,
   labWorld,
+  lapsingExecutor,
   setHealth,
   useLabStore,
 } from './fixtures/act-lab.ts'
@@ -50,26 +48,11 @@ it('a lease that lapses while a command runs stops the run without killing the p
   const lease = (await acquireLease(store.db, 'leader', 'B', 60_000))!
   // The lease lapses the moment the first command starts (a process starved past its lease):
   // journaling that command's pid is refused, and so is the next command.
-  let lapsed = false
-  const local = createCommandRunner({ inventory: createInventory(labConfig()) })
   const unhandled: unknown[] = []
   const note = (reason: unknown) => unhandled.push(reason)
   process.on('unhandledRejection', note)
   try {
-    const executor = labExecutor(store, {
-      notices: collectNotices(),
-      fencing: { lease: 'leader', token: () => (lapsed ? undefined : lease.token) },
-      runner: {
-        run: (spec) =>
-          local.run({
-            ...spec,
-            onSpawn(pid) {
-              lapsed = true
-              spec.onSpawn?.(pid)
-            },
-          }),
-      },
-    })
+    const { executor } = lapsingExecutor(store, lease)
     await expect(executor.execute(failoverPlan('node2'))).rejects.toThrow(/lease has lapsed/)
     await new Promise((resolve) => setTimeout(resolve, 200))
     expect(unhandled).toEqual([])

@@ -1,15 +1,13 @@
 // A leader whose own lease lapsed and was re-taken: runs the lapse cut short resume, runs still going are left alone.
 import { expect, it } from 'vitest'
-import { createInventory } from '../core/inventory/index.ts'
-import { createCommandRunner } from '../core/plugin-host/index.ts'
 import { acquireLease, auditLog, runs, type Store } from '../core/store/index.ts'
 import {
   collectNotices,
   editLab,
   failoverPlan,
-  labConfig,
   labExecutor,
   labWorld,
+  lapsingExecutor,
   setHealth,
   useLabStore,
 } from './fixtures/act-lab.ts'
@@ -30,27 +28,13 @@ it('resumes the run a lapse cut short once the same leader re-takes its lease: f
   const lease = (await acquireLease(store.db, 'leader', 'A', 60_000))!
   // The lease lapses (by A's own clock) the moment the fence agent starts: its answer cannot be
   // journaled, and the run stops with the step left running.
-  let lapsed = false
-  const local = createCommandRunner({ inventory: createInventory(labConfig()) })
-  const executor = labExecutor(store, {
-    notices: collectNotices(),
-    fencing: { lease: 'leader', token: () => (lapsed ? undefined : lease.token) },
-    runner: {
-      run: (spec) =>
-        local.run({
-          ...spec,
-          onSpawn(pid) {
-            lapsed ||= started().length === 0
-            spec.onSpawn?.(pid)
-          },
-        }),
-    },
-  })
+  const lapsing = lapsingExecutor(store, lease, () => started().length === 0)
+  const { executor } = lapsing
   await expect(executor.execute(failoverPlan('node2'))).rejects.toThrow(/lease has lapsed/)
 
   // Nobody led meanwhile: A re-takes its own lease under the same token and resumes.
   expect((await acquireLease(store.db, 'leader', 'A', 60_000))?.token).toBe(lease.token)
-  lapsed = false
+  lapsing.retake()
   const reports = await executor.resumeAbandoned()
   expect(reports).toHaveLength(1)
   expect(reports[0]?.status).toBe('succeeded')

@@ -17,7 +17,7 @@ import {
   type Tx,
 } from './journal.ts'
 import { redactDeep } from './redact.ts'
-import { audit, type StepOutcome } from './step.ts'
+import { audit, type StepOutcome } from './step-record.ts'
 
 export type RunnableAction = ResolvedAction & {
   input: unknown

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { demo, event } from '../../test/policy/fixtures.ts'
-import type { TandemEvent } from '../events/index.ts'
+import type { HealthReading, TandemEvent } from '../events/index.ts'
 import { createLogger } from '../log.ts'
 import { events, healthStates, openStore, policyStates, type Store } from '../store/index.ts'
 import { createPolicySet, type PolicySetOptions } from './policy-set.ts'
-import type { HealthRow } from './views.ts'
 
 const failover = (node = 'node2') => `name: failover
 on:
@@ -24,7 +23,7 @@ steps:
 
 let dir: string
 let stores: Store[]
-let health: HealthRow[]
+let health: HealthReading[]
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tandem-policy-'))

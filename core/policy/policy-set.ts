@@ -1,7 +1,7 @@
 // The live policy set the daemon runs: match events, `for:` timers, schedules, hot reload, status.
 import { type FSWatcher, watch } from 'node:fs'
 import { sql } from 'drizzle-orm'
-import type { TandemEvent } from '../events/index.ts'
+import type { HealthReading, TandemEvent } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import type { Logger } from '../plugin/index.ts'
 import type { Registry } from '../plugin-host/index.ts'
@@ -30,7 +30,6 @@ import {
 } from './timers.ts'
 import {
   eventView,
-  type HealthRow,
   type HealthView,
   healthView,
   type InventoryView,
@@ -52,7 +51,7 @@ export interface PolicySetOptions {
   /** Reload when a file in `dir` changes (default true when `store` is given). */
   watch?: boolean
   /** Current health rows; default: the store's health_states table. */
-  health?: () => Promise<HealthRow[]>
+  health?: () => Promise<HealthReading[]>
   now?: () => number
 }
 
@@ -288,7 +287,7 @@ function stillHolds(event: TandemEvent, health: HealthView): boolean {
  * `health.mounts`, `health.storage_ready`); node and check details (votes, evidence) are left
  * unparsed.
  */
-function readHealthRows(store: Store): Promise<HealthRow[]> {
+function readHealthRows(store: Store): Promise<HealthReading[]> {
   return store.db
     .select({
       target: healthStates.target,

@@ -1,18 +1,28 @@
 // An in-memory copy of health_states kept current by reading only the rows changed since its revision.
 import type { InStatement, ResultSet } from '@libsql/client'
-import type { Health, TargetState } from './cluster-status.ts'
 
-export interface HealthRow {
+export type TargetState = 'up' | 'down' | 'degraded' | 'unreachable' | 'unknown'
+
+/** A target's health; `flapping` and `soft` appear only when true, to keep 10,000 targets small. */
+export interface Health {
+  state: TargetState
+  since: number | null
+  flapping?: true
+  soft?: true
+}
+
+/** One health_states row as the status view shows it. */
+export interface HealthCopyRow {
   target: string
   kind: string
   health: Health
 }
 
 /** Every health row at one revision of the store, plus the details the status view shows. */
-export interface HealthSnapshot {
+export interface HealthCopy {
   /** The `health_states` counter of store_revisions this copy is current with. */
   rev: number
-  rows: Map<string, HealthRow>
+  rows: Map<string, HealthCopyRow>
   /** Details of nodes, services, VMs and storage (owner, live weights, current host). */
   details: Map<string, Record<string, unknown>>
 }
@@ -46,10 +56,10 @@ export function healthChanges(since: number): InStatement[] {
  * snap = applyHealthChanges(snap, rev, [changed, details, count]) ?? (await fullReload())
  */
 export function applyHealthChanges(
-  snapshot: HealthSnapshot | undefined,
+  snapshot: HealthCopy | undefined,
   rev: number,
   [changed, details, total]: ResultSet[],
-): HealthSnapshot | undefined {
+): HealthCopy | undefined {
   const next = snapshot ?? { rev, rows: new Map(), details: new Map() }
   for (const row of parseRows(changed?.rows[0]?.t)) {
     next.rows.set(row.target, row)
@@ -73,7 +83,7 @@ function changedRows(since: number): InStatement {
   }
 }
 
-function parseRows(text: unknown): HealthRow[] {
+function parseRows(text: unknown): HealthCopyRow[] {
   if (typeof text !== 'string' || text === '') return []
   return text.split('\n').map((line) => {
     const [
