@@ -136,3 +136,26 @@ it('an accepted power-off whose status never answers is re-read, not sent again'
   expect(bmcCalls().at(-1)).toBe('status')
   expect(await fenceRow()).toMatchObject({ state: 'fenced' })
 })
+
+it('fences anew when the re-read answers "on": the accepted power-off did not take', async () => {
+  const first = await executor().execute(fencePlan(Date.now()))
+  expect(first.steps.map((s) => s.status)).toEqual(['failed'])
+  expect(bmcCalls().filter((a) => a === 'off')).toHaveLength(1)
+
+  // Someone powered node3 back on while the BMC was unreachable; the BMC answers again.
+  updateWorld((world) => {
+    const w = world as unknown as {
+      nodes: Record<string, { up: boolean; power: string }>
+      fence: { devices: Record<string, unknown> }
+    }
+    w.nodes.node3 = { up: true, power: 'on' }
+    w.fence.devices[BMC] = { password: PASSWORD }
+  })
+  const again = await executor().execute(fencePlan(Date.now() + 1_000))
+
+  // The status said ON: the earlier off failed, so this episode may (and must) fence again.
+  expect(again.steps.map((s) => s.status)).toEqual(['succeeded'])
+  expect(bmcCalls().filter((a) => a === 'off')).toHaveLength(2)
+  expect(readWorld().nodes.node3).toMatchObject({ power: 'off', up: false })
+  expect(await fenceRow()).toMatchObject({ state: 'fenced' })
+})
