@@ -34,7 +34,18 @@ export const CRASH_POINTS = [
   'approval.resumed',
 ] as const
 
-export type CrashPoint = (typeof CRASH_POINTS)[number]
+/**
+ * Where a SIGKILL cannot leave the outcome unchanged, only recognisable: the notice reached its
+ * receiver (SMTP 250, HTTP 2xx) and its outcome is not recorded yet, so it is sent again after
+ * the claim's lease, with the same Message-ID / webhook-id (docs/notify.md, "At least once").
+ * Kept apart from CRASH_POINTS, whose every name promises an unchanged outcome.
+ */
+export const DELIVERY_CRASH_POINTS = [
+  /** A notifier answered `ok` for a notice; the outbox row still says `delivering`. */
+  'notice.sent',
+] as const
+
+export type CrashPoint = (typeof CRASH_POINTS)[number] | (typeof DELIVERY_CRASH_POINTS)[number]
 
 /**
  * Kills this process with SIGKILL when `TANDEM_CRASH_AT` names `point` (optionally `point#n`:

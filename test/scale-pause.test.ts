@@ -31,6 +31,15 @@ afterAll(async () => {
 })
 
 const sql = (text: string) => query(site, text)
+
+/** The daemon that holds the leader lease now (its log names its instance id). */
+async function leaseHolder(): Promise<DaemonProcess> {
+  const [lease] = await sql("SELECT holder FROM leases WHERE name = 'leader'")
+  const holder = `"instance":"${String(lease?.holder)}"`
+  const found = daemons.find((d) => d.output().includes(holder))
+  if (!found) throw new Error(`no daemon logged ${holder}`)
+  return found
+}
 const count = async (text: string) => Number((await sql(text))[0]?.n)
 
 // UNFINISHED (issue 16): still opt-in. Two causes were found on a machine at load 15-40:
@@ -53,7 +62,9 @@ it.skipIf(process.env.TANDEM_SCALE_TESTS !== '1')(
     slowFenceDevice('127.0.33.102', 4_000)
     failNode('node2')
     await eventually(async () => fenceOffs('node2').length > 0, 90_000, 'the fence agent to start')
-    const old = daemons.find((d) => d.output().includes('[runtime] leading'))!
+    // The leader is the lease's holder now, not the first daemon that ever led: under load the
+    // 2 s lease can change hands before the failover, and freezing a follower tests nothing.
+    const old = await leaseHolder()
     const other = daemons.find((d) => d !== old)!
     await freezeOutsideWriteLock(old.child, site.storeUrl)
 
@@ -79,16 +90,24 @@ it.skipIf(process.env.TANDEM_SCALE_TESTS !== '1')(
     old.child.kill('SIGCONT')
 
     // The old leader wakes with the fence agent's answer in hand and tries to journal it.
+    const clue = (error: Error) => {
+      // What the woken leader did instead is the only clue: keep it with the failure.
+      const leads = (d: DaemonProcess) =>
+        d.output().match(/\[runtime\] (leading|lost leadership|lease lapsed)[^\n]*/g) ?? []
+      throw new Error(
+        `${error.message}; old leader #${daemons.indexOf(old)}: ${leads(old).join(' | ')}; other: ${leads(other).join(' | ')}; old's log since SIGCONT:\n${old.output().slice(before).slice(-6_000)}`,
+      )
+    }
     await eventually(
       async () => /STALE_LEADER/.test(old.output().slice(before)) && old.output().slice(before),
       30_000,
       'the resumed leader to be refused',
-    )
+    ).catch(clue)
     await eventually(
       async () => old.output().slice(before).includes('[runtime] lost leadership'),
       30_000,
       'the resumed leader to step down',
-    )
+    ).catch(clue)
     // Give it every chance to act again (a dozen lead passes and lease renewals).
     await new Promise((resolve) => setTimeout(resolve, 2 * LEASE_MS))
 

@@ -75,13 +75,25 @@ export async function stillAnswers(
   return `still answers (health: ${health ?? 'unknown'}, cluster member: ${cluster.members?.includes(node) ?? 'unknown'})`
 }
 
-/** A fence is about to fire: the node is unclean until the fence is confirmed. */
-export async function fenceStarting(tx: Tx, node: string, incidentId: string, now: number) {
+/**
+ * A fence is about to fire (or, `acceptedAt`, an accepted power-off is about to be read back):
+ * the node is unclean until the fence is confirmed.
+ */
+export async function fenceStarting(
+  tx: Tx,
+  node: string,
+  incidentId: string,
+  now: number,
+  acceptedAt?: number,
+) {
   const set = {
     state: 'unclean',
     incidentId,
     confirmedAt: null,
-    reason: 'a fence is running',
+    reason:
+      acceptedAt === undefined
+        ? 'a fence is running'
+        : `re-reading the status of the power-off accepted at ${new Date(acceptedAt).toISOString()}`,
     updatedAt: now,
   }
   await tx
@@ -112,13 +124,17 @@ export async function fenceSucceeded(
     .where(eq(fenceStates.node, node))
 }
 
-/** The fence failed, or the node contradicts it by answering: unclean, with the reason. */
+/**
+ * The fence failed, or the node contradicts it by answering: unclean, with the reason.
+ * `offAcceptedAt`: a device accepted the power-off but its status never confirmed it.
+ */
 export async function fenceFailed(
   tx: Tx,
   node: string,
   incidentId: string,
   now: number,
   reason: string,
+  offAcceptedAt?: number,
 ) {
   await tx
     .update(fenceStates)
@@ -128,7 +144,21 @@ export async function fenceFailed(
       failures: sql`${fenceStates.failures} + 1`,
       confirmedAt: null,
       reason,
+      ...(offAcceptedAt === undefined ? {} : { offAcceptedAt }),
       updatedAt: now,
     })
     .where(eq(fenceStates.node, node))
+}
+
+/**
+ * When a device accepted a power-off of `node` in its current episode that was never confirmed:
+ * a later fence step only re-reads status (one power-off per episode), never switches again.
+ */
+export async function offAcceptedThisEpisode(tx: Tx, node: string): Promise<number | undefined> {
+  const [row] = await tx
+    .select({ at: fenceStates.offAcceptedAt })
+    .from(fenceStates)
+    .where(eq(fenceStates.node, node))
+  if (!row?.at || row.at <= (await episodeStart(tx, node))) return undefined
+  return row.at
 }

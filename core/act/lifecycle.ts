@@ -112,7 +112,14 @@ export async function applyEvent(
   if (event.type === 'node.up')
     await tx
       .update(fenceStates)
-      .set({ state: 'clean', reason: null, confirmedAt: null, failures: 0, updatedAt: now })
+      .set({
+        state: 'clean',
+        reason: null,
+        confirmedAt: null,
+        offAcceptedAt: null,
+        failures: 0,
+        updatedAt: now,
+      })
       .where(eq(fenceStates.node, event.subject))
   let reopened: string[] = []
   if (FAILURES.has(event.type)) {

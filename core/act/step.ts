@@ -6,7 +6,12 @@ import { approvalState, DEFAULT_APPROVAL_TTL_MS, requestApproval } from './appro
 import { runAttempts } from './attempt.ts'
 import { stepContext } from './context.ts'
 import { errorText, noteRefusal, type ResolvedAction, type RunScope, stepLabels } from './engine.ts'
-import { fenceConfirmed, fencedThisEpisode, fenceStarting } from './fence-state.ts'
+import {
+  fenceConfirmed,
+  fencedThisEpisode,
+  fenceStarting,
+  offAcceptedThisEpisode,
+} from './fence-state.ts'
 import { stepRefusal } from './guards.ts'
 import { holds } from './hold.ts'
 import { appendAudit, markRunning, type StepRow, setStep } from './journal.ts'
@@ -99,8 +104,11 @@ export async function executeStep(
       if (approval.state !== 'approved') return { approval }
     }
     await markRunning(tx, row, audit(scope, row, 'executed', {}), now)
-    if (fenceNode) await fenceStarting(tx, fenceNode, scope.incidentId, now)
-    return {}
+    if (!fenceNode) return {}
+    // A power-off already accepted in this episode is only read back, never sent again.
+    const acceptedAt = await offAcceptedThisEpisode(tx, fenceNode)
+    await fenceStarting(tx, fenceNode, scope.incidentId, now, acceptedAt)
+    return { acceptedAt }
   })
   if (decision.skip) return inEffect(scope, row, decision.skip)
   if (decision.refusal)
@@ -110,7 +118,13 @@ export async function executeStep(
     return awaitApproval(scope, step, row, decision.approval)
   }
   crashPoint('step.running')
-  return runAttempts(scope, step, { ...row, attempt: row.attempt + 1 }, { ...resolved, fenceNode })
+  return runAttempts(
+    scope,
+    step,
+    { ...row, attempt: row.attempt + 1 },
+    { ...resolved, fenceNode },
+    decision.acceptedAt,
+  )
 }
 
 async function dryRun(

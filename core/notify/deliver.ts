@@ -1,4 +1,5 @@
 // One delivery pass: claim due notices, send each through its channel's notifier, settle the outcome.
+import { crashPoint } from '../crash-points.ts'
 import type { Config, Inventory } from '../inventory/index.ts'
 import type {
   CommandRunner,
@@ -189,7 +190,9 @@ function createSettler(deps: DeliverDeps, report: DeliveryReport, owned: Map<str
         writes.push(...disableReceiver(deps, outcome.disable.notice, outcome.disable.detail))
       queue.push({ id: settlement.id, writes })
       flushing ??= flush()
-      if (queue.length >= SETTLE_BATCH) wake?.()
+      // A delivery is written at once: until it is, a crash sends the notice again. Failures
+      // may wait the few ms that batch them.
+      if (settlement.outcome === 'delivered' || queue.length >= SETTLE_BATCH) wake?.()
     },
     /** Writes what is queued now and waits for it. */
     drain(): Promise<void> {
@@ -215,7 +218,11 @@ async function attempt(deps: DeliverDeps, claimed: ClaimedNotice): Promise<Outco
     return dead(deps, notice, base, `gave up: claimed ${attempts - 1} times without an answer`)
   const result = await send(deps, notice, resolved, timeout)
   const at = deps.now()
-  if (result.ok) return { settlement: { ...base, outcome: 'delivered', at } }
+  if (result.ok) {
+    // The at-least-once window opens here and closes when the settler commits the outcome.
+    crashPoint('notice.sent')
+    return { settlement: { ...base, outcome: 'delivered', at } }
+  }
   if (result.disable)
     return {
       ...dead(deps, notice, base, result.detail),

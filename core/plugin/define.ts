@@ -53,12 +53,23 @@ export class PluginError extends TandemError {
   readonly kind: string
   readonly toolMessage: string
   readonly exitCode: number | null
+  /**
+   * The tool accepted the change; only reading it back failed (a fence device that powered the
+   * node off, then refused the status read). The engine then never runs the action again for
+   * this step: it reads the world back (`verify`) until it is confirmed or its tries run out.
+   */
+  readonly accepted: boolean
 
   constructor(
     plugin: string,
     kind: string,
     toolMessage: string,
-    options: { exitCode?: number | null; cause?: unknown; context?: string } = {},
+    options: {
+      exitCode?: number | null
+      cause?: unknown
+      context?: string
+      accepted?: boolean
+    } = {},
   ) {
     const context = options.context ? `${options.context}: ` : ''
     super('PLUGIN_ACTION_FAILED', `[${plugin}] ${context}${toolMessage}`, { cause: options.cause })
@@ -67,5 +78,6 @@ export class PluginError extends TandemError {
     this.kind = kind
     this.toolMessage = toolMessage
     this.exitCode = options.exitCode ?? null
+    this.accepted = options.accepted ?? false
   }
 }

@@ -193,6 +193,8 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   })
   const follower = await createConfigFollower({ store, reload: () => reloader.reload(), log })
   const runs = createRunTracker(log)
+  // Aborted when the instance closes: requests waiting for a lapsed lease stop waiting.
+  const closing = new AbortController()
   const lead = createLeaderLoop({
     store,
     inventory,
@@ -204,6 +206,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     metrics: tandemMetrics(metrics),
     runs,
     leadership,
+    closing: closing.signal,
   })
 
   return {
@@ -232,6 +235,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     },
     ready: (timeoutMs) => clusterVerdict(store, timeoutMs),
     async close() {
+      closing.abort()
       await probes?.stop()
       await runs.settle()
       await notifier.stop()

@@ -1,6 +1,6 @@
 // Requests queued through `POST /api/v1/actions`: run them, and close the queued row with the outcome.
 import { and, eq, sql } from 'drizzle-orm'
-import { type Executor, type QueuedOutcome, settleQueuedRun } from '../act/index.ts'
+import { type Executor, isStaleLeader, type QueuedOutcome, settleQueuedRun } from '../act/index.ts'
 import type { TandemEvent } from '../events/index.ts'
 import type { Requester } from '../plugin-host/index.ts'
 import { cursors, events, runs, type Store } from '../store/index.ts'
@@ -66,24 +66,93 @@ export function notMatched(event: TandemEvent): QueuedOutcome {
   }
 }
 
-/** Runs a queued API action and records on the queued row which run carried it out. */
+/** How often a request whose run is still going (resumed elsewhere in this process) is looked at. */
+const RUN_POLL_MS = 500
+
+/**
+ * Runs a queued API action and records on the queued row which run carried it out. A request
+ * this instance could not carry out because its lease lapsed under it (STALE_LEADER) is not
+ * done, so its row is not closed: once `leadsAgain` says this instance re-took its lease with
+ * the same token it is run again (the run key finds a run it began), still in its lane, so the
+ * requests after it keep their order; otherwise the row stays `queued` for the next leader.
+ */
 export async function runQueuedAction(
   store: Store,
   executor: Executor,
   request: ManualRequest,
   /** The request's identity (its stored event): handled again after a crash, it is one run. */
   runKey?: string,
+  options: {
+    /** After a lapse: true once this instance leads again with the same token. */
+    leadsAgain?: () => Promise<boolean>
+    /** The instance is closing: stop waiting, leave the row queued for the next leader. */
+    signal?: AbortSignal
+  } = {},
 ): Promise<void> {
-  const report = await executor
-    .runManual(request.uses, request.input, {
-      actor: request.actor,
-      dryRun: request.dryRun,
-      reason: request.reason,
-      runKey,
-      requester: request.requester,
-    })
-    .catch((error: Error) => ({ runId: undefined, status: 'failed', error: error.message }))
-  if (request.runId) await settleQueued(store, request.runId, report)
+  const { leadsAgain = async () => false, signal } = options
+  for (;;) {
+    const report: QueuedOutcome | 'lapsed' = await executor
+      .runManual(request.uses, request.input, {
+        actor: request.actor,
+        dryRun: request.dryRun,
+        reason: request.reason,
+        runKey,
+        requester: request.requester,
+      })
+      .catch((error: Error) =>
+        isStaleLeader(error)
+          ? ('lapsed' as const)
+          : { runId: undefined, status: 'failed', error: `[runtime] ${error.message}` },
+      )
+    if (report === 'lapsed') {
+      if (!signal?.aborted && (await leadsAgain())) continue
+      return
+    }
+    const outcome = report.status === 'running' ? await runEnded(store, report, signal) : report
+    // Closing while the run goes on: the row stays queued; the next leader settles it.
+    if (request.runId && outcome) await settleQueued(store, request.runId, outcome)
+    return
+  }
+}
+
+/** The outcome of a run another part of this process is carrying on (resumed after a lapse). */
+async function runEnded(
+  store: Store,
+  report: QueuedOutcome,
+  signal?: AbortSignal,
+): Promise<QueuedOutcome | undefined> {
+  while (!signal?.aborted) {
+    const [row] = await store.db
+      .select({ status: runs.status })
+      .from(runs)
+      .where(eq(runs.id, report.runId ?? ''))
+    if (row?.status !== 'running') return { runId: report.runId, status: row?.status ?? 'failed' }
+    await new Promise((resolve) => setTimeout(resolve, RUN_POLL_MS))
+  }
+  return undefined
+}
+
+/**
+ * True once this instance leads again under `token` (its own lapsed lease re-taken); false as
+ * soon as another token holds it, or after `limitMs`: the next leader's takeover then picks the
+ * request up from its still-queued row (`strandedRequests`).
+ */
+export async function leadsAgainUnder(
+  token: number | undefined,
+  current: () => number | undefined,
+  signal?: AbortSignal,
+  limitMs = 120_000,
+  pollMs = 250,
+): Promise<boolean> {
+  if (token === undefined) return false
+  for (const end = Date.now() + limitMs; Date.now() < end && !signal?.aborted; ) {
+    // First a pause: the token may not be dropped yet when the lapse is found by the clock.
+    await new Promise((resolve) => setTimeout(resolve, pollMs))
+    const now = current()
+    if (now === token) return true
+    if (now !== undefined) return false
+  }
+  return false
 }
 
 /** Closes a queued row with the outcome of the run that carried it out (act owns the runs). */

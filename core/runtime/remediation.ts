@@ -10,8 +10,10 @@ import { createCommandRunner, type Registry } from '../plugin-host/index.ts'
 import { createPlanContexts, createReadOnlyRunner, type PolicySet } from '../policy/index.ts'
 import type { Store } from '../store/index.ts'
 import { applyToIncidents, type LeaderGuard } from './incident-pass.ts'
+import type { Leadership } from './leadership.ts'
 import {
   createRequestLanes,
+  leadsAgainUnder,
   manualRequest,
   notMatched,
   policyRequest,
@@ -36,6 +38,10 @@ export interface RemediationParts {
   /** The leader counts each event it handles here (tandem_events_total). */
   metrics: TandemMetrics
   runs: RunTracker
+  /** Whose token an API request's run began under: after a lapse it runs again if re-taken. */
+  leadership: Pick<Leadership, 'token'>
+  /** Aborted when the instance closes: requests waiting for a lapsed lease stop waiting. */
+  closing?: AbortSignal
 }
 
 /** The leader's remediation: a batch of followed events, one event again, the due timers. */
@@ -73,7 +79,14 @@ export function createRemediation(parts: RemediationParts): Remediation {
     const manual = manualRequest(event)
     if (!manual) return false
     const runKey = `request:${event.id}`
-    runs.track(lane(event.subject, () => runQueuedAction(store, executor, manual, runKey)))
+    const token = parts.leadership.token()
+    const signal = parts.closing
+    const leadsAgain = () => leadsAgainUnder(token, () => parts.leadership.token(), signal)
+    runs.track(
+      lane(event.subject, () =>
+        runQueuedAction(store, executor, manual, runKey, { leadsAgain, signal }),
+      ),
+    )
     return true
   }
   const handle = async (event: TandemEvent, guard: LeaderGuard) => {

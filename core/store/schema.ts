@@ -190,6 +190,11 @@ export const fenceStates = sqliteTable('fence_states', {
   confirmedAt: timestamp('confirmed_at'),
   /** Why the node is unclean (a failed fence, a fence the node contradicts by answering). */
   reason: text('reason'),
+  /**
+   * When a device last accepted a power-off whose status read-back never came: until a later
+   * rejoin (a new episode) tandem only re-reads status, it never powers the node off again.
+   */
+  offAcceptedAt: timestamp('off_accepted_at'),
   updatedAt: timestamp('updated_at').notNull(),
 })
 

@@ -43,11 +43,13 @@ export async function fenceWithAgents(
     const confirmed = await fenceLevel(ctx, level, budget, attempts).catch((error: unknown) => {
       // Out of time or aborted: say what was tried before giving up.
       if (!(error instanceof PluginError) || attempts.length === 0) throw error
+      // An off a device accepted stays accepted, whatever cut its read-back short.
+      const accepted = error.accepted || offAccepted(attempts)
       throw new PluginError(
         'fence',
-        error.kind,
-        `${error.toolMessage}; ${node} stays unclean:\n${attempts.map(describeRun).join('\n')}`,
-        { cause: error },
+        accepted ? 'UNCONFIRMED' : error.kind,
+        `${error.toolMessage}; ${node} stays unclean${accepted ? ' (a device accepted the power-off: not sent again, only its status re-read)' : ''}:\n${attempts.map(describeRun).join('\n')}`,
+        { cause: error, accepted },
       )
     })
     if (confirmed)
@@ -166,28 +168,54 @@ async function fenceLevel(
       how = 'agent'
       continue
     }
-    if (!(await confirmOff(ctx, call, budget, attempts))) return null
+    const power = await confirmOff(ctx, call, budget, attempts)
+    // The device took the off but never answered status: the node may well be off. Another
+    // level (or the next try) would power it off a second time in this episode; fencing.py
+    // itself reads status before it switches, so only a status read may follow.
+    if (power === 'unknown')
+      throw new PluginError(
+        'fence',
+        'UNCONFIRMED',
+        `${call.device} accepted ${action} but did not answer status ${ctx.config.confirm_attempts} time(s)`,
+        { accepted: true },
+      )
+    if (power !== 'off') return null
   }
   return how
 }
 
-/** Status after off, a few times: off confirms, on (or no answer) does not. */
+/** True when a device accepted a power-off (or reboot) that no later status of it denied. */
+function offAccepted(attempts: AgentRun[]): boolean {
+  return attempts.some(
+    (r, i) =>
+      (r.action === 'off' || r.action === 'reboot') &&
+      r.exitCode === 0 &&
+      !attempts.slice(i + 1).some((later) => later.device === r.device && later.power === 'on'),
+  )
+}
+
+/**
+ * Status after off, a few times: `off` confirms; `on` means the off did not take (the next
+ * level may try); `unknown` means the device never answered.
+ */
 async function confirmOff(
   ctx: PluginContext<FenceConfig>,
   call: DeviceCall,
   budget: Budget,
   attempts: AgentRun[],
-): Promise<boolean> {
+): Promise<PowerState> {
+  let seen: PowerState = 'unknown'
   for (let i = 0; i < ctx.config.confirm_attempts; i++) {
     if (i > 0) await budget.sleep(ctx.config.confirm_interval)
     const run = await runAgent(ctx, call, 'status', budget.timeout(call))
     attempts.push(run)
-    if (run.power === 'off') return true
+    if (run.power === 'off') return 'off'
+    if (run.power === 'on') seen = 'on'
   }
   const last = attempts.at(-1)
   if (last)
     last.message = `status says ${last.power} after off${last.message ? `: ${last.message}` : ''}`
-  return false
+  return seen
 }
 
 function canReadStatus(call: DeviceCall): boolean {

@@ -4,7 +4,7 @@ import { notifyHarness } from './harness.ts'
 
 const h = await notifyHarness({
   yaml: process.env.TANDEM_TEST_YAML ?? '',
-  env: { HOOK: process.env.TANDEM_TEST_SECRET ?? '' },
+  env: { HOOK: process.env.TANDEM_TEST_SECRET ?? '', SMTP_PASS: process.env.SMTP_PASS ?? '' },
   storeUrl: process.env.TANDEM_TEST_STORE,
   clock: { now: Date.now, advance() {} },
   leaseMarginMs: 500,

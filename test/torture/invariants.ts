@@ -39,6 +39,8 @@ export interface Evidence {
   deliveries: InboxMessage[]
   /** Intervals in which no daemon could observe and act (killed, frozen, partitioned). */
   blind: [number, number][]
+  /** When a daemon process died (SIGKILL, crash point): each may cost one recognisable resend. */
+  deaths: number[]
 }
 
 /** How long a node must stay down, in view of a working tandem, before it must be handled. */
@@ -51,7 +53,7 @@ export function continuousChecks(config: Config, e: Evidence): Violation[] {
     ...fenceBeforeRecover(config, history),
     ...oneFencePerEpisode(config, history),
     ...journalTruthful(config, history, e.steps),
-    ...noticeOnce(e.deliveries),
+    ...noticeOnce(e.deliveries, e.deaths),
     ...guestsOnce(e.world),
   ]
 }
@@ -219,19 +221,40 @@ function guestsOnce(world: World): Violation[] {
 }
 
 /** Each notice id reaches each channel once (email: X-Tandem-Notice; webhook: webhook-id). */
-function noticeOnce(deliveries: InboxMessage[]): Violation[] {
+/**
+ * Each notice id reaches each channel once, except for the documented at-least-once window
+ * (docs/notify.md): a copy after a daemon died between the previous copy and it is a resend
+ * of an answer whose outcome the dead daemon never recorded, allowed when it carries the same
+ * Message-ID (email; a webhook's id is its webhook-id). A repeat with no death in between (a
+ * slow send claimed twice) or with another Message-ID is a violation.
+ */
+function noticeOnce(deliveries: InboxMessage[], deaths: number[]): Violation[] {
   const seen = new Map<string, InboxMessage[]>()
   for (const m of deliveries) {
     if (!m.id) continue
     const key = `${m.channel} ${m.id}`
     seen.set(key, [...(seen.get(key) ?? []), m])
   }
-  return [...seen]
-    .filter(([, all]) => all.length > 1)
-    .map(([key, all]) => ({
-      invariant: 'notice-once' as const,
-      detail: `notice ${key} "${all[0]?.subject}" delivered ${all.length}× (at ${all.map((m) => iso(m.at)).join(', ')})`,
-    }))
+  const out: Violation[] = []
+  for (const [key, all] of seen) {
+    const sorted = [...all].sort((a, b) => a.at - b.at)
+    const unexplained = sorted.slice(1).filter((m, i) => {
+      const previous = sorted[i]!
+      const died = deaths.some((t) => t >= previous.at && t <= m.at)
+      const sameId =
+        m.channel !== 'email' ||
+        m.thread === undefined ||
+        previous.thread === undefined ||
+        m.thread.messageId === previous.thread.messageId
+      return !died || !sameId
+    })
+    if (unexplained.length > 0)
+      out.push({
+        invariant: 'notice-once' as const,
+        detail: `notice ${key} "${sorted[0]?.subject}" delivered ${sorted.length}× (at ${sorted.map((m) => iso(m.at)).join(', ')}), ${unexplained.length} of the repeats with no daemon death before them or another Message-ID`,
+      })
+  }
+  return out
 }
 
 /** What a succeeded step must have done to the world: one of `keys` passed `test`. */

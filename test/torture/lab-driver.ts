@@ -70,6 +70,8 @@ export interface TortureLab {
   crashes: number
   /** Intervals in which tandem could not see or act (a daemon dead, frozen, or cut off). */
   blind: [number, number][]
+  /** When each daemon death was seen (the notice-once check allows one resend per death). */
+  deaths: number[]
   /** Starts (or restarts) daemon `i`, optionally armed to kill itself at a crash point. */
   restart(i: number, crashAt?: string): Promise<void>
   kill(i: number): void
@@ -108,6 +110,7 @@ export async function startTortureLab(net: number, instances: 1 | 2): Promise<To
     daemons: slots,
     crashes: 0,
     blind: [],
+    deaths: [],
     async restart(i, crashAt) {
       const slot = slots[i] ?? newSlot(i)
       slots[i] = slot
@@ -120,6 +123,7 @@ export async function startTortureLab(net: number, instances: 1 | 2): Promise<To
         old.kill('SIGKILL')
         lab.crashes += 1
         await slot.exited
+        lab.deaths.push(Date.now())
       }
       await spawnDaemon(slot, crashAt)
     },
@@ -244,6 +248,7 @@ export async function startTortureLab(net: number, instances: 1 | 2): Promise<To
     slot.exited = new Promise((resolve) => {
       child.once('exit', () => {
         if (slot.child !== child) return resolve()
+        lab.deaths.push(Date.now())
         slot.url = undefined
         slot.blindSince ??= Date.now()
         if (!closing) {

@@ -238,6 +238,7 @@ async function gather(lab: TortureLab): Promise<Evidence> {
     openIncidents: open.map((o) => ({ key: String(o.key), openedAt: Number(o.opened_at) })),
     deliveries: await lab.site.inbox.deliveries(),
     blind: lab.blind,
+    deaths: lab.deaths,
   }
 }
 

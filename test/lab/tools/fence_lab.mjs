@@ -3,8 +3,9 @@
 //
 // World section `fence.devices[<ip>]` sets a device's behaviour: ok (default), fail (power
 // actions exit 1), error (nothing works; `exitCode` overrides 1), hang, slow (`delayMs`, default
-// 3000), lie (says off, the node keeps running; status says OFF) or stuck (off "succeeds", the
-// node keeps running; status says ON). `password`/`username` there make the login check real.
+// 3000), lie (says off, the node keeps running; status says OFF), stuck (off "succeeds", the
+// node keeps running; status says ON) or drops (works once, then the device refuses every login
+// from its next call on, as `error`: a management port lost right after it switched the power). `password`/`username` there make the login check real.
 // Every call is appended to `fence.calls` (never the password).
 import { readFileSync } from 'node:fs'
 import { createAgentLog, FAIL, metadataXml, parseAgentStdin, sleepSync } from '../fence-agent.mjs'
@@ -169,6 +170,11 @@ if (action === power) {
 if (device.behaviour === 'fail') log.fail(action === 'on' ? FAIL.WAITING_ON : FAIL.WAITING_OFF)
 if (device.behaviour !== 'lie' && device.behaviour !== 'stuck')
   switchPower(plug, /** @type {'on' | 'off' | 'reboot'} */ (action))
+if (device.behaviour === 'drops')
+  updateWorld((world) => {
+    const devices = /** @type {Record<string, Record<string, unknown>>} */ (section(world).devices)
+    devices[ip] = { ...devices[ip], behaviour: 'error' }
+  })
 process.stdout.write(
   action === 'on'
     ? 'Success: Powered ON\n'

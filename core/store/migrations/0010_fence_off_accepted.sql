@@ -1,0 +1,1 @@
+ALTER TABLE `fence_states` ADD `off_accepted_at` integer;
