@@ -6,7 +6,7 @@
 // the daemon's health view dropped the storage rows' detail, so `health.mounts` was empty and
 // the policy's `if:` was always false (core/policy/policy-set.test.ts); and a fence of a node
 // that was still running was judged the moment the agent said off, before the monitor saw the
-// node go silent, so it was called a lie (test/act-failover.test.ts).
+// node go silent, so it was called a lie (test/act/failover.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withdrawGfs } from '../lab/demo-world.ts'
 import { updateWorld } from '../lab/world.mjs'
