@@ -116,7 +116,8 @@ describe('SIGKILL around a fence', () => {
       },
     )
     await expectOneFenceThenRelocation()
-  })
+    // Two child processes and a 1.5 s drain: 26 s alone, over 30 s once in a loaded suite.
+  }, 60_000)
 
   it('after the intent, before the agent returns: the orphan agent is awaited, not doubled', async () => {
     editLab((w) => {
