@@ -297,6 +297,11 @@ function stillHolds(event: TandemEvent, health: HealthView): boolean {
   // Where a service runs is not its health (every check can pass while it runs nowhere):
   // service.started, which cancels the timer, is the only end of service.stopped.
   if (event.type === 'service.stopped') return true
+  return stateOf(event, health) !== 'up'
+}
+
+/** The subject's health state in the view of its family (checks only when asked). */
+function stateOf(event: TandemEvent, health: HealthView, checks = false): string | undefined {
   const [family] = event.type.split('.')
   const table =
     family === 'node'
@@ -305,8 +310,10 @@ function stillHolds(event: TandemEvent, health: HealthView): boolean {
         ? health.services
         : family === 'vm'
           ? health.vms
-          : undefined
-  return table?.[event.subject] !== 'up'
+          : family === 'check' && checks
+            ? health.checks
+            : undefined
+  return table?.[event.subject]
 }
 
 /**
@@ -317,18 +324,7 @@ function stillHolds(event: TandemEvent, health: HealthView): boolean {
 function stillTrue(event: TandemEvent, health: HealthView): boolean {
   // Placement is not health (see stillHolds): only the opposite event ends these.
   if (event.type === 'service.stopped' || event.type === 'service.started') return true
-  const [family] = event.type.split('.')
-  const table =
-    family === 'node'
-      ? health.nodes
-      : family === 'service'
-        ? health.services
-        : family === 'vm'
-          ? health.vms
-          : family === 'check'
-            ? health.checks
-            : undefined
-  const state = table?.[event.subject]
+  const state = stateOf(event, health, true)
   if (state === undefined || state === 'unknown') return true
   const recovery = RESOLVES[event.type] !== undefined
   return recovery ? !FAILING.includes(state) : state !== 'up'

@@ -85,6 +85,18 @@ function ends(event: TandemEvent, key: string, waiting: EventType): boolean {
   return isDeferral(key) && (RESOLVES[waiting]?.includes(event.type) ?? false)
 }
 
+/** A timer's columns beside its key. */
+function rowOf(timer: PendingTimer) {
+  return {
+    policy: timer.policy,
+    eventId: timer.event.id ?? null,
+    since: timer.since,
+    dueAt: timer.dueAt,
+    event: timer.event as unknown as Record<string, unknown>,
+    subject: timer.event.subject,
+  }
+}
+
 /**
  * Timers in the store's `policy_timers` table.
  *
@@ -105,28 +117,13 @@ export function storeTimers(store: Store): TimerStore {
     async start(timer) {
       const inserted = await db
         .insert(policyTimers)
-        .values({
-          key: timer.key,
-          policy: timer.policy,
-          eventId: timer.event.id ?? null,
-          since: timer.since,
-          dueAt: timer.dueAt,
-          event: timer.event as unknown as Record<string, unknown>,
-          subject: timer.event.subject,
-        })
+        .values({ key: timer.key, ...rowOf(timer) })
         .onConflictDoNothing()
         .returning({ key: policyTimers.key })
       return inserted.length > 0
     },
     async defer(timer, tx = db) {
-      const row = {
-        policy: timer.policy,
-        eventId: timer.event.id ?? null,
-        since: timer.since,
-        dueAt: timer.dueAt,
-        event: timer.event as unknown as Record<string, unknown>,
-        subject: timer.event.subject,
-      }
+      const row = rowOf(timer)
       await tx
         .insert(policyTimers)
         .values({ key: timer.key, ...row })
