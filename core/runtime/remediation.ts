@@ -1,5 +1,5 @@
 // Events → policies → plan → executor: what the leader does with each event it follows, and with due timers.
-import type { Executor } from '../act/index.ts'
+import type { ExecuteOptions, Executor } from '../act/index.ts'
 import { crashPoint } from '../crash-points.ts'
 import type { TandemEvent } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
@@ -7,7 +7,12 @@ import type { Logger } from '../log.ts'
 import type { TandemMetrics } from '../metrics/index.ts'
 import type { Notifier } from '../notify/index.ts'
 import { createCommandRunner, type Registry } from '../plugin-host/index.ts'
-import { createPlanContexts, createReadOnlyRunner, type PolicySet } from '../policy/index.ts'
+import {
+  createPlanContexts,
+  createReadOnlyRunner,
+  type Plan,
+  type PolicySet,
+} from '../policy/index.ts'
 import type { Store } from '../store/index.ts'
 import { applyToIncidents, type LeaderGuard } from './incident-pass.ts'
 import type { Leadership } from './leadership.ts'
@@ -50,7 +55,7 @@ export interface Remediation {
   remediate(batch: TandemEvent[], guard: LeaderGuard): Promise<void>
   /** Runs what one event asks for, once its incident effects are applied (replays included). */
   handle(event: TandemEvent, guard: LeaderGuard): Promise<void>
-  /** Plans and runs the `for:` timers that came due. */
+  /** Plans and runs the `for:` timers and deferred runs that came due. */
   fireDue(): Promise<void>
 }
 
@@ -73,6 +78,11 @@ export function createRemediation(parts: RemediationParts): Remediation {
       runner: createReadOnlyRunner(createCommandRunner({ inventory, log })),
       log,
     })
+  /** A run a cooldown refused comes back when the window ends (the policy area's deferred runs). */
+  const deferral =
+    (planned: Plan): ExecuteOptions['defer'] =>
+    (tx, until) =>
+      policies.defer(planned, until, tx)
   const lane = createRequestLanes()
   /** An API action request goes to its subject's lane (run in order); false for other events. */
   const handOver = (event: TandemEvent): boolean => {
@@ -101,7 +111,8 @@ export function createRemediation(parts: RemediationParts): Remediation {
           const planned = await policies.plan(match, { context: planContext() })
           if (asked?.dryRun) planned.dryRun = true
           // Its run key is the event's: handled again after a crash, it reports the same run.
-          const run = executor.execute(planned, asked)
+          // One asked for through the API is not deferred: its requester hears the refusal now.
+          const run = executor.execute(planned, asked ?? { defer: deferral(planned) })
           runs.track(queued ? run.then((report) => settleQueued(store, queued, report)) : run)
         }
         if (fire.length > 0 && waiting.length > 0) await executor.acting(ACTING_WAIT_MS)
@@ -136,6 +147,7 @@ export function createRemediation(parts: RemediationParts): Remediation {
         const run = executor.execute(planned, {
           runKey: `timer:${timer.key}@${timer.since}/${timer.policy}`,
           withIntent: (tx) => match.consume(tx),
+          defer: deferral(planned),
         })
         runs.track(run.finally(() => firing.delete(timer.key)))
       }

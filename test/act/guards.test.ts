@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { applyIncidentEvent, resolveIncident } from '../../core/act/index.ts'
 import type { Plan } from '../../core/policy/index.ts'
+import { deferralKey, storeTimers } from '../../core/policy/timers.ts'
 import { auditLog, events, healthStates, type Store } from '../../core/store/index.ts'
 import {
   editLab,
@@ -113,6 +114,57 @@ describe('a node flapping for ten minutes', () => {
     expect(new Set(blocked.map((a) => a.guard))).toEqual(
       new Set(['max_fences', 'cooldown', 'max_runs']),
     )
+  })
+})
+
+describe('a time window refusal (issue 16)', () => {
+  it('defers a run its cooldown refused to the end of the window; max_runs stays final', async () => {
+    const clock = fakeClock()
+    const executor = labExecutor(store, { clock })
+    await setHealth(store, { quorate: true, nodes: { node2: 'down' } })
+    const timers = storeTimers(store)
+    // As the leader does: the policy area's deferred run, written in the refusal's transaction.
+    const deferring = (p: Plan) => ({
+      defer: (tx: Parameters<typeof timers.defer>[1], until: number) =>
+        timers.defer(
+          {
+            key: deferralKey(p.policy, p.incidentKey),
+            policy: p.policy,
+            event: p.event,
+            since: clock.now(),
+            dueAt: until,
+          },
+          tx,
+        ),
+    })
+    const drain = [step('1', 'test-lvs.drain', { service: 'web', node: 'node2' })]
+    const start = clock.now()
+    const first = plan('drain', 'node.down', drain, { cooldownMs: MINUTE }, start)
+    expect((await executor.execute(first, deferring(first))).status).toBe('succeeded')
+    clock.advance(20_000)
+    const early = plan('drain', 'node.down', drain, { cooldownMs: MINUTE }, clock.now())
+    const refused = await executor.execute(early, deferring(early))
+    expect(refused.status).toBe('blocked')
+    const until = new Date(start + MINUTE).toISOString()
+    expect(refused.steps[0]).toMatchObject({ status: 'skipped', blockedBy: 'cooldown' })
+    expect(refused.steps[0]?.detail).toContain(`deferred until ${until}`)
+    const [audited] = await store.db.select().from(auditLog).where(eq(auditLog.decision, 'blocked'))
+    expect(audited).toMatchObject({ guard: 'cooldown' })
+    expect(audited?.reason).toContain(`deferred until ${until}`)
+    expect((await timers.list()).map((t) => [t.key, t.dueAt])).toEqual([
+      ['defer|drain|node.down:node2', start + MINUTE],
+    ])
+
+    // max_runs bounds the policy across incidents: its refusal is final, nothing deferred.
+    const capped = { maxRuns: { count: 1, windowMs: 10 * MINUTE } }
+    const once = plan('capped', 'node.down', drain, capped, clock.now())
+    expect((await executor.execute(once, deferring(once))).status).toBe('succeeded')
+    clock.advance(1_000)
+    const twice = { ...plan('capped', 'node.down', drain, capped, clock.now()), incidentKey: 'x' }
+    const stopped = await executor.execute(twice, deferring(twice))
+    expect(stopped.steps[0]).toMatchObject({ status: 'skipped', blockedBy: 'max_runs' })
+    expect(stopped.steps[0]?.detail).not.toContain('deferred')
+    expect(await timers.list()).toHaveLength(1)
   })
 })
 
