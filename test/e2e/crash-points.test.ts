@@ -188,32 +188,46 @@ async function episode(
       ),
     ).toEqual([{ status: 'approved' }, { status: 'approved' }])
   await promisify(execFile)('clusvcadm', ['-r', 'db', '-m', 'node2'])
-  await eventually(
-    async () =>
-      String(
-        (await rows("SELECT detail FROM health_states WHERE target = 'service/db'"))[0]?.detail,
-      ).includes('"owner":"node2"'),
-    // Lab reset between episodes, not an assertion of the episode: a loaded CI machine (two
-    // multi-daemon files side by side) has taken over 60 s to see the relocation once.
-    120_000,
-    'health to see db on node2',
-  ).catch(async (error: Error) => {
-    const db = await rows(
-      "SELECT state, detail, updated_at FROM health_states WHERE target = 'service/db'",
+  // Lab reset between episodes, not an assertion of the episode. Twice in CI (load ~5, two
+  // e2e files side by side) a daemon started just before this move kept db's old owner for
+  // over 120 s while its other rows moved on: not understood yet (issue 16's closing note),
+  // so the reset says what it saw and restarts the daemon once instead of failing the episode.
+  const dbOnNode2 = async () =>
+    String(
+      (await rows("SELECT detail FROM health_states WHERE target = 'service/db'"))[0]?.detail,
+    ).includes('"owner":"node2"')
+  const seen = await eventually(dbOnNode2, 60_000, 'health to see db on node2').catch(
+    async (error: Error) => {
+      console.warn(`[crash-points] ${await healthReport(error)}`)
+      return false
+    },
+  )
+  if (!seen) {
+    await stop()
+    start({})
+    await eventually(dbOnNode2, 120_000, 'health to see db on node2 after a restart').catch(
+      async (error: Error) => {
+        throw new Error(await healthReport(error))
+      },
     )
-    const checks = await rows(
-      "SELECT target, state, updated_at FROM health_states WHERE kind IN ('check', 'monitor') ORDER BY target",
-    )
-    const leases = await rows('SELECT * FROM leases')
-    throw new Error(
-      `${error.message} (now ${Date.now()}); db row ${JSON.stringify(db)}; checks ${JSON.stringify(checks)}; leases ${JSON.stringify(leases)}; world db ${JSON.stringify(dbService())}\n${daemon?.log.join('').slice(-4000)}`,
-    )
-  })
+  }
   await stop()
   const blind = await rows(
     `SELECT id FROM audit_log WHERE run_id = '${run.id}' AND guard = 'monitor_blind'`,
   )
   return blind.length
+}
+
+/** What health, the leases and the daemon showed when health lagged behind the lab. */
+async function healthReport(error: Error): Promise<string> {
+  const db = await rows(
+    "SELECT state, detail, updated_at FROM health_states WHERE target = 'service/db'",
+  )
+  const checks = await rows(
+    "SELECT target, state, updated_at, detail FROM health_states WHERE kind IN ('check', 'monitor') ORDER BY target",
+  )
+  const leases = await rows('SELECT * FROM leases')
+  return `${error.message} (now ${Date.now()}); db row ${JSON.stringify(db)}; checks ${JSON.stringify(checks)}; leases ${JSON.stringify(leases)}; world db ${JSON.stringify(dbService())}\n${daemon?.log.join('').slice(-6000)}`
 }
 
 /**
