@@ -1,7 +1,7 @@
 // Test runner settings: unit tests beside the code, end-to-end tests in test/.
 import { availableParallelism } from 'node:os'
 import { defineConfig } from 'vitest/config'
-import { SlowFirstSequencer } from './test/slow-first-sequencer.ts'
+import { SlowFirstSequencer } from './test/helpers/slow-first-sequencer.ts'
 
 export default defineConfig({
   test: {

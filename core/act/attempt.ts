@@ -17,7 +17,7 @@ import {
   type Tx,
 } from './journal.ts'
 import { redactDeep } from './redact.ts'
-import { audit, type StepOutcome } from './step.ts'
+import { audit, type StepOutcome } from './step-record.ts'
 
 export type RunnableAction = ResolvedAction & {
   input: unknown
@@ -31,6 +31,8 @@ const SETTLE_AFTER_ABORT_MS = 5_000
 export const CONFIRM_REREADS = 4
 /** The longest wait between two such re-reads (the step's back-off doubles up to it). */
 const REREAD_MAX_WAIT_MS = 30_000
+/** `confirmAccepted`: the read-back answered, and not with the change: it did not take. */
+const NOT_TAKEN = 'not-taken'
 
 type Attempt =
   | { ok: true; result: ActionResult; commands: StepObserver['commands'] }
@@ -58,12 +60,15 @@ export async function runAttempts(
   acceptedAt?: number,
 ): Promise<StepOutcome> {
   const { engine } = scope
-  if (acceptedAt !== undefined)
-    return confirmAccepted(scope, step, row, action, {
+  if (acceptedAt !== undefined) {
+    const confirmed = await confirmAccepted(scope, step, row, action, {
       error: `the power-off was accepted at ${new Date(acceptedAt).toISOString()} in this episode and never confirmed`,
       commands: [],
       acceptedAt,
     })
+    // Status now answers "not off": that power-off did not take, so fencing anew is allowed.
+    if (confirmed !== NOT_TAKEN) return confirmed
+  }
   let current = row
   for (let n = 1; ; n++) {
     let outcome = await attempt(scope, step, current, action)
@@ -76,17 +81,20 @@ export async function runAttempts(
           ok: false,
           error: `verify: ${check.detail}`,
           timedOut: false,
-          // The fence agent said off: its power-off went through, whatever the read-back says.
-          accepted: action.fenceNode !== null,
+          // The fence agent said off and only the read-back failed to answer: its power-off
+          // went through. A read-back that answers "on" is a failed fence (retried as before).
+          accepted: action.fenceNode !== null && 'unread' in check && check.unread === true,
         }
       else return succeed(scope, step, current, action, outcome.result, outcome.commands, check)
     }
-    if (outcome.accepted)
-      return confirmAccepted(scope, step, current, action, {
+    if (outcome.accepted) {
+      const confirmed = await confirmAccepted(scope, step, current, action, {
         error: outcome.error,
         commands: outcome.commands,
         acceptedAt: engine.clock.now(),
       })
+      if (confirmed !== NOT_TAKEN) return confirmed
+    }
     const spent = n > step.retry.count
     if (!spent && !action.action.idempotent) {
       // Did the failed attempt change the world anyway? Never re-fire blindly.
@@ -135,7 +143,7 @@ async function confirmAccepted(
   row: StepRow,
   action: RunnableAction,
   accepted: { error: string; commands: StepObserver['commands']; acceptedAt: number },
-): Promise<StepOutcome> {
+): Promise<StepOutcome | typeof NOT_TAKEN> {
   const { engine } = scope
   if (!action.action.verify)
     return failStep(scope, row, action, `${accepted.error}; accepted, and it cannot be read back`)
@@ -154,6 +162,14 @@ async function confirmAccepted(
         check,
       )
     detail = check?.detail ?? detail
+    // Read, and not the change (status ON): the accepted change did not take; a failed fence
+    // may be retried. Only an unreadable status keeps re-reading.
+    if (check && !check.unread) {
+      engine.log.warn(`[act] ${step.uses}: accepted, but the read-back says otherwise: ${detail}`, {
+        runId: scope.runId,
+      })
+      return NOT_TAKEN
+    }
     engine.log.warn(
       `[act] ${step.uses}: accepted but not confirmed, re-read ${n}/${CONFIRM_REREADS}: ${detail}`,
       { runId: scope.runId },
@@ -183,7 +199,7 @@ async function verify(
   scope: RunScope,
   step: PlanStep,
   action: RunnableAction,
-): Promise<VerifyResult | undefined> {
+): Promise<(VerifyResult & { unread?: boolean }) | undefined> {
   if (!action.action.verify) return undefined
   const controller = new AbortController()
   const ctx = stepContext(scope.engine.context, action.config, {
@@ -195,7 +211,7 @@ async function verify(
     return await withTimeout(action.action.verify(action.input, ctx), step.timeoutMs, controller)
   } catch (error) {
     if (isStaleLeader(error)) throw error
-    return { ok: false, detail: `verify failed: ${errorText(error)}` }
+    return { ok: false, unread: true, detail: `verify failed: ${errorText(error)}` }
   }
 }
 

@@ -1,47 +1,42 @@
 // The executor's shared parts: dependencies with defaults, and the scope of one run.
 import { TandemError } from '../errors.ts'
-import type { SecretResolver } from '../inventory/index.ts'
 import { createMetrics, type TandemMetrics, tandemMetrics } from '../metrics/index.ts'
-import type {
-  ActionDefinition,
-  CommandRunner,
-  Inventory,
-  Logger,
-  PluginDefinition,
-} from '../plugin/index.ts'
-import { createCommandRunner, type Registry, type Requester } from '../plugin-host/index.ts'
+import type { ActionDefinition, CommandRunner, PluginDefinition } from '../plugin/index.ts'
+import { createCommandRunner, type Requester } from '../plugin-host/index.ts'
 import type { Plan, PlanStep } from '../policy/index.ts'
 import { assertLeaseToken, type Db, type runs } from '../store/index.ts'
 import { type ContextDeps, configCache } from './context.ts'
 import type { Tx } from './journal.ts'
 import { storedRequester } from './requester.ts'
-import {
-  type Clock,
-  type ClusterView,
-  type ExecutorDeps,
-  type NoticeSink,
-  type Refusal,
-  systemClock,
-} from './types.ts'
+import { type ExecutorDeps, type Refusal, systemClock } from './types.ts'
 
-export interface Engine {
+/**
+ * The executor's dependencies (ExecutorDeps) with their defaults applied, and what is built from
+ * them once: the transaction wrapper, the fenced runner, the plugin contexts' parts.
+ */
+export interface Engine
+  extends Required<
+    Pick<
+      ExecutorDeps,
+      | 'registry'
+      | 'inventory'
+      | 'secrets'
+      | 'log'
+      | 'notices'
+      | 'clusterView'
+      | 'clock'
+      | 'runner'
+      | 'actor'
+      | 'dryRun'
+      | 'maxConcurrentRuns'
+      | 'blindThreshold'
+    >
+  > {
   db: Db
   /** Every journal read and write goes through here, one transaction at a time. */
   tx<T>(work: (tx: Tx) => Promise<T>): Promise<T>
-  registry: Registry
-  inventory: Inventory
-  secrets: SecretResolver
-  log: Logger
-  notices: NoticeSink
-  clusterView: ClusterView
-  clock: Clock
-  runner: CommandRunner
   context: ContextDeps
   configOf(plugin: PluginDefinition): unknown
-  actor: string
-  dryRun: boolean
-  maxConcurrentRuns: number
-  blindThreshold: number
   /** tandem_actions_total and tandem_guard_blocks_total are counted here. */
   metrics: TandemMetrics
 }

@@ -32,6 +32,11 @@ export interface ExecuteOptions {
    * fired it), so a crash leaves both or neither.
    */
   withIntent?: (tx: Tx) => Promise<void>
+  /**
+   * A time window (cooldown) refused the run: store it to try again at `until`, in the refusal's
+   * transaction (the policy area's deferred runs). Without it, the refusal is final.
+   */
+  defer?: (tx: Tx, until: number) => Promise<void>
   /** Who asked (an API token): every step needs a scope it holds. None: the daemon's own run. */
   requester?: Requester
 }
@@ -227,6 +232,10 @@ async function begin(
       refused: [],
     }
     if (!refusal) return { scope }
+    if (refusal.until !== undefined && options.defer) {
+      await options.defer(tx, refusal.until)
+      refusal.reason += `; deferred until ${new Date(refusal.until).toISOString()}`
+    }
     scope.refused.push({ what: `policy ${plan.policy}`, ...refusal })
     engine.metrics.guardBlocks.inc({ guard: refusal.guard })
     for (const step of plan.steps)

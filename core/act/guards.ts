@@ -30,8 +30,11 @@ export async function runRefusal(
       return {
         guard: 'cooldown',
         reason: `last run for ${plan.incidentKey} started ${seconds(now - last)} ago; cooldown is ${seconds(cooldownMs)}`,
+        until: last + cooldownMs,
       }
   }
+  // max_runs gives no `until` (its refusal is final): it bounds a policy across all incidents,
+  // and deferring each refused incident would replay the whole storm when the window reopens.
   if (maxRuns) {
     const n = await actedRunsSince(tx, plan.policy, now - maxRuns.windowMs)
     if (n >= maxRuns.count)

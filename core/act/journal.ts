@@ -150,7 +150,15 @@ export async function finishRun(
 }
 
 export async function appendAudit(tx: Tx, entry: AuditEntry): Promise<void> {
-  await tx.insert(auditLog).values(entry)
+  await auditInsert(tx, entry)
+}
+
+/**
+ * The statement that writes one audit entry, awaited alone or in the caller's `db.batch` beside
+ * the change it records (a silence, a saved config, a queued request).
+ */
+export function auditInsert(db: Tx, entry: AuditEntry) {
+  return db.insert(auditLog).values(entry)
 }
 
 export async function loadRun(

@@ -8,7 +8,8 @@ import { runApprovals } from './approvals.ts'
 import { errorText, type RunScope } from './engine.ts'
 import { finishRun, loadRun, type StepRow, setStep, type Tx } from './journal.ts'
 import { closeIncidentNow, endsWithItsRun } from './lifecycle.ts'
-import { executeStep, IN_EFFECT, NOT_REFUSALS, type StepOutcome } from './step.ts'
+import { executeStep, IN_EFFECT, NOT_REFUSALS } from './step.ts'
+import type { StepOutcome } from './step-record.ts'
 import type { RunReport, RunStatus } from './types.ts'
 
 /**

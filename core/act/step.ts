@@ -17,16 +17,8 @@ import { holds } from './hold.ts'
 import { appendAudit, markRunning, type StepRow, setStep } from './journal.ts'
 import { redactDeep } from './redact.ts'
 import { requesterRefusal } from './requester.ts'
+import { audit, type StepOutcome } from './step-record.ts'
 import type { ClusterSnapshot, Refusal, StepStatus } from './types.ts'
-
-export interface StepOutcome {
-  status: StepStatus
-  detail: string
-  /** Set when a guard, the fence rule or an approval stopped the step. */
-  refusal?: Refusal
-  /** A human must hear about this now (failed fence, recovery refused). */
-  escalate?: boolean
-}
 
 /** `blocked_by` of a step not run because its effect already holds. */
 export const IN_EFFECT = 'in_effect'
@@ -133,27 +125,6 @@ export async function executeStep(
     { ...resolved, fenceNode },
     decision.acceptedAt,
   )
-}
-
-/** Audit entry for a step, argv from the journaled (already redacted) commands. */
-export function audit(
-  scope: RunScope,
-  row: StepRow,
-  decision: string,
-  extra: { guard?: string; reason?: string },
-) {
-  return {
-    at: scope.engine.clock.now(),
-    actor: scope.actor,
-    action: row.uses,
-    target: row.target,
-    decision,
-    guard: extra.guard ?? null,
-    reason: extra.reason ? redactDeep(extra.reason, scope.engine.secrets.known()) : null,
-    argv: row.commands,
-    runId: scope.runId,
-    stepId: row.id,
-  }
 }
 
 async function dryRun(

@@ -34,6 +34,11 @@ export interface ClusterView {
 export interface Refusal {
   guard: string
   reason: string
+  /**
+   * A time window's refusal (cooldown): when the window ends. The run is not wrong, only early;
+   * the caller may defer it to then (ExecuteOptions.defer).
+   */
+  until?: number
 }
 
 /** Something a human must look at now: an unclean node, an action that cannot be verified. */

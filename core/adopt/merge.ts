@@ -2,6 +2,7 @@
 import type { CheckDraft, ClusterServiceDraft, Fragment, Note, Origin } from './draft.ts'
 import { where } from './draft.ts'
 import type { Finding } from './findings.ts'
+import type { JoinedService } from './joined-service.ts'
 import { type MergedLvs, mergeLvs } from './lvs-merge.ts'
 import { fencingOf, storageOf } from './merge-cluster.ts'
 import { createNodeRegistry, nodeName } from './nodes.ts'
@@ -96,13 +97,6 @@ export function mergeFragments(
   if (storage.inputs.length) config.storage = storage.inputs
   if (fencing.devices.length || fencing.nodes.length) config.fencing = fencing
   return { config, origins, findings, notes }
-}
-
-/** A tandem service: an LVS virtual service, a cluster service, or both joined. */
-export interface JoinedService {
-  name: string
-  lvs?: MergedLvs
-  cluster?: ClusterServiceDraft
 }
 
 function joinServices(

@@ -3,8 +3,8 @@ import { basename } from 'node:path'
 import type { Origin } from './draft.ts'
 import { where } from './draft.ts'
 import type { Finding } from './findings.ts'
+import type { JoinedService } from './joined-service.ts'
 import { describe } from './lvs-merge.ts'
-import type { JoinedService } from './merge.ts'
 
 type Resolve = (mention: { name?: string; address?: string }, at: Origin) => string
 

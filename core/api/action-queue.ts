@@ -2,7 +2,9 @@
 // entry and the idempotency record, written together (POST /api/v1/actions and the editor's apply).
 import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
-import { auditLog, events, idempotencyKeys, runs } from '../store/index.ts'
+import { auditInsert, insertQueuedRun } from '../act/index.ts'
+import { insertEvent } from '../events/index.ts'
+import { idempotencyKeys } from '../store/index.ts'
 import type { Caller } from './auth.ts'
 import type { ApiContext } from './deps.ts'
 
@@ -62,42 +64,38 @@ export async function queueAction(
   }
   try {
     const [inserted] = await db.batch([
-      db
-        .insert(events)
-        .values({
-          type: 'manual',
-          subject,
-          at: now,
-          // A policy request names its policy: that is how the matcher finds it.
-          labels: {
-            severity: 'info',
-            actor,
-            ...labelsOf(body.with),
-            ...(body.policy ? { policy: body.policy } : {}),
-          },
-          payload: {
-            uses: body.uses,
-            policy: body.policy,
-            with: body.with,
-            dryRun: body.dryRun,
-            reason: body.reason,
-            runId,
-            // The executor checks every step of the run against these scopes.
-            requester: { name: actor, scopes: [...(caller?.scopes ?? [])] },
-          },
-          dedupKey: eventKey,
-        })
-        .returning({ id: events.id }),
-      db.insert(runs).values({
+      insertEvent(db, {
+        type: 'manual',
+        subject,
+        at: now,
+        // A policy request names its policy: that is how the matcher finds it.
+        labels: {
+          severity: 'info',
+          actor,
+          ...labelsOf(body.with),
+          ...(body.policy ? { policy: body.policy } : {}),
+        },
+        payload: {
+          uses: body.uses,
+          policy: body.policy,
+          with: body.with,
+          dryRun: body.dryRun,
+          reason: body.reason,
+          runId,
+          // The executor checks every step of the run against these scopes.
+          requester: { name: actor, scopes: [...(caller?.scopes ?? [])] },
+        },
+        dedupKey: eventKey,
+      }),
+      insertQueuedRun(db, {
         id: runId,
         policy: body.policy ?? 'manual',
         trigger: sql`json_set(${JSON.stringify(trigger)}, '$.eventId', ${eventId})`,
-        status: 'queued',
         dryRun: body.dryRun,
         actor,
         startedAt: now,
       }),
-      db.insert(auditLog).values({
+      auditInsert(db, {
         at: now,
         actor,
         action: body.uses ?? `policy ${body.policy}`,

@@ -1,6 +1,6 @@
 // API tokens: created once, stored as a sha256 hash, checked per request against the route's scope.
 import { createHash, randomBytes } from 'node:crypto'
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq, isNull, like, or } from 'drizzle-orm'
 import { TandemError } from '../errors.ts'
 import { CALLER_SCOPES, type CallerScope, holdsScope } from '../plugin-host/index.ts'
 import { apiTokens, type Store } from '../store/index.ts'
@@ -89,6 +89,24 @@ export async function revokeApiToken(store: Store, idOrName: string): Promise<nu
     .where(and(eq(apiTokens.name, idOrName), isNull(apiTokens.revokedAt)))
     .returning({ id: apiTokens.id })
   return byName.length
+}
+
+/**
+ * Revokes every live token named `name` or `name-<anything>` (the demo's one token, and the
+ * `demo-<time>` ones older versions minted on each start); returns how many were revoked.
+ */
+export async function revokeTokenFamily(store: Store, name: string): Promise<number> {
+  const revoked = await store.db
+    .update(apiTokens)
+    .set({ revokedAt: Date.now() })
+    .where(
+      and(
+        isNull(apiTokens.revokedAt),
+        or(eq(apiTokens.name, name), like(apiTokens.name, `${name}-%`)),
+      ),
+    )
+    .returning({ id: apiTokens.id })
+  return revoked.length
 }
 
 /**

@@ -15,6 +15,7 @@ export {
   hashToken,
   parseScopes,
   revokeApiToken,
+  revokeTokenFamily,
   SCOPES,
   type Scope,
 } from './auth.ts'

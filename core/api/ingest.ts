@@ -1,5 +1,5 @@
 // Writing ingested events: concurrent requests share one atomic batch (group commit), de-duplicated by events.dedupKey.
-import type { InStatement } from '@libsql/client'
+import { insertKeyedEvents } from '../events/index.ts'
 import type { ApiContext } from './deps.ts'
 import { createGroupCommitter, type GroupCommitter } from './group-commit.ts'
 
@@ -12,7 +12,6 @@ export interface IngestedEvent {
   dedupKey: string
 }
 
-const CHUNK = 400 // rows per INSERT: 6 bound values each stays far below SQLite's variable limit
 const MAX_BATCH_ROWS = 5_000
 // About four batches: a sender beyond this is told 503 at once rather than waiting minutes.
 const MAX_QUEUED_ROWS = 20_000
@@ -69,28 +68,10 @@ function writerOf(api: ApiContext): GroupCommitter<IngestedEvent> {
   return writer
 }
 
-/**
- * One transaction of multi-row inserts. Plain SQL: drizzle spends more building a 400-row
- * statement than SQLite spends running it. BEGIN IMMEDIATE takes the write lock up front.
- */
+/** One write transaction for the batch; BEGIN IMMEDIATE takes the write lock up front. */
 async function insert(api: ApiContext, rows: IngestedEvent[]): Promise<Set<string>> {
   const timer = api.shared.dbLatency.startTimer({ op: 'write' })
-  const statements: InStatement[] = []
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK)
-    statements.push({
-      sql: `INSERT INTO events (type, subject, at, payload, labels, dedup_key) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key`,
-      args: chunk.flatMap((r) => [
-        r.type,
-        r.subject,
-        r.at,
-        JSON.stringify(r.payload),
-        JSON.stringify(r.labels),
-        r.dedupKey,
-      ]),
-    })
-  }
-  const results = await api.store.client.batch(statements, 'write')
+  const stored = await insertKeyedEvents(api.store.client, rows)
   timer()
-  return new Set(results.flatMap((r) => r.rows.map((row) => String(row.dedup_key))))
+  return stored
 }

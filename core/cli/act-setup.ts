@@ -1,13 +1,8 @@
 // What the exec, journal and approve commands share: config, store, registry and an executor.
-import {
-  createExecutor,
-  createHealthClusterView,
-  createLogNoticeSink,
-  type Executor,
-} from '../act/index.ts'
+import { createLogNoticeSink, type Executor } from '../act/index.ts'
 import { createSecretResolver, loadConfig } from '../inventory/index.ts'
 import { createLogger } from '../log.ts'
-import { loadSite } from '../runtime/index.ts'
+import { buildExecutor, loadSite } from '../runtime/index.ts'
 import { openStore, type Store } from '../store/index.ts'
 
 /** The store named by --store, or the config's `daemon.store`. */
@@ -29,7 +24,7 @@ export async function cliExecutor(
     redactValues: secrets.known,
   })
   const store = await openStore(storeUrl ?? config.daemon.store)
-  const executor = createExecutor({
+  const executor = buildExecutor({
     store,
     registry,
     inventory,
@@ -37,7 +32,6 @@ export async function cliExecutor(
     log,
     // Until a daemon with the notify area runs, a terminal user reads escalations on stderr.
     notices: createLogNoticeSink(log),
-    clusterView: createHealthClusterView(store.db, inventory),
     actor: `cli:${process.env.USER ?? 'operator'}`,
   })
   return { executor, store }

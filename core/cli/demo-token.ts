@@ -1,8 +1,7 @@
 // The demo's admin token: one per demo data directory, kept in a 0600 file and reused across starts.
 import { readFile, writeFile } from 'node:fs/promises'
-import { and, eq, isNull, like, or } from 'drizzle-orm'
-import { authenticate, createApiToken } from '../api/index.ts'
-import { apiTokens, type Store } from '../store/index.ts'
+import { authenticate, createApiToken, revokeTokenFamily } from '../api/index.ts'
+import type { Store } from '../store/index.ts'
 
 /** The token's name in `tandem token list`. */
 export const DEMO_TOKEN_NAME = 'demo'
@@ -21,15 +20,7 @@ export async function demoToken(store: Store, file: string): Promise<string> {
     const caller = await authenticate(store, `Bearer ${kept}`)
     if (caller?.name === DEMO_TOKEN_NAME && caller.scopes.includes('admin')) return kept
   }
-  await store.db
-    .update(apiTokens)
-    .set({ revokedAt: Date.now() })
-    .where(
-      and(
-        isNull(apiTokens.revokedAt),
-        or(eq(apiTokens.name, DEMO_TOKEN_NAME), like(apiTokens.name, 'demo-%')),
-      ),
-    )
+  await revokeTokenFamily(store, DEMO_TOKEN_NAME)
   const { token } = await createApiToken(store, { name: DEMO_TOKEN_NAME, scopes: ['admin'] })
   await writeFile(file, `${token}\n`, { mode: 0o600 })
   return token

@@ -1,4 +1,12 @@
-// The events area's public door: the event types, the events table's writer and the cursor follower.
+// The events area's public door: event and health-row types, the events table's writer, the cursor follower.
 export { followEvents } from './follow.ts'
+export type { HealthReading, HealthRow } from './health-row.ts'
 export * from './types.ts'
-export { type EventWrites, eventWrites } from './write.ts'
+export {
+  type EventWrites,
+  eventWrites,
+  insertEvent,
+  insertEventOnce,
+  insertKeyedEvents,
+  type KeyedEvent,
+} from './write.ts'

@@ -1,10 +1,14 @@
-// The events table's writer: the statements that store events in order, inside the caller's batch.
+// The events table's writer: every statement that stores an event (in order, keyed, or ingested in bulk).
+import type { Client, InStatement } from '@libsql/client'
 import { type SQL, sql } from 'drizzle-orm'
 import { type Db, events } from '../store/index.ts'
 import type { TandemEvent } from './types.ts'
 
 /** Rows per INSERT statement, well under SQLite's bound-variable limit. */
 const CHUNK = 400
+
+/** The database or a transaction inside it: every writer here works inside either. */
+type Writer = Pick<Db, 'insert'>
 
 /** The statements for one `db.batch`, and how to read the stored events back from its results. */
 export interface EventWrites {
@@ -49,6 +53,56 @@ export function eventWrites(
   }
 }
 
+/** An event with the key that makes it unique: a retry or a second sender stores nothing new. */
+export type KeyedEvent = Omit<TandemEvent, 'id'> & { dedupKey: string }
+
+/**
+ * The statement that stores one keyed event, for the caller's `db.batch` (or awaited alone).
+ * A key stored before fails the statement on the unique index, and with it the whole batch:
+ * the caller answers with what that first write stored.
+ */
+export function insertEvent(db: Writer, event: KeyedEvent) {
+  return db.insert(events).values(columnsKeyed(event)).returning({ id: events.id })
+}
+
+/** Stores one keyed event unless its key is stored already; resolves to its id, or undefined. */
+export async function insertEventOnce(db: Writer, event: KeyedEvent): Promise<number | undefined> {
+  const [inserted] = await db
+    .insert(events)
+    .values(columnsKeyed(event))
+    .onConflictDoNothing()
+    .returning({ id: events.id })
+  return inserted?.id
+}
+
+/**
+ * Stores keyed events in one write transaction of multi-row inserts, skipping keys stored
+ * before; resolves to the keys stored now. Plain SQL: drizzle spends more building a 400-row
+ * statement than SQLite spends running it.
+ */
+export async function insertKeyedEvents(
+  client: Client,
+  rows: readonly KeyedEvent[],
+): Promise<Set<string>> {
+  const statements: InStatement[] = []
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK)
+    statements.push({
+      sql: `INSERT INTO events (type, subject, at, payload, labels, dedup_key) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key`,
+      args: chunk.flatMap((r) => [
+        r.type,
+        r.subject,
+        r.at,
+        JSON.stringify(r.payload),
+        JSON.stringify(r.labels),
+        r.dedupKey,
+      ]),
+    })
+  }
+  const results = await client.batch(statements, 'write')
+  return new Set(results.flatMap((r) => r.rows.map((row) => String(row.dedup_key))))
+}
+
 type EventPart =
   | { kind: 'plain'; events: TandemEvent[] }
   | { kind: 'unless'; event: TandemEvent; unless: SQL }
@@ -73,6 +127,10 @@ function eventParts(
 
 function columns({ type, subject, at, labels, payload }: TandemEvent) {
   return { type, subject, at, labels, payload }
+}
+
+function columnsKeyed({ type, subject, at, labels, payload, dedupKey }: KeyedEvent) {
+  return { type, subject, at, labels, payload, dedupKey }
 }
 
 function insertUnless(event: TandemEvent, unless: SQL) {

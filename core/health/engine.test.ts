@@ -544,6 +544,52 @@ describe('health engine', () => {
     expect(feed(second, failing).rows).toEqual([])
   })
 
+  it('a node stored down does not come back on a restored check state: only on a result seen since', () => {
+    const { inventory, targets } = setup()
+    const all = healthy(targets)
+    const offline = {
+      status: 'ok' as const,
+      data: {
+        quorate: true,
+        members: ['node1', 'node2', 'node3'].map((name) => ({ name, online: name !== 'node2' })),
+      },
+    }
+    const first = new Driver(createHealthEngine({ inventory, targets }))
+    first.rounds(2, all)
+    // node2 dies: the cluster sees it at once, its http check fails from the first round, its
+    // ssh check one round later. The third round makes http hard down: node2 is down (cluster
+    // and services), while ssh is still a soft failure (stored as up, fails = 2).
+    const dying = { ...all, 'node/director/members': offline, 'web/node2/http': 'timeout' } as const
+    first.round(dying)
+    first.round({ ...dying, 'node/node2/ssh': 'timeout' })
+    expect(types(first.round({ ...dying, 'node/node2/ssh': 'timeout' }))).toContain(
+      'node.down node2',
+    )
+    expect(first.stored.get('node/node2/ssh')).toMatchObject({ state: 'up', detail: { fails: 2 } })
+    // Killed before ssh's third failure was stored. The next instance resumes from the rows
+    // (at a restart, or taking the node's checks over from the dead one) and hears from http
+    // before anything else: the stored "up" of ssh is no evidence that node2 answers now.
+    for (const restore of ['restart', 'adopt'] as const) {
+      const rows = [...first.stored.values()]
+      const engine =
+        restore === 'restart'
+          ? createHealthEngine({ inventory, targets, restore: rows })
+          : createHealthEngine({ inventory, targets })
+      if (restore === 'adopt')
+        engine.adopt(
+          targets.map((t) => t.id),
+          rows,
+        )
+      const next = new Driver(engine)
+      next.now = first.now
+      expect(types(next.round({ 'web/node2/http': 'timeout' })), restore).toEqual([])
+      // Its own third failure then makes ssh hard down, still no node event (node2 stays down).
+      expect(types(next.round({ 'node/node2/ssh': 'timeout' })), restore).toEqual([
+        'check.failed node/node2/ssh',
+      ])
+    }
+  })
+
   it('a check taken over resumes from the stored rows, not from what this engine saw before', () => {
     const { inventory, targets } = setup()
     const all = healthy(targets)

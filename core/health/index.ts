@@ -1,6 +1,5 @@
-// The health area's public door: the engine, the monitoring loop, stored state and the event types.
+// The health area's public door: the engine, the monitoring loop and stored health state.
 
-export * from '../events/index.ts'
 export {
   createHealthEngine,
   type HealthChanges,

@@ -85,15 +85,27 @@ export function dependencyOrder(
 function checksVote(vantage: string, checks: CheckRecord[], evidence: boolean): VantageVote {
   let verdict: VantageVote['verdict'] = 'down'
   for (const check of checks) {
-    const state = check.vote
+    const state = voteOf(check)
     if (state === 'up') {
       verdict = 'up'
       break
     }
     if (state !== 'down') verdict = 'none'
   }
-  const detail = evidence ? checks.map((check) => `${check.target.id}=${check.vote}`) : []
+  const detail = evidence ? checks.map((check) => `${check.target.id}=${voteOf(check)}`) : []
   return { vantage, verdict, evidence: detail }
+}
+
+/**
+ * A check's vote, where `up` needs a result this engine saw (lastAt is 0 after a restore or a
+ * take-over until the first one). A stored `up` may be older than the node's stored `down`: a
+ * daemon killed after storing node.down but before its last soft failure made the check hard
+ * down leaves exactly that, and counting it brought a powered-off node "back" (a node.up that
+ * voided its fence). The cluster's vote already needs a live membership view.
+ */
+function voteOf(check: CheckRecord): CheckRecord['vote'] {
+  const vote = check.vote
+  return vote === 'up' && check.lastAt === 0 ? 'unknown' : vote
 }
 
 function clusterVote(source: CheckRecord, node: string): VantageVote {

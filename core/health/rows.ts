@@ -1,24 +1,7 @@
 // Keys and rows of health_states: one row per check, node, service, VM, and the monitor itself.
-import type { HealthState, TandemEvent } from '../events/index.ts'
+import type { HealthRow, HealthState, TandemEvent } from '../events/index.ts'
 
-/** A health_states row as the engine writes it (on transitions only). */
-export interface HealthRow {
-  target: string
-  kind: 'check' | 'node' | 'service' | 'vm' | 'storage' | 'monitor' | 'cluster'
-  /** The monitor's row is `down` while it is blind, `up` once it sees again. */
-  state: HealthState
-  stateType: 'soft' | 'hard'
-  flapping: boolean
-  since: number
-  detail: Record<string, unknown> | null
-  /**
-   * A check's flap history, oldest result first (`1` pass, `0` fail; see FlapHistory); null
-   * for other rows. Written with every result while the window holds a state change, so a
-   * restart, a shard move or a serverless tick resumes the exact history.
-   */
-  flapHistory: string | null
-  updatedAt: number
-}
+export type { HealthRow }
 
 /**
  * The `target` keys of health_states. Checks use their subject (`web/node1/http`,

@@ -4,9 +4,9 @@ import { outbox } from '../store/index.ts'
 import type { NotifyContext } from './context.ts'
 import { loadDispatch, recordNotice } from './dispatch.ts'
 import { threadNotice } from './notice.ts'
+import type { RunUpdate } from './run-update.ts'
 import { loadAlerts, loadThreads, snapshotOf, type ThreadState } from './tables.ts'
 import { absorb, coversFromLabels, receiversFor, repeatOf, threadWrites } from './thread-writes.ts'
-import type { RunUpdate } from './threads.ts'
 import { commit, type Write } from './write.ts'
 
 /** Guards that hold a decision back for a while, as opposed to refusing it for a reason to fix. */

@@ -16,6 +16,7 @@ export {
   addSilence,
   expireSilence,
   inMaintenance,
+  insertSilence,
   mutingSilence,
   type Silence,
   type SilenceInput,

@@ -49,17 +49,26 @@ export async function addSilence(db: Db, input: SilenceInput): Promise<Silence> 
     createdBy: input.createdBy,
     comment: input.comment,
   }
-  await db.insert(silences).values(row)
+  await insertSilence(db, row)
   return row
 }
 
-/** Ends a silence now; false when it does not exist or already ended. */
-export async function expireSilence(db: Db, id: string, now: number): Promise<boolean> {
-  const result = await db
+/**
+ * The statement that stores a checked silence, awaited alone or in the caller's `db.batch`
+ * beside its audit entry (the API's create).
+ */
+export function insertSilence(db: Db, row: Silence) {
+  return db.insert(silences).values(row)
+}
+
+/** Ends a silence now; returns it as ended, undefined when it does not exist or already ended. */
+export async function expireSilence(db: Db, id: string, now: number): Promise<Silence | undefined> {
+  const [ended] = await db
     .update(silences)
     .set({ endsAt: now })
     .where(and(eq(silences.id, id), gt(silences.endsAt, now)))
-  return result.rowsAffected > 0
+    .returning()
+  return ended
 }
 
 /** Silences in force at `now` (started, not ended). */

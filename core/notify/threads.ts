@@ -1,5 +1,3 @@
-// Incident threads: one "handling it" notice per remediation, then its outcome, then resolved.
-import type { Notice } from '../plugin/index.ts'
 import { alertTitle } from './alert.ts'
 import { type ApprovalNote, awaitedApprovals, refusedApproval } from './approval.ts'
 import type { NotifyContext } from './context.ts'
@@ -7,6 +5,7 @@ import { loadDispatch } from './dispatch.ts'
 import { applyHeld, isHeld } from './held.ts'
 import type { Guard } from './outbox.ts'
 import { adoptPending } from './pending.ts'
+import type { RunUpdate } from './run-update.ts'
 import { loadAlerts, loadThreads, type Phase, type ThreadState } from './tables.ts'
 import {
   absorb,
@@ -18,36 +17,7 @@ import {
 } from './thread-writes.ts'
 import { commit, withRetry } from './write.ts'
 
-/**
- * How a remediation run is going, as the executor reports it. Structurally the executor's
- * `RunUpdate` (core/act); `title`, `summary` and `covers` are optional refinements.
- */
-export interface RunUpdate {
-  incidentId: string
-  runId: string
-  policy: string
-  moment: 'started' | 'succeeded' | 'failed' | 'blocked'
-  /** The trigger's labels (severity, node, service ...): routes and silences match on them. */
-  labels: Record<string, string>
-  /** Channels the policy names in `notify:` (in addition to what the routes pick). */
-  channels?: string[]
-  /** The moments the policy wants its `channels` told about (default: all); routes hear all. */
-  notifyOn?: ('started' | 'succeeded' | 'failed' | 'blocked')[]
-  steps?: Notice['actions']
-  refused?: Notice['refused']
-  dryRun?: boolean
-  /** The problem in one line, e.g. "node node2 is down"; default from the labels. */
-  title?: string
-  summary?: string
-  /** Alerts carrying all these labels belong to the incident; default node/service/vm labels. */
-  covers?: Record<string, string>
-  /** The run's incident key (`node.down:node2`): a pending story under it is continued. */
-  incidentKey?: string
-  /** The event that caused the run: the thread's headline names it ("node node2 is down"). */
-  cause?: { type: string; subject: string }
-  /** The run's approvals: one still pending makes a blocked run's story "pending" instead. */
-  approvals?: ApprovalNote[]
-}
+export type { RunUpdate }
 
 /** Records a run update: the thread's state and the notices its moment calls for. */
 export async function applyRunUpdate(ctx: NotifyContext, update: RunUpdate): Promise<void> {

@@ -47,19 +47,17 @@ export {
 } from './policy-set.ts'
 export { createReadOnlyRunner, isReadOnlyCommand } from './read-only-runner.ts'
 export { Policy, type PolicyFile } from './schema.ts'
-export {
-  type ActionDifference,
-  type SimulatedRun,
-  type SimulationOptions,
-  type SimulationReport,
-  type SimulationSide,
-  simulate,
-} from './simulate.ts'
+export { type SimulationOptions, simulate } from './simulate.ts'
+export type {
+  ActionDifference,
+  SimulatedRun,
+  SimulationReport,
+  SimulationSide,
+} from './simulate-report.ts'
 export { type PendingTimer, RESOLVES } from './timers.ts'
 export {
   everythingUp,
   type GuestHost,
-  type HealthRow,
   type HealthView,
   healthView,
   type InventoryView,

@@ -1,13 +1,7 @@
 // Where guests run, as policies see it: the probe's live word over the inventory's declared host.
+import type { HealthReading } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
-import {
-  type GuestHost,
-  type HealthRow,
-  type HealthView,
-  InventoryView,
-  NodeView,
-  VmView,
-} from './view-types.ts'
+import { type GuestHost, type HealthView, InventoryView, NodeView, VmView } from './view-types.ts'
 
 /**
  * Each VM's node: the host the `xen.domains` probe saw running it; while that host does not
@@ -17,7 +11,10 @@ import {
  * @example
  * guestHosts(rows, inv).guest1 // { node: 'node3', source: 'probe' } after `xl migrate guest1 node3`
  */
-export function guestHosts(rows: readonly HealthRow[], inv: Inventory): Record<string, GuestHost> {
+export function guestHosts(
+  rows: readonly HealthReading[],
+  inv: Inventory,
+): Record<string, GuestHost> {
   const out: Record<string, GuestHost> = Object.fromEntries(
     inv.config.vms.map((vm) => [vm.name, { node: vm.host, source: 'declared' as const }]),
   )

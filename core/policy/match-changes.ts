@@ -1,6 +1,6 @@
 // Which policies would react differently after an inventory change: the failures tandem can raise
 // for every target of either inventory, evaluated and planned against each side, then compared.
-import type { EventType, TandemEvent } from '../health/index.ts'
+import type { EventType, TandemEvent } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import type { CompiledPolicy } from './compile.ts'
 import { evaluateEvent } from './evaluate.ts'

@@ -1,13 +1,12 @@
-import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { demo, event } from '../../test/policy/fixtures.ts'
-import type { TandemEvent } from '../events/index.ts'
+import type { HealthReading, TandemEvent } from '../events/index.ts'
 import { createLogger } from '../log.ts'
 import { events, healthStates, openStore, policyStates, type Store } from '../store/index.ts'
 import { createPolicySet, type PolicySetOptions } from './policy-set.ts'
-import type { HealthRow } from './views.ts'
 
 const failover = (node = 'node2') => `name: failover
 on:
@@ -24,7 +23,7 @@ steps:
 
 let dir: string
 let stores: Store[]
-let health: HealthRow[]
+let health: HealthReading[]
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tandem-policy-'))
@@ -251,3 +250,69 @@ async function mkdirp(path: string) {
   const { mkdir } = await import('node:fs/promises')
   await mkdir(path, { recursive: true })
 }
+
+describe('deferred runs (a cooldown refused them)', () => {
+  const web = { service: 'web', node: 'node2', severity: 'info' }
+  const recovered = (at: number) => event('check.recovered', 'web/node2/http', web, at)
+  const failed = (at: number) => event('check.failed', 'web/node2/http', web, at)
+  const restore = (at: number) => ({
+    policy: 'real-server-recovered',
+    incidentKey: 'check.recovered:web/node2/http',
+    event: recovered(at),
+  })
+  const check = (state: string) => ({ target: 'web/node2/http', kind: 'check', state })
+  beforeEach(async () => {
+    await mkdirp(join(dir, 'policies'))
+    const shipped = await readFile(join('policies', 'real-server-recovered.yaml'), 'utf8')
+    await writeFile(join(dir, 'policies', 'real-server-recovered.yaml'), shipped)
+    health = ['node1', 'node2', 'node3'].map((n) => ({ target: n, kind: 'node', state: 'up' }))
+  })
+
+  it('wait in the store until the window ends, one per policy and incident (the newest)', async () => {
+    const store = await open()
+    const set = await policySet({ store })
+    health.push(check('up'))
+    await set.defer(restore(at0), at0 + 120_000, store.db)
+    await set.defer(restore(at0 + 30_000), at0 + 150_000)
+    expect((await set.pending()).map((t) => [t.key, t.dueAt, t.event.at])).toEqual([
+      ['defer|real-server-recovered|check.recovered:web/node2/http', at0 + 150_000, at0 + 30_000],
+    ])
+    await set.close()
+    stores[0]!.close()
+
+    // After a restart it is still there, and due only at the end of the window.
+    const again = await policySet({ store: await open() })
+    expect(await again.due(at0 + 149_999)).toEqual([])
+    const due = await again.due(at0 + 150_000)
+    expect(due.map((m) => [m.policy.name, m.event.subject])).toEqual([
+      ['real-server-recovered', 'web/node2/http'],
+    ])
+    const plan = await again.plan(due[0]!)
+    expect(plan.steps.map((s) => [s.uses, s.input])).toEqual([
+      ['lvs.restore', { service: 'web', node: 'node2' }],
+    ])
+    await due[0]!.consume()
+    expect(await again.pending()).toEqual([])
+    await again.close()
+  })
+
+  it('are cancelled by the opposite event, and dropped when health contradicts them', async () => {
+    const set = await policySet({ store: await open() })
+    await set.defer(restore(at0), at0 + 120_000)
+    // A for: timer would only end on its resolving event; a deferred restore also ends on a failure.
+    const unrelated = await set.match(event('check.failed', 'web/node3/http', web, at0 + 5_000))
+    expect(unrelated.cancelled).toEqual([])
+    const again = await set.match(failed(at0 + 10_000))
+    expect(again.cancelled.map((t) => t.key)).toEqual([
+      'defer|real-server-recovered|check.recovered:web/node2/http',
+    ])
+    expect(await set.pending()).toEqual([])
+
+    // The failure went unseen (no event): when due, the check's health says no.
+    await set.defer(restore(at0 + 20_000), at0 + 140_000)
+    health.push(check('down'))
+    expect(await set.due(at0 + 140_000)).toEqual([])
+    expect(await set.pending()).toEqual([])
+    await set.close()
+  })
+})

@@ -1,7 +1,7 @@
-// The live policy set the daemon runs: match events, `for:` timers, schedules, hot reload, status.
+// The live policy set the daemon runs: match events, `for:` timers, deferred runs, schedules, hot reload, status.
 import { type FSWatcher, watch } from 'node:fs'
 import { sql } from 'drizzle-orm'
-import type { TandemEvent } from '../events/index.ts'
+import type { HealthReading, TandemEvent } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import type { Logger } from '../plugin/index.ts'
 import type { Registry } from '../plugin-host/index.ts'
@@ -21,8 +21,12 @@ import { type PlanOptions, planMatch } from './planner.ts'
 import { createSchedules, type Schedules } from './schedules.ts'
 import { invalidEvent, saveStatus } from './status.ts'
 import {
+  type DeferTx,
+  deferralKey,
+  isDeferral,
   memoryTimers,
   type PendingTimer,
+  RESOLVES,
   storeTimers,
   type TimerStore,
   type TimerTx,
@@ -30,7 +34,6 @@ import {
 } from './timers.ts'
 import {
   eventView,
-  type HealthRow,
   type HealthView,
   healthView,
   type InventoryView,
@@ -52,7 +55,7 @@ export interface PolicySetOptions {
   /** Reload when a file in `dir` changes (default true when `store` is given). */
   watch?: boolean
   /** Current health rows; default: the store's health_states table. */
-  health?: () => Promise<HealthRow[]>
+  health?: () => Promise<HealthReading[]>
   now?: () => number
 }
 
@@ -112,6 +115,16 @@ export interface PolicySet {
    * Timers whose condition no longer holds are dropped here.
    */
   due(now?: number): Promise<DueMatch[]>
+  /**
+   * Defers a run a time window (cooldown) refused: it comes back through `due()` at `until`,
+   * planned against the health then, unless the opposite event cancels it first. One per policy
+   * and incident (a newer refusal replaces it); pass the transaction that writes the refusal.
+   */
+  defer(
+    plan: Pick<Plan, 'policy' | 'incidentKey' | 'event'>,
+    until: number,
+    tx?: DeferTx,
+  ): Promise<void>
   pending(): Promise<PendingTimer[]>
   plan(match: PolicyMatch, options?: Omit<PlanOptions, 'inventory'>): Promise<Plan>
   /** Re-read the directory (and recompile everything when the inventory changed). */
@@ -222,18 +235,32 @@ export async function createPolicySet(options: PolicySetOptions): Promise<Policy
         const consume = (tx?: TimerTx) => timers.consume(timer.key, tx)
         const policy = active.find((p) => p.name === timer.policy)
         const vars = { event: eventView(timer.event), inventory, health }
-        if (policy && stillHolds(timer.event, health) && conditionHolds(policy, vars) === true) {
+        const deferred = isDeferral(timer.key)
+        const holds = deferred ? stillTrue(timer.event, health) : stillHolds(timer.event, health)
+        if (policy && holds && conditionHolds(policy, vars) === true) {
           fire.push({ policy, event: timer.event, vars, timer, consume })
           continue
         }
         // Nothing to run: dropping the timer first is safe (a crash here only re-checks it).
         await consume()
-        options.log?.info(`[policy] ${timer.policy}: condition no longer holds after for:`, {
+        const after = deferred ? 'its deferral' : 'for:'
+        options.log?.info(`[policy] ${timer.policy}: condition no longer holds after ${after}`, {
           subject: timer.event.subject,
         })
       }
       return fire
     },
+    defer: (plan, until, tx) =>
+      timers.defer(
+        {
+          key: deferralKey(plan.policy, plan.incidentKey),
+          policy: plan.policy,
+          event: plan.event,
+          since: now(),
+          dueAt: until,
+        },
+        tx,
+      ),
     pending: () => timers.list(),
     plan: (match, planOptions = {}) => planMatch(match, { ...planOptions, inventory }),
     async reload(reloadOptions = {}) {
@@ -270,6 +297,11 @@ function stillHolds(event: TandemEvent, health: HealthView): boolean {
   // Where a service runs is not its health (every check can pass while it runs nowhere):
   // service.started, which cancels the timer, is the only end of service.stopped.
   if (event.type === 'service.stopped') return true
+  return stateOf(event, health) !== 'up'
+}
+
+/** The subject's health state in the view of its family (checks only when asked). */
+function stateOf(event: TandemEvent, health: HealthView, checks = false): string | undefined {
   const [family] = event.type.split('.')
   const table =
     family === 'node'
@@ -278,9 +310,27 @@ function stillHolds(event: TandemEvent, health: HealthView): boolean {
         ? health.services
         : family === 'vm'
           ? health.vms
-          : undefined
-  return table?.[event.subject] !== 'up'
+          : family === 'check' && checks
+            ? health.checks
+            : undefined
+  return table?.[event.subject]
 }
+
+/**
+ * When a deferred run comes due, health must not contradict its event: a deferred recovery
+ * (`check.recovered`, `node.up` …) waits for a subject not failing now, a deferred failure for
+ * one not up. Unknown health does not block, as for `for:`.
+ */
+function stillTrue(event: TandemEvent, health: HealthView): boolean {
+  // Placement is not health (see stillHolds): only the opposite event ends these.
+  if (event.type === 'service.stopped' || event.type === 'service.started') return true
+  const state = stateOf(event, health, true)
+  if (state === undefined || state === 'unknown') return true
+  const recovery = RESOLVES[event.type] !== undefined
+  return recovery ? !FAILING.includes(state) : state !== 'up'
+}
+
+const FAILING = ['down', 'unreachable']
 
 /**
  * What the health view needs, read on every event: the state of every target, and `detail` only
@@ -288,7 +338,7 @@ function stillHolds(event: TandemEvent, health: HealthView): boolean {
  * `health.mounts`, `health.storage_ready`); node and check details (votes, evidence) are left
  * unparsed.
  */
-function readHealthRows(store: Store): Promise<HealthRow[]> {
+function readHealthRows(store: Store): Promise<HealthReading[]> {
   return store.db
     .select({
       target: healthStates.target,

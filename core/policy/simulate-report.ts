@@ -1,7 +1,47 @@
 // Replay reports in an operator's words: "this change would have fenced node3 twice (before: never)".
 import type { TandemEvent } from '../events/index.ts'
 import type { Registry } from '../plugin-host/index.ts'
-import type { ActionDifference, SimulationReport, SimulationSide } from './simulate.ts'
+import type { GuardVerdict } from './guard-preview.ts'
+
+/** One policy run the replay would have started. */
+export interface SimulatedRun {
+  at: number
+  policy: string
+  /** Index in the event list of the event that caused it (a `for:` timer fires later). */
+  eventIndex: number
+  trigger: string
+  incidentKey: string
+  outcome: 'run' | 'blocked' | 'approval'
+  blockedBy: GuardVerdict[]
+  actions: SimulatedAction[]
+  /** Steps that could not have been planned (template or input errors). */
+  errors: string[]
+}
+
+export interface SimulationSide {
+  runs: SimulatedRun[]
+  /** Conditions that failed to evaluate: broken for real data. */
+  conditionErrors: { at: number; policy: string; reason: string }[]
+}
+
+/** How often one action on one target would have run, before and after the change. */
+export interface ActionDifference {
+  label: string
+  sentence: string
+  baseline: number
+  candidate: number
+}
+
+export interface SimulationReport {
+  from: number
+  to: number
+  events: number
+  baseline?: SimulationSide
+  candidate: SimulationSide
+  differences: ActionDifference[]
+  /** Events on which the two sets decided differently. */
+  changedEvents: { index: number; event: TandemEvent; baseline: string; candidate: string }[]
+}
 
 export interface SimulatedAction {
   uses: string

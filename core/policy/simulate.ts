@@ -1,11 +1,11 @@
 // Replays recorded events through two policy sets and tells what each would have done, and the difference.
 import { createTask } from 'node-cron'
-import type { TandemEvent } from '../events/index.ts'
+import type { HealthReading, TandemEvent } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import type { Registry } from '../plugin-host/index.ts'
 import type { CompiledPolicy } from './compile.ts'
 import { evaluateEvent, type PolicyMatch } from './evaluate.ts'
-import { type GuardHistory, type GuardVerdict, previewGuards } from './guard-preview.ts'
+import { type GuardHistory, previewGuards } from './guard-preview.ts'
 import { createMatcher } from './matcher.ts'
 import { planMatch } from './planner.ts'
 import {
@@ -13,9 +13,11 @@ import {
   describeAction,
   differences,
   type SimulatedAction,
+  type SimulationReport,
+  type SimulationSide,
 } from './simulate-report.ts'
 import { memoryTimers } from './timers.ts'
-import { everythingUp, type HealthRow, healthView, inventoryView } from './views.ts'
+import { everythingUp, healthView, inventoryView } from './views.ts'
 
 export interface SimulationOptions {
   events: readonly TandemEvent[]
@@ -25,51 +27,11 @@ export interface SimulationOptions {
   inventory: Inventory
   registry: Registry
   /** Health before the first event; default: everything up. */
-  initialHealth?: HealthRow[]
+  initialHealth?: HealthReading[]
   /** Start of the replayed window (for schedule triggers); default: the first event. */
   from?: number
   /** End of the replayed window (timers due later never fire); default: the last event. */
   until?: number
-}
-
-/** One policy run the replay would have started. */
-export interface SimulatedRun {
-  at: number
-  policy: string
-  /** Index in the event list of the event that caused it (a `for:` timer fires later). */
-  eventIndex: number
-  trigger: string
-  incidentKey: string
-  outcome: 'run' | 'blocked' | 'approval'
-  blockedBy: GuardVerdict[]
-  actions: SimulatedAction[]
-  /** Steps that could not have been planned (template or input errors). */
-  errors: string[]
-}
-
-export interface SimulationSide {
-  runs: SimulatedRun[]
-  /** Conditions that failed to evaluate: broken for real data. */
-  conditionErrors: { at: number; policy: string; reason: string }[]
-}
-
-/** How often one action on one target would have run, before and after the change. */
-export interface ActionDifference {
-  label: string
-  sentence: string
-  baseline: number
-  candidate: number
-}
-
-export interface SimulationReport {
-  from: number
-  to: number
-  events: number
-  baseline?: SimulationSide
-  candidate: SimulationSide
-  differences: ActionDifference[]
-  /** Events on which the two sets decided differently. */
-  changedEvents: { index: number; event: TandemEvent; baseline: string; candidate: string }[]
 }
 
 /**
@@ -241,9 +203,9 @@ function mergeSchedules(
 
 /** Health as the replayed events leave it. */
 class HealthState {
-  private readonly rows = new Map<string, HealthRow>()
+  private readonly rows = new Map<string, HealthReading>()
 
-  constructor(initial: HealthRow[]) {
+  constructor(initial: HealthReading[]) {
     for (const row of initial) this.rows.set(`${row.kind}|${row.target}`, row)
   }
 

@@ -1,6 +1,6 @@
 // Policy status in the store: active versions and errors (policy_states), config.invalid events.
-import type { TandemEvent } from '../events/index.ts'
-import { events, policyStates, type Store } from '../store/index.ts'
+import { insertEventOnce, type TandemEvent } from '../events/index.ts'
+import { policyStates, type Store } from '../store/index.ts'
 import type { FileState, Rejection } from './directory.ts'
 
 /** The `config.invalid` event of a rejected policy file: it becomes a notice. */
@@ -44,12 +44,11 @@ export async function saveStatus(
     if (rows.length > 0) await tx.insert(policyStates).values(rows)
     for (const event of invalid) {
       const hash = states.get(event.subject)?.error?.hash ?? ''
-      const inserted = await tx
-        .insert(events)
-        .values({ ...event, dedupKey: `config.invalid:${event.subject}:${hash}` })
-        .onConflictDoNothing()
-        .returning({ id: events.id })
-      if (inserted[0]) event.id = inserted[0].id
+      const id = await insertEventOnce(tx, {
+        ...event,
+        dedupKey: `config.invalid:${event.subject}:${hash}`,
+      })
+      if (id !== undefined) event.id = id
     }
   })
 }

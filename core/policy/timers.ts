@@ -1,11 +1,14 @@
-// `for:` timers: a condition that must hold a while waits in the store, so a restart loses nothing.
+// `for:` timers and deferred runs: what must wait (a condition's `for:`, a guard's window) waits in the store, so a restart loses nothing.
 import { eq, inArray, lte } from 'drizzle-orm'
 import type { EventType, TandemEvent } from '../events/index.ts'
 import { type Db, policyTimers, type Store } from '../store/index.ts'
 
-/** A policy waiting for its `for:` duration on one subject. */
+/** A policy waiting for its `for:` duration on one subject, or a deferred run (`deferralKey`). */
 export interface PendingTimer {
-  /** `policy|type|subject`: the first event starts it, repeats do not restart it. */
+  /**
+   * `policy|type|subject`: the first event starts it, repeats do not restart it. A deferred run's
+   * is `defer|policy|incident`, and a newer refusal replaces it.
+   */
   key: string
   policy: string
   event: TandemEvent
@@ -16,7 +19,15 @@ export interface PendingTimer {
 export interface TimerStore {
   /** Starts a timer unless one is already running for its key; true when started. */
   start(timer: PendingTimer): Promise<boolean>
-  /** Drops the timers an event resolves (a `node.up` ends the wait of a `node.down`). */
+  /**
+   * Stores a run a time window refused, due when the window ends, replacing the deferral of the
+   * same key; inside the caller's transaction when given one (the one that writes the refusal).
+   */
+  defer(timer: PendingTimer, tx?: DeferTx): Promise<void>
+  /**
+   * Drops the timers an event resolves (a `node.up` ends the wait of a `node.down`), and the
+   * deferred runs it reverses either way (a `check.failed` also ends a deferred `check.recovered`).
+   */
   cancelResolved(event: TandemEvent): Promise<PendingTimer[]>
   /** Takes the timers due at `now` out of the store; only one caller gets each (replays). */
   claimDue(now: number): Promise<PendingTimer[]>
@@ -32,6 +43,8 @@ export interface TimerStore {
 
 /** Any transaction (or the database) that can delete a timer row. */
 export type TimerTx = Pick<Db, 'delete'>
+/** Any transaction (or the database) that can write a deferred run's row. */
+export type DeferTx = Pick<Db, 'insert'>
 
 /** For each event type, the waiting event types it resolves on the same subject. */
 export const RESOLVES: Partial<Record<EventType, EventType[]>> = {
@@ -47,6 +60,41 @@ export const RESOLVES: Partial<Record<EventType, EventType[]>> = {
 
 export function timerKey(policy: string, event: TandemEvent): string {
   return `${policy}|${event.type}|${event.subject}`
+}
+
+/** The event types that can end a timer: RESOLVES's keys, and its values for deferred runs. */
+const ENDING = new Set<string>(Object.entries(RESOLVES).flatMap(([type, ends]) => [type, ...ends]))
+
+const DEFERRAL = 'defer|'
+
+/** One deferred run per policy and incident: a newer refusal of the same run replaces it. */
+export function deferralKey(policy: string, incidentKey: string): string {
+  return `${DEFERRAL}${policy}|${incidentKey}`
+}
+
+export function isDeferral(key: string): boolean {
+  return key.startsWith(DEFERRAL)
+}
+
+/**
+ * Whether `event` ends a timer started by an event of type `waiting`: what it resolves, and for
+ * a deferred run also the reverse (a deferred restore is moot once the server fails again).
+ */
+function ends(event: TandemEvent, key: string, waiting: EventType): boolean {
+  if (RESOLVES[event.type]?.includes(waiting)) return true
+  return isDeferral(key) && (RESOLVES[waiting]?.includes(event.type) ?? false)
+}
+
+/** A timer's columns beside its key. */
+function rowOf(timer: PendingTimer) {
+  return {
+    policy: timer.policy,
+    eventId: timer.event.id ?? null,
+    since: timer.since,
+    dueAt: timer.dueAt,
+    event: timer.event as unknown as Record<string, unknown>,
+    subject: timer.event.subject,
+  }
 }
 
 /**
@@ -69,28 +117,26 @@ export function storeTimers(store: Store): TimerStore {
     async start(timer) {
       const inserted = await db
         .insert(policyTimers)
-        .values({
-          key: timer.key,
-          policy: timer.policy,
-          eventId: timer.event.id ?? null,
-          since: timer.since,
-          dueAt: timer.dueAt,
-          event: timer.event as unknown as Record<string, unknown>,
-          subject: timer.event.subject,
-        })
+        .values({ key: timer.key, ...rowOf(timer) })
         .onConflictDoNothing()
         .returning({ key: policyTimers.key })
       return inserted.length > 0
     },
+    async defer(timer, tx = db) {
+      const row = rowOf(timer)
+      await tx
+        .insert(policyTimers)
+        .values({ key: timer.key, ...row })
+        .onConflictDoUpdate({ target: policyTimers.key, set: row })
+    },
     async cancelResolved(event) {
-      const types = RESOLVES[event.type]
-      if (!types) return []
+      if (!ENDING.has(event.type)) return []
       const waiting = await db
         .select({ key: policyTimers.key, event: policyTimers.event })
         .from(policyTimers)
         .where(eq(policyTimers.subject, event.subject))
       const keys = waiting
-        .filter((row) => types.includes((row.event as { type: EventType }).type))
+        .filter((row) => ends(event, row.key, (row.event as { type: EventType }).type))
         .map((row) => row.key)
       if (keys.length === 0) return []
       const rows = await db.delete(policyTimers).where(inArray(policyTimers.key, keys)).returning()
@@ -122,10 +168,12 @@ export function memoryTimers(): TimerStore {
       timers.set(timer.key, timer)
       return true
     },
+    async defer(timer) {
+      timers.set(timer.key, timer)
+    },
     async cancelResolved(event) {
-      const types = RESOLVES[event.type] ?? []
       const gone = [...timers.values()].filter(
-        (t) => t.event.subject === event.subject && types.includes(t.event.type),
+        (t) => t.event.subject === event.subject && ends(event, t.key, t.event.type),
       )
       for (const t of gone) timers.delete(t.key)
       return gone

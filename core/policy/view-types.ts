@@ -142,14 +142,6 @@ export interface GuestHost {
   source: 'probe' | 'declared'
 }
 
-/** One row of current health, as the store's health_states table keeps it. */
-export interface HealthRow {
-  target: string
-  kind: string
-  state: string
-  detail?: Record<string, unknown> | null
-}
-
 /** The CEL declarations of the view classes, field by field. */
 export const VIEW_TYPES = {
   Event: {

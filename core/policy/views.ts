@@ -1,10 +1,9 @@
 // Builds the views CEL sees from the inventory, health rows and events, with CEL's integer type.
-import type { TandemEvent } from '../events/index.ts'
+import type { HealthReading, TandemEvent } from '../events/index.ts'
 import type { Inventory } from '../inventory/index.ts'
 import { guestHosts } from './live-inventory.ts'
 import {
   EventView,
-  type HealthRow,
   HealthView,
   InventoryView,
   NodeView,
@@ -98,7 +97,7 @@ export function inventoryView(inv: Inventory): InventoryView {
  * healthView([{ target: 'node2', kind: 'node', state: 'down' }], inv).nodes.node2 // 'down'
  */
 export function healthView(
-  rows: readonly HealthRow[],
+  rows: readonly HealthReading[],
   inv: Inventory,
   options: { quorate?: boolean } = {},
 ): HealthView {
@@ -167,7 +166,7 @@ export function healthView(
    * The cluster manager's word beats the preferred list: the node running it, else the node it
    * last ran on (a service stopped for recovery belongs to its dead owner), else `""`.
    */
-  function liveOwner(detail: HealthRow['detail'], name: string): void {
+  function liveOwner(detail: HealthReading['detail'], name: string): void {
     const { owner, lastOwner } = detail ?? {}
     if (typeof owner !== 'string' && owner !== null) return
     owners[name] = owner ?? (typeof lastOwner === 'string' ? lastOwner : '')
@@ -193,7 +192,7 @@ function storageReady(inv: Inventory, usable: Record<string, string[]>): Record<
 }
 
 /** A storage row's `detail.mounts` (node → mount state), keeping only string values. */
-function mountsOf(detail: HealthRow['detail']): Record<string, string> {
+function mountsOf(detail: HealthReading['detail']): Record<string, string> {
   const raw = detail?.mounts
   if (!raw || typeof raw !== 'object') return {}
   return Object.fromEntries(
@@ -202,7 +201,7 @@ function mountsOf(detail: HealthRow['detail']): Record<string, string> {
 }
 
 /** Health rows saying every node, service and VM of the inventory is up (replays, plans). */
-export function everythingUp(inventory: Inventory): HealthRow[] {
+export function everythingUp(inventory: Inventory): HealthReading[] {
   const { config } = inventory
   return [
     ...config.nodes.map((n) => ({ target: n.name, kind: 'node', state: 'up' })),

@@ -1,7 +1,10 @@
 // The check scheduler: a timing wheel of due checks, spread over each interval, under one concurrency cap.
+
+import { firstDue } from './phase.ts'
 import type { Prober } from './prober.ts'
 import type { ProbeResult } from './result.ts'
 import type { CheckTarget } from './targets.ts'
+import { ReadyQueue, TimingWheel } from './wheel.ts'
 
 /** One finished check, as the health engine receives it. */
 export interface CheckResult {
@@ -69,8 +72,8 @@ const LATE_MS = 100
 
 /**
  * Starts the scheduler. Each check runs at a fixed phase of its interval on the wall clock
- * (a hash of its id), so 10,000 checks with one interval spread evenly instead of firing
- * together, and keep their phase across restarts. A check is back on the wheel only after its
+ * (firstDue), on a timing wheel (TimingWheel) that hands due checks to a queue (ReadyQueue)
+ * drained under the concurrency cap. A check is back on the wheel only after its
  * run has settled, so one check never runs twice at once; after a run that overstayed its
  * interval the next one starts at once: one late run, never a pile of catch-up runs.
  *
@@ -82,10 +85,8 @@ const LATE_MS = 100
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const tickMs = options.tickMs ?? 20
   const now = options.now ?? (() => performance.now())
-  const wheel = new Map<number, Slot[]>()
-  const ready: Slot[] = []
-  let readyHead = 0
-  let cursor = Math.floor(now() / tickMs)
+  const wheel = new TimingWheel<Slot>(tickMs, now())
+  const ready = new ReadyQueue<Slot>()
   let running = 0
   let results: CheckResult[] = []
   let stopped = false
@@ -112,13 +113,11 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         known.settled = undefined
         continue
       }
-      const interval = target.check.interval
-      const phase = Math.floor((spread(target.id) / 2 ** 32) * interval)
-      const due = start + ((((phase - wall) % interval) + interval) % interval)
+      const due = firstDue(target.id, target.check.interval, start, wall)
       const slot: Slot = { target, due, removed: false, running: false }
       slots.set(target.id, slot)
       owned++
-      place(slot)
+      wheel.place(slot)
     }
   }
 
@@ -141,23 +140,11 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     return true
   }
 
-  function place(slot: Slot): void {
-    const bucket = Math.max(Math.floor(slot.due / tickMs), cursor + 1)
-    const list = wheel.get(bucket)
-    if (list) list.push(slot)
-    else wheel.set(bucket, [slot])
-  }
-
   function tick(): void {
     const at = now()
-    const to = Math.floor(at / tickMs)
-    for (let bucket = cursor + 1; bucket <= to; bucket++) {
-      const list = wheel.get(bucket)
-      if (!list) continue
-      wheel.delete(bucket)
-      for (const slot of list) if (!drop(slot)) ready.push(slot)
-    }
-    cursor = to
+    wheel.advance(at, (slot) => {
+      if (!drop(slot)) ready.push(slot)
+    })
     pump(at)
     if (results.length > 0) {
       const batch = results
@@ -167,18 +154,11 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   }
 
   function pump(at: number): void {
-    while (running < options.maxConcurrency && readyHead < ready.length && !stopped) {
-      const slot = ready[readyHead]!
-      ready[readyHead++] = undefined as unknown as Slot
+    while (running < options.maxConcurrency && ready.length > 0 && !stopped) {
+      const slot = ready.take()!
       if (!drop(slot)) launch(slot, at)
     }
-    if (readyHead === ready.length) {
-      ready.length = 0
-      readyHead = 0
-    } else if (readyHead > 4096) {
-      ready.splice(0, readyHead)
-      readyHead = 0
-    }
+    ready.compact()
   }
 
   function launch(slot: Slot, at: number): void {
@@ -212,7 +192,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     const interval = slot.target.check.interval
     // A run that outlasted its interval is followed by the next one at once, not a slot later.
     slot.due = Math.max(slot.due + interval, at)
-    place(slot)
+    wheel.place(slot)
     pump(at)
   }
 
@@ -220,7 +200,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     stats: () => ({
       targets: owned,
       running,
-      queued: ready.length - readyHead,
+      queued: ready.length,
       ...stats,
     }),
     add,
@@ -234,14 +214,4 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       })
     },
   }
-}
-
-/** FNV-1a: a cheap, stable hash so a check keeps its place in the interval across restarts. */
-function spread(id: string): number {
-  let hash = 0x811c9dc5
-  for (let i = 0; i < id.length; i++) {
-    hash ^= id.charCodeAt(i)
-    hash = Math.imul(hash, 0x01000193)
-  }
-  return hash >>> 0
 }

@@ -1,18 +1,9 @@
 // One tandem instance assembled from a config: store, plugins, policies, executor, API, leadership.
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import { eq } from 'drizzle-orm'
-import {
-  createExecutor,
-  createHealthClusterView,
-  type Executor,
-  isStaleLeader,
-} from '../act/index.ts'
+import type { Executor } from '../act/index.ts'
 import { createApp } from '../api/index.ts'
-import { crashPoint } from '../crash-points.ts'
-import type { TandemEvent } from '../events/index.ts'
-import { followEvents } from '../events/index.ts'
-import { type Monitoring, startMonitoring } from '../health/index.ts'
+import type { Monitoring } from '../health/index.ts'
 import {
   createReloadableInventory,
   createSecretResolver,
@@ -21,33 +12,18 @@ import {
 import { createLogger, type Logger } from '../log.ts'
 import { createMetrics, type Metrics, tandemMetrics } from '../metrics/index.ts'
 import { createNotifier, type Notifier } from '../notify/index.ts'
-import type { PluginContext, PluginDefinition } from '../plugin/index.ts'
-import { createCommandRunner } from '../plugin-host/index.ts'
-import {
-  createPlanContexts,
-  createPolicySet,
-  createReadOnlyRunner,
-  type PolicySet,
-} from '../policy/index.ts'
+import { createPolicySet, type PolicySet } from '../policy/index.ts'
 import type { PluginContextFactory } from '../probe/index.ts'
-import { healthStates, openStore, type Store } from '../store/index.ts'
+import { openStore, type Store } from '../store/index.ts'
+import { clusterVerdict } from './cluster-verdict.ts'
 import { createConfigFollower } from './config-follow.ts'
 import { type ConfigReload, createConfigReloader } from './config-reload.ts'
-import { applyToIncidents, incidentHousekeeping, type LeaderGuard } from './incident-pass.ts'
+import { buildExecutor } from './executor-setup.ts'
+import { createLeaderLoop } from './leader-pass.ts'
 import { createLeadership, LEADER_LEASE, type Leadership } from './leadership.ts'
-import {
-  createRequestLanes,
-  leadsAgainUnder,
-  manualRequest,
-  notMatched,
-  policyRequest,
-  queuedPolicyRun,
-  runQueuedAction,
-  settleQueued,
-  strandedRequests,
-} from './manual-requests.ts'
-import { openPendingIncident, pendingUpdate } from './pending-notice.ts'
-import { heartbeat, startSharding } from './shards.ts'
+import { createProbeContexts } from './probe-contexts.ts'
+import { createRunTracker } from './run-tracker.ts'
+import { startShardedProbes } from './sharded-probes.ts'
 import { loadSite, type Site } from './site.ts'
 
 export interface InstanceOptions {
@@ -121,13 +97,10 @@ export interface Instance {
   close(): Promise<void>
 }
 
-const EVENTS_CURSOR = 'events:remediation'
-/** How long a leader pass waits for the runs it began to act before its other store work. */
-const ACTING_WAIT_MS = 2_000
-const NOTIFY_CURSOR = 'events:notify'
-
 /**
- * Builds an instance. Several may share one store: only the lease holder remediates.
+ * Builds an instance. Several may share one store: only the lease holder remediates. The parts
+ * read as the loop: probes → health (startShardedProbes) → events → policies → plan → executor
+ * (createRemediation, driven by createLeaderPass) → notify (the notifier).
  *
  * @example
  * const instance = await createInstance({ configFile: 'tandem.yaml' })
@@ -152,8 +125,7 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
   const notifier = createNotifier({ store, inventory, registry, secrets, log })
   // One registry for the instance: what /metrics serves is what the probes, executor and leader record.
   const metrics = createMetrics()
-  const shared = tandemMetrics(metrics)
-  const executor = createExecutor({
+  const executor = buildExecutor({
     metrics,
     store,
     registry,
@@ -161,7 +133,6 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     secrets,
     log,
     notices: notifier,
-    clusterView: createHealthClusterView(store.db, inventory),
     dryRun: options.dryRun,
     actor: `tandem:${id}`,
     fencing: { lease: LEADER_LEASE, token: leadership.token },
@@ -188,63 +159,28 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
 
   // Every instance delivers the outbox (rows are claimed atomically); only the leader fills it.
   notifier.start()
-  const probeRunner = createCommandRunner({ inventory, log })
-  // Parsed again when a reload brought a new block for the plugin (keyed by the block itself).
-  const pluginConfigs = new Map<string, { block: unknown; value: unknown }>()
-  const probeContext = (
-    plugin: PluginDefinition,
-    run: { signal: AbortSignal; timeoutMs: number },
-  ): PluginContext => {
-    const raw = inventory.config.plugins[plugin.name]
-    if (pluginConfigs.get(plugin.name)?.block !== raw) {
-      const { module: _module, ...block } = raw ?? {}
-      pluginConfigs.set(plugin.name, { block: raw, value: plugin.config.parse(block) })
-    }
-    return {
-      config: pluginConfigs.get(plugin.name)?.value,
-      inventory,
-      runner: probeRunner,
-      log,
-      secrets,
-      dryRun: false,
-      ...run,
-    }
-  }
+  const probeContext = createProbeContexts({ inventory, log, secrets })
   // Transitions are stored by the recorder; the leader picks them up from the events table.
   // Probes are sharded between the live instances by node group (core/runtime/shards.ts).
   const wakers = new Set<() => void>()
   const wake = () => {
     for (const listener of wakers) listener()
   }
-  const beatMs = Math.min(leaseMs / 2, 5_000)
-  const first = options.probe ? await heartbeat(store.db, id, 3 * beatMs) : undefined
-  const monitor = (owns: NonNullable<typeof first>['owns']) =>
-    startMonitoring({
-      inventory,
-      store,
-      log,
-      registry,
-      secrets,
-      pluginContext: probeContext,
-      owns,
-      metrics,
-      // A node.down waits for no timer: the leader loop looks at the events table at once.
-      onEvents: wake,
-    })
-  let monitoring = first ? await monitor(first.owns) : undefined
-  // Sharding talks to whichever monitoring runs now (a reload re-plans the probes).
-  const sharding =
-    first && monitoring
-      ? startSharding(
-          store.db,
-          first,
-          {
-            reshard: (owns) => monitoring?.reshard(owns) ?? Promise.resolve(),
-            beat: () => monitoring?.beat() ?? Promise.resolve(),
-          },
-          { everyMs: beatMs, log },
-        )
-      : undefined
+  const probes = options.probe
+    ? await startShardedProbes({
+        id,
+        store,
+        inventory,
+        registry,
+        secrets,
+        log,
+        metrics,
+        probeContext,
+        beatMs: Math.min(leaseMs / 2, 5_000),
+        // A node.down waits for no timer: the leader loop looks at the events table at once.
+        onEvents: wake,
+      })
+    : undefined
   const reloader = createConfigReloader({
     configFile: site.configFile,
     inventory,
@@ -252,103 +188,26 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     log,
     async onReload(_next, changed) {
       await policies.reload({ inventory })
-      if (!changed.probes || !monitoring || !sharding) return
-      // The new checks start from the store's rows, as after a restart; the kept ones resume.
-      await monitoring.stop()
-      monitoring = await monitor(sharding.view().owns)
+      if (changed.probes) await probes?.replan()
     },
   })
   const follower = await createConfigFollower({ store, reload: () => reloader.reload(), log })
-  const inFlight = new Set<Promise<unknown>>()
-  let recoveredFor: number | undefined
-  const track = (work: Promise<unknown>) => {
-    const settled = work.catch((error) =>
-      isStaleLeader(error)
-        ? log.warn('[runtime] run left to the current leader: this instance no longer leads', {
-            code: 'STALE_LEADER',
-            error: String(error),
-          })
-        : log.error('[runtime] run failed', { error: String(error) }),
-    )
-    inFlight.add(settled)
-    void settled.finally(() => inFlight.delete(settled))
-  }
-  const planContext = () =>
-    createPlanContexts({
-      registry,
-      config: inventory.config,
-      inventory,
-      runner: createReadOnlyRunner(createCommandRunner({ inventory, log })),
-      log,
-    })
-  // `for:` timers whose run is being written by this instance (the run key guards the rest).
-  const firing = new Set<string>()
-  const fireDue = async () => {
-    for (const match of await policies.due()) {
-      const { timer } = match
-      if (firing.has(timer.key)) continue
-      const planned = await policies.plan(match, { context: planContext() })
-      crashPoint('timer.due')
-      firing.add(timer.key)
-      const run = executor.execute(planned, {
-        runKey: `timer:${timer.key}@${timer.since}/${timer.policy}`,
-        withIntent: (tx) => match.consume(tx),
-      })
-      track(run.finally(() => firing.delete(timer.key)))
-    }
-  }
-  const lane = createRequestLanes()
+  const runs = createRunTracker(log)
   // Aborted when the instance closes: requests waiting for a lapsed lease stop waiting.
   const closing = new AbortController()
-  /** An API action request goes to its subject's lane (run in order); false for other events. */
-  const handOver = (event: TandemEvent): boolean => {
-    const manual = manualRequest(event)
-    if (!manual) return false
-    const runKey = `request:${event.id}`
-    const token = leadership.token()
-    const { signal } = closing
-    const leadsAgain = () => leadsAgainUnder(token, () => leadership.token(), signal)
-    track(
-      lane(event.subject, () =>
-        runQueuedAction(store, executor, manual, runKey, { leadsAgain, signal }),
-      ),
-    )
-    return true
-  }
-  /** Runs what one event asks for, once its incident effects are applied (replays included). */
-  const handle = async (event: TandemEvent, guard: LeaderGuard) => {
-    if (handOver(event)) return
-    const queued = queuedPolicyRun(event)
-    // A policy asked for through the API runs as its requester, dry if asked; others as the daemon.
-    const asked = policyRequest(event)
-    await policies.match(event, {
-      beforeTimers: async (fire, waiting) => {
-        if (queued && fire.length === 0) track(settleQueued(store, queued, notMatched(event)))
-        for (const match of fire) {
-          const planned = await policies.plan(match, { context: planContext() })
-          if (asked?.dryRun) planned.dryRun = true
-          // Its run key is the event's: handled again after a crash, it reports the same run.
-          const run = executor.execute(planned, asked)
-          track(queued ? run.then((report) => settleQueued(store, queued, report)) : run)
-        }
-        if (fire.length > 0 && waiting.length > 0) await executor.acting(ACTING_WAIT_MS)
-        for (const match of waiting)
-          await notifier.onPending(
-            pendingUpdate(match, await openPendingIncident(store, match, guard)),
-          )
-      },
-    })
-  }
-  const remediate = async (batch: TandemEvent[], guard: LeaderGuard) => {
-    // Counted once, by the leader that handles them, whichever instance or route wrote them.
-    for (const event of batch) shared.events.inc({ type: event.type })
-    for (const event of batch) {
-      await applyToIncidents(store, event, guard)
-      await handle(event, guard)
-    }
-    // The cursor update, notices and timers wait until these runs acted (bounded).
-    await executor.acting(ACTING_WAIT_MS)
-  }
+  const lead = createLeaderLoop({
+    store,
+    inventory,
+    registry,
+    log,
+    policies,
+    executor,
+    notifier,
+    metrics: tandemMetrics(metrics),
+    runs,
+    leadership,
+    closing: closing.signal,
+  })
 
   return {
     id,
@@ -363,98 +222,26 @@ export async function createInstance(options: InstanceOptions): Promise<Instance
     leadership,
     probeContext,
     get monitoring() {
-      return monitoring
+      return probes?.monitoring
     },
     reloadConfig: () => follower.reload(),
     followConfig: () => follower.follow(),
-    async lead({ wait = false, renew = true } = {}) {
-      if (renew) await leadership.renew()
-      const token = leadership.token()
-      if (token === undefined) return { leading: false, events: 0 }
-      const guard = (tx: Pick<Store['db'], 'select'>) => leadership.check(token, tx)
-      // After a takeover, resume what the old leader left (once per token).
-      if (token !== recoveredFor) {
-        recoveredFor = token
-        for (const report of await executor.recover())
-          log.info('[runtime] resumed run', { run: report.runId })
-        // Requests the old leader took past the cursor but never settled: an action it died
-        // before beginning, or a policy whose run it died in (resumed above; handled again,
-        // the run key finds that run, and the request's queued row learns its outcome).
-        for (const event of await strandedRequests(store, EVENTS_CURSOR)) {
-          log.info('[runtime] resuming a queued request', {
-            event: event.id,
-            subject: event.subject,
-          })
-          await handle(event, guard)
-        }
-      }
-      // Its own lease lapsed and was re-taken with the same token: the runs the lapse cut short
-      // go on (read back first, as after a crash); nobody else's are touched.
-      track(executor.resumeAbandoned())
-      const leading = true
-      // Remediation, then notices: on one store connection the notice writes would stand
-      // between a node.down and its fence (notices are grouped and sent later anyway). A
-      // remediation that fails does not hold the notices back. The cursors move under the
-      // token; a batch is handed over only while it still holds.
-      let events = 0
-      let failed: { error: unknown } | undefined
-      try {
-        events = await followEvents(store, EVENTS_CURSOR, (batch) => remediate(batch, guard), {
-          guard,
-        })
-      } catch (error) {
-        failed = { error }
-      }
-      await followEvents(
-        store,
-        NOTIFY_CURSOR,
-        async (batch) => {
-          await leadership.check(token)
-          await notifier.onEvents(batch)
-        },
-        { guard },
-      )
-      if (failed) throw failed.error
-      await fireDue()
-      // Runs held by a blind monitor or unknown quorum go on once it cleared (a monitor.sighted
-      // or the cluster row wakes this pass), while their failure still holds.
-      track(executor.pollHeld())
-      await executor.pollApprovals()
-      await incidentHousekeeping(store, notifier, inventory.config.daemon.incident_hold_down, guard)
-      if (wait) await settle()
-      return { leading, events }
-    },
-    settle,
+    lead,
+    settle: runs.settle,
     wake,
     onWake(listener) {
       wakers.add(listener)
       return () => wakers.delete(listener)
     },
-    async ready(timeoutMs) {
-      const deadline = Date.now() + timeoutMs
-      for (;;) {
-        const [row] = await store.db
-          .select()
-          .from(healthStates)
-          .where(eq(healthStates.target, 'cluster'))
-        if (row && row.state !== 'unknown') return true
-        if (Date.now() > deadline) return false
-        await new Promise((resolve) => setTimeout(resolve, 100))
-      }
-    },
+    ready: (timeoutMs) => clusterVerdict(store, timeoutMs),
     async close() {
       closing.abort()
-      await sharding?.stop()
-      await monitoring?.stop()
-      await settle()
+      await probes?.stop()
+      await runs.settle()
       await notifier.stop()
       await policies.close()
       await leadership.release().catch(() => {})
       store.close()
     },
-  }
-
-  async function settle() {
-    while (inFlight.size > 0) await Promise.all([...inFlight])
   }
 }

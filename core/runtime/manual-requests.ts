@@ -1,6 +1,6 @@
 // Requests queued through `POST /api/v1/actions`: run them, and close the queued row with the outcome.
 import { and, eq, sql } from 'drizzle-orm'
-import { type Executor, isStaleLeader } from '../act/index.ts'
+import { type Executor, isStaleLeader, type QueuedOutcome, settleQueuedRun } from '../act/index.ts'
 import type { TandemEvent } from '../events/index.ts'
 import type { Requester } from '../plugin-host/index.ts'
 import { cursors, events, runs, type Store } from '../store/index.ts'
@@ -14,13 +14,6 @@ export interface ManualRequest {
   reason?: string
   /** The token that asked; the executor checks every step against its scopes. */
   requester?: Requester
-}
-
-/** What a queued row learns when its request has been carried out. */
-interface Outcome {
-  runId?: string
-  status: string
-  error?: string
 }
 
 /** An API `POST /actions` for one action (a policy request is matched like any event). */
@@ -66,7 +59,7 @@ export function queuedPolicyRun(event: TandemEvent): string | undefined {
 }
 
 /** The outcome of a policy request whose policy did not fire (its trigger or `if:` refused it). */
-export function notMatched(event: TandemEvent): Outcome {
+export function notMatched(event: TandemEvent): QueuedOutcome {
   return {
     status: 'blocked',
     error: `[runtime] policy ${String(event.payload.policy)} did not fire for this request (unknown, not manual, or its if: is false)`,
@@ -98,7 +91,7 @@ export async function runQueuedAction(
 ): Promise<void> {
   const { leadsAgain = async () => false, signal } = options
   for (;;) {
-    const report: Outcome | 'lapsed' = await executor
+    const report: QueuedOutcome | 'lapsed' = await executor
       .runManual(request.uses, request.input, {
         actor: request.actor,
         dryRun: request.dryRun,
@@ -125,9 +118,9 @@ export async function runQueuedAction(
 /** The outcome of a run another part of this process is carrying on (resumed after a lapse). */
 async function runEnded(
   store: Store,
-  report: Outcome,
+  report: QueuedOutcome,
   signal?: AbortSignal,
-): Promise<Outcome | undefined> {
+): Promise<QueuedOutcome | undefined> {
   while (!signal?.aborted) {
     const [row] = await store.db
       .select({ status: runs.status })
@@ -162,26 +155,13 @@ export async function leadsAgainUnder(
   return false
 }
 
-/**
- * Closes a queued row (status `queued` since the API accepted it) with the outcome of the run
- * that carried it out, so the journal never shows a request as waiting once it is done.
- */
-export async function settleQueued(store: Store, runId: string, outcome: Outcome): Promise<void> {
-  const [row] = await store.db.select().from(runs).where(eq(runs.id, runId))
-  if (!row) return
-  await store.db
-    .update(runs)
-    .set({
-      status:
-        outcome.status === 'succeeded'
-          ? 'succeeded'
-          : outcome.status === 'blocked'
-            ? 'blocked'
-            : 'failed',
-      trigger: { ...row.trigger, executedBy: outcome.runId, error: outcome.error },
-      finishedAt: Date.now(),
-    })
-    .where(eq(runs.id, runId))
+/** Closes a queued row with the outcome of the run that carried it out (act owns the runs). */
+export async function settleQueued(
+  store: Store,
+  runId: string,
+  outcome: QueuedOutcome,
+): Promise<void> {
+  await settleQueuedRun(store.db, runId, outcome)
 }
 
 /**

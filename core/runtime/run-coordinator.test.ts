@@ -7,7 +7,7 @@ import { openStore } from '../store/index.ts'
 import { createLeaseCoordinator } from './run-coordinator.ts'
 
 // Two handles stand for two instances. They ask in turn: handles in one process must not overlap
-// transactions (libSQL blocks the thread on a busy lock); across processes, see test/scale-*.
+// transactions (libSQL blocks the thread on a busy lock); across processes, see test/scale/*.
 it('elects exactly one instance per cron fire', async () => {
   const url = `file:${join(await mkdtemp(join(tmpdir(), 'tandem-cron-')), 't.db')}`
   const [a, b] = [await openStore(url), await openStore(url)]

@@ -1,6 +1,6 @@
 // The email plugin's example site for the contract kit (test only): a real SMTP receiver (STARTTLS, auth).
 import { startSmtpReceiver } from '../../test/notify/smtp-receiver.ts'
-import { defineContractSite } from '../../test/plugin-contract-sites.ts'
+import { defineContractSite } from '../../test/plugin/contract-sites.ts'
 
 const auth = { user: 'tandem', pass: 'contract smtp password' }
 

@@ -1,6 +1,6 @@
 // The fence plugin's example site for the contract kit (test only): two fence levels for node2, the lab's agents.
 import { LAB_BIN } from '../../test/lab/plugin-context.ts'
-import { defineContractSite } from '../../test/plugin-contract-sites.ts'
+import { defineContractSite } from '../../test/plugin/contract-sites.ts'
 
 /** The site: three cluster nodes; node2 is fenced by IPMI first, then cut off its GNBD storage. */
 export const INVENTORY = {

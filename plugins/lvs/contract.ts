@@ -1,7 +1,7 @@
 // The lvs plugin's example site for the contract kit (test only): the lab's ipvsadm with the table a director would have.
-import { lvsContext, simulatorLab } from '../../test/lvs-harness.ts'
-import { LAB_INVENTORY, run } from '../../test/lvs-scenarios.ts'
-import { defineContractSite } from '../../test/plugin-contract-sites.ts'
+import { lvsContext, simulatorLab } from '../../test/lvs/harness.ts'
+import { LAB_INVENTORY, run } from '../../test/lvs/scenarios.ts'
+import { defineContractSite } from '../../test/plugin/contract-sites.ts'
 
 const server = { service: 'web', node: 'web2' }
 

@@ -1,8 +1,8 @@
 // The pacemaker plugin's example site for the contract kit (test only): manager pacemaker and a copy of a real CIB.
 import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { tempDir } from '../../test/cluster-support.ts'
-import { defineContractSite } from '../../test/plugin-contract-sites.ts'
+import { tempDir } from '../../test/cluster/support.ts'
+import { defineContractSite } from '../../test/plugin/contract-sites.ts'
 
 const CIB = new URL('../../test/fixtures/pacemaker-cib.xml', import.meta.url)
 

@@ -1,6 +1,6 @@
 // The rgmanager plugin's example site for the contract kit (test only): a lab cluster running db and web.
-import { LAB_BIN, labCluster } from '../../test/cluster-support.ts'
-import { defineContractSite } from '../../test/plugin-contract-sites.ts'
+import { LAB_BIN, labCluster } from '../../test/cluster/support.ts'
+import { defineContractSite } from '../../test/plugin/contract-sites.ts'
 
 /** The site: an rgmanager cluster of three nodes, db on GFS, web, a guest (the plugin's tests use it too). */
 export const INVENTORY = `

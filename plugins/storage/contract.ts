@@ -1,5 +1,5 @@
 // The storage plugin's example site for the contract kit (test only): a GNBD and an NBD export, a GFS2 volume.
-import { defineContractSite } from '../../test/plugin-contract-sites.ts'
+import { defineContractSite } from '../../test/plugin/contract-sites.ts'
 
 /** The site: storage1 exports data (GNBD) and logs (NBD); node1 and node2 mount gfs-data. */
 const INVENTORY = {

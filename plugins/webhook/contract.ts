@@ -1,6 +1,6 @@
 // The webhook plugin's example site for the contract kit (test only): a real receiver verifying signatures.
 import { newWebhookSecret, startWebhookReceiver } from '../../test/notify/webhook-receiver.ts'
-import { defineContractSite } from '../../test/plugin-contract-sites.ts'
+import { defineContractSite } from '../../test/plugin/contract-sites.ts'
 
 export default defineContractSite(() => {
   const webhookSecret = newWebhookSecret()

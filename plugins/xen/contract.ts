@@ -1,5 +1,5 @@
 // The xen plugin's example site for the contract kit (test only): three hypervisors, guest1 on node1.
-import { defineContractSite } from '../../test/plugin-contract-sites.ts'
+import { defineContractSite } from '../../test/plugin/contract-sites.ts'
 
 export default defineContractSite(() => ({
   inventory: {

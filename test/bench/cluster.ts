@@ -7,7 +7,7 @@ import { parseCrmMon } from '../../plugins/pacemaker/crm-mon.ts'
 import pacemaker from '../../plugins/pacemaker/index.ts'
 import { parseClustat } from '../../plugins/rgmanager/clustat.ts'
 import rgmanager from '../../plugins/rgmanager/index.ts'
-import { LAB_BIN, pluginContext, tempDir } from '../cluster-support.ts'
+import { LAB_BIN, pluginContext, tempDir } from '../cluster/support.ts'
 import { seedRgmanager } from '../lab/rgmanager.mjs'
 import { writeWorld } from '../lab/world.mjs'
 

@@ -5,8 +5,8 @@ import type { IpvsTable } from '../../plugins/lvs/model.ts'
 import { parseListing, parseSave } from '../../plugins/lvs/parse.ts'
 import { planReconcile } from '../../plugins/lvs/reconcile-plan.ts'
 import type { LvsTarget } from '../../plugins/lvs/targets.ts'
-import { lvsContext, simulatorLab } from '../lvs-harness.ts'
-import { LAB_INVENTORY, run } from '../lvs-scenarios.ts'
+import { lvsContext, simulatorLab } from '../lvs/harness.ts'
+import { LAB_INVENTORY, run } from '../lvs/scenarios.ts'
 
 const SERVICES = 100
 const SERVERS = 50

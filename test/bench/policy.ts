@@ -3,13 +3,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os, { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { TandemEvent } from '../../core/events/index.ts'
+import type { HealthReading, TandemEvent } from '../../core/events/index.ts'
 import { createInventory, parseConfig } from '../../core/inventory/index.ts'
 import { createRegistry } from '../../core/plugin-host/index.ts'
 import {
   createMatcher,
   evaluateEvent,
-  type HealthRow,
   healthView,
   inventoryView,
   loadPolicies,
@@ -174,7 +173,7 @@ async function scenario(distinct: boolean): Promise<Scenario> {
     const loadMs = performance.now() - loadStart
     const loadCpuMs = cpuMs(process.cpuUsage(loadCpu))
 
-    const rows: HealthRow[] = nodes.map((n, i) => ({
+    const rows: HealthReading[] = nodes.map((n, i) => ({
       target: n,
       kind: 'node',
       state: i % 17 === 0 ? 'down' : 'up',

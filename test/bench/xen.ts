@@ -3,7 +3,7 @@
 import xen from '../../plugins/xen/index.ts'
 import { parseVirshList, parseXlList } from '../../plugins/xen/parse.ts'
 import { updateWorld } from '../lab/world.mjs'
-import { xenLab } from '../xen-lab.ts'
+import { xenLab } from '../xen/lab.ts'
 
 const N = 1000
 const xl = ['Name                                        ID   Mem VCPUs\tState\tTime(s)']

@@ -149,7 +149,9 @@ it('npm start, fail node2, watch it repaired, read the story, recover node2', as
   ]
   await eventually(
     async () => (mails().filter((s) => /node2/.test(s)).length >= 3 ? true : undefined),
-    30_000,
+    // The demo's mail catcher shares the daemon's process: on a loaded machine a send can time
+    // out and wait for its retry (about 30 s) before a person's inbox has the story.
+    90_000,
     'three mails about node2',
   )
   expectStory(mails(), story)
@@ -176,7 +178,7 @@ it('npm start, fail node2, watch it repaired, read the story, recover node2', as
   console.log(
     `[e2e] newcomer: demo up in ${((failedAt - started) / 1000).toFixed(1)} s, node2 repaired in ${((repairedAt - failedAt) / 1000).toFixed(1)} s; mail subjects:\n${mails().join('\n')}`,
   )
-}, 300_000)
+}, 420_000)
 
 /** `npx tandem ARGS` in the copy (what the README tells a person to type next to `npm start`). */
 async function tandem(...args: string[]): Promise<string> {

@@ -57,7 +57,7 @@ export function nodeFiles(world, node) {
   ]
   for (const [i, [mountpoint, m]] of Object.entries(mine.mounts).entries()) {
     // A withdrawn GFS2 turns its superblock read-only, which /proc/mounts shows (checked on
-    // Linux 6.1 in test/storage-kernel.test.ts).
+    // Linux 6.1 in test/storage/kernel.test.ts).
     const options = m.withdrawn ? ['ro', ...m.options.filter((o) => o !== 'rw')] : m.options
     const escaped = mountpoint.replaceAll(' ', '\\040')
     mounts.push(`${m.device} ${escaped} ${m.fstype} ${options.join(',')} 0 0`)

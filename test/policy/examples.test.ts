@@ -1,13 +1,12 @@
 // The example policies in policies/ on the demo inventory: what each does for its seed scenario.
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import type { TandemEvent } from '../../core/events/index.ts'
+import type { HealthReading, TandemEvent } from '../../core/events/index.ts'
 import type { PluginDefinition } from '../../core/plugin/index.ts'
 import { createRegistry } from '../../core/plugin-host/index.ts'
 import {
   createMatcher,
   evaluateEvent,
-  type HealthRow,
   healthView,
   inventoryView,
   loadPolicies,
@@ -17,11 +16,11 @@ import { builtinPlugins } from '../../plugins/index.ts'
 import { demo, event } from './fixtures.ts'
 
 const dir = new URL('../../policies', import.meta.url).pathname
-const nodes = (states: Record<string, string>): HealthRow[] =>
+const nodes = (states: Record<string, string>): HealthReading[] =>
   Object.entries(states).map(([target, state]) => ({ target, kind: 'node', state }))
 const allUp = nodes({ node1: 'up', node2: 'up', node3: 'up' })
 /** guest1 (declared on node2) as the xen.domains probe writes it after `xl migrate guest1 node3`. */
-const guest1On = (host: string | null, domain = 'running', lastHost = host): HealthRow => ({
+const guest1On = (host: string | null, domain = 'running', lastHost = host): HealthReading => ({
   target: 'vm/guest1',
   kind: 'vm',
   state: host ? 'up' : 'unreachable',
@@ -33,7 +32,7 @@ const storageRows = (
   exportState: string,
   mounts: Record<string, string>,
   usable = Object.keys(mounts).filter((n) => mounts[n] === 'mounted'),
-): HealthRow[] => [
+): HealthReading[] => [
   { target: 'storage/data-export', kind: 'storage', state: exportState, detail: {} },
   {
     target: 'storage/gfs-data',
@@ -52,7 +51,7 @@ const gfsFailed = (node: string) =>
 interface Scenario {
   name: string
   event: TandemEvent
-  health: HealthRow[]
+  health: HealthReading[]
   /** policy → [uses, input subset] of each planned step; absent policy: does not act. */
   expected: Record<string, [string, Record<string, unknown>][]>
 }

@@ -2,6 +2,7 @@
 // (diff, validation, reconcile commands), save it over the version previewed, audited.
 import type { Context } from 'hono'
 import { z } from 'zod'
+import { auditInsert } from '../../act/index.ts'
 import {
   buildCandidate,
   type Candidate,
@@ -16,7 +17,7 @@ import { ConfigError } from '../../errors.ts'
 import type { Config } from '../../inventory/index.ts'
 import { checkChannels } from '../../notify/index.ts'
 import type { CompiledPolicy } from '../../policy/index.ts'
-import { auditLog, bumpConfigRevision } from '../../store/index.ts'
+import { bumpConfigRevision } from '../../store/index.ts'
 import { queueAction } from '../action-queue.ts'
 import { requireActionScope } from '../action-scopes.ts'
 import type { Caller } from '../auth.ts'
@@ -167,7 +168,7 @@ export const saveConfigRoute = endpoint({
       if (error instanceof ConfigConflict) return conflict(c, error.current, error.message)
       throw error
     }
-    await api.store.db.insert(auditLog).values({
+    await auditInsert(api.store.db, {
       at: api.now(),
       actor,
       action: 'config.save',

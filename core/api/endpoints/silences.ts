@@ -2,8 +2,10 @@
 import { randomUUID } from 'node:crypto'
 import { and, asc, eq, gt, lte, type SQL } from 'drizzle-orm'
 import { z } from 'zod'
+import { auditInsert } from '../../act/index.ts'
 import { Duration, patternProblem } from '../../inventory/index.ts'
-import { auditLog, silences } from '../../store/index.ts'
+import { expireSilence as expireStoredSilence, insertSilence } from '../../notify/index.ts'
+import { silences } from '../../store/index.ts'
 import { HttpError } from '../http-error.ts'
 import { endpoint } from '../route.ts'
 import { Instant, Matcher, SilenceOut } from '../schemas.ts'
@@ -110,8 +112,8 @@ export const createSilence = endpoint({
       comment: body.comment,
     }
     await api.store.db.batch([
-      api.store.db.insert(silences).values(row),
-      api.store.db.insert(auditLog).values({
+      insertSilence(api.store.db, row),
+      auditInsert(api.store.db, {
         at: now,
         actor: `api:${row.createdBy}`,
         action: `${row.kind}.create`,
@@ -131,13 +133,9 @@ export const expireSilence = endpoint({
   response: SilenceOut,
   handler: async ({ c, api, params, caller }) => {
     const now = api.now()
-    const [updated] = await api.store.db
-      .update(silences)
-      .set({ endsAt: now })
-      .where(and(eq(silences.id, params.id), gt(silences.endsAt, now)))
-      .returning()
+    const updated = await expireStoredSilence(api.store.db, params.id, now)
     if (updated) {
-      await api.store.db.insert(auditLog).values({
+      await auditInsert(api.store.db, {
         at: now,
         actor: `api:${caller?.name ?? 'unknown'}`,
         action: `${updated.kind}.expire`,

@@ -2,18 +2,8 @@
 import { healthTarget } from '../../health/index.ts'
 import type { Inventory, Service } from '../../inventory/index.ts'
 import { isBuiltinKind } from '../../probe/index.ts'
-import type { HealthSnapshot } from './health-snapshot.ts'
+import type { Health, HealthCopy, TargetState } from './health-copy.ts'
 import { type BuildMemo, reuse } from './status-parts.ts'
-
-export type TargetState = 'up' | 'down' | 'degraded' | 'unreachable' | 'unknown'
-
-/** A target's health; `flapping` and `soft` appear only when true, to keep 10,000 targets small. */
-export interface Health {
-  state: TargetState
-  since: number | null
-  flapping?: true
-  soft?: true
-}
 
 export interface RealServerStatus {
   node: string
@@ -133,7 +123,7 @@ const UNKNOWN: Health = { state: 'unknown', since: null }
 
 /** What the view is built from besides the inventory: read together, in one read transaction. */
 export interface StatusInputs {
-  health: HealthSnapshot
+  health: HealthCopy
   fences: FenceRow[]
   openIncidents: number
   pendingApprovals: number

@@ -4,7 +4,7 @@ import type { InStatement, ResultSet } from '@libsql/client'
 import type { Config, Inventory } from '../../inventory/index.ts'
 import type { ApiContext } from '../deps.ts'
 import { buildClusterStatus, type ClusterStatus, type FenceRow } from './cluster-status.ts'
-import { applyHealthChanges, type HealthSnapshot, healthChanges } from './health-snapshot.ts'
+import { applyHealthChanges, type HealthCopy, healthChanges } from './health-copy.ts'
 import { type BuildMemo, createBuildMemo, statusJson } from './status-parts.ts'
 
 /** One built status and what it was built from. */
@@ -19,7 +19,7 @@ export interface StatusView {
 
 interface Built {
   view: StatusView
-  health: HealthSnapshot
+  health: HealthCopy
   fences: FenceRow[]
   fenceRev: number
   config: Config
@@ -81,7 +81,7 @@ async function rebuild(
   now: number,
   last: Built | undefined,
 ): Promise<Built> {
-  const read = (health: HealthSnapshot | undefined) =>
+  const read = (health: HealthCopy | undefined) =>
     api.store.client.batch(
       [fingerprint(now), fenceRows(last?.fenceRev ?? -1), ...healthChanges(health?.rev ?? -1)],
       'read',
@@ -91,7 +91,7 @@ async function rebuild(
   if (!health) {
     // Rows were deleted: read everything again (rare: targets leaving the inventory).
     ;[probe, fences, ...changes] = await read(undefined)
-    health = applyHealthChanges(undefined, revOf(probe, 'health'), changes) as HealthSnapshot
+    health = applyHealthChanges(undefined, revOf(probe, 'health'), changes) as HealthCopy
   }
   const fenceRev = revOf(probe, 'fence')
   const fenceList = last && fenceRev === last.fenceRev ? last.fences : parseFences(fences)

@@ -94,21 +94,10 @@ describe('tandem plan', () => {
     expect(json.plans).toHaveLength(1)
     const steps = json.plans[0].plan.steps
     expect(steps.map((s: { id: string }) => s.id)).toEqual(['1', '2.0', '3.0', '4.0'])
-    expect(steps[1].commands[0].argv).toEqual([
-      'ipvsadm',
-      '-e',
-      '-t',
-      '192.0.2.10:80',
-      '-r',
-      '127.0.1.2:8080',
-      '-m',
-      '-w',
-      '0',
-      '-x',
-      '200',
-      '-y',
-      '50',
-    ])
+    // The drain, word for word as ipvsadm is run (one argv element a word).
+    expect(steps[1].commands[0].argv).toEqual(
+      'ipvsadm -e -t 192.0.2.10:80 -r 127.0.1.2:8080 -m -w 0 -x 200 -y 50'.split(' '),
+    )
     expect(json.plans[0].guards).toEqual([])
   })
 

@@ -1,6 +1,11 @@
 // `tandem plan`: what the policies would do for one event, exact argv included, changing nothing.
 import { TandemError } from '../../errors.ts'
-import { EVENT_TYPES, type EventType, type TandemEvent } from '../../events/index.ts'
+import {
+  EVENT_TYPES,
+  type EventType,
+  type HealthReading,
+  type TandemEvent,
+} from '../../events/index.ts'
 import { DEFAULT_CONFIG_FILE, type Inventory, nearestName } from '../../inventory/index.ts'
 import { createLogger } from '../../log.ts'
 import type { PluginDefinition } from '../../plugin/index.ts'
@@ -12,7 +17,6 @@ import {
   evaluateEvent,
   everythingUp,
   type GuardHistory,
-  type HealthRow,
   healthView,
   inventoryView,
   planMatch,
@@ -166,7 +170,7 @@ function impliedSubject(type: EventType, v: EventOptions): string | undefined {
 }
 
 /** Without a store: everything up, except what the event itself says is not. */
-function impliedHealth(event: TandemEvent, inventory: Inventory): HealthRow[] {
+function impliedHealth(event: TandemEvent, inventory: Inventory): HealthReading[] {
   const rows = everythingUp(inventory)
   const [family = '', change = ''] = event.type.split('.')
   const state = { down: 'down', unreachable: 'unreachable', degraded: 'degraded', failed: 'down' }[
