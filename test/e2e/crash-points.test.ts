@@ -135,21 +135,13 @@ async function episode(
     `run ${episodes} to end`,
   ).catch(async (error: Error) => {
     const last = (await runs()).at(-1)
-    const steps = last
-      ? await rows(
-          `SELECT uses, status, blocked_by, started_at, finished_at, error FROM steps WHERE run_id = '${last.id}' ORDER BY idx`,
-        )
-      : []
     throw new Error(
-      `${error.message}; crashed at: ${kills.done.join(', ')}; ${kills.failure}\n${await diagnostics(String(last?.id), steps)}`,
+      `${error.message}; crashed at: ${kills.done.join(', ')}; ${kills.failure}\n${await diagnostics(last ? String(last.id) : undefined)}`,
     )
   })
   // Exactly one run per episode (a replayed event or re-fired timer is the same run), succeeded.
   expect(await runs()).toHaveLength(episodes)
-  const steps = await rows(
-    `SELECT uses, status, blocked_by, started_at, finished_at, error FROM steps WHERE run_id = '${run.id}' ORDER BY idx`,
-  )
-  if (run.status !== 'succeeded') throw new Error(await diagnostics(String(run.id), steps))
+  if (run.status !== 'succeeded') throw new Error(await diagnostics(String(run.id)))
   // Diagnostics: node2 stays down until recoverNode below; a node.up before that is spurious.
   const spurious = await rows(
     `SELECT id, at FROM events WHERE type = 'node.up' AND subject = 'node2' AND at > ${failedAt}`,
@@ -347,7 +339,12 @@ function dbService() {
  * What a failed run needs explained: its steps, node2's events (a node.up after the fence makes
  * the relocation refused), the fence state, the node rows, and the tail of every daemon's log.
  */
-async function diagnostics(runId: string, steps: Record<string, unknown>[]): Promise<string> {
+async function diagnostics(runId: string | undefined): Promise<string> {
+  const steps = runId
+    ? await rows(
+        `SELECT uses, status, blocked_by, started_at, finished_at, error FROM steps WHERE run_id = '${runId}' ORDER BY idx`,
+      )
+    : []
   const events = await rows(
     "SELECT id, type, at, payload FROM events WHERE subject = 'node2' ORDER BY id",
   )
