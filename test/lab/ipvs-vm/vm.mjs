@@ -47,7 +47,7 @@ export async function startIpvsVm({ log = () => {}, bootTimeoutMs = 90_000 } = {
   const qemu = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] })
   const killOnExit = () => qemu.kill('SIGKILL')
   process.once('exit', killOnExit)
-  const channel = guestChannel(qemu)
+  const channel = guestChannel(qemu, () => readConsole(consoleLog))
   let stopped = false
   const stop = async () => {
     if (stopped) return
@@ -57,7 +57,7 @@ export async function startIpvsVm({ log = () => {}, bootTimeoutMs = 90_000 } = {
     rmSync(dir, { recursive: true, force: true })
   }
   try {
-    const release = await channel.ready(bootTimeoutMs, () => readConsole(consoleLog))
+    const release = await channel.ready(bootTimeoutMs)
     log(`VM up (kernel ${release}) in ${Date.now() - started} ms`)
   } catch (error) {
     await stop()
@@ -116,8 +116,9 @@ function qemuArgs(lab, consoleLog) {
 /**
  * The line protocol of guest/serve.sh over qemu's stdio, one request in flight at a time.
  * @param {import('node:child_process').ChildProcessWithoutNullStreams} qemu
+ * @param {() => string} consoleTail
  */
-function guestChannel(qemu) {
+function guestChannel(qemu, consoleTail) {
   /** @type {{ id: number, script: string, stdin: string, resolve: (r: GuestResult) => void, reject: (e: Error) => void }[]} */
   const queue = []
   /** @type {((line: string) => void) | undefined} */
@@ -172,8 +173,8 @@ function guestChannel(qemu) {
     })
   })
   return {
-    /** @param {number} timeoutMs @param {() => string} consoleTail @returns {Promise<string>} */
-    ready(timeoutMs, consoleTail) {
+    /** @param {number} timeoutMs @returns {Promise<string>} */
+    ready(timeoutMs) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           onReady = undefined
@@ -194,7 +195,11 @@ function guestChannel(qemu) {
         const id = nextId++
         // A lost answer desynchronises the line protocol: give up on this VM rather than guess.
         const timer = setTimeout(() => {
-          failAll(new Error(`[ipvs-vm] no answer to request ${id} in ${REQUEST_TIMEOUT_MS} ms`))
+          failAll(
+            new Error(
+              `[ipvs-vm] no answer to request ${id} in ${REQUEST_TIMEOUT_MS} ms: ${script.trim()}\nconsole:\n${consoleTail()}`,
+            ),
+          )
           qemu.kill('SIGKILL')
         }, REQUEST_TIMEOUT_MS)
         const done = (/** @type {() => void} */ settle) => {

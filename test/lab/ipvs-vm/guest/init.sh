@@ -19,4 +19,9 @@ if [ -n "$failed" ]; then
 else
   echo "READY $(uname -r)" >/tmp/boot-status
 fi
-exec /bin/sh /serve.sh </dev/ttyS1 >/dev/ttyS1 2>/dev/console
+# serve.sh must not be PID 1: the daemons a request starts (nbd-server) are re-parented to PID 1,
+# and when they die the SIGCHLD would land in the middle of serve.sh's `read`, which then drops
+# part of the next request line (seen as a request that never gets an answer). This shell reaps
+# them instead; when serve.sh ends, init ends and the kernel stops the VM (panic=-1, -no-reboot).
+/bin/sh /serve.sh </dev/ttyS1 >/dev/ttyS1 2>/dev/console &
+wait $!
