@@ -9,7 +9,7 @@ import { vmHealthRow } from './live-facts.ts'
 import { buildModel, weakNodes } from './model.ts'
 import { type NodeRecord, tally } from './node-votes.ts'
 import { type Observation, takeResults } from './results.ts'
-import { adoptChecks, releaseChecks, restoreRows, resyncShared } from './resume.ts'
+import { adoptChecks, releaseChecks, restoreRows, resyncFacts, resyncShared } from './resume.ts'
 import { type HealthRow, healthTarget } from './rows.ts'
 import type { ServiceRecord } from './service-health.ts'
 import { judgeSight } from './sight.ts'
@@ -61,6 +61,14 @@ export interface HealthEngine {
    * Another instance wrote them until now, or wrote them last before it died.
    */
   resyncShared(rows: readonly HealthRow[]): void
+  /** Counts the changes of the live facts: read it before reading the rows for resyncFacts. */
+  readonly factsVersion: number
+  /**
+   * The stored rows of services, VMs and storage (`rows`, read after `factsVersion` gave
+   * `since`) become what was written, so the next results write what this instance sees where
+   * the store differs: facts learned while another instance recorded the rows, or rows it wrote.
+   */
+  resyncFacts(rows: readonly HealthRow[], since: number): void
   /** Configuration that weakens a verdict, e.g. a node with fewer vantage points than the quorum. */
   readonly warnings: readonly string[]
 }
@@ -114,7 +122,10 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
       const row = m.facts.vm(name)!
       out.vm(vmHealthRow(name, row, now), m.facts.vmEvent(name))
     }
-    if (taken.facts.storage) storageRows(m, out, now)
+    if (taken.facts.storage || m.storageStale) {
+      m.storageStale = false
+      storageRows(m, out, now)
+    }
     return out.result()
   }
 
@@ -123,6 +134,10 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     release: (ids) => releaseChecks(m, ids),
     adopt: (ids, rows) => adoptChecks(m, ids, rows),
     resyncShared: (rows) => resyncShared(m, rows),
+    get factsVersion() {
+      return m.facts.version
+    },
+    resyncFacts: (rows, since) => resyncFacts(m, rows, since),
     get blind() {
       return m.watch.blind
     },

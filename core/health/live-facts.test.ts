@@ -69,6 +69,8 @@ class Feed {
   }
 }
 
+const ok = (facts: LiveFacts) => ({ status: 'ok' as const, latencyMs: 1, detail: 'ok', facts })
+
 const feed = (restore?: HealthRow[]) =>
   new Feed(createHealthEngine({ inventory, targets, restore }))
 const row = (rows: HealthRow[], target: string) => rows.find((r) => r.target === target)
@@ -188,6 +190,52 @@ describe('live facts from plugin probes', () => {
     // The first source fails: the other one's word is the best there is.
     const failed = f.facts({ 'node/director/members': 'timeout' })
     expect(row(failed, 'service/db')?.detail).toMatchObject({ owner: 'node2' })
+  })
+
+  it('rewrites, once, what the store says differently after a resync; spares what changed while the rows were read', () => {
+    const f = feed()
+    const written = f.round({
+      'node/director/members': { ...placed('node1'), ...guest(['node1']) },
+    })
+    // Another instance recorded these rows meanwhile: db on node2, guest1 down (its vm.down
+    // was that instance's to raise).
+    const stored = written.map((r) =>
+      r.target === 'service/db'
+        ? { ...r, detail: { ...r.detail, owner: 'node2' } }
+        : r.target === 'vm/guest1'
+          ? { ...r, state: 'down' as const, detail: { ...r.detail, host: null, hosts: [] } }
+          : r,
+    )
+    f.engine.resyncFacts(stored, f.engine.factsVersion)
+    const now = { 'node/director/members': { ...placed('node1'), ...guest(['node1']) } }
+    const out = f.engine.observe(
+      [
+        {
+          target: { id: 'node/director/members' },
+          result: ok(now['node/director/members']),
+          at: f.now + 1,
+        },
+      ],
+      f.now + 1,
+    )
+    expect(row(out.rows, 'service/db')?.detail).toMatchObject({ owner: 'node1' })
+    expect(row(out.rows, 'vm/guest1')).toMatchObject({ state: 'up', detail: { host: 'node1' } })
+    expect(out.events.map((e) => `${e.type} ${e.subject}`)).toEqual(['vm.up guest1'])
+    // The second time, with nothing different in the store, there is nothing to write.
+    f.engine.resyncFacts(
+      [row(out.rows, 'service/db')!, row(out.rows, 'vm/guest1')!],
+      f.engine.factsVersion,
+    )
+    expect(f.facts(now)).toEqual([])
+
+    // db moves while the rows are being read: the rows read are older than what was learned.
+    const since = f.engine.factsVersion
+    const moved = f.facts({ 'node/director/members': { ...placed('node3'), ...guest(['node1']) } })
+    expect(row(moved, 'service/db')?.detail).toMatchObject({ owner: 'node3' })
+    f.engine.resyncFacts([row(out.rows, 'service/db')!, row(out.rows, 'vm/guest1')!], since)
+    expect(
+      f.facts({ 'node/director/members': { ...placed('node3'), ...guest(['node1']) } }),
+    ).toEqual([])
   })
 
   it('ignores facts about names the inventory does not have', () => {

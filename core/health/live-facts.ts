@@ -70,30 +70,48 @@ export class FactsBook {
   private readonly reports = new Map<string, Map<string, Fact>>()
   /** Source target id → the `kind/subject` keys its last result reported. */
   private readonly bySource = new Map<string, Set<string>>()
+  /** Counts the changes of this book: `version` before a read of the store dates what it read. */
+  private changes = 0
+  /** Row target (`service/<name>`, `vm/<name>`, or `storage` for all of them) → its last change. */
+  private readonly changedAt = new Map<string, number>()
 
-  /** Takes the facts the store holds, so a restart (or serverless tick) rewrites nothing. */
-  restore(rows: readonly HealthRow[]): void {
+  get version(): number {
+    return this.changes
+  }
+
+  /**
+   * Takes the facts the store holds as what was written, so a restart (or serverless tick)
+   * rewrites nothing, and an instance that starts recording rows another one wrote (or that
+   * it learned while another one recorded them) rewrites where the store differs, at the
+   * source's next result. `unchangedSince` (a `version` taken before the rows were read) spares
+   * what changed here after that: the rows may be older than it. Returns whether the storage
+   * facts are unchanged since then, so their rows may be taken too.
+   */
+  restore(rows: readonly HealthRow[], unchangedSince = this.changes): boolean {
+    const unchanged = (target: string) => (this.changedAt.get(target) ?? 0) <= unchangedSince
+    const stored = new Set<string>()
     for (const row of rows) {
-      if (row.kind === 'service' && row.detail) {
-        const facts = pickServiceFacts(row.detail)
-        if (Object.keys(facts).length > 0)
-          this.services.set(row.target.slice('service/'.length), facts)
-      } else if (row.kind === 'vm' && row.detail && row.target.startsWith('vm/')) {
-        const { host, hosts, domain, lastHost } = row.detail
-        if (row.state === 'down') this.vmsDown.add(row.target.slice(3))
-        this.vms.set(row.target.slice(3), {
-          state: row.state,
-          since: row.since,
-          detail: {
-            host: typeof host === 'string' ? host : null,
-            hosts: Array.isArray(hosts) ? hosts.filter((h) => typeof h === 'string') : [],
-            domain: typeof domain === 'string' ? domain : 'unknown',
-            lastHost:
-              typeof lastHost === 'string' ? lastHost : typeof host === 'string' ? host : null,
-          },
-        })
+      if (!unchanged(row.target)) continue
+      if (row.kind === 'service') {
+        stored.add(row.target)
+        const facts = pickServiceFacts(row.detail ?? {})
+        const name = row.target.slice('service/'.length)
+        if (Object.keys(facts).length > 0) this.services.set(name, facts)
+        else this.services.delete(name)
+      } else if (row.kind === 'vm' && row.target.startsWith('vm/')) {
+        stored.add(row.target)
+        const name = row.target.slice('vm/'.length)
+        if (row.state === 'down') this.vmsDown.add(name)
+        else this.vmsDown.delete(name)
+        this.vms.set(name, { state: row.state, since: row.since, detail: vmDetail(row.detail) })
       }
     }
+    // Facts learned while another instance recorded the rows: never written, so not yet known.
+    for (const name of this.services.keys())
+      if (!stored.has(`service/${name}`) && unchanged(`service/${name}`)) this.services.delete(name)
+    for (const name of this.vms.keys())
+      if (!stored.has(`vm/${name}`) && unchanged(`vm/${name}`)) this.vms.delete(name)
+    return unchanged('storage')
   }
 
   /** True once `source` reported facts: its later results (even failures) must be applied. */
@@ -165,7 +183,12 @@ export class FactsBook {
     const table = (kind === 'exports' ? this.exports : this.mounts) as Map<string, typeof fact>
     if (sameJson(table.get(key), fact)) return false
     table.set(key, fact)
+    this.touch('storage')
     return true
+  }
+
+  private touch(target: string): void {
+    this.changedAt.set(target, ++this.changes)
   }
 
   private chosen(key: string): Fact | undefined {
@@ -194,6 +217,7 @@ export class FactsBook {
     }
     if (sameJson(old, next)) return false
     this.services.set(name, next)
+    this.touch(`service/${name}`)
     return true
   }
 
@@ -206,9 +230,13 @@ export class FactsBook {
     const state = this.vms.get(name)?.state
     if (state === 'down' && !this.vmsDown.has(name)) {
       this.vmsDown.add(name)
+      this.touch(`vm/${name}`)
       return 'vm.down'
     }
-    if ((state === 'up' || state === 'degraded') && this.vmsDown.delete(name)) return 'vm.up'
+    if ((state === 'up' || state === 'degraded') && this.vmsDown.delete(name)) {
+      this.touch(`vm/${name}`)
+      return 'vm.up'
+    }
     return undefined
   }
 
@@ -230,11 +258,13 @@ export class FactsBook {
       if (!fact.runsNowhere) return undefined
       const { runsNowhere: _ended, ...rest } = fact
       this.services.set(name, rest)
+      this.touch(`service/${name}`)
       return 'service.started'
     }
     if (fact.runsNowhere || !RESTARTABLE.includes(fact.ownerState)) return undefined
     if (typeof fact.lastOwner !== 'string' || !member(fact.lastOwner)) return undefined
     this.services.set(name, { ...fact, runsNowhere: true })
+    this.touch(`service/${name}`)
     return 'service.stopped'
   }
 
@@ -245,6 +275,7 @@ export class FactsBook {
     const state = vmState(fact)
     if (old && old.state === state && sameJson(old.detail, detail)) return false
     this.vms.set(name, { state, since: old && old.state === state ? old.since : now, detail })
+    this.touch(`vm/${name}`)
     return true
   }
 }
@@ -274,6 +305,16 @@ function vmState(fact: VmFacts): HealthState {
   if (fact.state === 'unreachable') return 'unreachable'
   if (fact.hosts.length === 0) return 'down'
   return fact.state === 'running' || fact.state === 'blocked' ? 'up' : 'degraded'
+}
+
+function vmDetail(detail: Record<string, unknown> | null): VmRow['detail'] {
+  const { host, hosts, domain, lastHost } = detail ?? {}
+  return {
+    host: typeof host === 'string' ? host : null,
+    hosts: Array.isArray(hosts) ? hosts.filter((h) => typeof h === 'string') : [],
+    domain: typeof domain === 'string' ? domain : 'unknown',
+    lastHost: typeof lastHost === 'string' ? lastHost : typeof host === 'string' ? host : null,
+  }
 }
 
 function pickServiceFacts(detail: Record<string, unknown>): ServiceFactsDetail {

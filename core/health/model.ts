@@ -25,6 +25,8 @@ export interface HealthModel {
   facts: FactsBook
   /** Each storage row as last written: its state, since when, and its detail (as JSON). */
   storageRows: Map<string, { state: HealthState; since: number; json: string }>
+  /** The storage rows were re-read from the store: the next results compare against them. */
+  storageStale: boolean
   clusterSources: CheckRecord[]
   /** The cluster sources that have delivered a membership view: vantage points of every node. */
   clusterViews: CheckRecord[]
@@ -57,6 +59,7 @@ export function buildModel(inventory: Inventory, targets: readonly CheckTarget[]
     bareServices: new Map(),
     facts: new FactsBook(),
     storageRows: new Map(),
+    storageStale: false,
     clusterSources: [],
     clusterViews: [],
     heldChecks: new Set(),

@@ -13,7 +13,7 @@ import {
 } from '../probe/index.ts'
 import type { Store } from '../store/index.ts'
 import { createHealthEngine, type HealthEngine } from './engine.ts'
-import { createRecorder, loadHealthRows, loadSharedRows } from './recorder.ts'
+import { createRecorder, loadFactRows, loadHealthRows, loadSharedRows } from './recorder.ts'
 import { healthTarget } from './rows.ts'
 import { CLUSTER_WIDE, planShards, type ShardOwner } from './shard-plan.ts'
 import type { HealthSnapshot } from './snapshot.ts'
@@ -57,10 +57,11 @@ export interface Monitoring {
    */
   reshard(owns: ShardOwner): Promise<void>
   /**
-   * Called at each heartbeat. While this instance records the shared rows (monitor, cluster,
-   * cluster-wide probes), it reads them back and corrects at its next results what differs
-   * from what it sees: a row left by the instance that recorded them before (handed over, or
-   * died blind) must not stay stale, or the executor would refuse (or act) on its word.
+   * Called at each heartbeat. This instance reads back the rows live facts fill (services, VMs,
+   * storage) and, while it records them, the shared rows (monitor, cluster, cluster-wide
+   * probes); at its next results it corrects what differs from what it sees. A row left by the
+   * instance that recorded it before (handed over, or died blind), or a fact learned while
+   * another instance recorded its row, must not stay stale: the executor acts on its word.
    */
   beat(): Promise<void>
   /** Resolves once every transition so far is in the store. */
@@ -124,9 +125,14 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
     ...targets.filter((target) => shards.keyOf(target) === CLUSTER_WIDE).map((t) => t.id),
   ]
   const resync = async () => {
-    if (!owns(CLUSTER_WIDE)) return
     await recorder.flush()
-    engine.resyncShared(await loadSharedRows(store, sharedRows))
+    const since = engine.factsVersion
+    const [shared, facts] = await Promise.all([
+      owns(CLUSTER_WIDE) ? loadSharedRows(store, sharedRows) : undefined,
+      loadFactRows(store),
+    ])
+    if (shared) engine.resyncShared(shared)
+    engine.resyncFacts(facts, since)
   }
   return {
     engine,

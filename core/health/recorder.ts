@@ -155,6 +155,15 @@ export async function loadSharedRows(
   return rows.map(toHealthRow)
 }
 
+/** The stored rows live facts fill: services, VMs and storage (re-read at each heartbeat). */
+export async function loadFactRows(store: Store): Promise<HealthRow[]> {
+  const rows = await store.db
+    .select()
+    .from(healthStates)
+    .where(inArray(healthStates.kind, ['service', 'vm', 'storage']))
+  return rows.map(toHealthRow)
+}
+
 /**
  * True while the monitor suspects itself (more than monitor.blind_threshold of all targets
  * failing at once): the executor refuses destructive actions then.

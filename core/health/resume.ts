@@ -37,13 +37,7 @@ export function restoreRows(m: HealthModel, rows: readonly HealthRow[]): void {
   }
   m.facts.restore(rows)
   m.facts.restoreStorage(factsFromRows(rows, m.inventory))
-  for (const row of rows)
-    if (row.kind === 'storage')
-      m.storageRows.set(row.target, {
-        state: row.state,
-        since: row.since,
-        json: JSON.stringify(row.detail),
-      })
+  takeStorageRows(m, rows)
   m.watch.blind = byTarget.get(healthTarget.monitor)?.state === 'down'
   m.announcedBlind = m.watch.blind
   const cluster = byTarget.get(healthTarget.cluster)
@@ -64,6 +58,29 @@ export function resyncShared(m: HealthModel, rows: readonly HealthRow[]): void {
     // Published again at its next result where it differs.
     m.heldChecks.add(record)
   }
+}
+
+/**
+ * The rows live facts fill (services, VMs, storage) as the store has them now become what this
+ * instance wrote, where its facts did not change since `since` (FactsBook.version before the
+ * rows were read). What it sees otherwise is written at the next results: another instance
+ * wrote these rows until now, or this one learned the facts while another recorded them.
+ */
+export function resyncFacts(m: HealthModel, rows: readonly HealthRow[], since: number): void {
+  if (!m.facts.restore(rows, since)) return
+  takeStorageRows(m, rows)
+  m.storageStale = true
+}
+
+function takeStorageRows(m: HealthModel, rows: readonly HealthRow[]): void {
+  m.storageRows.clear()
+  for (const row of rows)
+    if (row.kind === 'storage')
+      m.storageRows.set(row.target, {
+        state: row.state,
+        since: row.since,
+        json: JSON.stringify(row.detail),
+      })
 }
 
 /** Another instance probes these checks now: they stop counting here, their holds are dropped. */
