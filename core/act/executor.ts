@@ -64,8 +64,8 @@ export interface Executor {
   /** Resumes runs whose approval was granted, ends those denied or expired. */
   pollApprovals(): Promise<RunReport[]>
   /**
-   * Resumes runs held by a transient guard (monitor_blind, quorum) once it cleared, and ends
-   * those whose incident stopped being open while they waited.
+   * Resumes runs held by a transient guard (monitor_blind, quorum, busy_target) once it cleared,
+   * and ends those whose incident stopped being open, or whose cause was undone, meanwhile.
    */
   pollHeld(): Promise<RunReport[]>
   /** One action by hand (`tandem exec`), through the same guards, journal and audit. */

@@ -111,7 +111,7 @@ export async function stepRefusal(
   if (blind) return blind
   if (facts.target) {
     const other = await busyTarget(tx, facts.target, facts.stepId)
-    if (other) return { guard: 'concurrency', reason: `${facts.target} is busy with ${other}` }
+    if (other) return { guard: 'busy_target', reason: `${facts.target} is busy with ${other}` }
   }
   return undefined
 }

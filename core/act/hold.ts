@@ -1,20 +1,23 @@
 // Holds: a step refused for a reason that clears by itself waits for it, instead of losing its run.
-import { and, eq, inArray } from 'drizzle-orm'
-import { incidents, runs, steps } from '../store/index.ts'
+import { and, desc, eq, gt, inArray } from 'drizzle-orm'
+import { RESOLVES } from '../policy/index.ts'
+import { events, incidents, runs, steps } from '../store/index.ts'
 import { type Engine, type RunScope, scopeOf } from './engine.ts'
-import { monitorBlind } from './facts.ts'
+import { busyTarget, monitorBlind } from './facts.ts'
 import { appendAudit, type Tx } from './journal.ts'
 import type { Refusal } from './types.ts'
 
 /**
- * Guards whose refusal is transient and self-clearing: tandem's own probes look blind, or the
- * cluster's quorum is lost or not known yet. Refusing for good would consume the failure (a
- * `for:` timer fires once, an event matches once) and lose the failover, which Pacemaker and
- * Alertmanager users never see happen: the cluster acts once quorum is back, an alert that
- * still fires is still routed. Such a step is held (`blocked`, its run waiting) and re-tried
- * when the condition clears while its incident is still open.
+ * Guards whose refusal is transient and self-clearing: tandem's own probes look blind, the
+ * cluster's quorum is lost or not known yet, or another run's step is acting on the same target
+ * (a restore arriving while the drain still waits for connections to end). Refusing for good
+ * would consume the event (a `for:` timer fires once, an event matches once) and lose the
+ * failover, or leave a healthy server at weight 0, which Pacemaker and Alertmanager users never
+ * see happen: the cluster acts once quorum is back, an alert that still fires is still routed.
+ * Such a step is held (`blocked`, its run waiting) and re-tried when the condition clears while
+ * its incident is still open and its cause has not been undone.
  */
-export const HELD_GUARDS: readonly string[] = ['monitor_blind', 'quorum']
+export const HELD_GUARDS: readonly string[] = ['monitor_blind', 'quorum', 'busy_target']
 
 /**
  * Whether this refusal holds the step rather than ending its run. A manual run (`tandem exec`,
@@ -45,13 +48,21 @@ export async function releaseHeld(engine: Engine): Promise<RunScope[]> {
     const runIds = new Set<string>()
     // Read again inside the transaction: what an earlier pass released is no longer held.
     for (const row of await heldSteps(tx)) {
-      const open = row.incidentStatus === 'open'
-      const clear = row.guard === 'monitor_blind' ? !blind : cluster?.quorate === true
+      const undone = await undoneBy(tx, row)
+      const open = row.incidentStatus === 'open' && !undone
+      const clear =
+        row.guard === 'monitor_blind'
+          ? !blind
+          : row.guard === 'busy_target'
+            ? !row.target || !(await busyTarget(tx, row.target, row.stepId))
+            : cluster?.quorate === true
       if (open && !clear) continue
       const decision = open ? 'released' : 'skipped'
       const reason = open
         ? `${row.guard} cleared: running the held step now`
-        : `not run: incident ${row.incidentId} is ${row.incidentStatus ?? 'gone'} (its cause cleared while the step was held by ${row.guard})`
+        : undone
+          ? `not run: ${undone} came after ${row.cause} while the step was held by ${row.guard}`
+          : `not run: incident ${row.incidentId} is ${row.incidentStatus ?? 'gone'} (its cause cleared while the step was held by ${row.guard})`
       await tx
         .update(steps)
         .set(
@@ -86,7 +97,33 @@ export async function releaseHeld(engine: Engine): Promise<RunScope[]> {
   return released.map((run) => scopeOf(engine, run))
 }
 
-/** Steps held by a transient guard, with their run's incident status. */
+/**
+ * The event that undid a recovery's cause while its run was held (`check.failed` after the
+ * `check.recovered` a restore answers): restoring a weight then would feed a failed server.
+ * A failure's own incident needs no such look: its recovery resolves the incident.
+ */
+async function undoneBy(
+  tx: Tx,
+  row: { cause: string | null; subject: string | null; eventId: number | null },
+): Promise<string | undefined> {
+  const failures = RESOLVES[row.cause as keyof typeof RESOLVES]
+  if (!failures || row.subject === null || row.eventId === null) return undefined
+  const [later] = await tx
+    .select({ id: events.id, type: events.type })
+    .from(events)
+    .where(
+      and(
+        eq(events.subject, row.subject),
+        inArray(events.type, failures),
+        gt(events.id, row.eventId),
+      ),
+    )
+    .orderBy(desc(events.id))
+    .limit(1)
+  return later ? `${later.type} ${row.subject} (event ${later.id})` : undefined
+}
+
+/** Steps held by a transient guard, with their run's incident status and cause. */
 async function heldSteps(tx: Tx) {
   const rows = await tx
     .select({
@@ -99,6 +136,9 @@ async function heldSteps(tx: Tx) {
       error: steps.error,
       incidentId: runs.incidentId,
       incidentStatus: incidents.status,
+      cause: incidents.cause,
+      subject: incidents.subject,
+      eventId: incidents.eventId,
     })
     .from(steps)
     .innerJoin(runs, eq(runs.id, steps.runId))

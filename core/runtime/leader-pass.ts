@@ -110,8 +110,8 @@ export function createLeaderPass(parts: LeaderPassParts) {
     )
     if (failed) throw failed.error
     await remediation.fireDue()
-    // Runs held by a blind monitor or unknown quorum go on once it cleared (a monitor.sighted
-    // or the cluster row wakes this pass), while their failure still holds.
+    // Runs held by a blind monitor, unknown quorum or a busy target go on once it cleared (a
+    // monitor.sighted or the cluster row wakes this pass), while their cause still holds.
     runs.track(executor.pollHeld())
     await executor.pollApprovals()
     await incidentHousekeeping(

@@ -70,8 +70,8 @@ async function swing(healthy: boolean): Promise<void> {
   const seen = await swings(type)
   setServerHealth('node2', 8080, healthy)
   await eventually(async () => (await swings(type)) > seen, 20_000, type)
-  // Its run ends before the next swing: a restore that finds the drain still running is refused
-  // by the busy target (concurrency), a final refusal this test is not about.
+  // Its run ends before the next swing: a restore that finds the drain still running waits for
+  // it (held by busy_target, test/act/busy-target.test.ts), which this test is not about.
   await lab.caughtUp()
 }
 
