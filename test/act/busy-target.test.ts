@@ -75,7 +75,7 @@ describe('a busy target holds the step', () => {
   it('a restore during a slow drain waits for it, then gives the weight back; the second time too', async () => {
     await setHealth(store, { quorate: true, nodes: {} })
     editLab((w) => {
-      w.testLvs = { delayMs: 1_500 }
+      w.testLvs = { delayMs: 1_000 }
     })
     const notices = collectNotices()
     const executor = labExecutor(store, { notices })
@@ -110,7 +110,7 @@ describe('a busy target holds the step', () => {
   it('the server failing again while the restore waits makes it moot: it never runs', async () => {
     await setHealth(store, { quorate: true, nodes: {} })
     editLab((w) => {
-      w.testLvs = { delayMs: 1_500 }
+      w.testLvs = { delayMs: 1_000 }
     })
     const executor = labExecutor(store)
     const { run: drain } = await drainInFlight(executor, 1)
