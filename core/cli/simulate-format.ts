@@ -60,6 +60,10 @@ function summaryRows(report: SimulationReport): string[][] {
     ['  would act', ...count((s) => s.runs.filter((r) => r.outcome === 'run').length)],
     ['  blocked by guards', ...sides.map(blockedBy)],
     [
+      '  deferred by cooldown',
+      ...count((s) => s.runs.filter((r) => r.outcome === 'deferred').length),
+    ],
+    [
       '  waiting for approval',
       ...count((s) => s.runs.filter((r) => r.outcome === 'approval').length),
     ],
@@ -87,9 +91,11 @@ function runsSection(name: string, side: SimulationSide): string[] {
       r.trigger,
       r.outcome === 'blocked'
         ? `blocked: ${r.blockedBy.map((g) => g.guard).join(', ')}`
-        : r.outcome === 'approval'
-          ? 'approval'
-          : 'acts',
+        : r.outcome === 'deferred'
+          ? `deferred to ${when(r.deferredUntil ?? 0)}: cooldown`
+          : r.outcome === 'approval'
+            ? 'approval'
+            : 'acts',
       [...r.actions.map((a) => a.label), ...r.errors.map((e) => `ERROR ${e}`)].join('; ') || '-',
     ])
   const lines = [

@@ -26,6 +26,8 @@ export interface GuardVerdict {
   guard: string
   blocks: boolean
   reason: string
+  /** A cooldown's end: the executor defers a run it refuses to then (docs/policy.md). */
+  until?: number
 }
 
 /**
@@ -47,12 +49,13 @@ export async function previewGuards(plan: Plan, context: GuardContext): Promise<
     )
     const last = Math.max(...recent.map((r) => r.at))
     if (recent.length > 0)
-      out.push(
-        block(
+      out.push({
+        ...block(
           'cooldown',
           `last run for ${plan.incidentKey} ${ago(now - last)} ago; cooldown ${span(guards.cooldownMs)}`,
         ),
-      )
+        until: last + guards.cooldownMs,
+      })
   }
   if (guards.maxRuns) {
     const count = (await history.runs(plan.policy, now - guards.maxRuns.windowMs)).length

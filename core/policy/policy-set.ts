@@ -23,10 +23,10 @@ import { invalidEvent, saveStatus } from './status.ts'
 import {
   type DeferTx,
   deferralKey,
+  dueStillHolds,
   isDeferral,
   memoryTimers,
   type PendingTimer,
-  RESOLVES,
   storeTimers,
   type TimerStore,
   type TimerTx,
@@ -235,15 +235,13 @@ export async function createPolicySet(options: PolicySetOptions): Promise<Policy
         const consume = (tx?: TimerTx) => timers.consume(timer.key, tx)
         const policy = active.find((p) => p.name === timer.policy)
         const vars = { event: eventView(timer.event), inventory, health }
-        const deferred = isDeferral(timer.key)
-        const holds = deferred ? stillTrue(timer.event, health) : stillHolds(timer.event, health)
-        if (policy && holds && conditionHolds(policy, vars) === true) {
+        if (policy && dueStillHolds(timer, health) && conditionHolds(policy, vars) === true) {
           fire.push({ policy, event: timer.event, vars, timer, consume })
           continue
         }
         // Nothing to run: dropping the timer first is safe (a crash here only re-checks it).
         await consume()
-        const after = deferred ? 'its deferral' : 'for:'
+        const after = isDeferral(timer.key) ? 'its deferral' : 'for:'
         options.log?.info(`[policy] ${timer.policy}: condition no longer holds after ${after}`, {
           subject: timer.event.subject,
         })
@@ -288,49 +286,6 @@ export async function createPolicySet(options: PolicySetOptions): Promise<Policy
   }
   return set
 }
-
-/**
- * At the end of `for:`, health must not show the subject recovered. Unknown health does not
- * block: the resolving event (which cancels the timer) is the primary signal.
- */
-function stillHolds(event: TandemEvent, health: HealthView): boolean {
-  // Where a service runs is not its health (every check can pass while it runs nowhere):
-  // service.started, which cancels the timer, is the only end of service.stopped.
-  if (event.type === 'service.stopped') return true
-  return stateOf(event, health) !== 'up'
-}
-
-/** The subject's health state in the view of its family (checks only when asked). */
-function stateOf(event: TandemEvent, health: HealthView, checks = false): string | undefined {
-  const [family] = event.type.split('.')
-  const table =
-    family === 'node'
-      ? health.nodes
-      : family === 'service'
-        ? health.services
-        : family === 'vm'
-          ? health.vms
-          : family === 'check' && checks
-            ? health.checks
-            : undefined
-  return table?.[event.subject]
-}
-
-/**
- * When a deferred run comes due, health must not contradict its event: a deferred recovery
- * (`check.recovered`, `node.up` …) waits for a subject not failing now, a deferred failure for
- * one not up. Unknown health does not block, as for `for:`.
- */
-function stillTrue(event: TandemEvent, health: HealthView): boolean {
-  // Placement is not health (see stillHolds): only the opposite event ends these.
-  if (event.type === 'service.stopped' || event.type === 'service.started') return true
-  const state = stateOf(event, health, true)
-  if (state === undefined || state === 'unknown') return true
-  const recovery = RESOLVES[event.type] !== undefined
-  return recovery ? !FAILING.includes(state) : state !== 'up'
-}
-
-const FAILING = ['down', 'unreachable']
 
 /**
  * What the health view needs, read on every event: the state of every target, and `detail` only

@@ -11,8 +11,10 @@ export interface SimulatedRun {
   eventIndex: number
   trigger: string
   incidentKey: string
-  outcome: 'run' | 'blocked' | 'approval'
+  outcome: 'run' | 'blocked' | 'approval' | 'deferred'
   blockedBy: GuardVerdict[]
+  /** `deferred`: refused by its cooldown, it comes back then (a later entry, if it fired). */
+  deferredUntil?: number
   actions: SimulatedAction[]
   /** Steps that could not have been planned (template or input errors). */
   errors: string[]
@@ -151,7 +153,7 @@ export function changedEvents(
       .filter((r) => r.eventIndex === index)
       .map(
         (r) =>
-          `${r.policy}: ${r.outcome === 'run' ? `${r.actions.length} action(s)` : r.outcome === 'approval' ? 'waits for approval' : `blocked by ${r.blockedBy.map((v) => v.guard).join(', ')}`}`,
+          `${r.policy}: ${r.outcome === 'run' ? `${r.actions.length} action(s)` : r.outcome === 'approval' ? 'waits for approval' : r.outcome === 'deferred' ? `deferred by cooldown until ${new Date(r.deferredUntil ?? 0).toISOString()}` : `blocked by ${r.blockedBy.map((v) => v.guard).join(', ')}`}`,
       )
       .join('; ') || '-'
   const out: SimulationReport['changedEvents'] = []

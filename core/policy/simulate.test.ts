@@ -69,26 +69,48 @@ describe('simulate', () => {
     ])
   })
 
-  it('honours cooldown and max_fences in the replay', async () => {
+  it('honours cooldown and max_fences in the replay; a cooldown defers, and node.up ends the deferral', async () => {
     const flapping = [0, 1, 2, 3, 4, 5, 6].flatMap((i) => outage('node3', t0 + i * 5 * 60_000, 60))
     const report = await run(
       flapping,
       failover(20, 'guards: { cooldown: 15m, max_fences: { count: 2, window: 1h } }'),
     )
+    const minutes = (at: number | undefined) => (at === undefined ? undefined : (at - t0) / 60_000)
     expect(
       report.candidate.runs.map((r) => [
-        (r.at - t0) / 60_000,
+        minutes(r.at),
         r.outcome,
         r.blockedBy.map((v) => v.guard),
+        minutes(r.deferredUntil),
       ]),
     ).toEqual([
-      [1 / 3, 'run', []],
-      [5 + 1 / 3, 'blocked', ['cooldown']],
-      [10 + 1 / 3, 'blocked', ['cooldown']],
-      [15 + 1 / 3, 'run', []],
-      [20 + 1 / 3, 'blocked', ['cooldown', 'max_fences']],
-      [25 + 1 / 3, 'blocked', ['cooldown', 'max_fences']],
-      [30 + 1 / 3, 'blocked', ['max_fences']],
+      [1 / 3, 'run', [], undefined],
+      // Each outage ends a minute later: node.up ends the deferred failover before it is due.
+      [5 + 1 / 3, 'deferred', ['cooldown'], 15 + 1 / 3],
+      [10 + 1 / 3, 'deferred', ['cooldown'], 15 + 1 / 3],
+      [15 + 1 / 3, 'run', [], undefined],
+      [20 + 1 / 3, 'deferred', ['cooldown', 'max_fences'], 30 + 1 / 3],
+      [25 + 1 / 3, 'deferred', ['cooldown', 'max_fences'], 30 + 1 / 3],
+      [30 + 1 / 3, 'blocked', ['max_fences'], undefined],
+    ])
+  })
+
+  it('fires a deferred run when the cooldown ends while its failure still holds, as the executor does', async () => {
+    // node3 fails, is failed over, comes back, and fails again for good 5 minutes later.
+    const events = [...outage('node3', t0, 60), event('node.down', 'node3', {}, t0 + 5 * 60_000)]
+    const report = await run(events, failover(20, 'guards: { cooldown: 15m }'), failover(20), {
+      until: t0 + 60 * 60_000,
+    })
+    expect(
+      report.candidate.runs.map((r) => [(r.at - t0) / 60_000, r.outcome, r.eventIndex]),
+    ).toEqual([
+      [1 / 3, 'run', 0],
+      [5 + 1 / 3, 'deferred', 2],
+      [15 + 1 / 3, 'run', 2],
+    ])
+    expect(report.differences).toEqual([])
+    expect(report.changedEvents.map((c) => c.candidate)).toEqual([
+      'failover: deferred by cooldown until 2024-05-01T00:15:20.000Z; failover: 2 action(s)',
     ])
   })
 

@@ -16,7 +16,7 @@ import {
   type SimulationReport,
   type SimulationSide,
 } from './simulate-report.ts'
-import { memoryTimers } from './timers.ts'
+import { deferralKey, dueStillHolds, memoryTimers } from './timers.ts'
 import { everythingUp, healthView, inventoryView } from './views.ts'
 
 export interface SimulationOptions {
@@ -37,7 +37,9 @@ export interface SimulationOptions {
 /**
  * Replays events in time order: health follows the events, `for:` timers wait and are cancelled
  * by resolving events, schedule triggers fire at their minutes, and cooldown, max_runs and
- * max_fences count what the replay itself would have done. Nothing is run, nothing is described.
+ * max_fences count what the replay itself would have done. A run its cooldown refuses is
+ * deferred to the window's end, as the executor does, and fires then unless the opposite event
+ * came or health contradicts it. Nothing is run, nothing is described.
  *
  * @example
  * const report = await simulate({ events, candidate, baseline, inventory, registry })
@@ -88,12 +90,16 @@ async function replay(
       inventory,
     })
     const blocking = verdicts.filter((v) => v.blocks)
+    // The executor checks the cooldown before any other guard, and defers what it refuses.
+    const deferredUntil = blocking.find((v) => v.guard === 'cooldown')?.until
     const outcome =
       blocking.length === 0
         ? 'run'
-        : blocking.every((v) => v.guard === 'approval')
-          ? 'approval'
-          : 'blocked'
+        : deferredUntil !== undefined
+          ? 'deferred'
+          : blocking.every((v) => v.guard === 'approval')
+            ? 'approval'
+            : 'blocked'
     const actions = plan.steps
       .filter((s) => !s.error)
       .map((s) => describeAction(s.uses, s.input, registry))
@@ -107,23 +113,35 @@ async function replay(
       blockedBy: blocking,
       actions,
       errors: plan.steps.flatMap((s) => (s.error ? [`step ${s.id}: ${s.error}`] : [])),
+      ...(deferredUntil !== undefined ? { deferredUntil } : {}),
     })
     if (outcome === 'run') history.record(plan.policy, plan.incidentKey, at, actions)
+    if (deferredUntil !== undefined) {
+      const key = deferralKey(plan.policy, plan.incidentKey)
+      await timers.defer({
+        key,
+        policy: plan.policy,
+        event: match.event,
+        since: at,
+        dueAt: deferredUntil,
+      })
+      waitingFrom.set(key, eventIndex)
+    }
   }
   const fireDue = async (until: number) => {
-    for (const timer of await timers.claimDue(until)) {
-      const policy = policies.find((p) => p.name === timer.policy)
-      if (!policy) continue
-      const current = health.view(inventory)
-      const again = evaluateEvent(createMatcher([policy]), timer.event, {
-        inventory: invView,
-        health: current,
-      })
-      const family = timer.event.type.split('.')[0]!
-      const recovered = health.state(family, timer.event.subject) === 'up'
-      if (again.matches[0] && !recovered)
-        await fire(again.matches[0], timer.dueAt, waitingFrom.get(timer.key) ?? -1)
-    }
+    // Again until nothing is due: a run fired here may defer itself to a time before `until`.
+    for (let due = await timers.claimDue(until); due.length > 0; due = await timers.claimDue(until))
+      for (const timer of due) {
+        const policy = policies.find((p) => p.name === timer.policy)
+        if (!policy) continue
+        const current = health.view(inventory)
+        const again = evaluateEvent(createMatcher([policy]), timer.event, {
+          inventory: invView,
+          health: current,
+        })
+        if (again.matches[0] && dueStillHolds(timer, current))
+          await fire(again.matches[0], timer.dueAt, waitingFrom.get(timer.key) ?? -1)
+      }
   }
 
   const stream = mergeSchedules(events, policies, from, to)
@@ -215,10 +233,6 @@ class HealthState {
     if (!state || !['node', 'service', 'vm', 'check'].includes(family)) return
     const row = { kind: family, target: event.subject, state, detail: event.payload }
     this.rows.set(`${family}|${event.subject}`, row)
-  }
-
-  state(kind: string, target: string): string | undefined {
-    return this.rows.get(`${kind}|${target}`)?.state
   }
 
   view(inventory: Inventory) {

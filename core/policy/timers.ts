@@ -2,6 +2,7 @@
 import { eq, inArray, lte } from 'drizzle-orm'
 import type { EventType, TandemEvent } from '../events/index.ts'
 import { type Db, policyTimers, type Store } from '../store/index.ts'
+import type { HealthView } from './views.ts'
 
 /** A policy waiting for its `for:` duration on one subject, or a deferred run (`deferralKey`). */
 export interface PendingTimer {
@@ -196,3 +197,55 @@ export function memoryTimers(): TimerStore {
     },
   }
 }
+
+/**
+ * Whether a due timer may still fire on today's health: a `for:` timer while its subject has not
+ * recovered, a deferred run while health does not contradict its event. The daemon and
+ * `tandem simulate` ask the same question.
+ */
+export function dueStillHolds(timer: PendingTimer, health: HealthView): boolean {
+  return isDeferral(timer.key) ? stillTrue(timer.event, health) : stillHolds(timer.event, health)
+}
+
+/**
+ * At the end of `for:`, health must not show the subject recovered. Unknown health does not
+ * block: the resolving event (which cancels the timer) is the primary signal.
+ */
+function stillHolds(event: TandemEvent, health: HealthView): boolean {
+  // Where a service runs is not its health (every check can pass while it runs nowhere):
+  // service.started, which cancels the timer, is the only end of service.stopped.
+  if (event.type === 'service.stopped') return true
+  return stateOf(event, health) !== 'up'
+}
+
+/** The subject's health state in the view of its family (checks only when asked). */
+function stateOf(event: TandemEvent, health: HealthView, checks = false): string | undefined {
+  const [family] = event.type.split('.')
+  const table =
+    family === 'node'
+      ? health.nodes
+      : family === 'service'
+        ? health.services
+        : family === 'vm'
+          ? health.vms
+          : family === 'check' && checks
+            ? health.checks
+            : undefined
+  return table?.[event.subject]
+}
+
+/**
+ * When a deferred run comes due, health must not contradict its event: a deferred recovery
+ * (`check.recovered`, `node.up` …) waits for a subject not failing now, a deferred failure for
+ * one not up. Unknown health does not block, as for `for:`.
+ */
+function stillTrue(event: TandemEvent, health: HealthView): boolean {
+  // Placement is not health (see stillHolds): only the opposite event ends these.
+  if (event.type === 'service.stopped' || event.type === 'service.started') return true
+  const state = stateOf(event, health, true)
+  if (state === undefined || state === 'unknown') return true
+  const recovery = RESOLVES[event.type] !== undefined
+  return recovery ? !FAILING.includes(state) : state !== 'up'
+}
+
+const FAILING = ['down', 'unreachable']
