@@ -57,11 +57,12 @@ export interface Monitoring {
    */
   reshard(owns: ShardOwner): Promise<void>
   /**
-   * Called at each heartbeat. This instance reads back the rows live facts fill (services, VMs,
-   * storage) and, while it records them, the shared rows (monitor, cluster, cluster-wide
-   * probes); at its next results it corrects what differs from what it sees. A row left by the
-   * instance that recorded it before (handed over, or died blind), or a fact learned while
-   * another instance recorded its row, must not stay stale: the executor acts on its word.
+   * Called at each heartbeat. While this instance records the shared rows (monitor, cluster,
+   * cluster-wide probes) it reads them back, with the rows live facts fill (services, VMs,
+   * storage; every instance reads those at a re-plan), and at its next results corrects what
+   * differs from what it sees. A row left by the instance that recorded it before (handed over,
+   * or died blind), or a fact learned while another instance recorded its row, must not stay
+   * stale: the executor acts on its word.
    */
   beat(): Promise<void>
   /** Resolves once every transition so far is in the store. */
@@ -124,14 +125,19 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
     healthTarget.cluster,
     ...targets.filter((target) => shards.keyOf(target) === CLUSTER_WIDE).map((t) => t.id),
   ]
-  const resync = async () => {
+  // At a handover every instance re-reads the rows live facts fill; at a beat only the recorder
+  // of the shared rows does, so a beat never makes the others wait for their writes (a re-plan
+  // queues behind it).
+  const resync = async (handover: boolean) => {
+    const shared = owns(CLUSTER_WIDE)
+    if (!shared && !handover) return
     await recorder.flush()
     const since = engine.factsVersion
-    const [shared, facts] = await Promise.all([
-      owns(CLUSTER_WIDE) ? loadSharedRows(store, sharedRows) : undefined,
+    const [sharedNow, facts] = await Promise.all([
+      shared ? loadSharedRows(store, sharedRows) : undefined,
       loadFactRows(store),
     ])
-    if (shared) engine.resyncShared(shared)
+    if (sharedNow) engine.resyncShared(sharedNow)
     engine.resyncFacts(facts, since)
   }
   return {
@@ -162,7 +168,7 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
           )
           scheduler.add(gained)
         }
-        await resync()
+        await resync(true)
         log.info('[health] shards re-planned', {
           probed: scheduler.stats().targets,
           handedAway: gone.length,
@@ -173,7 +179,7 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
     },
     beat() {
       resharding = resharding.then(async () => {
-        if (!stopping) await resync()
+        if (!stopping) await resync(false)
       })
       return resharding
     },

@@ -40,6 +40,13 @@ it('fences node2, drains it from LVS, relocates db, restarts guest1, verifies, a
   expect(uses).toContain('lvs.drain')
   expect(uses).toContain('rgmanager.relocate')
   expect(uses).toContain('xen.restart_elsewhere')
+  // A policy an event fired runs as the daemon (`tandem:<instance>`), in the journal and the audit.
+  const actors = await lab.rows(
+    "SELECT DISTINCT r.actor AS run, a.actor AS audit FROM runs r JOIN audit_log a ON a.run_id = r.id WHERE r.policy = 'node-down-failover'",
+  )
+  expect(actors).toEqual([
+    { run: expect.stringMatching(/^tandem:/), audit: expect.stringMatching(/^tandem:/) },
+  ])
   const fenceDone = steps[0]!.finishedAt!
   for (const step of steps.slice(1)) expect(step.startedAt!).toBeGreaterThanOrEqual(fenceDone)
   for (const step of steps) expect(step.status).toBe('succeeded')
