@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { setServerHealth } from '../lab/demo-world.ts'
+import { labDest, setServerHealth } from '../lab/demo-world.ts'
 import { type DemoLab, eventually, startDemoLab } from './demo-lab.ts'
 
 /**
@@ -39,21 +39,8 @@ beforeAll(async () => {
 })
 afterAll(() => lab?.close())
 
-interface LabWorld {
-  ipvs: { tables: Record<string, { services: { port: number; dests: Dest[] }[] }> }
-}
-interface Dest {
-  addr: string
-  weight: number
-}
-
 /** node2's weight in web's pool as the director holds it (the lab world), not as tandem says. */
-function node2Weight(): number | undefined {
-  const web = (lab.world() as unknown as LabWorld).ipvs.tables.director?.services.find(
-    (s) => s.port === 80,
-  )
-  return web?.dests.find((d) => d.addr === NODE2)?.weight
-}
+const node2Weight = () => labDest(80, NODE2)?.weight
 
 const swings = async (type: string) =>
   Number(

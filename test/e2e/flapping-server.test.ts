@@ -1,6 +1,6 @@
 // A flapping real server on the demo: node3:8080 fails and recovers again and again; weight changes stay bounded.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { setServerHealth } from '../lab/demo-world.ts'
+import { labDest, setServerHealth } from '../lab/demo-world.ts'
 import { type DemoLab, eventually, startDemoLab } from './demo-lab.ts'
 
 const TOGGLES = 8
@@ -9,15 +9,6 @@ beforeAll(async () => {
   lab = await startDemoLab({ net: 25, smtpPort: 25325, webhookPort: 28325, timing: 'quick' })
 })
 afterAll(() => lab?.close())
-
-interface LabWorld {
-  ipvs: { tables: Record<string, { services: { port: number; dests: Dest[] }[] }> }
-}
-interface Dest {
-  addr: string
-  weight: number
-  fwd: string
-}
 
 it('drains and restores node3 at most once each within the cooldowns, and says why it held back', async () => {
   await lab.healthy()
@@ -92,8 +83,5 @@ it('drains and restores node3 at most once each within the cooldowns, and says w
   console.log(`[e2e] flapping: ${notices.length} notices in the outbox, ${held.length} held`)
 
   // node3's forwarding method is kept through every edit.
-  const web = (lab.world() as unknown as LabWorld).ipvs.tables.director?.services.find(
-    (s) => s.port === 80,
-  )
-  expect(web?.dests.find((d) => d.addr === '127.0.25.3')?.fwd).toBe('masq')
+  expect(labDest(80, '127.0.25.3')?.fwd).toBe('masq')
 }, 120_000)

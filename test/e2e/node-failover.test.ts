@@ -1,6 +1,6 @@
 // The seed's story end to end on the demo inventory and policies: node2 dies, tandem repairs both worlds.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { failNode } from '../lab/demo-world.ts'
+import { failNode, labDest } from '../lab/demo-world.ts'
 import { type DemoLab, eventually, startDemoLab } from './demo-lab.ts'
 
 let lab: DemoLab
@@ -13,12 +13,6 @@ afterAll(() => lab?.close())
 
 interface LabWorld {
   nodes: Record<string, { power: string }>
-  ipvs: {
-    tables: Record<
-      string,
-      { services: { port: number; dests: { addr: string; weight: number }[] }[] }
-    >
-  }
   rgmanager: { services: Record<string, { state: string; owner: string }> }
   xen: { domains: Record<string, { host: string }>; violations?: unknown[] }
 }
@@ -55,9 +49,12 @@ it('fences node2, drains it from LVS, relocates db, restarts guest1, verifies, a
   // node2 was fenced: powered off by its level-1 device.
   expect(world.nodes.node2?.power).toBe('off')
   // Its real server is drained in LVS; forwarding method and thresholds are kept.
-  const web = world.ipvs.tables.director?.services.find((s) => s.port === 80)
-  const dest = web?.dests.find((d) => d.addr === '127.0.21.2')
-  expect(dest).toMatchObject({ weight: 0, fwd: 'masq', uthreshold: 200, lthreshold: 50 })
+  expect(labDest(80, '127.0.21.2')).toMatchObject({
+    weight: 0,
+    fwd: 'masq',
+    uthreshold: 200,
+    lthreshold: 50,
+  })
   // db runs on the preferred survivor; guest1 runs on a survivor, started (not migrated) there.
   expect(world.rgmanager.services['service:db']).toMatchObject({ state: 'started', owner: 'node3' })
   expect(['node1', 'node3']).toContain(world.xen.domains.guest1?.host)

@@ -1,5 +1,6 @@
 // Planned maintenance of node1 on the demo: drain, wait for connections to end, live-migrate, move services, restore.
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { labDest } from '../lab/demo-world.ts'
 import { closeConnection, openConnection } from '../lab/ipvsadm/traffic.mjs'
 import { type DemoLab, eventually, startDemoLab } from './demo-lab.ts'
 
@@ -11,7 +12,6 @@ beforeAll(async () => {
 afterAll(() => lab?.close())
 
 interface LabWorld {
-  ipvs: { tables: Record<string, { services: { port: number; dests: Dest[] }[] }> }
   rgmanager: { services: Record<string, { state: string; owner: string }> }
   xen: {
     domains: Record<string, { host: string; reason?: string }>
@@ -19,18 +19,10 @@ interface LabWorld {
     maxMigrating?: number
   }
 }
-interface Dest {
-  addr: string
-  weight: number
-  fwd: string
-}
 
 const web = { protocol: 'tcp', address: '192.0.2.10', port: 80 } as const
 const node1Web = { address: `127.0.${NET}.1`, port: 8080 }
-const node1Dest = () =>
-  (lab.world() as unknown as LabWorld).ipvs.tables.director?.services
-    .find((s) => s.port === 80)
-    ?.dests.find((d) => d.addr === node1Web.address)
+const node1Dest = () => labDest(80, node1Web.address)
 
 it('drains node1, waits for its last connection, live-migrates guest2, then restores the weight', async () => {
   await lab.healthy()

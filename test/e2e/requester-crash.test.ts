@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createApiToken } from '../../core/api/index.ts'
 import { openStore } from '../../core/store/index.ts'
+import { labDest } from '../lab/demo-world.ts'
 import { readWorld } from '../lab/world.mjs'
 import {
   type DaemonProcess,
@@ -156,13 +157,8 @@ it('keeps an operate caller’s scopes across two SIGKILLs of its run: drained, 
 }, 240_000)
 
 interface LabWorld {
-  ipvs: { tables: Record<string, { services: { port: number; dests: Dest[] }[] }> }
   fence: { calls: unknown[] }
   nodes: Record<string, { up: boolean; power: string }>
-}
-interface Dest {
-  addr: string
-  weight: number
 }
 
 function world(): LabWorld {
@@ -171,9 +167,7 @@ function world(): LabWorld {
 
 function webWeight(node: string): number | undefined {
   const n = Number(node.replace('node', ''))
-  return world()
-    .ipvs.tables.director?.services.find((s) => s.port === 80)
-    ?.dests.find((d) => d.addr === `127.0.${NET}.${n}`)?.weight
+  return labDest(80, `127.0.${NET}.${n}`)?.weight
 }
 
 /** The director's table as `ipvsadm -S` saves it, restored the way an init script does. */

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { events } from '../../core/store/index.ts'
+import { labDest } from '../lab/demo-world.ts'
 import { type DemoLab, eventually, startDemoLab } from './demo-lab.ts'
 
 const NET = 51
@@ -22,18 +23,10 @@ beforeAll(async () => {
 afterAll(() => lab?.close())
 
 interface LabWorld {
-  ipvs: { tables: Record<string, { services: { port: number; dests: Dest[] }[] }> }
   xen: { domains: Record<string, { host: string }> }
 }
-interface Dest {
-  addr: string
-  weight: number
-}
 
-const node1Weight = () =>
-  (lab.world() as unknown as LabWorld).ipvs.tables.director?.services
-    .find((s) => s.port === 80)
-    ?.dests.find((d) => d.addr === `127.0.${NET}.1`)?.weight
+const node1Weight = () => labDest(80, `127.0.${NET}.1`)?.weight
 const guest2Host = () => (lab.world() as unknown as LabWorld).xen.domains.guest2?.host
 const maintenance = { policy: 'planned-maintenance', with: { node: 'node1' }, reason: 'kernel' }
 

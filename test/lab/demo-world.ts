@@ -153,6 +153,26 @@ export function fenceOffs(plug: string): { action: string; plug?: string; at: nu
   return (fence?.calls ?? []).filter((c) => c.action === 'off' && c.plug === plug)
 }
 
+/** A real server in the lab's IPVS table: what the director holds, not what tandem says. */
+export interface LabDest {
+  addr: string
+  port: number
+  weight: number
+  fwd: string
+  uthreshold?: number
+  lthreshold?: number
+}
+
+/** The real server `addr` of the virtual service on `port` in the director's table, if there. */
+export function labDest(port: number, addr: string, table = 'director'): LabDest | undefined {
+  const ipvs = readWorld().ipvs as
+    | { tables?: Record<string, { services: { port: number; dests: LabDest[] }[] }> }
+    | undefined
+  return ipvs?.tables?.[table]?.services
+    .find((s) => s.port === port)
+    ?.dests.find((d) => d.addr === addr)
+}
+
 /** A short, human summary of the world for `tandem lab show`. */
 export function describeWorld(): string {
   const world = readWorld()
