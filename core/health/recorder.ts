@@ -155,7 +155,7 @@ export async function loadSharedRows(
   return rows.map(toHealthRow)
 }
 
-/** The stored rows live facts fill: services, VMs and storage (re-read at each heartbeat). */
+/** The stored rows live facts fill: services, VMs, storage (re-read when shards move, and at the shared rows' recorder's beats). */
 export async function loadFactRows(store: Store): Promise<HealthRow[]> {
   const rows = await store.db
     .select()

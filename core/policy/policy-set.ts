@@ -22,7 +22,7 @@ import { createSchedules, type Schedules } from './schedules.ts'
 import { invalidEvent, saveStatus } from './status.ts'
 import {
   type DeferTx,
-  deferralKey,
+  deferredRun,
   dueStillHolds,
   isDeferral,
   memoryTimers,
@@ -248,17 +248,7 @@ export async function createPolicySet(options: PolicySetOptions): Promise<Policy
       }
       return fire
     },
-    defer: (plan, until, tx) =>
-      timers.defer(
-        {
-          key: deferralKey(plan.policy, plan.incidentKey),
-          policy: plan.policy,
-          event: plan.event,
-          since: now(),
-          dueAt: until,
-        },
-        tx,
-      ),
+    defer: (plan, until, tx) => timers.defer(deferredRun(plan, now(), until), tx),
     pending: () => timers.list(),
     plan: (match, planOptions = {}) => planMatch(match, { ...planOptions, inventory }),
     async reload(reloadOptions = {}) {

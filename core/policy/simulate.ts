@@ -16,7 +16,7 @@ import {
   type SimulationReport,
   type SimulationSide,
 } from './simulate-report.ts'
-import { deferralKey, dueStillHolds, memoryTimers } from './timers.ts'
+import { deferredRun, dueStillHolds, memoryTimers } from './timers.ts'
 import { everythingUp, healthView, inventoryView } from './views.ts'
 
 export interface SimulationOptions {
@@ -117,15 +117,9 @@ async function replay(
     })
     if (outcome === 'run') history.record(plan.policy, plan.incidentKey, at, actions)
     if (deferredUntil !== undefined) {
-      const key = deferralKey(plan.policy, plan.incidentKey)
-      await timers.defer({
-        key,
-        policy: plan.policy,
-        event: match.event,
-        since: at,
-        dueAt: deferredUntil,
-      })
-      waitingFrom.set(key, eventIndex)
+      const timer = deferredRun(plan, at, deferredUntil)
+      await timers.defer(timer)
+      waitingFrom.set(timer.key, eventIndex)
     }
   }
   const fireDue = async (until: number) => {

@@ -69,8 +69,23 @@ const ENDING = new Set<string>(Object.entries(RESOLVES).flatMap(([type, ends]) =
 const DEFERRAL = 'defer|'
 
 /** One deferred run per policy and incident: a newer refusal of the same run replaces it. */
-export function deferralKey(policy: string, incidentKey: string): string {
+function deferralKey(policy: string, incidentKey: string): string {
   return `${DEFERRAL}${policy}|${incidentKey}`
+}
+
+/** The timer that brings back a run a time window refused at `since`, due at `until`. */
+export function deferredRun(
+  plan: { policy: string; incidentKey: string; event: TandemEvent },
+  since: number,
+  until: number,
+): PendingTimer {
+  return {
+    key: deferralKey(plan.policy, plan.incidentKey),
+    policy: plan.policy,
+    event: plan.event,
+    since,
+    dueAt: until,
+  }
 }
 
 export function isDeferral(key: string): boolean {

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { applyIncidentEvent, resolveIncident } from '../../core/act/index.ts'
 import type { Plan } from '../../core/policy/index.ts'
-import { deferralKey, storeTimers } from '../../core/policy/timers.ts'
+import { deferredRun, storeTimers } from '../../core/policy/timers.ts'
 import { auditLog, events, healthStates, type Store } from '../../core/store/index.ts'
 import {
   editLab,
@@ -126,16 +126,7 @@ describe('a time window refusal (issue 16)', () => {
     // As the leader does: the policy area's deferred run, written in the refusal's transaction.
     const deferring = (p: Plan) => ({
       defer: (tx: Parameters<typeof timers.defer>[1], until: number) =>
-        timers.defer(
-          {
-            key: deferralKey(p.policy, p.incidentKey),
-            policy: p.policy,
-            event: p.event,
-            since: clock.now(),
-            dueAt: until,
-          },
-          tx,
-        ),
+        timers.defer(deferredRun(p, clock.now(), until), tx),
     })
     const drain = [step('1', 'test-lvs.drain', { service: 'web', node: 'node2' })]
     const start = clock.now()
